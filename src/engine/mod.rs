@@ -1,0 +1,15 @@
+//! The discrete-event engine: simulated time, the event calendar, random streams and
+//! duration distributions.
+//!
+//! The engine knows nothing about platforms, regulators or content. It does no I/O, so
+//! nothing in it can fail on user input.
+
+pub mod calendar;
+pub mod dist;
+pub mod random;
+pub mod time;
+
+pub use calendar::Calendar;
+pub use dist::DurationDist;
+pub use random::{stream, Stream};
+pub use time::{SimDuration, SimTime};

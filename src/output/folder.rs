@@ -1,0 +1,104 @@
+//! Output folders that appear whole or not at all.
+//!
+//! Files are written into a temporary folder beside the target and renamed into place
+//! at the end, so a failed or interrupted run leaves the previous results intact. A
+//! target that exists and was not made by modsim (it has no run.json) is never touched.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Why results could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("cannot write {}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{} exists and was not made by modsim (it has no run.json); choose another --out or remove it", path.display())]
+    ForeignFolder { path: PathBuf },
+    #[error("cannot encode {file}: {source}")]
+    Csv {
+        file: &'static str,
+        source: csv::Error,
+    },
+}
+
+/// A folder being filled; `commit` moves it into place.
+pub struct OutputFolder {
+    target: PathBuf,
+    staging: PathBuf,
+    committed: bool,
+}
+
+impl OutputFolder {
+    pub fn create(target: &Path) -> Result<OutputFolder, OutputError> {
+        if target.exists() && !target.join("run.json").is_file() {
+            return Err(OutputError::ForeignFolder {
+                path: target.to_owned(),
+            });
+        }
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let name = target
+            .file_name()
+            .map_or("output".into(), |n| n.to_string_lossy().into_owned());
+        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        let io_err = |path: &Path| {
+            let path = path.to_owned();
+            move |source| OutputError::Io { path, source }
+        };
+        fs::create_dir_all(&parent).map_err(io_err(&parent))?;
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
+        }
+        fs::create_dir(&staging).map_err(io_err(&staging))?;
+        Ok(OutputFolder {
+            target: target.to_owned(),
+            staging,
+            committed: false,
+        })
+    }
+
+    pub fn write(&self, file: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let path = self.staging.join(file);
+        fs::write(&path, bytes).map_err(|source| OutputError::Io {
+            path: self.target.join(file),
+            source,
+        })
+    }
+
+    /// Replaces the target with the finished folder.
+    pub fn commit(mut self) -> Result<PathBuf, OutputError> {
+        let io_err = |path: &Path| {
+            let path = path.to_owned();
+            move |source| OutputError::Io { path, source }
+        };
+        if self.target.exists() {
+            // Checked again: the folder may have appeared while we ran.
+            if !self.target.join("run.json").is_file() {
+                return Err(OutputError::ForeignFolder {
+                    path: self.target.clone(),
+                });
+            }
+            // Swap rather than delete first, so the old results exist until the new
+            // ones are in place.
+            let old = self.staging.with_extension("previous");
+            fs::rename(&self.target, &old).map_err(io_err(&self.target))?;
+            fs::rename(&self.staging, &self.target).map_err(io_err(&self.target))?;
+            fs::remove_dir_all(&old).map_err(io_err(&old))?;
+        } else {
+            fs::rename(&self.staging, &self.target).map_err(io_err(&self.target))?;
+        }
+        self.committed = true;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for OutputFolder {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Scenario diagnostics in the manner of rustc: file, line, column, key path, what was
+//! expected and found, the offending line, and a suggestion for typos.
+
+use std::fmt::Write;
+use std::ops::Range;
+
+/// Whether a diagnostic stops the run.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem found in a scenario file, already located in the text.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// The file (or other origin) the text came from.
+    pub origin: String,
+    /// 1-based line and column; 0 when the problem has no place in the text.
+    pub line: usize,
+    pub column: usize,
+    /// Dotted key path, e.g. `platform.categories[1].share`; empty for syntax errors.
+    pub key: String,
+    pub message: String,
+    pub help: Option<String>,
+    source_line: String,
+    underline: usize,
+}
+
+impl Diagnostic {
+    /// Locates `span` (byte offsets into `text`) and builds the diagnostic.
+    pub(crate) fn new(
+        severity: Severity,
+        origin: &str,
+        text: &str,
+        span: Option<Range<usize>>,
+        key: String,
+        message: String,
+        help: Option<String>,
+    ) -> Diagnostic {
+        let (line, column, source_line, underline) = match span {
+            Some(span) => locate(text, span),
+            None => (0, 0, String::new(), 0),
+        };
+        Diagnostic {
+            severity,
+            origin: origin.to_owned(),
+            line,
+            column,
+            key,
+            message,
+            help,
+            source_line,
+            underline,
+        }
+    }
+
+    /// The diagnostic as rustc would print it.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        if self.key.is_empty() {
+            let _ = writeln!(out, "{label}: {}", self.message);
+        } else {
+            let _ = writeln!(out, "{label}: `{}`: {}", self.key, self.message);
+        }
+        if self.line > 0 {
+            let gutter = self.line.to_string().len();
+            let pad = " ".repeat(gutter);
+            let _ = writeln!(
+                out,
+                "{pad}--> {}:{}:{}",
+                self.origin, self.line, self.column
+            );
+            let _ = writeln!(out, "{pad} |");
+            let _ = writeln!(out, "{} | {}", self.line, self.source_line);
+            let _ = writeln!(
+                out,
+                "{pad} | {}{}",
+                " ".repeat(self.column.saturating_sub(1)),
+                "^".repeat(self.underline.max(1))
+            );
+        } else {
+            let _ = writeln!(out, " --> {}", self.origin);
+        }
+        if let Some(help) = &self.help {
+            let _ = writeln!(out, "  = help: {help}");
+        }
+        out
+    }
+}
+
+/// All diagnostics, separated by blank lines, with a closing count of errors.
+pub fn render_all(diagnostics: &[Diagnostic]) -> String {
+    let mut out: Vec<String> = diagnostics.iter().map(Diagnostic::render).collect();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    if errors > 1 {
+        out.push(format!("{errors} errors in {}", diagnostics[0].origin));
+    }
+    out.join("\n").trim_end().to_owned()
+}
+
+/// Line (1-based), column (1-based, in characters), the line's text, and how many
+/// characters of that line the span covers.
+fn locate(text: &str, span: Range<usize>) -> (usize, usize, String, usize) {
+    let start = floor_char_boundary(text, span.start.min(text.len()));
+    let end = floor_char_boundary(text, span.end.min(text.len()).max(start));
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = text[..start].matches('\n').count() + 1;
+    let column = text[line_start..start].chars().count() + 1;
+    let source_line = text[line_start..line_end].trim_end_matches('\r').to_owned();
+    let underline = text[start..end.min(line_end)].chars().count();
+    (line, column, source_line, underline)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The candidate closest to `word`, if it is close enough to be a likely typo.
+pub(crate) fn nearest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_line_and_column() {
+        let text = "a = 1\nbb = \"x\"\n";
+        let d = Diagnostic::new(
+            Severity::Error,
+            "f.toml",
+            text,
+            Some(11..14),
+            "bb".into(),
+            "bad".into(),
+            None,
+        );
+        assert_eq!((d.line, d.column), (2, 6));
+        let rendered = d.render();
+        assert!(rendered.contains("--> f.toml:2:6"), "{rendered}");
+        assert!(rendered.contains("2 | bb = \"x\""), "{rendered}");
+        assert!(rendered.contains("  |      ^^^"), "{rendered}");
+    }
+
+    #[test]
+    fn suggests_close_keys_only() {
+        let keys = ["moderators", "hours_per_day", "review_time"];
+        assert_eq!(nearest("moderatrs", keys), Some("moderators"));
+        assert_eq!(nearest("xyz", keys), None);
+    }
+}

@@ -1,0 +1,291 @@
+//! Scenario files: parse TOML, validate, and lower into the domain types below.
+//!
+//! Two stages, as in ripgrep's argument handling: `raw.rs` mirrors the file and only
+//! checks types; `lower.rs` checks meaning (ranges, references, units) and builds a
+//! [`Scenario`]. The engine and the model never see a raw struct.
+
+mod diagnostic;
+mod lower;
+mod raw;
+pub mod units;
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+
+use crate::engine::{DurationDist, SimDuration, SimTime};
+
+pub use diagnostic::{Diagnostic, Severity};
+
+/// A validated scenario: everything the model needs, in domain units.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// Calendar date and time of simulated time zero, when the file gives one.
+    pub start: Option<NaiveDateTime>,
+    pub horizon: SimDuration,
+    /// Interval at which count-based processes (undetected uploads, views, reports,
+    /// the crawler, cleanup) are advanced.
+    pub step: SimDuration,
+    pub replications: u64,
+    pub seed: u64,
+    pub platform: Platform,
+    pub regulator: Regulator,
+    pub playbook: Vec<Action>,
+}
+
+/// The regulated service.
+#[derive(Clone, Debug)]
+pub struct Platform {
+    pub daily_active_users: f64,
+    pub uploads_per_day: f64,
+    /// Visible items at the start (clean and violating); the denominator of prevalence.
+    pub catalogue_items: f64,
+    /// Share of users who keep access during a block (VPNs).
+    pub vpn_share: f64,
+    pub revenue_per_user_day: f64,
+    /// Whether a flagged item stays live while it waits for review.
+    pub flagged_visible_while_queued: bool,
+    pub categories: Vec<Category>,
+    pub false_positive_rate: f64,
+    pub review: ReviewTeam,
+    pub orders: OrderHandling,
+}
+
+/// A kind of violating content.
+#[derive(Clone, Debug)]
+pub struct Category {
+    pub name: String,
+    /// Share of uploads that violate in this category.
+    pub share: f64,
+    /// Urgent categories get the regulator's shorter deadline and, with the
+    /// `urgent_first` discipline, priority in the review queue.
+    pub urgent: bool,
+    pub views_per_item_per_day: f64,
+    /// Chance that one view of a violating item leads to a user report.
+    pub report_probability: f64,
+    /// Detection recall at upload.
+    pub recall: f64,
+    /// Violating items live at the start (the backlog a regulator complains about).
+    pub initial_stock: u64,
+}
+
+/// The moderators and how they work the review queue.
+#[derive(Clone, Debug)]
+pub struct ReviewTeam {
+    pub moderators: u32,
+    /// Length of the daily shift; a full day means around the clock.
+    pub shift_length: SimDuration,
+    /// Offset of the shift start from midnight.
+    pub shift_start: SimDuration,
+    pub review_time: DurationDist,
+    /// Probability that a review decides correctly.
+    pub accuracy: f64,
+    pub discipline: Discipline,
+    pub cost_per_moderator_day: f64,
+}
+
+/// Order in which moderators take items from the review queue.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Discipline {
+    Fifo,
+    UrgentFirst,
+}
+
+/// How the platform handles takedown orders.
+#[derive(Clone, Debug)]
+pub struct OrderHandling {
+    pub handling_time: DurationDist,
+    /// Share of orders the platform acts on at all.
+    pub compliance_probability: f64,
+}
+
+/// The regulator: monitoring, orders and the escalation ladder.
+#[derive(Clone, Debug)]
+pub struct Regulator {
+    pub crawler_samples_per_day: f64,
+    pub complaints_per_violating_view: f64,
+    /// Time from the first pending finding to the order that lists it.
+    pub order_preparation: DurationDist,
+    pub order_deadline: SimDuration,
+    pub urgent_order_deadline: SimDuration,
+    pub ladder: Vec<EscalationStep>,
+    pub unblock: UnblockRule,
+}
+
+/// One rung of the escalation ladder.
+#[derive(Clone, Debug)]
+pub struct EscalationStep {
+    pub name: String,
+    pub sanction: Sanction,
+    pub trigger: Trigger,
+}
+
+/// What a step does to the platform.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Sanction {
+    Warning,
+    Fine {
+        amount: f64,
+    },
+    /// Share `access` of users keep access, until a block or a ladder restart, or for
+    /// `duration` when given.
+    Throttle {
+        access: f64,
+        duration: Option<SimDuration>,
+    },
+    Block,
+}
+
+impl Sanction {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Sanction::Warning => "warning",
+            Sanction::Fine { .. } => "fine",
+            Sanction::Throttle { .. } => "throttle",
+            Sanction::Block => "block",
+        }
+    }
+}
+
+/// When a step fires: its condition holds and not every `unless` action is done.
+#[derive(Clone, Debug)]
+pub struct Trigger {
+    pub condition: Condition,
+    /// Indices into the playbook.
+    pub unless: Vec<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Condition {
+    /// At least `count` findings within the trailing window.
+    Findings { count: u64, within: SimDuration },
+    /// At least `count` missed order deadlines within the trailing window.
+    MissedOrders { count: u64, within: SimDuration },
+    /// `wait` after step `step` (an index into the ladder) fired.
+    AfterStep { step: usize, wait: SimDuration },
+    /// At a fixed time since the scenario start.
+    At(SimTime),
+}
+
+/// How a block ends.
+#[derive(Clone, Debug)]
+pub struct UnblockRule {
+    /// Playbook indices that must be complete before verification starts.
+    pub required_actions: Vec<usize>,
+    /// Measured prevalence over the verification period must not exceed this.
+    pub max_prevalence: f64,
+    pub verification_period: SimDuration,
+    /// The regulator's time from a passed verification to lifting the block.
+    pub processing_time: DurationDist,
+    /// Ladder index from which escalation starts again after a block is lifted.
+    pub restart_at: usize,
+}
+
+/// A compliance action in the platform's playbook.
+#[derive(Clone, Debug)]
+pub struct Action {
+    pub name: String,
+    pub on: ActionTrigger,
+    pub delay: DurationDist,
+    /// One-off cost, counted when the action takes effect.
+    pub cost: f64,
+    pub effect: Effect,
+}
+
+/// The event that sets an action in motion (once per replication).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ActionTrigger {
+    Start,
+    FirstOrder,
+    /// An escalation step fired (ladder index).
+    Step(usize),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Sweep the violating stock visible when the cleanup starts, at this rate.
+    Cleanup {
+        items_per_day: f64,
+    },
+    HireModerators {
+        moderators: u32,
+    },
+    /// Raise detection recall of every category to at least this value.
+    ImproveDetection {
+        recall: f64,
+    },
+    /// Multiply views of all items by this factor.
+    AgeGate {
+        views_factor: f64,
+    },
+    /// Multiply the platform's order handling time by this factor.
+    LocalOffice {
+        handling_factor: f64,
+    },
+    Register,
+    Commitment,
+}
+
+impl Effect {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Effect::Cleanup { .. } => "cleanup",
+            Effect::HireModerators { .. } => "hire_moderators",
+            Effect::ImproveDetection { .. } => "improve_detection",
+            Effect::AgeGate { .. } => "age_gate",
+            Effect::LocalOffice { .. } => "local_office",
+            Effect::Register => "register",
+            Effect::Commitment => "commitment",
+        }
+    }
+}
+
+/// A scenario read from a file, with the text it came from (for hashing and reports).
+#[derive(Clone, Debug)]
+pub struct LoadedScenario {
+    pub path: PathBuf,
+    pub text: String,
+    pub scenario: Scenario,
+    /// Legal but suspicious setups.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not UTF-8 text (byte {offset} is not valid)", path.display())]
+    NotUtf8 { path: PathBuf, offset: usize },
+    #[error("{}", diagnostic::render_all(diagnostics))]
+    Invalid { diagnostics: Vec<Diagnostic> },
+}
+
+/// Reads, parses and validates a scenario file.
+pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
+    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| ScenarioError::NotUtf8 {
+        path: path.to_owned(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    let (scenario, warnings) = parse(&text, &path.display().to_string())?;
+    Ok(LoadedScenario {
+        path: path.to_owned(),
+        text,
+        scenario,
+        warnings,
+    })
+}
+
+/// Parses and validates scenario text; `origin` names it in diagnostics.
+pub fn parse(text: &str, origin: &str) -> Result<(Scenario, Vec<Diagnostic>), ScenarioError> {
+    lower::parse_and_lower(text, origin)
+}

@@ -1,0 +1,193 @@
+//! Serde structs that mirror the scenario file one to one.
+//!
+//! Nothing here is validated beyond types: `lower.rs` turns these into the domain types
+//! of `scenario::Scenario`, checking ranges and references and naming the key path of
+//! every problem. Only this file knows the TOML spelling of things.
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub scenario: RawMeta,
+    pub platform: RawPlatform,
+    pub regulator: RawRegulator,
+    #[serde(default)]
+    pub playbook: Vec<RawAction>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// A calendar date or date-time; the scenario clock's zero.
+    pub start: Option<toml::Value>,
+    pub horizon: String,
+    pub step: Option<String>,
+    pub replications: Option<u64>,
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlatform {
+    pub daily_active_users: f64,
+    pub uploads_per_day: f64,
+    pub catalogue_items: f64,
+    pub vpn_share: Option<f64>,
+    pub revenue_per_user_day: Option<f64>,
+    pub flagged_visible_while_queued: Option<bool>,
+    pub categories: Vec<RawCategory>,
+    #[serde(default)]
+    pub detection: RawDetection,
+    pub review: RawReview,
+    pub orders: RawOrders,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCategory {
+    pub name: String,
+    pub share: f64,
+    pub urgent: Option<bool>,
+    pub views_per_item_per_day: f64,
+    pub report_probability: Option<f64>,
+    pub recall: Option<f64>,
+    pub initial_stock: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDetection {
+    pub false_positive_rate: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReview {
+    pub moderators: u32,
+    pub hours_per_day: Option<f64>,
+    pub shift_start: Option<String>,
+    pub review_time: RawDist,
+    pub accuracy: Option<f64>,
+    pub discipline: Option<String>,
+    pub cost_per_moderator_day: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOrders {
+    pub handling_time: RawDist,
+    pub compliance_probability: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegulator {
+    pub crawler_samples_per_day: Option<f64>,
+    pub complaints_per_violating_view: Option<f64>,
+    pub order_preparation: RawDist,
+    pub order_deadline: String,
+    pub urgent_order_deadline: Option<String>,
+    pub ladder: Vec<RawStep>,
+    pub unblock: RawUnblock,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub name: String,
+    pub kind: String,
+    pub trigger: RawTrigger,
+    pub amount: Option<f64>,
+    pub access: Option<f64>,
+    pub duration: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTrigger {
+    pub findings: Option<u64>,
+    pub missed_orders: Option<u64>,
+    pub within: Option<String>,
+    pub after_step: Option<String>,
+    pub wait: Option<String>,
+    pub at: Option<toml::Value>,
+    #[serde(default)]
+    pub unless: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnblock {
+    #[serde(default)]
+    pub required_actions: Vec<String>,
+    pub max_prevalence: Option<f64>,
+    pub verification_period: Option<String>,
+    pub processing_time: RawDist,
+    pub restart_ladder_at: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAction {
+    pub name: String,
+    pub kind: String,
+    pub on: String,
+    pub delay: Option<RawDist>,
+    pub cost: Option<f64>,
+    pub items_per_day: Option<f64>,
+    pub moderators: Option<u32>,
+    pub recall: Option<f64>,
+    pub views_factor: Option<f64>,
+    pub handling_factor: Option<f64>,
+}
+
+/// A random duration as written: either a plain duration string (fixed) or a table
+/// naming the distribution and its parameters.
+#[derive(Debug)]
+pub enum RawDist {
+    Fixed(String),
+    Table(RawDistTable),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDistTable {
+    pub dist: String,
+    pub value: Option<String>,
+    pub mean: Option<String>,
+    pub median: Option<String>,
+    pub p90: Option<String>,
+    pub sd: Option<String>,
+    pub min: Option<String>,
+    pub mode: Option<String>,
+    pub max: Option<String>,
+}
+
+// Hand-written so that a typo inside a distribution table gets the table's own error
+// ("unknown field `meen`, expected one of ...") instead of serde's untagged "did not
+// match any variant".
+impl<'de> Deserialize<'de> for RawDist {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DistVisitor;
+        impl<'de> Visitor<'de> for DistVisitor {
+            type Value = RawDist;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as \"4h\" or a table such as { dist = \"exponential\", mean = \"4h\" }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDist, E> {
+                Ok(RawDist::Fixed(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDist, A::Error> {
+                RawDistTable::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawDist::Table)
+            }
+        }
+        deserializer.deserialize_any(DistVisitor)
+    }
+}
