@@ -138,6 +138,11 @@ fn load(path: &Path) -> Result<LoadedScenario, CliError> {
 }
 
 fn check(paths: &[PathBuf]) -> Result<(), CliError> {
+    if let [path] = paths {
+        load(path)?;
+        println!("{}: ok", path.display());
+        return Ok(());
+    }
     let mut invalid = 0;
     for path in paths {
         match load(path) {

@@ -217,12 +217,16 @@ mod tests {
     }
 
     #[test]
-    fn t_interval_matches_r() {
-        // R: t.test(c(2.1, 3.4, 1.9, 5.6, 4.4, 3.3))$conf.int -> 2.030655 4.869345
+    fn t_interval_matches_the_hand_computation() {
+        // Data 2.1 3.4 1.9 5.6 4.4 3.3: mean 3.45, sum of squared deviations 9.775,
+        // sd = sqrt(9.775 / 5) = 1.398213, se = sd / sqrt(6) = 0.570819.
+        // t(0.975, 5 df) = 2.570582 (any t table; R: qt(0.975, 5)).
+        // Half-width 2.570582 x 0.570819 = 1.467335: interval (1.982665, 4.917335).
         let s = Summary::of(&[2.1, 3.4, 1.9, 5.6, 4.4, 3.3]);
         assert!(close(s.mean, 3.45, 1e-12));
-        assert!(close(s.ci_low, 2.030655, 1e-5), "{}", s.ci_low);
-        assert!(close(s.ci_high, 4.869345, 1e-5), "{}", s.ci_high);
+        assert!(close(s.sd, 1.398213, 1e-6), "{}", s.sd);
+        assert!(close(s.ci_low, 1.982665, 1e-5), "{}", s.ci_low);
+        assert!(close(s.ci_high, 4.917335, 1e-5), "{}", s.ci_high);
     }
 
     #[test]
@@ -239,14 +243,20 @@ mod tests {
     }
 
     #[test]
-    fn wilson_matches_prop_test_without_correction() {
-        // R: prop.test(8, 20, correct = FALSE)$conf.int -> 0.2188065 0.6133434
+    fn wilson_matches_the_hand_computation() {
+        // 8 of 20, z = 1.959964, z^2 = 3.841459:
+        // centre = (0.4 + z^2/40) / (1 + z^2/20) = 0.4960365 / 1.1920729 = 0.416112
+        // half = z / 1.1920729 x sqrt(0.4 x 0.6 / 20 + z^2 / 1600) = 0.197306
+        // interval (0.218806, 0.613418).
         let (lo, hi) = wilson(8, 20);
-        assert!(close(lo, 0.2188065, 1e-6), "{lo}");
-        assert!(close(hi, 0.6133434, 1e-6), "{hi}");
-        // All successes: the interval stays inside [0, 1] and excludes neither end wrongly.
+        assert!(close(lo, 0.218806, 1e-6), "{lo}");
+        assert!(close(hi, 0.613418, 1e-6), "{hi}");
+        // All successes: the interval stays inside [0, 1] and reaches 1.
         let (lo, hi) = wilson(10, 10);
-        assert!(lo > 0.69 && hi == 1.0);
+        assert!(
+            close(lo, 1.0 / (1.0 + Z975 * Z975 / 10.0), 1e-12) && close(hi, 1.0, 1e-12),
+            "{lo} {hi}"
+        );
     }
 
     #[test]
@@ -254,6 +264,9 @@ mod tests {
         // The aml data of R's survival package, group "Maintained":
         // times 9 13 13+ 18 23 28+ 31 34 45+ 48 161+.
         // survfit: median 31, 95% CI (18, NA); S(13) = 0.9091 * 0.9 = 0.8182.
+        // By hand: Greenwood's sum at 18 is 1/110 + 1/90 + 1/56 = 0.03806, so the lower
+        // band is 0.7159 x exp(-1.96 x 0.1951) = 0.488, below 0.5 first at 18; the upper
+        // band never gets below 0.5, so the upper limit is not estimable.
         let t = [
             9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0,
         ];

@@ -1010,7 +1010,7 @@ fn item_count(n: u64) -> String {
 }
 
 fn poisson(rng: &mut Stream, mean: f64) -> u64 {
-    if !(mean > 0.0) || !mean.is_finite() {
+    if mean.is_nan() || mean <= 0.0 || mean.is_infinite() {
         return 0;
     }
     match Poisson::new(mean) {
@@ -1020,7 +1020,7 @@ fn poisson(rng: &mut Stream, mean: f64) -> u64 {
 }
 
 fn binomial(rng: &mut Stream, n: u64, p: f64) -> u64 {
-    if n == 0 || !(p > 0.0) {
+    if n == 0 || p.is_nan() || p <= 0.0 {
         return 0;
     }
     if p >= 1.0 {

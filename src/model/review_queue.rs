@@ -373,8 +373,10 @@ mod tests {
         // Shift 09:00-17:00; an item reported at 20:00 is reviewed at 09:00 next day.
         let mut q = queue(1, SimDuration::HOUR, (9, 8));
         q.add_reported(hours(20), 0, 1);
-        q.advance_to(hours(33));
+        q.advance_to(hours(32));
         assert_eq!(q.stats.reviews_started, 0);
+        q.advance_to(hours(33));
+        assert_eq!(q.stats.reviews_started, 1);
         q.advance_to(hours(34));
         assert_eq!(q.stats.reviews_done, 1);
         assert_eq!(q.stats.wait_max, SimDuration(13 * SimDuration::HOUR.0));

@@ -68,7 +68,21 @@ pub(super) fn parse_and_lower(
 
 /// A diagnostic for a TOML syntax or type error, with a suggestion for unknown keys.
 fn syntax_diagnostic(e: &toml::de::Error, text: &str, origin: &str) -> Diagnostic {
-    let message = e.message().trim().to_owned();
+    // serde names Rust types; say what a person would write instead.
+    let mut message = e.message().trim().to_owned();
+    for (rust, plain) in [
+        ("expected u64", "expected a whole number of at least 0"),
+        ("expected u32", "expected a whole number of at least 0"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+        ("expected a string", "expected text in quotes"),
+    ] {
+        message = message.replace(rust, plain);
+    }
+    let key = match (e.span(), text.parse::<toml_edit::Document<String>>()) {
+        (Some(span), Ok(doc)) => key_at(doc.as_item(), &span, "").unwrap_or_default(),
+        _ => String::new(),
+    };
     let mut help = None;
     // serde words unknown keys as "unknown field `x`, expected one of `a`, `b`".
     if let Some(rest) = message.strip_prefix("unknown field `") {
@@ -80,15 +94,47 @@ fn syntax_diagnostic(e: &toml::de::Error, text: &str, origin: &str) -> Diagnosti
             });
         }
     }
-    Diagnostic::new(
-        Severity::Error,
-        origin,
-        text,
-        e.span(),
-        String::new(),
-        message,
-        help,
-    )
+    Diagnostic::new(Severity::Error, origin, text, e.span(), key, message, help)
+}
+
+/// Dotted path of the innermost value whose span contains `span`.
+fn key_at(item: &toml_edit::Item, span: &Range<usize>, path: &str) -> Option<String> {
+    let contains =
+        |s: Option<Range<usize>>| s.is_some_and(|s| s.start <= span.start && span.end <= s.end);
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    if let Some(table) = item.as_table_like() {
+        for (k, v) in table.iter() {
+            if let Some(found) = key_at(v, span, &join(k)) {
+                return Some(found);
+            }
+            let key_span = table.get_key_value(k).and_then(|(key, _)| key.span());
+            if contains(key_span) {
+                return Some(join(k));
+            }
+        }
+    }
+    if let Some(array) = item.as_array_of_tables() {
+        for (i, t) in array.iter().enumerate() {
+            let sub = toml_edit::Item::Table(t.clone());
+            if let Some(found) = key_at(&sub, span, &format!("{path}[{i}]")) {
+                return Some(found);
+            }
+        }
+    }
+    if let Some(array) = item.as_array() {
+        for (i, v) in array.iter().enumerate() {
+            if contains(v.span()) {
+                return Some(format!("{path}[{i}]"));
+            }
+        }
+    }
+    (contains(item.span()) && !path.is_empty()).then(|| path.to_owned())
 }
 
 /// Byte span of the value at a dotted key path like `platform.categories[1].share`,

@@ -1,0 +1,56 @@
+//! A scenario with every distribution fixed and no random process, whose outcome a
+//! person computes from its numbers. If one of these numbers changes, the model's
+//! semantics changed: update docs/scenario-format.md with it.
+
+use std::path::Path;
+
+use modsim::engine::SimTime;
+use modsim::model::run_replication;
+use modsim::scenario;
+
+const DAY_MS: u64 = 86_400_000;
+
+#[test]
+fn block_start_end_and_duration_match_the_arithmetic() {
+    let loaded = scenario::load(Path::new("tests/scenarios/hand-computed.toml")).unwrap();
+    let s = &loaded.scenario;
+    // Day 5: the warning fires (`at = "5d"`).
+    // Day 7: no commitment 2 days after the warning, so the block fires.
+    // Day 8: cleanup starts (delay 1d) on 1,000 live items at 250 a day: done day 12.
+    // Day 10: commitment done (delay 3d).
+    // Day 12: both required actions done: verification runs 2 days, to day 14; the
+    //         crawler is off, so the true prevalence (0 after the cleanup) is measured.
+    // Day 15: processing 1 day: the block is lifted. Duration 15 - 7 = 8 days.
+    for replication in 0..3 {
+        let o = run_replication(s, s.seed, replication, true);
+        assert_eq!(o.blocks.len(), 1, "{:#?}", o.log);
+        let b = &o.blocks[0];
+        assert_eq!(b.start, SimTime(7 * DAY_MS));
+        assert_eq!(b.end, Some(SimTime(15 * DAY_MS)));
+        assert_eq!(b.duration_days, 8.0);
+        assert!(!b.censored);
+        assert_eq!(b.reason, "no response 2d after the warning");
+
+        let m = &o.metrics;
+        assert_eq!(m.time_to_first_block_days, 7.0);
+        assert_eq!(m.days_blocked, 8.0);
+        // After the block the ladder restarts; the `at` moment has passed, so the
+        // warning does not fire again.
+        assert_eq!(m.warnings, 1);
+        // Views: 1,000 items x 10 views a day.
+        //   days 0-7, open:                 1000 x 10 x 7          = 70,000
+        //   days 7-9, blocked (25% by VPN): 1000 x 10 x 0.25 x 2  =  5,000
+        //   day 9-10: 750 left               750 x 2.5             =  1,875
+        //   day 10-11: 500 left              500 x 2.5             =  1,250
+        //   day 11-12: 250 left              250 x 2.5             =    625
+        //   total                                                   = 78,750
+        assert_eq!(m.exposure, 78_750.0);
+        // 1,000 users x 75% cut off x 8 days = 6,000 user-days; x 2 revenue each.
+        assert_eq!(m.user_days_lost, 6_000.0);
+        assert_eq!(m.revenue_lost, 12_000.0);
+        assert_eq!(m.action_cost, 500.0);
+        assert_eq!(m.violating_removed, 1_000);
+        assert_eq!(m.final_visible_violating, 0);
+        assert_eq!(m.orders_issued, 0);
+    }
+}

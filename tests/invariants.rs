@@ -1,0 +1,116 @@
+//! Invariants that hold for every replication of every scenario: conservation of
+//! violating items, blocks that do not overlap, finite metrics.
+
+use std::path::PathBuf;
+
+use modsim::model::{run_replication, ReplicationOutcome, METRICS};
+use modsim::scenario::{self, Scenario};
+
+fn scenarios() -> Vec<(String, Scenario)> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .chain(std::fs::read_dir("tests/scenarios").unwrap())
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.display().to_string();
+        out.push((name.clone(), scenario::parse(&text, &name).unwrap().0));
+        // The same scenario with queued items left visible and imperfect reviews, so
+        // that items return from the queue to view.
+        let text = text
+            .replace("flagged_visible_while_queued = false", "")
+            .replace(
+                "[platform]\n",
+                "[platform]\nflagged_visible_while_queued = true\n",
+            )
+            .replace("accuracy = ", "accuracy = 0.8 # ");
+        let name = format!("{name} (visible while queued)");
+        out.push((name.clone(), scenario::parse(&text, &name).unwrap().0));
+    }
+    out
+}
+
+fn check(name: &str, o: &ReplicationOutcome, horizon_days: f64) {
+    for b in &o.balances {
+        assert!(
+            b.holds(),
+            "{name} rep {}: {}: initial {} + uploaded {} != visible {} + queued {} + removed {}",
+            o.replication,
+            b.category,
+            b.initial,
+            b.uploaded,
+            b.visible,
+            b.queued,
+            b.removed
+        );
+    }
+    let mut last_end = 0.0;
+    for b in &o.blocks {
+        let start = b.start.as_days_f64();
+        assert!(start >= last_end, "{name}: blocks overlap");
+        assert!(b.duration_days >= 0.0, "{name}: negative duration");
+        assert_eq!(b.censored, b.end.is_none(), "{name}");
+        last_end = b.end.map_or(horizon_days, |e| e.as_days_f64());
+        assert!(
+            (last_end - start - b.duration_days).abs() < 1e-9,
+            "{name}: duration is not end - start"
+        );
+    }
+    assert!(
+        o.blocks.iter().filter(|b| b.censored).count() <= 1,
+        "{name}: two blocks in force at the horizon"
+    );
+    for ((metric, _, _), v) in METRICS.iter().zip(o.metrics.values()) {
+        let allowed_nan = *metric == "time_to_first_block_days" && !o.metrics.blocked;
+        assert!(v.is_finite() || allowed_nan, "{name}: {metric} = {v}");
+        assert!(v >= 0.0 || allowed_nan, "{name}: {metric} = {v}");
+    }
+    let blocked_days: f64 = o.blocks.iter().map(|b| b.duration_days).sum();
+    assert!(
+        (blocked_days - o.metrics.days_blocked).abs() < 1e-6,
+        "{name}: days_blocked"
+    );
+    assert!(o.metrics.days_blocked <= horizon_days + 1e-9, "{name}");
+}
+
+#[test]
+fn conservation_and_consistency_hold_in_every_scenario() {
+    for (name, mut s) in scenarios() {
+        // Shorter horizons keep the suite quick; the flagship's full year runs in the
+        // CLI tests.
+        s.horizon = s.horizon.min(modsim::engine::SimDuration(120 * 86_400_000));
+        let horizon_days = s.horizon.as_days_f64();
+        for rep in 0..6 {
+            let o = run_replication(&s, s.seed, rep, false);
+            check(&name, &o, horizon_days);
+        }
+    }
+}
+
+#[test]
+fn tracing_does_not_change_results() {
+    for (name, s) in scenarios().into_iter().step_by(2) {
+        let plain = run_replication(&s, 5, 3, false);
+        let traced = run_replication(&s, 5, 3, true);
+        // Compared as text: NaN (never blocked) is not equal to itself.
+        assert_eq!(
+            format!("{:?}", plain.metrics),
+            format!("{:?}", traced.metrics),
+            "{name}"
+        );
+        assert_eq!(plain.blocks, traced.blocks, "{name}");
+    }
+}
+
+#[test]
+fn replications_really_differ() {
+    let text = std::fs::read_to_string("scenarios/tiktok-indonesia-2018.toml").unwrap();
+    let (s, _) = scenario::parse(&text, "flagship").unwrap();
+    let a = run_replication(&s, s.seed, 0, false).metrics;
+    let b = run_replication(&s, s.seed, 1, false).metrics;
+    assert_ne!(a.exposure, b.exposure);
+    assert_ne!(a.items_reviewed, b.items_reviewed);
+}
