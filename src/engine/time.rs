@@ -21,17 +21,11 @@ impl SimDuration {
     pub const HOUR: SimDuration = SimDuration(3_600_000);
     pub const DAY: SimDuration = SimDuration(86_400_000);
 
-    /// Rounds a non-negative number of seconds to the nearest millisecond; negative and
-    /// NaN inputs become zero and huge ones saturate.
+    /// Rounds a number of seconds to the nearest millisecond. Negative and NaN inputs
+    /// become zero and huge ones saturate (Rust's float-to-integer casts saturate and
+    /// map NaN to zero, which is exactly the rule wanted here).
     pub fn from_secs_f64(secs: f64) -> SimDuration {
-        let ms = (secs * 1_000.0).round();
-        if ms.is_nan() || ms <= 0.0 {
-            SimDuration::ZERO
-        } else if ms >= u64::MAX as f64 {
-            SimDuration(u64::MAX)
-        } else {
-            SimDuration(ms as u64)
-        }
+        SimDuration((secs * 1_000.0 + 0.5) as u64)
     }
 
     pub fn from_days_f64(days: f64) -> SimDuration {
@@ -141,5 +135,10 @@ mod tests {
         assert_eq!(SimDuration::from_secs_f64(-3.0), SimDuration::ZERO);
         assert_eq!(SimDuration::from_secs_f64(f64::NAN), SimDuration::ZERO);
         assert_eq!(SimDuration::from_secs_f64(1.0004), SimDuration(1_000));
+        assert_eq!(SimDuration::from_secs_f64(1.0006), SimDuration(1_001));
+        assert_eq!(
+            SimDuration::from_secs_f64(f64::INFINITY),
+            SimDuration(u64::MAX)
+        );
     }
 }
