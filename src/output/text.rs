@@ -73,25 +73,30 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
         );
     }
     let km = &results.block_durations;
-    let (lo, hi) = km.median_ci();
-    let days = |x: Option<f64>| x.map_or("n/a".into(), |d| format!("{d:.1}"));
-    let median = match km.median() {
-        Some(m) => format!("{m:.1} days"),
-        None if km.n == 0 => "no blocks".into(),
-        None => "> horizon".into(),
-    };
-    row(
-        &mut out,
-        "median block duration",
-        median,
-        format!(
-            "95% CI {} to {} days; Kaplan-Meier, {} of {} blocks still in force at the horizon",
-            days(lo),
-            days(hi),
-            km.censored,
-            km.n
-        ),
-    );
+    if km.n == 0 {
+        row(
+            &mut out,
+            "median block duration",
+            "no blocks".into(),
+            String::new(),
+        );
+    } else {
+        let (lo, hi) = km.median_ci();
+        // With heavy censoring a median or a limit may not be estimable: say so.
+        let days = |x: Option<f64>| x.map_or("not estimable".into(), |d| format!("{d:.1}"));
+        let median = km
+            .median()
+            .map_or("not reached".into(), |m| format!("{m:.1} days"));
+        let ci = match (lo, hi) {
+            (None, None) => "95% CI not estimable".to_owned(),
+            _ => format!("95% CI {} to {} days", days(lo), days(hi)),
+        };
+        let ci = format!(
+            "{ci}; Kaplan-Meier, {} of {} blocks still in force at the horizon",
+            km.censored, km.n
+        );
+        row(&mut out, "median block duration", median, ci);
+    }
     for (name, label, unit) in [
         ("exposure", "exposure", " views"),
         ("user_days_lost", "user-days lost", ""),
