@@ -88,7 +88,7 @@ fn run_writes_every_table_for_every_scenario() {
         let run: serde_json::Value =
             serde_json::from_str(&read(&out_dir.join("run.json"))).unwrap();
         assert_eq!(run["replications"], 8);
-        assert_eq!(run["scenario_sha256"].as_str().unwrap().len(), 64);
+        assert_eq!(run["scenario_sha256"][0].as_str().unwrap().len(), 64);
         // No staging folders are left beside the results.
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()

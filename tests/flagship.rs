@@ -15,7 +15,7 @@ fn flagship_blocks_in_early_july_for_about_a_week() {
         seed: s.seed,
         threads: 0,
     };
-    let results = experiment::run(s, &config, &|| {}).unwrap();
+    let results = experiment::run(s, &config, &()).unwrap();
 
     let blocked = results.summary("blocked").unwrap();
     assert!(blocked.mean > 0.9, "block probability {}", blocked.mean);

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use modsim::model::{run_replication, ReplicationOutcome, METRICS};
-use modsim::scenario::{self, Scenario};
+use modsim::scenario::{self, overrides, Scenario};
 
 fn scenarios() -> Vec<(String, Scenario)> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir("scenarios")
@@ -20,13 +20,14 @@ fn scenarios() -> Vec<(String, Scenario)> {
         out.push((name.clone(), scenario::parse(&text, &name).unwrap().0));
         // The same scenario with queued items left visible and imperfect reviews, so
         // that items return from the queue to view.
-        let text = text
-            .replace("flagged_visible_while_queued = false", "")
-            .replace(
-                "[platform]\n",
-                "[platform]\nflagged_visible_while_queued = true\n",
-            )
-            .replace("accuracy = ", "accuracy = 0.8 # ");
+        let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+        for set in [
+            "platform.flagged_visible_while_queued=true",
+            "platform.review.accuracy=0.8",
+        ] {
+            overrides::apply(&mut doc, &set.parse().unwrap()).unwrap();
+        }
+        let text = doc.to_string();
         let name = format!("{name} (visible while queued)");
         out.push((name.clone(), scenario::parse(&text, &name).unwrap().0));
     }

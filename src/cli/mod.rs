@@ -10,10 +10,13 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::experiment::{self, ExperimentError, RunConfig};
+use crate::experiment::stats::PairedDifference;
+use crate::experiment::sweep::{self, Axis, Target};
+use crate::experiment::{self, compare, ExperimentError, Precision, RunConfig, RunResults};
 use crate::model::run_replication;
-use crate::output::{tables, text, OutputError, OutputFolder};
-use crate::scenario::{self, LoadedScenario, ScenarioError};
+use crate::output::tables::{self, Labeled};
+use crate::output::{text, OutputError, OutputFolder};
+use crate::scenario::{self, LoadedScenario, Override, Scenario, ScenarioError};
 
 /// modsim: simulate content-moderation policies, takedown orders and platform blocks.
 #[derive(Debug, Parser)]
@@ -26,7 +29,32 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a scenario many times and write the outcome tables.
-    Run(RunArgs),
+    Run {
+        scenario: PathBuf,
+        #[command(flatten)]
+        experiment: ExperimentArgs,
+    },
+    /// Run a scenario's variants (or several scenario files) side by side, with paired
+    /// differences against the first.
+    Compare {
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        #[command(flatten)]
+        experiment: ExperimentArgs,
+    },
+    /// Run a grid of values for one or two parameters.
+    Sweep {
+        scenario: PathBuf,
+        /// PATH=VALUES: a list (10,20,50), a range (20..400 step 20) or a geometric
+        /// range (10..1000 geometric 5). Give it once or twice (a full grid).
+        #[arg(long = "vary", required = true, value_name = "PATH=VALUES")]
+        vary: Vec<Axis>,
+        /// Report the cheapest point that meets this, e.g. block_probability<0.05.
+        #[arg(long, value_name = "METRIC<VALUE")]
+        target: Option<Target>,
+        #[command(flatten)]
+        experiment: ExperimentArgs,
+    },
     /// Validate scenario files; exit 0 when all are valid.
     Check {
         #[arg(required = true)]
@@ -41,13 +69,16 @@ enum Command {
         /// Seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
+        /// Override a parameter, e.g. --set platform.review.moderators=200.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<Override>,
     },
 }
 
+/// Options every experiment command takes.
 #[derive(Debug, clap::Args)]
-struct RunArgs {
-    scenario: PathBuf,
-    /// Output folder (default: output/<scenario file stem>).
+struct ExperimentArgs {
+    /// Output folder (default: output/<scenario file stem>, with -compare or -sweep).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Number of replications (default: the scenario's).
@@ -59,6 +90,16 @@ struct RunArgs {
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Override a parameter, e.g. --set platform.review.moderators=200 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<Override>,
+    /// Add replications until every headline metric's 95% CI half-width is within this
+    /// share of its mean (e.g. 0.02).
+    #[arg(long, value_name = "REL")]
+    precision: Option<f64>,
+    /// The most replications --precision may use.
+    #[arg(long, default_value_t = 100_000)]
+    max_replications: u64,
 }
 
 /// Everything that can stop a command.
@@ -96,13 +137,27 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run {
+            scenario,
+            experiment,
+        } => run(&scenario, &experiment),
+        Command::Compare {
+            scenarios,
+            experiment,
+        } => compare(&scenarios, &experiment),
+        Command::Sweep {
+            scenario,
+            vary,
+            target,
+            experiment,
+        } => sweep(&scenario, &vary, target.as_ref(), &experiment),
         Command::Check { scenarios } => check(&scenarios),
         Command::Trace {
             scenario,
             replication,
             seed,
-        } => trace(&scenario, replication, seed),
+            set,
+        } => trace(&scenario, replication, seed, &set),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -130,11 +185,19 @@ fn render_error(e: &CliError) -> String {
 }
 
 fn load(path: &Path) -> Result<LoadedScenario, CliError> {
-    let loaded = scenario::load(path)?;
+    load_with(path, &[])
+}
+
+fn load_with(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, CliError> {
+    let loaded = scenario::load_with(path, overrides)?;
+    print_warnings(&loaded);
+    Ok(loaded)
+}
+
+fn print_warnings(loaded: &LoadedScenario) {
     for w in &loaded.warnings {
         eprintln!("{}", w.render());
     }
-    Ok(loaded)
 }
 
 fn check(paths: &[PathBuf]) -> Result<(), CliError> {
@@ -163,73 +226,313 @@ fn check(paths: &[PathBuf]) -> Result<(), CliError> {
     }
 }
 
-fn run(args: RunArgs) -> Result<(), CliError> {
-    let loaded = load(&args.scenario)?;
-    let s = &loaded.scenario;
-    let config = RunConfig {
-        replications: args.replications.unwrap_or(s.replications),
-        seed: args.seed.unwrap_or(s.seed),
-        threads: args.threads,
-    };
-    if config.replications == 0 {
-        return Err(CliError::Usage("--replications must be at least 1".into()));
+/// The files every experiment writes, in this order.
+const TABLES: [&str; 4] = [
+    "summary.csv",
+    "replications.csv",
+    "blocks.csv",
+    "events.csv",
+];
+
+/// What one experiment command runs: labelled scenarios and how.
+struct Plan {
+    command: &'static str,
+    runs: Vec<(String, LoadedScenario)>,
+    target: PathBuf,
+    config: RunConfig,
+    precision: Option<Precision>,
+    cli_overrides: Vec<String>,
+}
+
+impl Plan {
+    fn new(
+        command: &'static str,
+        runs: Vec<(String, LoadedScenario)>,
+        args: &ExperimentArgs,
+        default_dir: PathBuf,
+    ) -> Result<Plan, CliError> {
+        let first = &runs[0].1.scenario;
+        let config = RunConfig {
+            replications: args.replications.unwrap_or(first.replications),
+            seed: args.seed.unwrap_or(first.seed),
+            threads: args.threads,
+        };
+        if config.replications == 0 {
+            return Err(CliError::Usage("--replications must be at least 1".into()));
+        }
+        let precision = match args.precision {
+            Some(p) if !(p > 0.0 && p < 1.0) => {
+                return Err(CliError::Usage(format!(
+                    "--precision must be a share between 0 and 1, such as 0.02; found {p}"
+                )))
+            }
+            Some(relative) => Some(Precision {
+                relative,
+                max_replications: args.max_replications.max(config.replications),
+            }),
+            None => None,
+        };
+        Ok(Plan {
+            command,
+            runs,
+            target: args.out.clone().unwrap_or(default_dir),
+            config,
+            precision,
+            cli_overrides: args.set.iter().map(Override::to_string).collect(),
+        })
     }
-    let target = args.out.unwrap_or_else(|| default_output(&args.scenario));
-    // Fail on an unusable target before spending time on the simulation.
-    let folder = OutputFolder::create(&target)?;
 
-    let progress = Progress::new(config.replications);
-    let results = experiment::run(s, &config, &|| progress.tick())?;
-    progress.finish();
+    /// Runs the plan and writes the common tables; returns the results (one per run)
+    /// and the open output folder for command-specific files.
+    fn execute(
+        &self,
+        labels_of: impl Fn(usize) -> Vec<(String, String)>,
+    ) -> Result<(Vec<RunResults>, OutputFolder), CliError> {
+        // Fail on an unusable target before spending time on the simulation.
+        let folder = OutputFolder::create(&self.target)?;
+        let progress = Progress::new();
+        let scenarios: Vec<&Scenario> = self.runs.iter().map(|(_, l)| &l.scenario).collect();
+        let results =
+            experiment::run_all(&scenarios, &self.config, self.precision.as_ref(), &progress)?;
+        progress.finish();
+        let start = scenarios[0].start;
+        let labeled: Vec<Labeled> = results
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Labeled {
+                labels: labels_of(i),
+                results: r,
+                differences: None,
+            })
+            .collect();
+        let csv = |file: &'static str, r: csv::Result<Vec<u8>>| {
+            r.map_err(|source| OutputError::Csv { file, source })
+        };
+        folder.write(
+            "summary.csv",
+            &csv("summary.csv", tables::summary_csv(&labeled))?,
+        )?;
+        folder.write(
+            "replications.csv",
+            &csv("replications.csv", tables::replications_csv(&labeled))?,
+        )?;
+        folder.write(
+            "blocks.csv",
+            &csv("blocks.csv", tables::blocks_csv(&labeled, start))?,
+        )?;
+        folder.write(
+            "events.csv",
+            &csv("events.csv", tables::events_csv(&labeled, start))?,
+        )?;
+        Ok((results, folder))
+    }
 
-    let start = s.start;
-    let csv = |file: &'static str, r: csv::Result<Vec<u8>>| {
-        r.map_err(|source| OutputError::Csv { file, source })
-    };
-    folder.write(
-        "summary.csv",
-        &csv("summary.csv", tables::summary_csv(&results))?,
+    fn record(&self, results: &[RunResults], files: &[&str]) -> Vec<u8> {
+        let loaded: Vec<(String, &LoadedScenario)> =
+            self.runs.iter().map(|(l, s)| (l.clone(), s)).collect();
+        tables::RunRecord::new(
+            self.command,
+            &loaded,
+            &self.cli_overrides,
+            &results[0],
+            results.len(),
+            files,
+        )
+        .to_json()
+    }
+}
+
+fn run(path: &Path, args: &ExperimentArgs) -> Result<(), CliError> {
+    let loaded = load_with(path, &args.set)?;
+    let plan = Plan::new(
+        "run",
+        vec![("baseline".into(), loaded)],
+        args,
+        default_output(path, ""),
     )?;
-    folder.write(
-        "replications.csv",
-        &csv("replications.csv", tables::replications_csv(&results))?,
-    )?;
-    folder.write(
-        "blocks.csv",
-        &csv("blocks.csv", tables::blocks_csv(&results, start))?,
-    )?;
-    folder.write(
-        "events.csv",
-        &csv("events.csv", tables::events_csv(&results, start))?,
-    )?;
-    let files = vec![
-        "summary.csv",
-        "replications.csv",
-        "blocks.csv",
-        "events.csv",
-        "run.json",
-    ];
-    folder.write(
-        "run.json",
-        &tables::RunRecord::new(&loaded, &results, files.clone()).to_json(),
-    )?;
+    let (results, folder) = plan.execute(|_| Vec::new())?;
+    let mut files = TABLES.to_vec();
+    files.push("run.json");
+    folder.write("run.json", &plan.record(&results, &files))?;
     let written = folder.commit()?;
 
     let mut stdout = std::io::stdout().lock();
-    write!(stdout, "{}", text::run_summary(s, &results))?;
+    write!(
+        stdout,
+        "{}",
+        text::run_summary(&plan.runs[0].1.scenario, &results[0])
+    )?;
+    if let Some(note) = text::precision_note(&results[0]) {
+        writeln!(stdout, "{note}")?;
+    }
     writeln!(stdout, "wrote {}: {}", written.display(), files.join(", "))?;
     Ok(())
 }
 
-fn default_output(scenario: &Path) -> PathBuf {
+fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), CliError> {
+    let runs: Vec<(String, LoadedScenario)> = if let [path] = paths {
+        let all = scenario::load_variants(path, &args.set)?;
+        print_warnings(&all[0]);
+        if all.len() < 2 {
+            return Err(CliError::Usage(format!(
+                "{} has no [[variants]] to compare; add some, or give several scenario files",
+                path.display()
+            )));
+        }
+        all.into_iter().map(|l| (l.label(), l)).collect()
+    } else {
+        let mut runs = Vec::new();
+        for path in paths {
+            let stem = path
+                .file_stem()
+                .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+            if runs.iter().any(|(l, _)| *l == stem) {
+                return Err(CliError::Usage(format!(
+                    "two scenario files are called `{stem}`; rename one"
+                )));
+            }
+            runs.push((stem, load_with(path, &args.set)?));
+        }
+        runs
+    };
+    let plan = Plan::new("compare", runs, args, default_output(&paths[0], "-compare"))?;
+    let labels: Vec<String> = plan.runs.iter().map(|(l, _)| l.clone()).collect();
+    let (results, folder) = plan.execute(|i| vec![("variant".into(), labels[i].clone())])?;
+    let differences: Vec<Vec<PairedDifference>> = results
+        .iter()
+        .map(|r| compare::paired_differences(&results[0], r))
+        .collect();
+    let labeled: Vec<Labeled> = results
+        .iter()
+        .zip(&differences)
+        .enumerate()
+        .map(|(i, (r, d))| Labeled {
+            labels: vec![("variant".into(), labels[i].clone())],
+            results: r,
+            differences: (i > 0).then(|| d.clone()),
+        })
+        .collect();
+    let bytes = tables::summary_csv(&labeled).map_err(|source| OutputError::Csv {
+        file: "compare.csv",
+        source,
+    })?;
+    folder.write("compare.csv", &bytes)?;
+    let mut files = vec!["compare.csv"];
+    files.extend(TABLES);
+    files.push("run.json");
+    folder.write("run.json", &plan.record(&results, &files))?;
+    let written = folder.commit()?;
+
+    let mut stdout = std::io::stdout().lock();
+    write!(
+        stdout,
+        "{}",
+        text::compare_table(&labels, &results, &differences)
+    )?;
+    if let Some(note) = text::precision_note(&results[0]) {
+        writeln!(stdout, "{note}")?;
+    }
+    writeln!(stdout, "wrote {}: {}", written.display(), files.join(", "))?;
+    Ok(())
+}
+
+fn sweep(
+    path: &Path,
+    axes: &[Axis],
+    target: Option<&Target>,
+    args: &ExperimentArgs,
+) -> Result<(), CliError> {
+    if axes.len() > 2 {
+        return Err(CliError::Usage(
+            "sweep takes one or two --vary; for more, run several sweeps".into(),
+        ));
+    }
+    // The base with the command line's overrides: its errors and warnings, once.
+    load_with(path, &args.set)?;
+    let points = sweep::grid(axes);
+    let mut runs = Vec::with_capacity(points.len());
+    for point in &points {
+        let mut overrides = args.set.clone();
+        overrides.extend(point.iter().cloned());
+        let label = point
+            .iter()
+            .map(Override::to_string)
+            .collect::<Vec<_>>()
+            .join(" ");
+        runs.push((label, scenario::load_with(path, &overrides)?));
+    }
+    let params: Vec<String> = axes.iter().map(|a| a.path.clone()).collect();
+    let values: Vec<Vec<String>> = points
+        .iter()
+        .map(|p| p.iter().map(|o| o.value.clone()).collect())
+        .collect();
+    let plan = Plan::new("sweep", runs, args, default_output(path, "-sweep"))?;
+    let labels_of = |i: usize| {
+        let mut labels = vec![("point".to_string(), i.to_string())];
+        labels.extend(params.iter().cloned().zip(values[i].iter().cloned()));
+        labels
+    };
+    let (results, folder) = plan.execute(labels_of)?;
+    let labeled: Vec<Labeled> = results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Labeled {
+            labels: labels_of(i),
+            results: r,
+            differences: None,
+        })
+        .collect();
+    let bytes = tables::summary_csv(&labeled).map_err(|source| OutputError::Csv {
+        file: "sweep.csv",
+        source,
+    })?;
+    folder.write("sweep.csv", &bytes)?;
+    let mut files = vec!["sweep.csv"];
+    files.extend(TABLES);
+    files.push("run.json");
+    folder.write("run.json", &plan.record(&results, &files))?;
+    let written = folder.commit()?;
+
+    let mut stdout = std::io::stdout().lock();
+    let c = &results[0].config;
+    writeln!(
+        stdout,
+        "{}: {} points, {} replications each, seed {} (common random numbers across points)",
+        plan.runs[0].1.scenario.name,
+        points.len(),
+        c.replications,
+        c.seed
+    )?;
+    write!(stdout, "{}", text::sweep_table(&params, &values, &results))?;
+    if let Some(target) = target {
+        let answer = sweep::answer(target, &results);
+        write!(
+            stdout,
+            "{}",
+            text::target_answer(target, &answer, &values, &params, &results)
+        )?;
+    }
+    if let Some(note) = text::precision_note(&results[0]) {
+        writeln!(stdout, "{note}")?;
+    }
+    writeln!(stdout, "wrote {}: {}", written.display(), files.join(", "))?;
+    Ok(())
+}
+
+fn default_output(scenario: &Path, suffix: &str) -> PathBuf {
     let stem = scenario
         .file_stem()
         .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
-    Path::new("output").join(stem)
+    Path::new("output").join(format!("{stem}{suffix}"))
 }
 
-fn trace(path: &Path, replication: u64, seed: Option<u64>) -> Result<(), CliError> {
-    let loaded = load(path)?;
+fn trace(
+    path: &Path,
+    replication: u64,
+    seed: Option<u64>,
+    overrides: &[Override],
+) -> Result<(), CliError> {
+    let loaded = load_with(path, overrides)?;
     let s = &loaded.scenario;
     let outcome = run_replication(s, seed.unwrap_or(s.seed), replication, true);
     let mut stdout = std::io::stdout().lock();
@@ -250,8 +553,8 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(total: u64) -> Progress {
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+    fn new() -> Progress {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
         if let Ok(style) =
             ProgressStyle::with_template("{bar:40} {pos}/{len} replications, {eta} left")
         {
@@ -264,7 +567,17 @@ impl Progress {
         }
     }
 
-    fn tick(&self) {
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl experiment::Progress for Progress {
+    fn planned(&self, n: u64) {
+        self.bar.inc_length(n);
+    }
+
+    fn done(&self) {
         self.bar.inc(1);
         if self.interactive
             && self.bar.is_hidden()
@@ -272,9 +585,5 @@ impl Progress {
         {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
         }
-    }
-
-    fn finish(&self) {
-        self.bar.finish_and_clear();
     }
 }

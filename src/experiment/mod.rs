@@ -1,10 +1,16 @@
-//! Experiments: many replications of a scenario, in parallel, and their statistics.
+//! Experiments: many replications of one or more scenarios, in parallel, and their
+//! statistics.
 //!
 //! Results never depend on the thread count: each replication draws only from its own
-//! streams, and results are collected in replication order.
+//! streams, and results are collected in replication order. All scenarios of one
+//! experiment use the same seed, so replication i of every variant or sweep point sees
+//! the same random streams for the same processes (common random numbers).
 
+pub mod compare;
 pub mod stats;
+pub mod sweep;
 
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -22,7 +28,39 @@ pub struct RunConfig {
     pub threads: usize,
 }
 
-/// Everything a run produced, ready for the writers.
+/// Keep adding replications until every headline metric's 95% CI half-width is within
+/// `relative` of its mean, or `max_replications` is reached.
+#[derive(Clone, Debug)]
+pub struct Precision {
+    pub relative: f64,
+    pub max_replications: u64,
+}
+
+/// Metrics whose precision `--precision` controls.
+pub const HEADLINE_METRICS: [&str; 4] = ["blocked", "days_blocked", "exposure", "user_days_lost"];
+
+/// What `--precision` achieved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrecisionReport {
+    pub target: f64,
+    pub reached: bool,
+    pub replications: u64,
+    /// The headline metric furthest from the target, and its half-width / mean.
+    pub worst_metric: &'static str,
+    pub worst_relative: f64,
+}
+
+/// Receives progress from worker threads.
+pub trait Progress: Sync {
+    /// `n` more replications are planned.
+    fn planned(&self, _n: u64) {}
+    /// One replication finished.
+    fn done(&self) {}
+}
+
+impl Progress for () {}
+
+/// Everything a run of one scenario produced, ready for the writers.
 #[derive(Clone, Debug)]
 pub struct RunResults {
     pub config: RunConfig,
@@ -35,6 +73,7 @@ pub struct RunResults {
     pub summaries: Vec<Summary>,
     /// Time to unblock of every block, with censoring.
     pub block_durations: KaplanMeier,
+    pub precision: Option<PrecisionReport>,
     pub wall_time: Duration,
 }
 
@@ -48,13 +87,27 @@ pub enum ExperimentError {
     },
 }
 
-/// Runs `config.replications` replications; `on_done` is called once per finished
-/// replication (from worker threads), for progress display.
+/// Runs one scenario.
 pub fn run(
     scenario: &Scenario,
     config: &RunConfig,
-    on_done: &(dyn Fn() + Sync),
+    progress: &dyn Progress,
 ) -> Result<RunResults, ExperimentError> {
+    let mut all = run_all(&[scenario], config, None, progress)?;
+    Ok(all.remove(0))
+}
+
+/// Runs every scenario with the same seed and the same number of replications (common
+/// random numbers). With `precision`, replications are added in rounds until every
+/// scenario's headline metrics are precise enough; all scenarios keep the same count,
+/// so paired comparisons stay paired. Adding replications never changes earlier ones:
+/// the result equals a run with the final count from the start.
+pub fn run_all(
+    scenarios: &[&Scenario],
+    config: &RunConfig,
+    precision: Option<&Precision>,
+    progress: &dyn Progress,
+) -> Result<Vec<RunResults>, ExperimentError> {
     let started = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
@@ -64,30 +117,102 @@ pub fn run(
             source,
         })?;
     let threads_used = pool.current_num_threads();
-    let outcomes: Vec<ReplicationOutcome> = pool.install(|| {
-        (0..config.replications)
+    let mut outcomes: Vec<Vec<ReplicationOutcome>> = vec![Vec::new(); scenarios.len()];
+    let mut n = 0;
+    let mut target = config.replications.max(1);
+    let mut report = None;
+    loop {
+        progress.planned((target - n) * scenarios.len() as u64);
+        let batch = replicate(&pool, scenarios, config.seed, n..target, progress);
+        for (all, new) in outcomes.iter_mut().zip(batch) {
+            all.extend(new);
+        }
+        n = target;
+        let Some(p) = precision else { break };
+        let (worst_metric, worst_relative) = worst_precision(&outcomes);
+        let reached = worst_relative <= p.relative;
+        if reached || n >= p.max_replications {
+            report = Some(PrecisionReport {
+                target: p.relative,
+                reached,
+                replications: n,
+                worst_metric,
+                worst_relative,
+            });
+            break;
+        }
+        // The half-width shrinks as 1/sqrt(n): aim a little beyond the estimate.
+        let factor = if worst_relative.is_finite() {
+            (worst_relative / p.relative).powi(2) * 1.1
+        } else {
+            2.0
+        };
+        let next = (n as f64 * factor).ceil() as u64;
+        target = next.clamp(n + n / 2, p.max_replications.max(n + 1));
+    }
+    let wall_time = started.elapsed();
+    let config = RunConfig {
+        replications: n,
+        ..config.clone()
+    };
+    Ok(outcomes
+        .into_iter()
+        .map(|o| {
+            RunResults::from_outcomes(config.clone(), threads_used, o, report.clone(), wall_time)
+        })
+        .collect())
+}
+
+/// Replications `range` of every scenario, one pool, results per scenario in order.
+fn replicate(
+    pool: &rayon::ThreadPool,
+    scenarios: &[&Scenario],
+    seed: u64,
+    range: Range<u64>,
+    progress: &dyn Progress,
+) -> Vec<Vec<ReplicationOutcome>> {
+    let per = range.end - range.start;
+    let flat: Vec<ReplicationOutcome> = pool.install(|| {
+        (0..per * scenarios.len() as u64)
             .into_par_iter()
-            .map(|rep| {
-                let outcome = run_replication(scenario, config.seed, rep, rep == 0);
-                on_done();
+            .map(|i| {
+                let (s, rep) = ((i / per) as usize, range.start + i % per);
+                let outcome = run_replication(scenarios[s], seed, rep, rep == 0);
+                progress.done();
                 outcome
             })
             .collect()
     });
-    let summaries = summarise(&outcomes);
-    let (durations, censored): (Vec<f64>, Vec<bool>) = outcomes
+    let mut flat = flat.into_iter();
+    scenarios
         .iter()
-        .flat_map(|o| &o.blocks)
-        .map(|b| (b.duration_days, b.censored))
-        .unzip();
-    Ok(RunResults {
-        config: config.clone(),
-        threads_used,
-        outcomes,
-        summaries,
-        block_durations: KaplanMeier::new(&durations, &censored),
-        wall_time: started.elapsed(),
-    })
+        .map(|_| flat.by_ref().take(per as usize).collect())
+        .collect()
+}
+
+/// The headline metric (over all scenarios) whose CI half-width is the largest share
+/// of its mean.
+fn worst_precision(outcomes: &[Vec<ReplicationOutcome>]) -> (&'static str, f64) {
+    let mut worst = (HEADLINE_METRICS[0], 0.0);
+    for o in outcomes {
+        let summaries = summarise(o);
+        for name in HEADLINE_METRICS {
+            let i = METRICS.iter().position(|m| m.0 == name).unwrap_or(0);
+            let s = &summaries[i];
+            let half = (s.ci_high - s.ci_low) / 2.0;
+            let relative = if half == 0.0 {
+                0.0
+            } else if s.mean == 0.0 || half.is_nan() {
+                f64::INFINITY
+            } else {
+                half / s.mean.abs()
+            };
+            if relative > worst.1 {
+                worst = (name, relative);
+            }
+        }
+    }
+    worst
 }
 
 fn summarise(outcomes: &[ReplicationOutcome]) -> Vec<Summary> {
@@ -95,9 +220,9 @@ fn summarise(outcomes: &[ReplicationOutcome]) -> Vec<Summary> {
     METRICS
         .iter()
         .enumerate()
-        .map(|(i, (name, unit, _))| {
+        .map(|(i, (name, _, _))| {
             let column: Vec<f64> = values.iter().map(|v| v[i]).collect();
-            if *name == "blocked" || *unit == "indicator" {
+            if *name == "blocked" {
                 Summary::of_indicator(&column)
             } else {
                 Summary::of(&column)
@@ -107,11 +232,46 @@ fn summarise(outcomes: &[ReplicationOutcome]) -> Vec<Summary> {
 }
 
 impl RunResults {
+    fn from_outcomes(
+        config: RunConfig,
+        threads_used: usize,
+        outcomes: Vec<ReplicationOutcome>,
+        precision: Option<PrecisionReport>,
+        wall_time: Duration,
+    ) -> RunResults {
+        let summaries = summarise(&outcomes);
+        let (durations, censored): (Vec<f64>, Vec<bool>) = outcomes
+            .iter()
+            .flat_map(|o| &o.blocks)
+            .map(|b| (b.duration_days, b.censored))
+            .unzip();
+        RunResults {
+            config,
+            threads_used,
+            summaries,
+            block_durations: KaplanMeier::new(&durations, &censored),
+            outcomes,
+            precision,
+            wall_time,
+        }
+    }
+
     /// Summary of the metric called `name`.
     pub fn summary(&self, name: &str) -> Option<&Summary> {
         METRICS
             .iter()
             .position(|m| m.0 == name)
             .map(|i| &self.summaries[i])
+    }
+
+    /// The values of metric `name`, one per replication.
+    pub fn column(&self, name: &str) -> Vec<f64> {
+        let Some(i) = METRICS.iter().position(|m| m.0 == name) else {
+            return Vec::new();
+        };
+        self.outcomes
+            .iter()
+            .map(|o| o.metrics.values()[i])
+            .collect()
     }
 }

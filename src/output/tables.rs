@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::engine::SimTime;
-use crate::experiment::stats::Summary;
+use crate::experiment::stats::{PairedDifference, Summary};
 use crate::experiment::RunResults;
 use crate::model::METRICS;
 use crate::scenario::LoadedScenario;
@@ -30,93 +30,170 @@ fn opt(x: Option<f64>) -> String {
     x.map_or(String::new(), num)
 }
 
-/// summary.csv: a row per metric, then a row for block durations (Kaplan-Meier).
-pub fn summary_csv(results: &RunResults) -> csv::Result<Vec<u8>> {
+/// One run in a table, with the label columns that tell it from the others
+/// (`variant`, or a sweep point's parameters) and, for comparisons, its paired
+/// differences against the baseline.
+pub struct Labeled<'a> {
+    pub labels: Vec<(String, String)>,
+    pub results: &'a RunResults,
+    pub differences: Option<Vec<PairedDifference>>,
+}
+
+impl<'a> Labeled<'a> {
+    /// A run on its own, without labels.
+    pub fn single(results: &'a RunResults) -> Vec<Labeled<'a>> {
+        vec![Labeled {
+            labels: Vec::new(),
+            results,
+            differences: None,
+        }]
+    }
+}
+
+fn label_header(runs: &[Labeled]) -> Vec<String> {
+    runs.first().map_or(Vec::new(), |r| {
+        r.labels.iter().map(|(k, _)| k.clone()).collect()
+    })
+}
+
+fn label_values(run: &Labeled) -> Vec<String> {
+    run.labels.iter().map(|(_, v)| v.clone()).collect()
+}
+
+/// summary.csv (and compare.csv, sweep.csv): a row per run and metric, in long form,
+/// then a row per run for block durations (Kaplan-Meier). With differences, four more
+/// columns give the paired difference against the baseline and whether its 95% CI
+/// excludes zero.
+pub fn summary_csv(runs: &[Labeled]) -> csv::Result<Vec<u8>> {
+    let with_differences = runs.iter().any(|r| r.differences.is_some());
     csv_bytes(|w| {
-        w.write_record([
-            "metric",
-            "unit",
-            "n",
-            "mean",
-            "ci95_low",
-            "ci95_high",
-            "sd",
-            "min",
-            "p05",
-            "p25",
-            "median",
-            "p75",
-            "p95",
-            "max",
-            "censored",
-        ])?;
-        for ((name, unit, _), s) in METRICS.iter().zip(&results.summaries) {
-            let Summary {
-                n,
-                mean,
-                sd,
-                ci_low,
-                ci_high,
-                min,
-                p05,
-                p25,
-                median,
-                p75,
-                p95,
-                max,
-            } = *s;
-            let mut row = vec![name.to_string(), unit.to_string(), n.to_string()];
-            row.extend(
+        let mut header = label_header(runs);
+        header.extend(
+            [
+                "metric",
+                "unit",
+                "n",
+                "mean",
+                "ci95_low",
+                "ci95_high",
+                "sd",
+                "min",
+                "p05",
+                "p25",
+                "median",
+                "p75",
+                "p95",
+                "max",
+                "censored",
+            ]
+            .map(String::from),
+        );
+        if with_differences {
+            header.extend(
                 [
-                    mean, ci_low, ci_high, sd, min, p05, p25, median, p75, p95, max,
+                    "diff_mean",
+                    "diff_ci95_low",
+                    "diff_ci95_high",
+                    "diff_significant",
                 ]
-                .map(num),
+                .map(String::from),
             );
-            row.push("0".into());
+        }
+        w.write_record(&header)?;
+        for run in runs {
+            let results = run.results;
+            for (i, ((name, unit, _), s)) in METRICS.iter().zip(&results.summaries).enumerate() {
+                let Summary {
+                    n,
+                    mean,
+                    sd,
+                    ci_low,
+                    ci_high,
+                    min,
+                    p05,
+                    p25,
+                    median,
+                    p75,
+                    p95,
+                    max,
+                } = *s;
+                let mut row = label_values(run);
+                row.extend([name.to_string(), unit.to_string(), n.to_string()]);
+                row.extend(
+                    [
+                        mean, ci_low, ci_high, sd, min, p05, p25, median, p75, p95, max,
+                    ]
+                    .map(num),
+                );
+                row.push("0".into());
+                if with_differences {
+                    match run.differences.as_ref().and_then(|d| d.get(i)) {
+                        Some(d) => {
+                            row.extend([d.mean, d.ci_low, d.ci_high].map(num));
+                            row.push(d.significant().to_string());
+                        }
+                        None => {
+                            row.extend([String::new(), String::new(), String::new(), String::new()])
+                        }
+                    }
+                }
+                w.write_record(&row)?;
+            }
+            // Block durations are right-censored: the mean is not estimable, the
+            // quantiles come from the Kaplan-Meier curve and the CI is the median's.
+            let km = &results.block_durations;
+            let (lo, hi) = km.median_ci();
+            let durations: Vec<f64> = results
+                .outcomes
+                .iter()
+                .flat_map(|o| &o.blocks)
+                .map(|b| b.duration_days)
+                .collect();
+            let observed = Summary::of(&durations);
+            let mut row = label_values(run);
+            row.extend([
+                "block_duration_days".to_string(),
+                "days".into(),
+                km.n.to_string(),
+                String::new(),
+                opt(lo),
+                opt(hi),
+                String::new(),
+                num(observed.min),
+                opt(km.quantile(0.05)),
+                opt(km.quantile(0.25)),
+                opt(km.median()),
+                opt(km.quantile(0.75)),
+                opt(km.quantile(0.95)),
+                num(observed.max),
+                km.censored.to_string(),
+            ]);
+            if with_differences {
+                row.extend([String::new(), String::new(), String::new(), String::new()]);
+            }
             w.write_record(&row)?;
         }
-        // Block durations are right-censored: the mean is not estimable, the quantiles
-        // come from the Kaplan-Meier curve and the CI is that of the median.
-        let km = &results.block_durations;
-        let (lo, hi) = km.median_ci();
-        let durations: Vec<f64> = results
-            .outcomes
-            .iter()
-            .flat_map(|o| &o.blocks)
-            .map(|b| b.duration_days)
-            .collect();
-        let observed = Summary::of(&durations);
-        w.write_record([
-            "block_duration_days".to_string(),
-            "days".into(),
-            km.n.to_string(),
-            String::new(),
-            opt(lo),
-            opt(hi),
-            String::new(),
-            num(observed.min),
-            opt(km.quantile(0.05)),
-            opt(km.quantile(0.25)),
-            opt(km.median()),
-            opt(km.quantile(0.75)),
-            opt(km.quantile(0.95)),
-            num(observed.max),
-            km.censored.to_string(),
-        ])?;
         Ok(())
     })
 }
 
 /// replications.csv: a row per replication with its seed and every metric.
-pub fn replications_csv(results: &RunResults) -> csv::Result<Vec<u8>> {
+pub fn replications_csv(runs: &[Labeled]) -> csv::Result<Vec<u8>> {
     csv_bytes(|w| {
-        let mut header = vec!["replication", "seed"];
-        header.extend(METRICS.iter().map(|m| m.0));
+        let mut header = label_header(runs);
+        header.extend(["replication", "seed"].map(String::from));
+        header.extend(METRICS.iter().map(|m| m.0.to_string()));
         w.write_record(&header)?;
-        for o in &results.outcomes {
-            let mut row = vec![o.replication.to_string(), results.config.seed.to_string()];
-            row.extend(o.metrics.values().into_iter().map(num));
-            w.write_record(&row)?;
+        for run in runs {
+            for o in &run.results.outcomes {
+                let mut row = label_values(run);
+                row.extend([
+                    o.replication.to_string(),
+                    run.results.config.seed.to_string(),
+                ]);
+                row.extend(o.metrics.values().into_iter().map(num));
+                w.write_record(&row)?;
+            }
         }
         Ok(())
     })
@@ -133,32 +210,41 @@ fn date_text(start: Option<NaiveDateTime>, t: Option<SimTime>) -> String {
 }
 
 /// blocks.csv: a row per block; `start` and `end` in days since the scenario start.
-pub fn blocks_csv(results: &RunResults, start: Option<NaiveDateTime>) -> csv::Result<Vec<u8>> {
+pub fn blocks_csv(runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result<Vec<u8>> {
     csv_bytes(|w| {
-        w.write_record([
-            "replication",
-            "block",
-            "start",
-            "end",
-            "duration_days",
-            "censored",
-            "reason",
-            "start_date",
-            "end_date",
-        ])?;
-        for o in &results.outcomes {
-            for (i, b) in o.blocks.iter().enumerate() {
-                w.write_record([
-                    o.replication.to_string(),
-                    (i + 1).to_string(),
-                    num(b.start.as_days_f64()),
-                    b.end.map_or(String::new(), |e| num(e.as_days_f64())),
-                    num(b.duration_days),
-                    b.censored.to_string(),
-                    b.reason.clone(),
-                    date_text(start, Some(b.start)),
-                    date_text(start, b.end),
-                ])?;
+        let mut header = label_header(runs);
+        header.extend(
+            [
+                "replication",
+                "block",
+                "start",
+                "end",
+                "duration_days",
+                "censored",
+                "reason",
+                "start_date",
+                "end_date",
+            ]
+            .map(String::from),
+        );
+        w.write_record(&header)?;
+        for run in runs {
+            for o in &run.results.outcomes {
+                for (i, b) in o.blocks.iter().enumerate() {
+                    let mut row = label_values(run);
+                    row.extend([
+                        o.replication.to_string(),
+                        (i + 1).to_string(),
+                        num(b.start.as_days_f64()),
+                        b.end.map_or(String::new(), |e| num(e.as_days_f64())),
+                        num(b.duration_days),
+                        b.censored.to_string(),
+                        b.reason.clone(),
+                        date_text(start, Some(b.start)),
+                        date_text(start, b.end),
+                    ]);
+                    w.write_record(&row)?;
+                }
             }
         }
         Ok(())
@@ -166,19 +252,27 @@ pub fn blocks_csv(results: &RunResults, start: Option<NaiveDateTime>) -> csv::Re
 }
 
 /// events.csv: the event log of the traced replication(s).
-pub fn events_csv(results: &RunResults, start: Option<NaiveDateTime>) -> csv::Result<Vec<u8>> {
+pub fn events_csv(runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result<Vec<u8>> {
     csv_bytes(|w| {
-        w.write_record(["replication", "time_days", "date", "actor", "kind", "text"])?;
-        for o in &results.outcomes {
-            for e in &o.log {
-                w.write_record([
-                    o.replication.to_string(),
-                    num(e.time.as_days_f64()),
-                    date_text(start, Some(e.time)),
-                    e.actor.to_string(),
-                    e.kind.to_string(),
-                    e.text.clone(),
-                ])?;
+        let mut header = label_header(runs);
+        header.extend(
+            ["replication", "time_days", "date", "actor", "kind", "text"].map(String::from),
+        );
+        w.write_record(&header)?;
+        for run in runs {
+            for o in &run.results.outcomes {
+                for e in &o.log {
+                    let mut row = label_values(run);
+                    row.extend([
+                        o.replication.to_string(),
+                        num(e.time.as_days_f64()),
+                        date_text(start, Some(e.time)),
+                        e.actor.to_string(),
+                        e.kind.to_string(),
+                        e.text.clone(),
+                    ]);
+                    w.write_record(&row)?;
+                }
             }
         }
         Ok(())
@@ -187,42 +281,92 @@ pub fn events_csv(results: &RunResults, start: Option<NaiveDateTime>) -> csv::Re
 
 /// What run.json records: enough to know what was run and to run it again.
 #[derive(Serialize)]
-pub struct RunRecord<'a> {
-    pub modsim_version: &'a str,
-    pub command: &'a str,
-    pub scenario_file: String,
-    pub scenario_name: &'a str,
-    pub scenario_sha256: String,
+pub struct RunRecord {
+    pub modsim_version: &'static str,
+    /// "run", "compare" or "sweep".
+    pub command: String,
+    pub scenario_files: Vec<String>,
+    pub scenario_name: String,
+    /// SHA-256 of each scenario file's text, in the order of `scenario_files`.
+    pub scenario_sha256: Vec<String>,
+    /// Overrides given on the command line (`--set`).
+    pub overrides: Vec<String>,
+    /// Each run of the experiment: its label and every override that made it.
+    pub runs: Vec<RunEntry>,
     pub seed: u64,
     pub replications: u64,
     pub threads: usize,
     pub horizon_days: f64,
+    pub precision: Option<PrecisionRecord>,
     pub wall_time_seconds: f64,
     pub replications_per_second: f64,
-    pub files: Vec<&'a str>,
+    pub files: Vec<String>,
 }
 
-impl<'a> RunRecord<'a> {
+#[derive(Serialize)]
+pub struct RunEntry {
+    pub label: String,
+    pub overrides: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct PrecisionRecord {
+    pub target: f64,
+    pub reached: bool,
+    pub worst_metric: String,
+    pub worst_relative_half_width: f64,
+}
+
+impl RunRecord {
+    /// The record of an experiment over `loaded` (one entry per run, labelled).
     pub fn new(
-        loaded: &'a LoadedScenario,
+        command: &str,
+        loaded: &[(String, &LoadedScenario)],
+        cli_overrides: &[String],
         results: &RunResults,
-        files: Vec<&'a str>,
-    ) -> RunRecord<'a> {
+        runs_total: usize,
+        files: &[&str],
+    ) -> RunRecord {
         use sha2::Digest;
         let secs = results.wall_time.as_secs_f64();
+        let mut scenario_files: Vec<String> = Vec::new();
+        let mut scenario_sha256 = Vec::new();
+        for (_, l) in loaded {
+            let file = l.path.display().to_string();
+            if !scenario_files.contains(&file) {
+                scenario_files.push(file);
+                scenario_sha256.push(format!("{:x}", sha2::Sha256::digest(l.text.as_bytes())));
+            }
+        }
+        let first = loaded[0].1;
         RunRecord {
             modsim_version: env!("CARGO_PKG_VERSION"),
-            command: "run",
-            scenario_file: loaded.path.display().to_string(),
-            scenario_name: &loaded.scenario.name,
-            scenario_sha256: format!("{:x}", sha2::Sha256::digest(loaded.text.as_bytes())),
+            command: command.to_owned(),
+            scenario_files,
+            scenario_name: first.scenario.name.clone(),
+            scenario_sha256,
+            overrides: cli_overrides.to_vec(),
+            runs: loaded
+                .iter()
+                .map(|(label, l)| RunEntry {
+                    label: label.clone(),
+                    overrides: l.overrides.iter().map(|o| o.to_string()).collect(),
+                })
+                .collect(),
             seed: results.config.seed,
             replications: results.config.replications,
             threads: results.threads_used,
-            horizon_days: loaded.scenario.horizon.as_days_f64(),
+            horizon_days: first.scenario.horizon.as_days_f64(),
+            precision: results.precision.as_ref().map(|p| PrecisionRecord {
+                target: p.target,
+                reached: p.reached,
+                worst_metric: p.worst_metric.to_owned(),
+                worst_relative_half_width: p.worst_relative,
+            }),
             wall_time_seconds: secs,
-            replications_per_second: results.config.replications as f64 / secs.max(1e-9),
-            files,
+            replications_per_second: (results.config.replications * runs_total as u64) as f64
+                / secs.max(1e-9),
+            files: files.iter().map(|f| f.to_string()).collect(),
         }
     }
 

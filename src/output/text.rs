@@ -5,8 +5,10 @@ use std::fmt::Write;
 use chrono::NaiveDateTime;
 
 use crate::engine::SimTime;
+use crate::experiment::stats::PairedDifference;
+use crate::experiment::sweep::{compliance_cost, Target, TargetAnswer};
 use crate::experiment::RunResults;
-use crate::model::LogEntry;
+use crate::model::{LogEntry, METRICS};
 use crate::scenario::Scenario;
 
 use super::tables::date_of;
@@ -142,6 +144,232 @@ pub fn timeline(scenario: &Scenario, replication: u64, log: &[LogEntry], blocks:
         log.len()
     );
     out
+}
+
+/// Headline rows of the compare and sweep tables: metric, label, how to show a value.
+const HEADLINES: [(&str, &str); 6] = [
+    ("blocked", "block probability"),
+    ("days_blocked", "days blocked"),
+    ("exposure", "exposure (views)"),
+    ("user_days_lost", "user-days lost"),
+    ("orders_missed", "orders missed"),
+    ("economic_loss", "economic loss"),
+];
+
+fn show(metric: &str, x: f64) -> String {
+    if metric == "blocked" {
+        percent(x)
+    } else {
+        quantity(x)
+    }
+}
+
+fn show_difference(metric: &str, d: &PairedDifference) -> String {
+    let mark = if d.significant() { "*" } else { "" };
+    if metric == "blocked" {
+        format!("{:+.1} pp{mark}", d.mean * 100.0)
+    } else if d.mean >= 0.0 {
+        format!("+{}{mark}", quantity(d.mean))
+    } else {
+        format!("-{}{mark}", quantity(-d.mean))
+    }
+}
+
+fn median_block(results: &RunResults) -> String {
+    let km = &results.block_durations;
+    if km.n == 0 {
+        return "no blocks".into();
+    }
+    km.median()
+        .map_or("not reached".into(), |m| format!("{m:.1} d"))
+}
+
+/// The table `modsim compare` prints: per metric, each variant's mean and its paired
+/// difference against the first, then the trade-off between exposure and user-days lost.
+pub fn compare_table(
+    labels: &[String],
+    runs: &[RunResults],
+    differences: &[Vec<PairedDifference>],
+) -> String {
+    let mut out = String::new();
+    let Some(first) = runs.first() else {
+        return out;
+    };
+    let c = &first.config;
+    let _ = writeln!(
+        out,
+        "{} variants, {} replications each, seed {}; differences are paired (common random numbers) against `{}`",
+        runs.len(),
+        c.replications,
+        c.seed,
+        labels[0]
+    );
+    let width = labels.iter().map(|l| l.len()).max().unwrap_or(0).max(22) + 2;
+    let _ = write!(out, "{:<24}", "");
+    for l in labels {
+        let _ = write!(out, "{l:>width$}");
+    }
+    let _ = writeln!(out);
+    for (metric, label) in HEADLINES {
+        let Some(i) = METRICS.iter().position(|m| m.0 == metric) else {
+            continue;
+        };
+        let _ = write!(out, "{label:<24}");
+        for (v, r) in runs.iter().enumerate() {
+            let mean = show(metric, r.summaries[i].mean);
+            let cell = match differences.get(v).and_then(|d| d.get(i)) {
+                Some(d) if v > 0 => format!("{mean} ({})", show_difference(metric, d)),
+                _ => mean,
+            };
+            let _ = write!(out, "{cell:>width$}");
+        }
+        let _ = writeln!(out);
+    }
+    let _ = write!(out, "{:<24}", "median block duration");
+    for r in runs {
+        let _ = write!(out, "{:>width$}", median_block(r));
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "* the 95% CI of the paired difference excludes zero");
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "trade-off: what each policy leaves users exposed to, and what it costs them"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<22} {:>34} {:>34}",
+        "variant", "exposure, views (95% CI)", "user-days lost (95% CI)"
+    );
+    for (l, r) in labels.iter().zip(runs) {
+        let cell = |m: &str| {
+            r.summary(m).map_or(String::new(), |s| {
+                format!(
+                    "{} ({} to {})",
+                    quantity(s.mean),
+                    quantity(s.ci_low),
+                    quantity(s.ci_high)
+                )
+            })
+        };
+        let _ = writeln!(
+            out,
+            "  {l:<22} {:>34} {:>34}",
+            cell("exposure"),
+            cell("user_days_lost")
+        );
+    }
+    out
+}
+
+/// The table `modsim sweep` prints: a row per point.
+pub fn sweep_table(params: &[String], points: &[Vec<String>], runs: &[RunResults]) -> String {
+    let mut out = String::new();
+    let widths: Vec<usize> = params.iter().map(|p| p.len().max(8) + 2).collect();
+    for (p, w) in params.iter().zip(&widths) {
+        let _ = write!(out, "{p:<w$}");
+    }
+    let _ = writeln!(
+        out,
+        "{:>26} {:>14} {:>12} {:>14} {:>16}",
+        "block probability (95% CI)",
+        "median block",
+        "exposure",
+        "user-days lost",
+        "compliance cost"
+    );
+    for (values, r) in points.iter().zip(runs) {
+        for (v, w) in values.iter().zip(&widths) {
+            let _ = write!(out, "{v:<w$}");
+        }
+        let blocked = r.summary("blocked").map_or(String::new(), |s| {
+            format!(
+                "{} ({}-{})",
+                percent(s.mean),
+                percent(s.ci_low),
+                percent(s.ci_high)
+            )
+        });
+        let mean = |m: &str| r.summary(m).map_or(String::new(), |s| quantity(s.mean));
+        let _ = writeln!(
+            out,
+            "{blocked:>26} {:>14} {:>12} {:>14} {:>16}",
+            median_block(r),
+            mean("exposure"),
+            mean("user_days_lost"),
+            quantity(compliance_cost(r))
+        );
+    }
+    out
+}
+
+/// The answer to `--target`, in words.
+pub fn target_answer(
+    target: &Target,
+    answer: &TargetAnswer,
+    points: &[Vec<String>],
+    params: &[String],
+    runs: &[RunResults],
+) -> String {
+    let describe = |i: usize| {
+        let at: Vec<String> = params
+            .iter()
+            .zip(&points[i])
+            .map(|(p, v)| format!("{p}={v}"))
+            .collect();
+        let s = runs[i].summary(target.metric);
+        let value = s.map_or(String::new(), |s| {
+            format!(
+                "{} (95% CI {} to {})",
+                show(target.metric, s.mean),
+                show(target.metric, s.ci_low),
+                show(target.metric, s.ci_high)
+            )
+        });
+        format!(
+            "{}: {value}, compliance cost {}",
+            at.join(" "),
+            quantity(compliance_cost(&runs[i]))
+        )
+    };
+    let mut out = format!("target {target}\n");
+    match answer.cheapest {
+        Some(i) => out.push_str(&format!(
+            "  cheapest point meeting it on average: {}\n",
+            describe(i)
+        )),
+        None => out.push_str("  no point meets it on average\n"),
+    }
+    match answer.cheapest_confident {
+        Some(i) => out.push_str(&format!(
+            "  cheapest point meeting it with 95% confidence: {}\n",
+            describe(i)
+        )),
+        None => out.push_str(
+            "  no point meets it with 95% confidence (more replications, or a wider sweep)\n",
+        ),
+    }
+    out
+}
+
+/// What `--precision` achieved, in words.
+pub fn precision_note(results: &RunResults) -> Option<String> {
+    let p = results.precision.as_ref()?;
+    Some(if p.reached {
+        format!(
+            "precision: every headline 95% CI is within {:.1}% of its mean after {} replications",
+            p.target * 100.0,
+            p.replications
+        )
+    } else {
+        format!(
+            "precision: stopped at the cap of {} replications; `{}` is still at {:.1}% (target {:.1}%); raise --max-replications",
+            p.replications,
+            p.worst_metric,
+            p.worst_relative * 100.0,
+            p.target * 100.0
+        )
+    })
 }
 
 #[cfg(test)]

@@ -375,8 +375,9 @@ impl Lowerer {
             }
         }
         if let Some(p) = &platform {
-            self.queue_warning(p);
+            self.queue_warning(p, &raw.playbook);
         }
+        let variants = self.variants(&raw.variants);
         Some(Scenario {
             name: meta.name.clone(),
             description: meta.description.clone(),
@@ -388,7 +389,50 @@ impl Lowerer {
             platform: platform?,
             regulator: regulator?,
             playbook: playbook.into_iter().collect::<Option<Vec<_>>>()?,
+            variants,
         })
+    }
+
+    fn variants(&mut self, raw: &[RawVariant]) -> Vec<VariantSpec> {
+        let names: Vec<&str> = raw.iter().map(|v| v.name.as_str()).collect();
+        self.unique_names("variants", &names);
+        raw.iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if v.name == "baseline" {
+                    self.error(
+                        format!("variants[{i}].name"),
+                        "\"baseline\" names the file's own settings; choose another name",
+                    );
+                }
+                let overrides = v
+                    .set
+                    .iter()
+                    .filter_map(|(path, value)| {
+                        if !path.contains('.') && value.is_table() {
+                            // `set = { platform.review.moderators = 1 }` is a nested
+                            // table to TOML; paths must be quoted keys.
+                            self.error_with_help(
+                                format!("variants[{i}].set"),
+                                format!("`{path}` is not a path"),
+                                "quote each path: set = { \"platform.review.moderators\" = 200 }"
+                                    .into(),
+                            );
+                            return None;
+                        }
+                        Some(Override {
+                            path: path.clone(),
+                            value: value.to_string(),
+                        })
+                    })
+                    .collect();
+                VariantSpec {
+                    name: v.name.clone(),
+                    description: v.description.clone(),
+                    overrides,
+                }
+            })
+            .collect()
     }
 
     fn datetime(&mut self, key: &str, value: &toml::Value) -> Option<NaiveDateTime> {
@@ -422,19 +466,26 @@ impl Lowerer {
         }
     }
 
-    fn queue_warning(&mut self, p: &Platform) {
+    /// Warns when the review queue can never keep up with flags at upload, not even
+    /// with every moderator the playbook will hire.
+    fn queue_warning(&mut self, p: &Platform, playbook: &[RawAction]) {
         let flagged_per_day = p.uploads_per_day
             * (p.categories.iter().map(|c| c.share * c.recall).sum::<f64>()
                 + (1.0 - p.categories.iter().map(|c| c.share).sum::<f64>())
                     * p.false_positive_rate);
-        let capacity_per_day = p.review.moderators as f64 * p.review.shift_length.as_secs_f64()
+        let hired: u32 = playbook
+            .iter()
+            .filter(|a| a.kind == "hire_moderators")
+            .filter_map(|a| a.moderators)
+            .sum();
+        let moderators = p.review.moderators.saturating_add(hired);
+        let capacity_per_day = moderators as f64 * p.review.shift_length.as_secs_f64()
             / p.review.review_time.mean_secs().max(1e-9);
         if flagged_per_day > 0.0 && flagged_per_day >= capacity_per_day {
             self.warning(
                 "platform.review.moderators",
                 format!(
-                    "the review queue is overloaded: about {flagged_per_day:.0} items are flagged per day at upload but {} moderators review about {capacity_per_day:.0}; the backlog grows without bound",
-                    p.review.moderators
+                    "the review queue is overloaded: about {flagged_per_day:.0} items are flagged per day at upload but {moderators} moderators (with those the playbook hires) review about {capacity_per_day:.0}; the backlog grows without bound"
                 ),
             );
         }

@@ -6,6 +6,7 @@
 
 mod diagnostic;
 mod lower;
+pub mod overrides;
 mod raw;
 pub mod units;
 
@@ -16,6 +17,7 @@ use chrono::NaiveDateTime;
 use crate::engine::{DurationDist, SimDuration, SimTime};
 
 pub use diagnostic::{Diagnostic, Severity};
+pub use overrides::{Override, OverrideError};
 
 /// A validated scenario: everything the model needs, in domain units.
 #[derive(Clone, Debug)]
@@ -33,6 +35,16 @@ pub struct Scenario {
     pub platform: Platform,
     pub regulator: Regulator,
     pub playbook: Vec<Action>,
+    /// Named policy changes declared in the file (`[[variants]]`).
+    pub variants: Vec<VariantSpec>,
+}
+
+/// A named set of overrides declared in a scenario file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantSpec {
+    pub name: String,
+    pub description: String,
+    pub overrides: Vec<Override>,
 }
 
 /// The regulated service.
@@ -242,14 +254,29 @@ impl Effect {
     }
 }
 
-/// A scenario read from a file, with the text it came from (for hashing and reports).
+/// A scenario read from a file, with the text it came from (for hashing and reports)
+/// and the overrides applied to it.
 #[derive(Clone, Debug)]
 pub struct LoadedScenario {
     pub path: PathBuf,
+    /// The file's text, before overrides.
     pub text: String,
     pub scenario: Scenario,
+    /// The variant this is (`None` for the file's own baseline).
+    pub variant: Option<String>,
+    /// Every override applied, variant's first, then the command line's.
+    pub overrides: Vec<Override>,
     /// Legal but suspicious setups.
     pub warnings: Vec<Diagnostic>,
+}
+
+impl LoadedScenario {
+    /// "baseline", the variant's name, or the file stem when comparing files.
+    pub fn label(&self) -> String {
+        self.variant
+            .clone()
+            .unwrap_or_else(|| "baseline".to_owned())
+    }
 }
 
 /// Why a scenario could not be loaded.
@@ -264,23 +291,101 @@ pub enum ScenarioError {
     NotUtf8 { path: PathBuf, offset: usize },
     #[error("{}", diagnostic::render_all(diagnostics))]
     Invalid { diagnostics: Vec<Diagnostic> },
+    #[error("{}{}: {source}", path.display(), variant.as_ref().map(|v| format!(", variant `{v}`")).unwrap_or_default())]
+    Override {
+        path: PathBuf,
+        variant: Option<String>,
+        source: OverrideError,
+    },
 }
 
 /// Reads, parses and validates a scenario file.
 pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
+    load_with(path, &[])
+}
+
+/// Reads a scenario file and applies `overrides` (from `--set`) before validation.
+pub fn load_with(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, ScenarioError> {
+    let text = read_text(path)?;
+    build(path, text, None, overrides)
+}
+
+/// The file's baseline followed by each of its `[[variants]]`, all with `overrides`
+/// applied last (the command line wins).
+pub fn load_variants(
+    path: &Path,
+    overrides: &[Override],
+) -> Result<Vec<LoadedScenario>, ScenarioError> {
+    let text = read_text(path)?;
+    let base = build(path, text.clone(), None, overrides)?;
+    let mut all = Vec::with_capacity(base.scenario.variants.len() + 1);
+    for spec in &base.scenario.variants {
+        let mut list = spec.overrides.clone();
+        list.extend_from_slice(overrides);
+        all.push(build(path, text.clone(), Some(spec.name.clone()), &list)?);
+    }
+    all.insert(0, base);
+    Ok(all)
+}
+
+fn read_text(path: &Path) -> Result<String, ScenarioError> {
     let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
         path: path.to_owned(),
         source,
     })?;
-    let text = String::from_utf8(bytes).map_err(|e| ScenarioError::NotUtf8 {
+    String::from_utf8(bytes).map_err(|e| ScenarioError::NotUtf8 {
         path: path.to_owned(),
         offset: e.utf8_error().valid_up_to(),
+    })
+}
+
+fn build(
+    path: &Path,
+    text: String,
+    variant: Option<String>,
+    overrides: &[Override],
+) -> Result<LoadedScenario, ScenarioError> {
+    let origin = path.display().to_string();
+    // The file as written must be valid on its own, so that its own errors point at
+    // its own lines.
+    let (scenario, warnings) = parse(&text, &origin)?;
+    if overrides.is_empty() {
+        return Ok(LoadedScenario {
+            path: path.to_owned(),
+            text,
+            scenario,
+            variant,
+            overrides: vec![],
+            warnings,
+        });
+    }
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|_| ScenarioError::Invalid {
+        diagnostics: vec![],
     })?;
-    let (scenario, warnings) = parse(&text, &path.display().to_string())?;
+    // Variants belong to the file, not to the scenario a variant makes.
+    doc.remove("variants");
+    for ov in overrides {
+        overrides::apply(&mut doc, ov).map_err(|source| ScenarioError::Override {
+            path: path.to_owned(),
+            variant: variant.clone(),
+            source,
+        })?;
+    }
+    let list: Vec<String> = overrides.iter().map(Override::to_string).collect();
+    let label = match &variant {
+        Some(v) => format!("{origin} (variant `{v}`: {})", list.join(", ")),
+        None => format!("{origin} (with {})", list.join(", ")),
+    };
+    let (mut changed, warnings) = parse(&doc.to_string(), &label)?;
+    if variant.is_none() {
+        changed.variants = scenario.variants;
+    }
     Ok(LoadedScenario {
         path: path.to_owned(),
         text,
-        scenario,
+        scenario: changed,
+        variant,
+        overrides: overrides.to_vec(),
         warnings,
     })
 }

@@ -16,6 +16,18 @@ pub struct RawScenario {
     pub regulator: RawRegulator,
     #[serde(default)]
     pub playbook: Vec<RawAction>,
+    #[serde(default)]
+    pub variants: Vec<RawVariant>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVariant {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Override paths (quoted keys) and their values.
+    pub set: toml::Table,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,338 @@
+//! Sweeps: a grid of values for one or two parameters, and target queries such as
+//! "the cheapest point with a block probability under 5%".
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::stats::Summary;
+use super::RunResults;
+use crate::model::METRICS;
+use crate::scenario::Override;
+
+/// The most points one axis may have; a larger grid is almost always a typo.
+pub const MAX_POINTS_PER_AXIS: usize = 1_000;
+
+/// One swept parameter: a path and its values (as override value texts).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis {
+    pub path: String,
+    pub values: Vec<String>,
+}
+
+impl FromStr for Axis {
+    type Err = String;
+
+    /// `PATH=VALUES`, where VALUES is a list (`10,20,50`), an arithmetic range
+    /// (`20..400 step 20`) or a geometric range (`10..1000 geometric 5`: 5 points with
+    /// a constant ratio). Ranges of whole numbers give whole numbers.
+    fn from_str(s: &str) -> Result<Axis, String> {
+        let (path, spec) = s.split_once('=').ok_or_else(|| {
+            format!(
+                "`{s}` is not PATH=VALUES (for example platform.review.moderators=20..200 step 20)"
+            )
+        })?;
+        let values = parse_values(spec.trim())?;
+        if values.is_empty() {
+            return Err(format!("`{s}` has no values"));
+        }
+        if values.len() > MAX_POINTS_PER_AXIS {
+            return Err(format!(
+                "`{s}` has {} values; at most {MAX_POINTS_PER_AXIS} per axis",
+                values.len()
+            ));
+        }
+        Ok(Axis {
+            path: path.trim().to_owned(),
+            values,
+        })
+    }
+}
+
+fn parse_values(spec: &str) -> Result<Vec<String>, String> {
+    let Some((from, rest)) = spec.split_once("..") else {
+        return Ok(spec
+            .split(',')
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .collect());
+    };
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let (to, kind, by) = match words.as_slice() {
+        [to, kind, by] => (*to, *kind, *by),
+        _ => {
+            return Err(format!(
+                "`{spec}`: write a range as `A..B step S` or `A..B geometric N`"
+            ))
+        }
+    };
+    let number = |t: &str| {
+        t.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("`{t}` in `{spec}` is not a number"))
+    };
+    let whole = |t: &str| !t.contains(['.', 'e', 'E']);
+    let (a, b) = (number(from)?, number(to)?);
+    if !(a.is_finite() && b.is_finite()) || a > b {
+        return Err(format!(
+            "`{spec}`: the range must go from a smaller to a larger finite number"
+        ));
+    }
+    let integers = whole(from) && whole(to);
+    let mut values: Vec<f64> = match kind {
+        "step" => {
+            let step = number(by)?;
+            if !(step > 0.0 && step.is_finite()) {
+                return Err(format!("`{spec}`: the step must be above 0"));
+            }
+            let count = ((b - a) / step + 1e-9).floor() as usize + 1;
+            if count > MAX_POINTS_PER_AXIS {
+                return Err(format!(
+                    "`{spec}` has {count} values; at most {MAX_POINTS_PER_AXIS} per axis"
+                ));
+            }
+            (0..count).map(|i| a + step * i as f64).collect()
+        }
+        "geometric" => {
+            let n: usize = by
+                .parse()
+                .map_err(|_| format!("`{by}` in `{spec}` is not a whole number of points"))?;
+            if !(2..=MAX_POINTS_PER_AXIS).contains(&n) || a <= 0.0 {
+                return Err(format!("`{spec}`: a geometric range needs 2 to {MAX_POINTS_PER_AXIS} points and a start above 0"));
+            }
+            let ratio = (b / a).powf(1.0 / (n - 1) as f64);
+            (0..n).map(|i| a * ratio.powi(i as i32)).collect()
+        }
+        other => {
+            return Err(format!(
+                "`{spec}`: unknown range kind `{other}` (use step or geometric)"
+            ))
+        }
+    };
+    if integers && (kind == "geometric" || whole(by)) {
+        for v in &mut values {
+            *v = v.round();
+        }
+        values.dedup();
+        return Ok(values.iter().map(|v| format!("{v:.0}")).collect());
+    }
+    // Twelve significant digits hide the float noise of a + step * i.
+    Ok(values
+        .iter()
+        .map(|v| format!("{}", (v * 1e12).round() / 1e12))
+        .collect())
+}
+
+/// Every combination of the axes' values (first axis outermost), as overrides.
+pub fn grid(axes: &[Axis]) -> Vec<Vec<Override>> {
+    let mut points: Vec<Vec<Override>> = vec![Vec::new()];
+    for axis in axes {
+        points = points
+            .into_iter()
+            .flat_map(|p| {
+                axis.values.iter().map(move |v| {
+                    let mut q = p.clone();
+                    q.push(Override {
+                        path: axis.path.clone(),
+                        value: v.clone(),
+                    });
+                    q
+                })
+            })
+            .collect();
+    }
+    points
+}
+
+/// A comparison in a target query.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    Below,
+    AtMost,
+    Above,
+    AtLeast,
+}
+
+/// A target such as `block_probability<0.05`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    /// A name from `model::METRICS`.
+    pub metric: &'static str,
+    pub comparison: Comparison,
+    pub value: f64,
+}
+
+impl FromStr for Target {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Target, String> {
+        let ops = [
+            ("<=", Comparison::AtMost),
+            (">=", Comparison::AtLeast),
+            ("<", Comparison::Below),
+            (">", Comparison::Above),
+        ];
+        let (pos, op, comparison) = ops
+            .iter()
+            .filter_map(|(op, c)| s.find(op).map(|p| (p, *op, *c)))
+            .min_by_key(|(p, op, _)| (*p, std::cmp::Reverse(op.len())))
+            .ok_or_else(|| {
+                format!("`{s}` is not METRIC<VALUE (for example block_probability<0.05)")
+            })?;
+        let name = s[..pos].trim();
+        let value: f64 = s[pos + op.len()..]
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{}` in `{s}` is not a number", &s[pos + op.len()..]))?;
+        // "block_probability" is what people say; the metric is the share blocked.
+        let canonical = if name == "block_probability" {
+            "blocked"
+        } else {
+            name
+        };
+        let metric = METRICS
+            .iter()
+            .map(|m| m.0)
+            .find(|m| *m == canonical)
+            .ok_or_else(|| {
+                let names: Vec<&str> = METRICS.iter().map(|m| m.0).collect();
+                format!(
+                    "`{name}` is not a metric; metrics: block_probability, {}",
+                    names.join(", ")
+                )
+            })?;
+        Ok(Target {
+            metric,
+            comparison,
+            value,
+        })
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let op = match self.comparison {
+            Comparison::Below => "<",
+            Comparison::AtMost => "<=",
+            Comparison::Above => ">",
+            Comparison::AtLeast => ">=",
+        };
+        let name = if self.metric == "blocked" {
+            "block_probability"
+        } else {
+            self.metric
+        };
+        write!(f, "{name}{op}{}", self.value)
+    }
+}
+
+impl Target {
+    fn holds(&self, x: f64) -> bool {
+        match self.comparison {
+            Comparison::Below => x < self.value,
+            Comparison::AtMost => x <= self.value,
+            Comparison::Above => x > self.value,
+            Comparison::AtLeast => x >= self.value,
+        }
+    }
+
+    /// Whether the metric's mean meets the target, and whether the whole 95% interval
+    /// does (the target is then met with 95% confidence, one-sided 97.5%).
+    pub fn assess(&self, s: &Summary) -> (bool, bool) {
+        let bound = match self.comparison {
+            Comparison::Below | Comparison::AtMost => s.ci_high,
+            Comparison::Above | Comparison::AtLeast => s.ci_low,
+        };
+        (self.holds(s.mean), self.holds(bound))
+    }
+}
+
+/// Mean compliance cost of a point: moderators plus one-off actions (fines are the
+/// regulator's doing and are not counted as an investment).
+pub fn compliance_cost(r: &RunResults) -> f64 {
+    let mean = |m| r.summary(m).map_or(0.0, |s| s.mean);
+    mean("moderation_cost") + mean("action_cost")
+}
+
+/// The answer to a target query over the points of a sweep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetAnswer {
+    /// Cheapest point whose mean meets the target.
+    pub cheapest: Option<usize>,
+    /// Cheapest point whose whole 95% interval meets it.
+    pub cheapest_confident: Option<usize>,
+}
+
+pub fn answer(target: &Target, points: &[RunResults]) -> TargetAnswer {
+    let cheapest = |confident: bool| {
+        points
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.summary(target.metric).is_some_and(|s| {
+                    let (mean_ok, ci_ok) = target.assess(s);
+                    if confident {
+                        ci_ok
+                    } else {
+                        mean_ok
+                    }
+                })
+            })
+            .min_by(|a, b| {
+                compliance_cost(a.1)
+                    .total_cmp(&compliance_cost(b.1))
+                    .then(a.0.cmp(&b.0))
+            })
+            .map(|(i, _)| i)
+    };
+    TargetAnswer {
+        cheapest: cheapest(false),
+        cheapest_confident: cheapest(true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(spec: &str) -> Vec<String> {
+        spec.parse::<Axis>()
+            .map(|a| a.values)
+            .unwrap_or_else(|e| vec![format!("ERR {e}")])
+    }
+
+    #[test]
+    fn value_specs() {
+        assert_eq!(values("p=20..100 step 20"), ["20", "40", "60", "80", "100"]);
+        assert_eq!(values("p=0.1..0.3 step 0.1"), ["0.1", "0.2", "0.3"]);
+        assert_eq!(values("p=10..1000 geometric 3"), ["10", "100", "1000"]);
+        assert_eq!(values("p=3d,7d, 14d"), ["3d", "7d", "14d"]);
+        assert!(values("p=5..1 step 1")[0].starts_with("ERR"));
+        assert!(values("p=1..5 step 0")[0].starts_with("ERR"));
+        assert!(values("p=1..1e9 step 1")[0].starts_with("ERR"));
+        assert!(values("p=1..5 by 1")[0].starts_with("ERR"));
+    }
+
+    #[test]
+    fn grid_is_the_full_product() {
+        let a: Axis = "x=1,2".parse().unwrap();
+        let b: Axis = "y=a,b,c".parse().unwrap();
+        let g = grid(&[a, b]);
+        assert_eq!(g.len(), 6);
+        assert_eq!(
+            g[4].iter().map(|o| o.to_string()).collect::<Vec<_>>(),
+            ["x=2", "y=b"]
+        );
+    }
+
+    #[test]
+    fn targets() {
+        let t: Target = "block_probability<0.05".parse().unwrap();
+        assert_eq!(
+            (t.metric, t.comparison, t.value),
+            ("blocked", Comparison::Below, 0.05)
+        );
+        let t: Target = "exposure <= 1e6".parse().unwrap();
+        assert_eq!(t.comparison, Comparison::AtMost);
+        assert!("blok_probability<0.1".parse::<Target>().is_err());
+        assert!("exposure".parse::<Target>().is_err());
+    }
+}
