@@ -11,5 +11,5 @@ pub mod time;
 
 pub use calendar::Calendar;
 pub use dist::DurationDist;
-pub use random::{stream, Stream};
+pub use random::{stream, stream_at, Stream};
 pub use time::{SimDuration, SimTime};

@@ -23,7 +23,11 @@ pub(crate) mod process {
     pub const FLAGGED_ARRIVALS: u64 = 5;
     pub const REVIEWS: u64 = 6;
     pub const ORDERS: u64 = 7;
+    /// Order preparation times.
     pub const REGULATOR: u64 = 8;
+    /// Unblock processing times: a stream of their own, so that a policy that changes
+    /// the number of orders does not shift the draws of block lengths.
+    pub const UNBLOCK: u64 = 9;
     /// Action i draws its delay from stream ACTIONS + i.
     pub const ACTIONS: u64 = 1_000;
 }

@@ -6,7 +6,7 @@ use rand_distr::{Binomial, Distribution, Poisson};
 use super::metrics::{BlockRecord, CategoryBalance, LogEntry, Metrics, ReplicationOutcome};
 use super::process;
 use super::review_queue::{QueueConfig, ReviewQueue};
-use crate::engine::{stream, Calendar, SimDuration, SimTime, Stream};
+use crate::engine::{stream, stream_at, Calendar, SimDuration, SimTime, Stream};
 use crate::scenario::{ActionTrigger, Condition, Effect, Sanction, Scenario};
 
 /// Plays replication `replication` of `scenario` with streams derived from `seed`.
@@ -91,6 +91,10 @@ impl CountLog {
 
 struct World<'s> {
     s: &'s Scenario,
+    seed: u64,
+    replication: u64,
+    /// Tick slot for which the count-process streams were last restarted.
+    count_streams_slot: u64,
     cal: Calendar<Event>,
     queue: ReviewQueue,
     uploads_rng: Stream,
@@ -99,6 +103,7 @@ struct World<'s> {
     complaints_rng: Stream,
     orders_rng: Stream,
     regulator_rng: Stream,
+    unblock_rng: Stream,
     action_rngs: Vec<Stream>,
 
     // Content, per category.
@@ -150,14 +155,18 @@ impl<'s> World<'s> {
             shift_start: p.review.shift_start,
             shift_length: p.review.shift_length,
             urgent: p.categories.iter().map(|c| c.urgent).collect(),
+            slot: s.step,
+            seed,
+            replication: rep,
+            arrivals_process: process::FLAGGED_ARRIVALS,
+            reviews_process: process::REVIEWS,
         };
-        let queue = ReviewQueue::new(
-            cfg,
-            stream(seed, rep, process::FLAGGED_ARRIVALS),
-            stream(seed, rep, process::REVIEWS),
-        );
+        let queue = ReviewQueue::new(cfg);
         World {
             s,
+            seed,
+            replication: rep,
+            count_streams_slot: 0,
             cal: Calendar::new(),
             queue,
             uploads_rng: stream(seed, rep, process::UPLOADS),
@@ -166,6 +175,7 @@ impl<'s> World<'s> {
             complaints_rng: stream(seed, rep, process::COMPLAINTS),
             orders_rng: stream(seed, rep, process::ORDERS),
             regulator_rng: stream(seed, rep, process::REGULATOR),
+            unblock_rng: stream(seed, rep, process::UNBLOCK),
             action_rngs: (0..s.playbook.len() as u64)
                 .map(|i| stream(seed, rep, process::ACTIONS + i))
                 .collect(),
@@ -348,6 +358,18 @@ impl<'s> World<'s> {
         let dt = now.since(self.last_tick);
         if dt == SimDuration::ZERO {
             return;
+        }
+        // Count processes restart their streams in every tick slot (see
+        // `engine::random::stream_at`): events that split a slot differently in two
+        // variants do not shift the draws of the slots after it.
+        let slot = self.last_tick.0 / self.s.step.0.max(1);
+        if slot != self.count_streams_slot {
+            self.count_streams_slot = slot;
+            let (seed, rep) = (self.seed, self.replication);
+            self.uploads_rng = stream_at(seed, rep, process::UPLOADS, slot);
+            self.reports_rng = stream_at(seed, rep, process::REPORTS, slot);
+            self.crawler_rng = stream_at(seed, rep, process::CRAWLER, slot);
+            self.complaints_rng = stream_at(seed, rep, process::COMPLAINTS, slot);
         }
         self.last_tick = now;
         let days = dt.as_days_f64();
@@ -852,7 +874,7 @@ impl<'s> World<'s> {
         };
         if measured <= rule.max_prevalence {
             block.unblock_scheduled = true;
-            let delay = rule.processing_time.sample(&mut self.regulator_rng);
+            let delay = rule.processing_time.sample(&mut self.unblock_rng);
             self.cal.schedule(now + delay, Event::Unblock(generation));
             let text = format!(
                 "regulator verifies compliance: measured prevalence {:.4}%",

@@ -15,7 +15,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use crate::engine::{DurationDist, SimDuration, SimTime, Stream};
+use crate::engine::{stream_at, DurationDist, SimDuration, SimTime, Stream};
 use crate::scenario::Discipline;
 
 /// Class of an item: a category index, or `clean` for a false positive.
@@ -66,6 +66,13 @@ pub struct QueueConfig {
     pub shift_length: SimDuration,
     /// Urgency per category.
     pub urgent: Vec<bool>,
+    /// Streams restart at every multiple of `slot`, from keys (seed, replication,
+    /// process, slot index), to keep common random numbers aligned between variants.
+    pub slot: SimDuration,
+    pub seed: u64,
+    pub replication: u64,
+    pub arrivals_process: u64,
+    pub reviews_process: u64,
 }
 
 /// An item-level multi-server review queue.
@@ -77,6 +84,8 @@ pub struct ReviewQueue {
     rate_per_ms: f64,
     class_cdf: Vec<f64>,
     next_arrival: Option<SimTime>,
+    /// Where the next stream slot starts.
+    next_slot: SimTime,
     now: SimTime,
     waiting: VecDeque<Item>,
     waiting_urgent: VecDeque<Item>,
@@ -90,13 +99,14 @@ pub struct ReviewQueue {
 }
 
 impl ReviewQueue {
-    pub fn new(cfg: QueueConfig, arrivals_rng: Stream, review_rng: Stream) -> Self {
+    pub fn new(cfg: QueueConfig) -> Self {
         let n = cfg.urgent.len();
         ReviewQueue {
             idle: cfg.moderators,
+            arrivals_rng: stream_at(cfg.seed, cfg.replication, cfg.arrivals_process, 0),
+            review_rng: stream_at(cfg.seed, cfg.replication, cfg.reviews_process, 0),
+            next_slot: SimTime::ZERO + cfg.slot,
             cfg,
-            arrivals_rng,
-            review_rng,
             rate_per_ms: 0.0,
             class_cdf: Vec::new(),
             next_arrival: None,
@@ -177,13 +187,16 @@ impl ReviewQueue {
                 None
             };
             let arrival = self.next_arrival.filter(|&a| a <= t);
-            let next = [done, shift, arrival].into_iter().flatten().min();
+            let slot = Some(self.next_slot).filter(|&s| s <= t);
+            let next = [done, shift, arrival, slot].into_iter().flatten().min();
             let Some(time) = next else {
                 self.integrate(t);
                 return;
             };
             self.integrate(time);
-            if done == Some(time) {
+            if slot == Some(time) {
+                self.restart_streams(time);
+            } else if done == Some(time) {
                 self.finish_review(time);
             } else if shift == Some(time) {
                 self.start_waiting(time);
@@ -197,6 +210,18 @@ impl ReviewQueue {
                 self.next_arrival = self.draw_next_arrival(time);
             }
         }
+    }
+
+    /// Restarts the streams at a slot boundary. The pending arrival is drawn afresh from
+    /// the boundary, which is exact for a Poisson process (it has no memory), so that
+    /// arrivals in a slot are the same in every variant whose rate is the same there.
+    fn restart_streams(&mut self, at: SimTime) {
+        let index = at.0 / self.cfg.slot.0.max(1);
+        let c = &self.cfg;
+        self.arrivals_rng = stream_at(c.seed, c.replication, c.arrivals_process, index);
+        self.review_rng = stream_at(c.seed, c.replication, c.reviews_process, index);
+        self.next_slot = at + self.cfg.slot.max(SimDuration(1));
+        self.next_arrival = self.draw_next_arrival(at);
     }
 
     fn integrate(&mut self, t: SimTime) {
@@ -336,7 +361,6 @@ impl ReviewQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::stream;
 
     fn queue(moderators: u32, review: SimDuration, shift: (u64, u64)) -> ReviewQueue {
         let cfg = QueueConfig {
@@ -347,8 +371,13 @@ mod tests {
             shift_start: SimDuration(shift.0 * SimDuration::HOUR.0),
             shift_length: SimDuration(shift.1 * SimDuration::HOUR.0),
             urgent: vec![false],
+            slot: SimDuration::HOUR,
+            seed: 1,
+            replication: 0,
+            arrivals_process: 1,
+            reviews_process: 2,
         };
-        ReviewQueue::new(cfg, stream(1, 0, 1), stream(1, 0, 2))
+        ReviewQueue::new(cfg)
     }
 
     fn hours(h: u64) -> SimTime {
