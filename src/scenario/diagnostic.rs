@@ -25,6 +25,7 @@ pub struct Diagnostic {
     pub message: String,
     pub help: Option<String>,
     source_line: String,
+    caret: usize,
     underline: usize,
 }
 
@@ -39,9 +40,9 @@ impl Diagnostic {
         message: String,
         help: Option<String>,
     ) -> Diagnostic {
-        let (line, column, source_line, underline) = match span {
+        let (line, column, source_line, caret, underline) = match span {
             Some(span) => locate(text, span),
-            None => (0, 0, String::new(), 0),
+            None => (0, 0, String::new(), 0, 0),
         };
         Diagnostic {
             severity,
@@ -52,6 +53,7 @@ impl Diagnostic {
             message,
             help,
             source_line,
+            caret,
             underline,
         }
     }
@@ -81,7 +83,7 @@ impl Diagnostic {
             let _ = writeln!(
                 out,
                 "{pad} | {}{}",
-                " ".repeat(self.column.saturating_sub(1)),
+                " ".repeat(self.caret.saturating_sub(1)),
                 "^".repeat(self.underline.max(1))
             );
         } else {
@@ -107,18 +109,43 @@ pub fn render_all(diagnostics: &[Diagnostic]) -> String {
     out.join("\n").trim_end().to_owned()
 }
 
-/// Line (1-based), column (1-based, in characters), the line's text, and how many
-/// characters of that line the span covers.
-fn locate(text: &str, span: Range<usize>) -> (usize, usize, String, usize) {
+/// Line (1-based), column (1-based, in characters), the line's text as shown, the
+/// caret's column in the shown text, and how many characters the span covers.
+fn locate(text: &str, span: Range<usize>) -> (usize, usize, String, usize, usize) {
     let start = floor_char_boundary(text, span.start.min(text.len()));
     let end = floor_char_boundary(text, span.end.min(text.len()).max(start));
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
     let line = text[..start].matches('\n').count() + 1;
     let column = text[line_start..start].chars().count() + 1;
-    let source_line = text[line_start..line_end].trim_end_matches('\r').to_owned();
+    let source_line = text[line_start..line_end].trim_end_matches('\r');
     let underline = text[start..end.min(line_end)].chars().count();
-    (line, column, source_line, underline)
+    // A very long line is shown as a window around the column, so that a minified or
+    // generated file does not flood the terminal.
+    const WIDTH: usize = 100;
+    let chars: Vec<char> = source_line.chars().collect();
+    if chars.len() <= WIDTH {
+        return (line, column, source_line.to_owned(), column, underline);
+    }
+    let from = column
+        .saturating_sub(WIDTH / 2)
+        .min(chars.len().saturating_sub(WIDTH));
+    let to = (from + WIDTH).min(chars.len());
+    let window: String = chars[from..to].iter().collect();
+    let shown = format!(
+        "{}{window}{}",
+        if from > 0 { "..." } else { "" },
+        if to < chars.len() { "..." } else { "" }
+    );
+    let shift = if from > 0 { 3 } else { 0 };
+    // `column` stays the true column for the location line; the caret moves with the window.
+    (
+        line,
+        column,
+        shown,
+        column - from + shift,
+        underline.min(WIDTH),
+    )
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
@@ -162,6 +189,28 @@ mod tests {
         assert!(rendered.contains("--> f.toml:2:6"), "{rendered}");
         assert!(rendered.contains("2 | bb = \"x\""), "{rendered}");
         assert!(rendered.contains("  |      ^^^"), "{rendered}");
+    }
+
+    #[test]
+    fn long_lines_are_shown_as_a_window_around_the_column() {
+        let text = format!("a = {}x{}", "[".repeat(500), "]".repeat(500));
+        let d = Diagnostic::new(
+            Severity::Error,
+            "f.toml",
+            &text,
+            Some(504..505),
+            String::new(),
+            "bad".into(),
+            None,
+        );
+        assert_eq!((d.line, d.column), (1, 505));
+        let rendered = d.render();
+        let shown = rendered.lines().find(|l| l.starts_with("1 | ")).unwrap();
+        assert!(shown.len() < 120, "{shown}");
+        let caret = rendered.lines().find(|l| l.contains('^')).unwrap();
+        // The caret sits under the `x` at column 505 of the original line.
+        let at = caret.find('^').unwrap();
+        assert_eq!(shown.chars().nth(at), Some('x'));
     }
 
     #[test]

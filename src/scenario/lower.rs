@@ -14,6 +14,35 @@ use super::*;
 const DEFAULT_REPLICATIONS: u64 = 1_000;
 const DEFAULT_SEED: u64 = 1;
 
+/// Largest value a number may take, by its key. Beyond these, counts would overflow or
+/// a run would take absurdly long; a file with such a value is almost certainly a typo.
+fn limit(key: &str) -> f64 {
+    match key.rsplit('.').next().unwrap_or(key) {
+        "daily_active_users" => 1e11,
+        "uploads_per_day" => 1e10,
+        "catalogue_items" => 1e13,
+        "views_per_item_per_day" => 1e8,
+        "revenue_per_user_day" => 1e6,
+        "crawler_samples_per_day" => 1e8,
+        "complaints_per_violating_view" => 1.0,
+        "cost_per_moderator_day" => 1e9,
+        "handling_factor" => 1e3,
+        _ => 1e15,
+    }
+}
+
+/// Most replications a scenario may ask for.
+const MAX_REPLICATIONS: u64 = 1_000_000_000;
+/// Most steps (tick slots) in one replication.
+const MAX_STEPS: f64 = 1e7;
+/// Review-queue items per replication above which a scenario is refused, and above
+/// which it is warned about (each item costs roughly 50-100 ns).
+const MAX_QUEUE_ITEMS: f64 = 5e8;
+const WARN_QUEUE_ITEMS: f64 = 5e7;
+/// Most items in an initial stock, and most moderators.
+const MAX_STOCK: u64 = 100_000_000_000;
+const MAX_MODERATORS: u32 = 10_000_000;
+
 /// A problem before it is located in the text.
 struct Problem {
     severity: Severity,
@@ -31,14 +60,8 @@ pub(super) fn parse_and_lower(
     text: &str,
     origin: &str,
 ) -> Result<(Scenario, Vec<Diagnostic>), ScenarioError> {
-    let raw: RawScenario = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            return Err(ScenarioError::Invalid {
-                diagnostics: vec![syntax_diagnostic(&e, text, origin)],
-            })
-        }
-    };
+    let raw: RawScenario = deserialize_all(text, origin)
+        .map_err(|diagnostics| ScenarioError::Invalid { diagnostics })?;
     let mut lowerer = Lowerer::default();
     let scenario = lowerer.scenario(&raw);
     let doc = text.parse::<toml_edit::Document<String>>().ok();
@@ -64,6 +87,157 @@ pub(super) fn parse_and_lower(
             diagnostics: errors,
         }),
     }
+}
+
+/// Most type errors collected from one file before giving up.
+const MAX_TYPE_ERRORS: usize = 20;
+
+/// Deserializes the raw scenario, collecting every independent type error: after each
+/// error the offending key is taken out of a copy of the document and the rest is
+/// tried again. Each error is located in the original text through its key path.
+/// Syntax errors and missing keys stop the search (nothing can be taken out).
+fn deserialize_all(text: &str, origin: &str) -> Result<RawScenario, Vec<Diagnostic>> {
+    let mut err = match toml::from_str::<RawScenario>(text) {
+        Ok(raw) => return Ok(raw),
+        Err(e) => e,
+    };
+    let mut diagnostics = vec![syntax_diagnostic(&err, text, origin)];
+    let (Ok(original), Ok(mut doc)) = (
+        text.parse::<toml_edit::Document<String>>(),
+        text.parse::<toml_edit::DocumentMut>(),
+    ) else {
+        return Err(diagnostics);
+    };
+    // Keys taken out so far: serde then misses those that are required, an artifact
+    // of this search and not a problem of the file.
+    let mut removed: Vec<String> = Vec::new();
+    while diagnostics.len() < MAX_TYPE_ERRORS && !err.message().starts_with("missing field") {
+        let current = doc.to_string();
+        let Some(path) = path_of(&err, &current) else {
+            break;
+        };
+        if !remove_path(&mut doc, &path) {
+            break;
+        }
+        removed.push(path);
+        let mut next = toml::from_str::<RawScenario>(&doc.to_string()).err();
+        while let Some(artifact) = next
+            .as_ref()
+            .and_then(|e| removed_but_required(e, &doc.to_string(), &removed))
+        {
+            // Put a stand-in of some type in its place: the first that serde accepts.
+            let fixed = ["0", "0.5", "\"1d\"", "false", "[]"]
+                .iter()
+                .find_map(|stand_in| {
+                    let mut trial = doc.clone();
+                    let ov = Override {
+                        path: artifact.clone(),
+                        value: (*stand_in).to_owned(),
+                    };
+                    super::overrides::apply(&mut trial, &ov).ok()?;
+                    let e = toml::from_str::<RawScenario>(&trial.to_string()).err();
+                    let text = trial.to_string();
+                    let stuck = e.as_ref().is_some_and(|e| {
+                        path_of(e, &text).as_deref() == Some(artifact.as_str())
+                            || removed_but_required(e, &text, &removed).as_deref()
+                                == Some(artifact.as_str())
+                    });
+                    (!stuck).then_some((trial, e))
+                });
+            let Some((trial, e)) = fixed else {
+                diagnostics.sort_by_key(|d| (d.line, d.column));
+                return Err(diagnostics);
+            };
+            doc = trial;
+            next = e;
+        }
+        let Some(e) = next else { break };
+        err = e;
+        let current = doc.to_string();
+        let mut d = syntax_diagnostic(&err, &current, origin);
+        if let Some(span) = path_of(&err, &current).and_then(|p| span_of(&original, &p)) {
+            // Re-locate in the file as written.
+            d = Diagnostic::new(
+                Severity::Error,
+                origin,
+                text,
+                Some(span),
+                d.key.clone(),
+                d.message.clone(),
+                d.help.clone(),
+            );
+        }
+        diagnostics.push(d);
+    }
+    diagnostics.sort_by_key(|d| (d.line, d.column));
+    Err(diagnostics)
+}
+
+/// The path of a key this search removed, if `err` says that key is missing.
+fn removed_but_required(err: &toml::de::Error, text: &str, removed: &[String]) -> Option<String> {
+    let field = err
+        .message()
+        .strip_prefix("missing field `")?
+        .split('`')
+        .next()?;
+    let table = path_of(err, text).unwrap_or_default();
+    let path = if table.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{table}.{field}")
+    };
+    removed.contains(&path).then_some(path)
+}
+
+/// Key path of the value a deserialization error points at.
+fn path_of(err: &toml::de::Error, text: &str) -> Option<String> {
+    let span = err.span()?;
+    let doc = text.parse::<toml_edit::Document<String>>().ok()?;
+    key_at(doc.as_item(), &span, "").filter(|p| !p.is_empty())
+}
+
+/// Removes the key (or array entry) at a dotted path such as `a.b[1].c` or `a.b[2]`.
+fn remove_path(doc: &mut toml_edit::DocumentMut, path: &str) -> bool {
+    let segments: Vec<&str> = path.split('.').collect();
+    let mut item = doc.as_item_mut();
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        let (key, index) = match segment.split_once('[') {
+            Some((k, n)) => (k, n.trim_end_matches(']').parse::<usize>().ok()),
+            None => (*segment, None),
+        };
+        if last && index.is_none() {
+            return item
+                .as_table_like_mut()
+                .and_then(|t| t.remove(key))
+                .is_some();
+        }
+        let Some(next) = item.get_mut(key) else {
+            return false;
+        };
+        item = next;
+        if let Some(n) = index {
+            if last {
+                if let Some(aot) = item.as_array_of_tables_mut() {
+                    if n < aot.len() {
+                        aot.remove(n);
+                        return true;
+                    }
+                } else if let Some(array) = item.as_array_mut() {
+                    if n < array.len() {
+                        array.remove(n);
+                        return true;
+                    }
+                }
+                return false;
+            }
+            let Some(next) = item.get_mut(n) else {
+                return false;
+            };
+            item = next;
+        }
+    }
+    false
 }
 
 /// A diagnostic for a TOML syntax or type error, with a suggestion for unknown keys.
@@ -203,13 +377,16 @@ impl Lowerer {
         value
     }
 
-    /// A finite number >= 0.
+    /// A finite number >= 0 and no larger than the key's limit (see [`limit`]).
     fn non_negative(&mut self, key: &str, value: f64) -> f64 {
+        let max = limit(key);
         if !value.is_finite() || value < 0.0 {
             self.error(
                 key,
                 format!("expected a finite number of at least 0, found {value}"),
             );
+        } else if value > max {
+            self.error(key, format!("expected at most {max:e}, found {value:e}; a value this large is almost certainly a typo"));
         }
         value
     }
@@ -345,6 +522,11 @@ impl Lowerer {
                 "scenario.replications",
                 "expected at least 1 replication, found 0",
             );
+        } else if replications > MAX_REPLICATIONS {
+            self.error(
+                "scenario.replications",
+                format!("expected at most {MAX_REPLICATIONS} replications, found {replications}"),
+            );
         }
         let platform = self.platform(&raw.platform);
         let actions_names: Vec<&str> = raw.playbook.iter().map(|a| a.name.as_str()).collect();
@@ -378,7 +560,7 @@ impl Lowerer {
             self.queue_warning(p, &raw.playbook);
         }
         let variants = self.variants(&raw.variants);
-        Some(Scenario {
+        let scenario = Scenario {
             name: meta.name.clone(),
             description: meta.description.clone(),
             start,
@@ -390,7 +572,82 @@ impl Lowerer {
             regulator: regulator?,
             playbook: playbook.into_iter().collect::<Option<Vec<_>>>()?,
             variants,
-        })
+        };
+        self.whole_scenario(&scenario);
+        Some(scenario)
+    }
+
+    /// Checks that need the whole scenario: cost guards and whether blocks can end.
+    fn whole_scenario(&mut self, s: &Scenario) {
+        let days = s.horizon.as_days_f64();
+        if days > 36_500.0 {
+            self.error(
+                "scenario.horizon",
+                format!("expected at most 100 years, found {days:.0} days"),
+            );
+            return;
+        }
+        let steps = s.horizon.0 as f64 / s.step.0.max(1) as f64;
+        if steps > MAX_STEPS {
+            self.error_with_help(
+                "scenario.step",
+                format!("a step of {} over a horizon of {} makes {steps:.0} steps per replication; at most {MAX_STEPS:e}", s.step, s.horizon),
+                "a step of an hour or a few hours is plenty: events between steps are still handled at their exact times".into(),
+            );
+        }
+        let items = s.expected_review_items();
+        let advice = "lower platform.uploads_per_day, the detection recall or false_positive_rate, or the horizon";
+        if items > MAX_QUEUE_ITEMS {
+            self.error_with_help(
+                "platform.uploads_per_day",
+                format!("the review queue would handle about {items:.1e} items per replication, each simulated on its own (roughly {:.0} s per replication); at most {MAX_QUEUE_ITEMS:e}", items * 75e-9),
+                advice.into(),
+            );
+        } else if items > WARN_QUEUE_ITEMS {
+            self.warning(
+                "platform.uploads_per_day",
+                format!("the review queue will handle about {items:.1e} items per replication (roughly {:.1} s each); {advice} to go faster", items * 75e-9),
+            );
+        }
+        self.blocks_can_end(s);
+    }
+
+    /// A block pauses the ladder, so an action needed to lift it must be set in motion
+    /// by something that can happen while the platform is blocked.
+    fn blocks_can_end(&mut self, s: &Scenario) {
+        let ladder = &s.regulator.ladder;
+        let Some(first_block) = ladder.iter().position(|st| st.sanction == Sanction::Block) else {
+            return;
+        };
+        let no_findings = s.regulator.crawler_samples_per_day == 0.0
+            && s.regulator.complaints_per_violating_view == 0.0;
+        for (i, &a) in s.regulator.unblock.required_actions.iter().enumerate() {
+            let action = &s.playbook[a];
+            let reachable = match action.on {
+                ActionTrigger::Start => true,
+                ActionTrigger::FirstOrder => !no_findings,
+                ActionTrigger::Step(j) => j <= first_block,
+            };
+            if !reachable {
+                self.error_with_help(
+                    format!("regulator.unblock.required_actions[{i}]"),
+                    format!("the block could never be lifted: \"{}\" can only start after the block ends", action.name),
+                    "set it in motion on the block step, an earlier step, \"start\" or \"first_order\"".into(),
+                );
+            }
+        }
+        let restart = s.regulator.unblock.restart_at;
+        if restart <= first_block {
+            for (j, step) in ladder.iter().enumerate().skip(first_block + 1) {
+                self.warning(
+                    format!("regulator.ladder[{j}]"),
+                    format!(
+                        "step \"{}\" comes after the block \"{}\" and the ladder restarts at \"{}\", so it can never fire",
+                        step.name, ladder[first_block].name, ladder[restart].name
+                    ),
+                );
+            }
+        }
     }
 
     fn variants(&mut self, raw: &[RawVariant]) -> Vec<VariantSpec> {
@@ -550,7 +807,16 @@ impl Lowerer {
                 raw.report_probability.unwrap_or(0.0),
             ),
             recall: self.share(&format!("{key}.recall"), raw.recall.unwrap_or(0.0)),
-            initial_stock: raw.initial_stock.unwrap_or(0),
+            initial_stock: {
+                let stock = raw.initial_stock.unwrap_or(0);
+                if stock > MAX_STOCK {
+                    self.error(
+                        format!("{key}.initial_stock"),
+                        format!("expected at most {MAX_STOCK:e} items, found {stock}"),
+                    );
+                }
+                stock
+            },
         })
     }
 
@@ -593,7 +859,18 @@ impl Lowerer {
             );
         }
         Some(ReviewTeam {
-            moderators: raw.moderators,
+            moderators: {
+                if raw.moderators > MAX_MODERATORS {
+                    self.error(
+                        "platform.review.moderators",
+                        format!(
+                            "expected at most {MAX_MODERATORS} moderators, found {}",
+                            raw.moderators
+                        ),
+                    );
+                }
+                raw.moderators
+            },
             shift_length: SimDuration::from_secs_f64(hours.clamp(0.0, 24.0) * 3_600.0),
             shift_start: shift_start?,
             review_time: review_time?,

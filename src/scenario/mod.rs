@@ -39,6 +39,35 @@ pub struct Scenario {
     pub variants: Vec<VariantSpec>,
 }
 
+impl Scenario {
+    /// Rough number of items the review queue handles in one replication: flags at
+    /// upload, plus every violating item that could be reported (the initial stock and
+    /// undetected uploads). An upper-end estimate, for cost guards.
+    pub fn expected_review_items(&self) -> f64 {
+        let p = &self.platform;
+        let days = self.horizon.as_days_f64();
+        let violating: f64 = p.categories.iter().map(|c| c.share).sum();
+        let flagged_per_day = p.uploads_per_day
+            * (p.categories.iter().map(|c| c.share * c.recall).sum::<f64>()
+                + (1.0 - violating).max(0.0) * p.false_positive_rate);
+        let undetected_per_day = p.uploads_per_day
+            * p.categories
+                .iter()
+                .map(|c| c.share * (1.0 - c.recall))
+                .sum::<f64>();
+        let reportable = if p.categories.iter().any(|c| c.report_probability > 0.0) {
+            p.categories
+                .iter()
+                .map(|c| c.initial_stock as f64)
+                .sum::<f64>()
+                + undetected_per_day * days
+        } else {
+            0.0
+        };
+        flagged_per_day * days + reportable
+    }
+}
+
 /// A named set of overrides declared in a scenario file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VariantSpec {
@@ -287,6 +316,8 @@ pub enum ScenarioError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{} is {bytes} bytes; a scenario file is at most {} bytes (10 MiB)", path.display(), MAX_FILE_BYTES)]
+    TooLarge { path: PathBuf, bytes: u64 },
     #[error("{} is not UTF-8 text (byte {offset} is not valid)", path.display())]
     NotUtf8 { path: PathBuf, offset: usize },
     #[error("{}", diagnostic::render_all(diagnostics))]
@@ -328,7 +359,22 @@ pub fn load_variants(
     Ok(all)
 }
 
+/// Largest scenario file read; real ones are a few kilobytes.
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
 fn read_text(path: &Path) -> Result<String, ScenarioError> {
+    let size = std::fs::metadata(path)
+        .map_err(|source| ScenarioError::Read {
+            path: path.to_owned(),
+            source,
+        })?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(ScenarioError::TooLarge {
+            path: path.to_owned(),
+            bytes: size,
+        });
+    }
     let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
         path: path.to_owned(),
         source,
