@@ -24,14 +24,9 @@ fn read(path: &Path) -> String {
 
 #[test]
 fn the_library_has_the_flagship_and_three_other_kinds() {
-    let names: Vec<String> = library()
-        .iter()
-        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
-        .collect();
-    assert!(
-        names.contains(&"tiktok-indonesia-2018".to_owned()),
-        "{names:?}"
-    );
+    let names: Vec<String> =
+        library().iter().map(|p| p.file_stem().unwrap().to_string_lossy().into_owned()).collect();
+    assert!(names.contains(&"tiktok-indonesia-2018".to_owned()), "{names:?}");
     assert!(names.len() >= 4, "{names:?}");
 }
 
@@ -57,36 +52,23 @@ fn run_writes_every_table_for_every_scenario() {
             .arg(&scenario)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}: {}",
-            scenario.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}: {}", scenario.display(), String::from_utf8_lossy(&out.stderr));
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains("block probability"), "{stdout}");
         assert!(stdout.contains("median block duration"), "{stdout}");
         for (file, header) in [
             ("summary.csv", "metric,unit,n,mean,ci95_low,ci95_high"),
             ("replications.csv", "replication,seed,blocked,blocks"),
-            (
-                "blocks.csv",
-                "replication,block,start,end,duration_days,censored,reason",
-            ),
+            ("blocks.csv", "replication,block,start,end,duration_days,censored,reason"),
             ("events.csv", "replication,time_days,date,actor,kind,text"),
         ] {
             let text = read(&out_dir.join(file));
-            assert!(
-                text.starts_with(header),
-                "{file}: {}",
-                text.lines().next().unwrap_or("")
-            );
+            assert!(text.starts_with(header), "{file}: {}", text.lines().next().unwrap_or(""));
         }
         // One row per replication, numbered 0..8.
         let reps = read(&out_dir.join("replications.csv"));
         assert_eq!(reps.lines().count(), 9);
-        let run: serde_json::Value =
-            serde_json::from_str(&read(&out_dir.join("run.json"))).unwrap();
+        let run: serde_json::Value = serde_json::from_str(&read(&out_dir.join("run.json"))).unwrap();
         assert_eq!(run["replications"], 8);
         assert_eq!(run["scenario_sha256"][0].as_str().unwrap().len(), 64);
         // No staging folders are left beside the results.
@@ -101,34 +83,15 @@ fn run_writes_every_table_for_every_scenario() {
 
 fn run_tables(scenario: &str, threads: &str, out_dir: &Path) -> Vec<(String, Vec<u8>)> {
     let out = modsim()
-        .args([
-            "run",
-            scenario,
-            "--replications",
-            "24",
-            "--seed",
-            "99",
-            "--threads",
-            threads,
-            "--out",
-        ])
+        .args(["run", scenario, "--replications", "24", "--seed", "99", "--threads", threads, "--out"])
         .arg(out_dir)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    [
-        "summary.csv",
-        "replications.csv",
-        "blocks.csv",
-        "events.csv",
-    ]
-    .iter()
-    .map(|f| (f.to_string(), std::fs::read(out_dir.join(f)).unwrap()))
-    .collect()
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ["summary.csv", "replications.csv", "blocks.csv", "events.csv"]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read(out_dir.join(f)).unwrap()))
+        .collect()
 }
 
 #[test]
@@ -144,37 +107,22 @@ fn same_seed_gives_byte_identical_tables_for_any_thread_count_and_run() {
     }
     // And a different seed does change the results.
     let other = modsim()
-        .args([
-            "run",
-            scenario,
-            "--replications",
-            "24",
-            "--seed",
-            "100",
-            "--out",
-        ])
+        .args(["run", scenario, "--replications", "24", "--seed", "100", "--out"])
         .arg(dir.path().join("other"))
         .output()
         .unwrap();
     assert!(other.status.success());
-    assert_ne!(
-        std::fs::read(dir.path().join("other/replications.csv")).unwrap(),
-        one[1].1
-    );
+    assert_ne!(std::fs::read(dir.path().join("other/replications.csv")).unwrap(), one[1].1);
 }
 
 #[test]
 fn trace_prints_a_dated_timeline() {
-    let out = modsim()
-        .args(["trace", "scenarios/tiktok-indonesia-2018.toml"])
-        .output()
-        .unwrap();
+    let out = modsim().args(["trace", "scenarios/tiktok-indonesia-2018.toml"]).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     // Lines start with calendar dates because the scenario has a start date.
     assert!(
-        text.lines()
-            .any(|l| l.starts_with("2018-0") && l.contains("regulator blocks platform")),
+        text.lines().any(|l| l.starts_with("2018-0") && l.contains("regulator blocks platform")),
         "{text}"
     );
     assert!(text.contains("regulator lifts the block"), "{text}");
@@ -182,36 +130,24 @@ fn trace_prints_a_dated_timeline() {
 
 #[test]
 fn trace_without_a_start_date_counts_days() {
-    let out = modsim()
-        .args(["trace", "tests/scenarios/hand-computed.toml"])
-        .output()
-        .unwrap();
+    let out = modsim().args(["trace", "tests/scenarios/hand-computed.toml"]).output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("day   7 00:00  regulator blocks platform: no response 2d after the warning"),
         "{text}"
     );
-    assert!(
-        text.contains("day  15 00:00  regulator lifts the block after 8.0 days"),
-        "{text}"
-    );
+    assert!(text.contains("day  15 00:00  regulator lifts the block after 8.0 days"), "{text}");
 }
 
 /// Every file in tests/malformed names, in its second line, a phrase the error must
 /// contain. Each must exit with code 2, point at a line, and leave no output folder.
 #[test]
 fn malformed_scenarios_are_refused_with_a_located_message() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir("tests/malformed")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir("tests/malformed").unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
-    assert!(
-        files.len() > 30,
-        "the corpus has only {} files",
-        files.len()
-    );
+    assert!(files.len() > 30, "the corpus has only {} files", files.len());
     let dir = tempfile::tempdir().unwrap();
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
@@ -222,20 +158,11 @@ fn malformed_scenarios_are_refused_with_a_located_message() {
             .unwrap_or_else(|| panic!("{} has no `# expect:` line", file.display()))
             .to_owned();
         let out_dir = dir.path().join(file.file_stem().unwrap());
-        let out = modsim()
-            .arg("run")
-            .arg(&file)
-            .arg("--out")
-            .arg(&out_dir)
-            .output()
-            .unwrap();
+        let out = modsim().arg("run").arg(&file).arg("--out").arg(&out_dir).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         let name = file.display();
         assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
-        assert!(
-            stderr.contains(&expect),
-            "{name}: expected {expect:?} in\n{stderr}"
-        );
+        assert!(stderr.contains(&expect), "{name}: expected {expect:?} in\n{stderr}");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
         assert!(!out_dir.exists(), "{name}: left an output folder");
         if !expect.contains("UTF-8") {
@@ -257,22 +184,12 @@ fn malformed_scenarios_are_refused_with_a_located_message() {
 fn bad_arguments_exit_with_code_2() {
     for args in [
         vec!["run"],
-        vec![
-            "run",
-            "scenarios/tiktok-indonesia-2018.toml",
-            "--replications",
-            "many",
-        ],
+        vec!["run", "scenarios/tiktok-indonesia-2018.toml", "--replications", "many"],
         vec!["frobnicate"],
         vec!["run", "no-such-file.toml"],
     ] {
         let out = modsim().args(&args).output().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
     let help = modsim().arg("--help").output().unwrap();
     assert_eq!(help.status.code(), Some(0));
@@ -291,10 +208,7 @@ fn a_folder_modsim_did_not_make_is_never_overwritten() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("was not made by modsim"));
-    assert_eq!(
-        std::fs::read_to_string(precious.join("thesis.txt")).unwrap(),
-        "years of work"
-    );
+    assert_eq!(std::fs::read_to_string(precious.join("thesis.txt")).unwrap(), "years of work");
 }
 
 #[test]
@@ -303,13 +217,7 @@ fn a_second_run_replaces_the_first_results() {
     let out_dir = dir.path().join("r");
     for seed in ["1", "2"] {
         let out = modsim()
-            .args([
-                "run",
-                "tests/scenarios/hand-computed.toml",
-                "--seed",
-                seed,
-                "--out",
-            ])
+            .args(["run", "tests/scenarios/hand-computed.toml", "--seed", seed, "--out"])
             .arg(&out_dir)
             .output()
             .unwrap();

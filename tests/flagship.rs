@@ -10,11 +10,7 @@ use modsim::scenario;
 fn flagship_blocks_in_early_july_for_about_a_week() {
     let loaded = scenario::load(Path::new("scenarios/tiktok-indonesia-2018.toml")).unwrap();
     let s = &loaded.scenario;
-    let config = RunConfig {
-        replications: 200,
-        seed: s.seed,
-        threads: 0,
-    };
+    let config = RunConfig { replications: 200, seed: s.seed, threads: 0 };
     let results = experiment::run(s, &config, &()).unwrap();
 
     let blocked = results.summary("blocked").unwrap();
@@ -22,18 +18,11 @@ fn flagship_blocks_in_early_july_for_about_a_week() {
 
     // 2018: blocked 3 July, lifted 10 July. The scenario starts on 1 June (day 0).
     let first = results.summary("time_to_first_block_days").unwrap();
-    assert!(
-        (25.0..40.0).contains(&first.median),
-        "median first block on day {}",
-        first.median
-    );
+    assert!((25.0..40.0).contains(&first.median), "median first block on day {}", first.median);
 
     let km = &results.block_durations;
     let median = km.median().expect("the median block duration is estimable");
-    assert!(
-        (5.0..9.0).contains(&median),
-        "median block duration {median} days"
-    );
+    assert!((5.0..9.0).contains(&median), "median block duration {median} days");
     let (lo, hi) = km.median_ci();
     assert!(lo.unwrap() <= median && median <= hi.unwrap());
 }

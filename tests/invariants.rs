@@ -21,10 +21,7 @@ fn scenarios() -> Vec<(String, Scenario)> {
         // The same scenario with queued items left visible and imperfect reviews, so
         // that items return from the queue to view.
         let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
-        for set in [
-            "platform.flagged_visible_while_queued=true",
-            "platform.review.accuracy=0.8",
-        ] {
+        for set in ["platform.flagged_visible_while_queued=true", "platform.review.accuracy=0.8"] {
             overrides::apply(&mut doc, &set.parse().unwrap()).unwrap();
         }
         let text = doc.to_string();
@@ -55,10 +52,7 @@ fn check(name: &str, o: &ReplicationOutcome, horizon_days: f64) {
         assert!(b.duration_days >= 0.0, "{name}: negative duration");
         assert_eq!(b.censored, b.end.is_none(), "{name}");
         last_end = b.end.map_or(horizon_days, |e| e.as_days_f64());
-        assert!(
-            (last_end - start - b.duration_days).abs() < 1e-9,
-            "{name}: duration is not end - start"
-        );
+        assert!((last_end - start - b.duration_days).abs() < 1e-9, "{name}: duration is not end - start");
     }
     assert!(
         o.blocks.iter().filter(|b| b.censored).count() <= 1,
@@ -70,10 +64,7 @@ fn check(name: &str, o: &ReplicationOutcome, horizon_days: f64) {
         assert!(v >= 0.0 || allowed_nan, "{name}: {metric} = {v}");
     }
     let blocked_days: f64 = o.blocks.iter().map(|b| b.duration_days).sum();
-    assert!(
-        (blocked_days - o.metrics.days_blocked).abs() < 1e-6,
-        "{name}: days_blocked"
-    );
+    assert!((blocked_days - o.metrics.days_blocked).abs() < 1e-6, "{name}: days_blocked");
     assert!(o.metrics.days_blocked <= horizon_days + 1e-9, "{name}");
 }
 
@@ -97,11 +88,7 @@ fn tracing_does_not_change_results() {
         let plain = run_replication(&s, 5, 3, false);
         let traced = run_replication(&s, 5, 3, true);
         // Compared as text: NaN (never blocked) is not equal to itself.
-        assert_eq!(
-            format!("{:?}", plain.metrics),
-            format!("{:?}", traced.metrics),
-            "{name}"
-        );
+        assert_eq!(format!("{:?}", plain.metrics), format!("{:?}", traced.metrics), "{name}");
         assert_eq!(plain.blocks, traced.blocks, "{name}");
     }
 }

@@ -54,24 +54,14 @@ fn review_queue_waits_match_erlang_c_and_littles_law() {
     // 60 replications x 60 days x 1,920 items = 6.9 million items: the estimate's own
     // noise is well under 1%, so a 3% tolerance tests the queue, not luck.
     let (wait, backlog) = simulate(s);
-    eprintln!(
-        "M/M/10 rho 0.8: simulated Wq {wait:.5} h, Erlang C {expected:.5} h, Lq {backlog:.4}"
-    );
+    eprintln!("M/M/10 rho 0.8: simulated Wq {wait:.5} h, Erlang C {expected:.5} h, Lq {backlog:.4}");
     let rel = (wait - expected).abs() / expected;
-    assert!(
-        rel < 0.03,
-        "mean wait {wait:.5} h, Erlang C {expected:.5} h ({:.2}% off)",
-        rel * 100.0
-    );
+    assert!(rel < 0.03, "mean wait {wait:.5} h, Erlang C {expected:.5} h ({:.2}% off)", rel * 100.0);
 
     // Little's law for the waiting line: Lq = lambda x Wq.
     let little = lambda_per_hour * wait;
     let rel = (backlog - little).abs() / little;
-    assert!(
-        rel < 0.02,
-        "backlog {backlog:.4}, lambda x Wq {little:.4} ({:.2}% off)",
-        rel * 100.0
-    );
+    assert!(rel < 0.02, "backlog {backlog:.4}, lambda x Wq {little:.4} ({:.2}% off)", rel * 100.0);
 }
 
 #[test]
@@ -79,17 +69,12 @@ fn fewer_moderators_wait_longer_as_theory_says() {
     // The same stream with 9 moderators (rho = 0.89): Erlang C's wait more than doubles,
     // and the simulation must follow it, not just move in the right direction.
     let text = std::fs::read_to_string("tests/scenarios/mmc.toml").unwrap();
-    let text = text
-        .replace("moderators = 10", "moderators = 9")
-        .replace("replications = 60", "replications = 80");
+    let text =
+        text.replace("moderators = 10", "moderators = 9").replace("replications = 60", "replications = 80");
     let (s, _) = scenario::parse(&text, "mmc-9.toml").unwrap();
     let expected = erlang_c_wait(80.0, 10.0, 9);
     let (wait, _) = simulate(&s);
     eprintln!("M/M/9 rho 0.89: simulated Wq {wait:.5} h, Erlang C {expected:.5} h");
     let rel = (wait - expected).abs() / expected;
-    assert!(
-        rel < 0.03,
-        "mean wait {wait:.5} h, Erlang C {expected:.5} h ({:.2}% off)",
-        rel * 100.0
-    );
+    assert!(rel < 0.03, "mean wait {wait:.5} h, Erlang C {expected:.5} h ({:.2}% off)", rel * 100.0);
 }

@@ -5,6 +5,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
@@ -30,7 +31,12 @@ struct Cli {
 enum Command {
     /// Run a scenario many times and write the outcome tables.
     Run {
-        scenario: PathBuf,
+        #[arg(required_unless_present = "reproduce")]
+        scenario: Option<PathBuf>,
+        /// Run again what a run.json describes (same scenario, overrides, seed and
+        /// replications) and check that the tables come out identical.
+        #[arg(long, value_name = "RUN_JSON", conflicts_with_all = ["scenario", "seed", "replications", "set", "precision"])]
+        reproduce: Option<PathBuf>,
         #[command(flatten)]
         experiment: ExperimentArgs,
     },
@@ -100,7 +106,17 @@ struct ExperimentArgs {
     /// The most replications --precision may use.
     #[arg(long, default_value_t = 100_000)]
     max_replications: u64,
+    /// Replace the output folder even if modsim did not make it.
+    #[arg(long)]
+    force: bool,
 }
+
+/// Set by Ctrl-C.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Most review-queue items one command may simulate in all (about an hour of work on
+/// a 2-core machine); beyond it modsim refuses and says how to lower the cost.
+const MAX_TOTAL_ITEMS: f64 = 1e11;
 
 /// Everything that can stop a command.
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +131,10 @@ enum CliError {
     Experiment(#[from] ExperimentError),
     #[error("cannot write to the terminal: {0}")]
     Terminal(#[from] std::io::Error),
+    #[error("interrupted after {done} of {planned} replications: nothing was written, {} is as it was", target.display())]
+    Interrupted { target: PathBuf, done: u64, planned: u64 },
+    #[error("{0}")]
+    NotReproduced(String),
 }
 
 impl CliError {
@@ -129,6 +149,8 @@ impl CliError {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
+    // Ctrl-C asks the running experiment to stop; the output folder is left as it was.
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -137,27 +159,19 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run {
-            scenario,
-            experiment,
-        } => run(&scenario, &experiment),
-        Command::Compare {
-            scenarios,
-            experiment,
-        } => compare(&scenarios, &experiment),
-        Command::Sweep {
-            scenario,
-            vary,
-            target,
-            experiment,
-        } => sweep(&scenario, &vary, target.as_ref(), &experiment),
+        Command::Run { scenario, reproduce: Some(record), experiment } => {
+            reproduce(&record, scenario.as_deref(), &experiment)
+        }
+        Command::Run { scenario: Some(scenario), reproduce: None, experiment } => run(&scenario, &experiment),
+        Command::Run { scenario: None, reproduce: None, .. } => {
+            Err(CliError::Usage("give a scenario file, or --reproduce RUN_JSON".into()))
+        }
+        Command::Compare { scenarios, experiment } => compare(&scenarios, &experiment),
+        Command::Sweep { scenario, vary, target, experiment } => {
+            sweep(&scenario, &vary, target.as_ref(), &experiment)
+        }
         Command::Check { scenarios } => check(&scenarios),
-        Command::Trace {
-            scenario,
-            replication,
-            seed,
-            set,
-        } => trace(&scenario, replication, seed, &set),
+        Command::Trace { scenario, replication, seed, set } => trace(&scenario, replication, seed, &set),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -219,20 +233,12 @@ fn check(paths: &[PathBuf]) -> Result<(), CliError> {
     if invalid == 0 {
         Ok(())
     } else {
-        Err(CliError::Usage(format!(
-            "{invalid} of {} scenario files are invalid",
-            paths.len()
-        )))
+        Err(CliError::Usage(format!("{invalid} of {} scenario files are invalid", paths.len())))
     }
 }
 
 /// The files every experiment writes, in this order.
-const TABLES: [&str; 4] = [
-    "summary.csv",
-    "replications.csv",
-    "blocks.csv",
-    "events.csv",
-];
+const TABLES: [&str; 4] = ["summary.csv", "replications.csv", "blocks.csv", "events.csv"];
 
 /// What one experiment command runs: labelled scenarios and how.
 struct Plan {
@@ -242,6 +248,7 @@ struct Plan {
     config: RunConfig,
     precision: Option<Precision>,
     cli_overrides: Vec<String>,
+    force: bool,
 }
 
 impl Plan {
@@ -260,16 +267,25 @@ impl Plan {
         if config.replications == 0 {
             return Err(CliError::Usage("--replications must be at least 1".into()));
         }
+        let items: f64 = runs.iter().map(|(_, l)| l.scenario.expected_review_items()).sum::<f64>()
+            * config.replications as f64;
+        if items > MAX_TOTAL_ITEMS {
+            return Err(CliError::Usage(format!(
+                "this would simulate about {items:.1e} review-queue items ({} runs x {} replications), roughly {:.0} hours on 2 cores; lower --replications, sweep fewer points, or lower uploads_per_day, recall or false_positive_rate",
+                runs.len(),
+                config.replications,
+                items * 75e-9 / 2.0 / 3600.0
+            )));
+        }
         let precision = match args.precision {
             Some(p) if !(p > 0.0 && p < 1.0) => {
                 return Err(CliError::Usage(format!(
                     "--precision must be a share between 0 and 1, such as 0.02; found {p}"
                 )))
             }
-            Some(relative) => Some(Precision {
-                relative,
-                max_replications: args.max_replications.max(config.replications),
-            }),
+            Some(relative) => {
+                Some(Precision { relative, max_replications: args.max_replications.max(config.replications) })
+            }
             None => None,
         };
         Ok(Plan {
@@ -279,6 +295,7 @@ impl Plan {
             config,
             precision,
             cli_overrides: args.set.iter().map(Override::to_string).collect(),
+            force: args.force,
         })
     }
 
@@ -289,47 +306,35 @@ impl Plan {
         labels_of: impl Fn(usize) -> Vec<(String, String)>,
     ) -> Result<(Vec<RunResults>, OutputFolder), CliError> {
         // Fail on an unusable target before spending time on the simulation.
-        let folder = OutputFolder::create(&self.target)?;
+        let folder = OutputFolder::create(&self.target, self.force)?;
         let progress = Progress::new();
         let scenarios: Vec<&Scenario> = self.runs.iter().map(|(_, l)| &l.scenario).collect();
-        let results =
-            experiment::run_all(&scenarios, &self.config, self.precision.as_ref(), &progress)?;
+        let results = experiment::run_all(&scenarios, &self.config, self.precision.as_ref(), &progress);
         progress.finish();
+        let results = match results {
+            Err(ExperimentError::Cancelled { done, planned }) => {
+                return Err(CliError::Interrupted { target: self.target.clone(), done, planned })
+            }
+            other => other?,
+        };
         let start = scenarios[0].start;
         let labeled: Vec<Labeled> = results
             .iter()
             .enumerate()
-            .map(|(i, r)| Labeled {
-                labels: labels_of(i),
-                results: r,
-                differences: None,
-            })
+            .map(|(i, r)| Labeled { labels: labels_of(i), results: r, differences: None })
             .collect();
         let csv = |file: &'static str, r: csv::Result<Vec<u8>>| {
             r.map_err(|source| OutputError::Csv { file, source })
         };
-        folder.write(
-            "summary.csv",
-            &csv("summary.csv", tables::summary_csv(&labeled))?,
-        )?;
-        folder.write(
-            "replications.csv",
-            &csv("replications.csv", tables::replications_csv(&labeled))?,
-        )?;
-        folder.write(
-            "blocks.csv",
-            &csv("blocks.csv", tables::blocks_csv(&labeled, start))?,
-        )?;
-        folder.write(
-            "events.csv",
-            &csv("events.csv", tables::events_csv(&labeled, start))?,
-        )?;
+        folder.write("summary.csv", &csv("summary.csv", tables::summary_csv(&labeled))?)?;
+        folder.write("replications.csv", &csv("replications.csv", tables::replications_csv(&labeled))?)?;
+        folder.write("blocks.csv", &csv("blocks.csv", tables::blocks_csv(&labeled, start))?)?;
+        folder.write("events.csv", &csv("events.csv", tables::events_csv(&labeled, start))?)?;
         Ok((results, folder))
     }
 
     fn record(&self, results: &[RunResults], files: &[&str]) -> Vec<u8> {
-        let loaded: Vec<(String, &LoadedScenario)> =
-            self.runs.iter().map(|(l, s)| (l.clone(), s)).collect();
+        let loaded: Vec<(String, &LoadedScenario)> = self.runs.iter().map(|(l, s)| (l.clone(), s)).collect();
         tables::RunRecord::new(
             self.command,
             &loaded,
@@ -337,6 +342,7 @@ impl Plan {
             &results[0],
             results.len(),
             files,
+            &self.target,
         )
         .to_json()
     }
@@ -344,12 +350,7 @@ impl Plan {
 
 fn run(path: &Path, args: &ExperimentArgs) -> Result<(), CliError> {
     let loaded = load_with(path, &args.set)?;
-    let plan = Plan::new(
-        "run",
-        vec![("baseline".into(), loaded)],
-        args,
-        default_output(path, ""),
-    )?;
+    let plan = Plan::new("run", vec![("baseline".into(), loaded)], args, default_output(path, ""))?;
     let (results, folder) = plan.execute(|_| Vec::new())?;
     let mut files = TABLES.to_vec();
     files.push("run.json");
@@ -357,15 +358,86 @@ fn run(path: &Path, args: &ExperimentArgs) -> Result<(), CliError> {
     let written = folder.commit()?;
 
     let mut stdout = std::io::stdout().lock();
-    write!(
-        stdout,
-        "{}",
-        text::run_summary(&plan.runs[0].1.scenario, &results[0])
-    )?;
+    write!(stdout, "{}", text::run_summary(&plan.runs[0].1.scenario, &results[0]))?;
     if let Some(note) = text::precision_note(&results[0]) {
         writeln!(stdout, "{note}")?;
     }
     writeln!(stdout, "wrote {}: {}", written.display(), files.join(", "))?;
+    Ok(())
+}
+
+/// `modsim run --reproduce run.json`: the same scenario text, overrides, seed and
+/// replications, then a byte-for-byte check of the tables against those beside the
+/// record (when they are still there).
+fn reproduce(record_path: &Path, _scenario: Option<&Path>, args: &ExperimentArgs) -> Result<(), CliError> {
+    use sha2::Digest;
+    let text = std::fs::read_to_string(record_path)
+        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", record_path.display())))?;
+    let record: tables::RunRecord = serde_json::from_str(&text)
+        .map_err(|e| CliError::Usage(format!("{} is not a modsim run.json: {e}", record_path.display())))?;
+    let version = env!("CARGO_PKG_VERSION");
+    if record.modsim_version != version {
+        return Err(CliError::NotReproduced(format!(
+            "{} was made by modsim {}, this is modsim {version}: results may differ between versions, so modsim will not claim to reproduce them; install modsim {} to reproduce it",
+            record_path.display(),
+            record.modsim_version,
+            record.modsim_version
+        )));
+    }
+    if record.command != "run" {
+        return Err(CliError::Usage(format!(
+            "{} records a `{}`; --reproduce reruns `run` records",
+            record_path.display(),
+            record.command
+        )));
+    }
+    let (Some(file), Some(hash)) = (record.scenario_files.first(), record.scenario_sha256.first()) else {
+        return Err(CliError::Usage(format!("{} names no scenario file", record_path.display())));
+    };
+    let scenario_path = PathBuf::from(file);
+    let now = std::fs::read(&scenario_path)
+        .map_err(|e| CliError::NotReproduced(format!("cannot read the recorded scenario {file}: {e}")))?;
+    let now_hash = format!("{:x}", sha2::Sha256::digest(&now));
+    if &now_hash != hash {
+        return Err(CliError::NotReproduced(format!(
+            "{file} has changed since the run (SHA-256 {} then, {} now); restore the file as it was to reproduce the run",
+            &hash[..12],
+            &now_hash[..12]
+        )));
+    }
+    let overrides: Vec<Override> =
+        record.overrides.iter().map(|o| o.parse().map_err(CliError::Usage)).collect::<Result<_, _>>()?;
+    let stem = scenario_path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+    let rerun = ExperimentArgs {
+        out: Some(args.out.clone().unwrap_or_else(|| Path::new("output").join(format!("{stem}-reproduced")))),
+        replications: Some(record.replications),
+        seed: Some(record.seed),
+        threads: args.threads,
+        set: overrides,
+        precision: None,
+        max_replications: record.replications,
+        force: args.force,
+    };
+    run(&scenario_path, &rerun)?;
+    // Compare with the tables beside the record, if they are there.
+    let original = record_path.parent().unwrap_or(Path::new("."));
+    let target = rerun.out.unwrap_or_default();
+    let mut stdout = std::io::stdout().lock();
+    let mut compared = 0;
+    for file in TABLES {
+        let Ok(before) = std::fs::read(original.join(file)) else { continue };
+        let after = std::fs::read(target.join(file)).unwrap_or_default();
+        if before != after {
+            return Err(CliError::NotReproduced(format!(
+                "{file} differs from {}: the run did not reproduce",
+                original.join(file).display()
+            )));
+        }
+        compared += 1;
+    }
+    if compared > 0 {
+        writeln!(stdout, "reproduced: {compared} tables byte-identical to those in {}", original.display())?;
+    }
     Ok(())
 }
 
@@ -383,13 +455,9 @@ fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), CliError> {
     } else {
         let mut runs = Vec::new();
         for path in paths {
-            let stem = path
-                .file_stem()
-                .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+            let stem = path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
             if runs.iter().any(|(l, _)| *l == stem) {
-                return Err(CliError::Usage(format!(
-                    "two scenario files are called `{stem}`; rename one"
-                )));
+                return Err(CliError::Usage(format!("two scenario files are called `{stem}`; rename one")));
             }
             runs.push((stem, load_with(path, &args.set)?));
         }
@@ -398,10 +466,8 @@ fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), CliError> {
     let plan = Plan::new("compare", runs, args, default_output(&paths[0], "-compare"))?;
     let labels: Vec<String> = plan.runs.iter().map(|(l, _)| l.clone()).collect();
     let (results, folder) = plan.execute(|i| vec![("variant".into(), labels[i].clone())])?;
-    let differences: Vec<Vec<PairedDifference>> = results
-        .iter()
-        .map(|r| compare::paired_differences(&results[0], r))
-        .collect();
+    let differences: Vec<Vec<PairedDifference>> =
+        results.iter().map(|r| compare::paired_differences(&results[0], r)).collect();
     let labeled: Vec<Labeled> = results
         .iter()
         .zip(&differences)
@@ -412,10 +478,8 @@ fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), CliError> {
             differences: (i > 0).then(|| d.clone()),
         })
         .collect();
-    let bytes = tables::summary_csv(&labeled).map_err(|source| OutputError::Csv {
-        file: "compare.csv",
-        source,
-    })?;
+    let bytes =
+        tables::summary_csv(&labeled).map_err(|source| OutputError::Csv { file: "compare.csv", source })?;
     folder.write("compare.csv", &bytes)?;
     let mut files = vec!["compare.csv"];
     files.extend(TABLES);
@@ -424,11 +488,7 @@ fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), CliError> {
     let written = folder.commit()?;
 
     let mut stdout = std::io::stdout().lock();
-    write!(
-        stdout,
-        "{}",
-        text::compare_table(&labels, &results, &differences)
-    )?;
+    write!(stdout, "{}", text::compare_table(&labels, &results, &differences))?;
     if let Some(note) = text::precision_note(&results[0]) {
         writeln!(stdout, "{note}")?;
     }
@@ -436,16 +496,9 @@ fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn sweep(
-    path: &Path,
-    axes: &[Axis],
-    target: Option<&Target>,
-    args: &ExperimentArgs,
-) -> Result<(), CliError> {
+fn sweep(path: &Path, axes: &[Axis], target: Option<&Target>, args: &ExperimentArgs) -> Result<(), CliError> {
     if axes.len() > 2 {
-        return Err(CliError::Usage(
-            "sweep takes one or two --vary; for more, run several sweeps".into(),
-        ));
+        return Err(CliError::Usage("sweep takes one or two --vary; for more, run several sweeps".into()));
     }
     // The base with the command line's overrides: its errors and warnings, once.
     load_with(path, &args.set)?;
@@ -454,18 +507,12 @@ fn sweep(
     for point in &points {
         let mut overrides = args.set.clone();
         overrides.extend(point.iter().cloned());
-        let label = point
-            .iter()
-            .map(Override::to_string)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let label = point.iter().map(Override::to_string).collect::<Vec<_>>().join(" ");
         runs.push((label, scenario::load_with(path, &overrides)?));
     }
     let params: Vec<String> = axes.iter().map(|a| a.path.clone()).collect();
-    let values: Vec<Vec<String>> = points
-        .iter()
-        .map(|p| p.iter().map(|o| o.value.clone()).collect())
-        .collect();
+    let values: Vec<Vec<String>> =
+        points.iter().map(|p| p.iter().map(|o| o.value.clone()).collect()).collect();
     let plan = Plan::new("sweep", runs, args, default_output(path, "-sweep"))?;
     let labels_of = |i: usize| {
         let mut labels = vec![("point".to_string(), i.to_string())];
@@ -476,16 +523,10 @@ fn sweep(
     let labeled: Vec<Labeled> = results
         .iter()
         .enumerate()
-        .map(|(i, r)| Labeled {
-            labels: labels_of(i),
-            results: r,
-            differences: None,
-        })
+        .map(|(i, r)| Labeled { labels: labels_of(i), results: r, differences: None })
         .collect();
-    let bytes = tables::summary_csv(&labeled).map_err(|source| OutputError::Csv {
-        file: "sweep.csv",
-        source,
-    })?;
+    let bytes =
+        tables::summary_csv(&labeled).map_err(|source| OutputError::Csv { file: "sweep.csv", source })?;
     folder.write("sweep.csv", &bytes)?;
     let mut files = vec!["sweep.csv"];
     files.extend(TABLES);
@@ -506,11 +547,7 @@ fn sweep(
     write!(stdout, "{}", text::sweep_table(&params, &values, &results))?;
     if let Some(target) = target {
         let answer = sweep::answer(target, &results);
-        write!(
-            stdout,
-            "{}",
-            text::target_answer(target, &answer, &values, &params, &results)
-        )?;
+        write!(stdout, "{}", text::target_answer(target, &answer, &values, &params, &results))?;
     }
     if let Some(note) = text::precision_note(&results[0]) {
         writeln!(stdout, "{note}")?;
@@ -520,27 +557,16 @@ fn sweep(
 }
 
 fn default_output(scenario: &Path, suffix: &str) -> PathBuf {
-    let stem = scenario
-        .file_stem()
-        .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+    let stem = scenario.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
     Path::new("output").join(format!("{stem}{suffix}"))
 }
 
-fn trace(
-    path: &Path,
-    replication: u64,
-    seed: Option<u64>,
-    overrides: &[Override],
-) -> Result<(), CliError> {
+fn trace(path: &Path, replication: u64, seed: Option<u64>, overrides: &[Override]) -> Result<(), CliError> {
     let loaded = load_with(path, overrides)?;
     let s = &loaded.scenario;
     let outcome = run_replication(s, seed.unwrap_or(s.seed), replication, true);
     let mut stdout = std::io::stdout().lock();
-    write!(
-        stdout,
-        "{}",
-        text::timeline(s, replication, &outcome.log, outcome.blocks.len())
-    )?;
+    write!(stdout, "{}", text::timeline(s, replication, &outcome.log, outcome.blocks.len()))?;
     Ok(())
 }
 
@@ -555,16 +581,10 @@ struct Progress {
 impl Progress {
     fn new() -> Progress {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
-        if let Ok(style) =
-            ProgressStyle::with_template("{bar:40} {pos}/{len} replications, {eta} left")
-        {
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} replications, {eta} left") {
             bar.set_style(style);
         }
-        Progress {
-            bar,
-            started: Instant::now(),
-            interactive: std::io::stderr().is_terminal(),
-        }
+        Progress { bar, started: Instant::now(), interactive: std::io::stderr().is_terminal() }
     }
 
     fn finish(&self) {
@@ -577,12 +597,13 @@ impl experiment::Progress for Progress {
         self.bar.inc_length(n);
     }
 
+    fn cancelled(&self) -> bool {
+        INTERRUPTED.load(Ordering::Relaxed)
+    }
+
     fn done(&self) {
         self.bar.inc(1);
-        if self.interactive
-            && self.bar.is_hidden()
-            && self.started.elapsed() > Duration::from_millis(500)
-        {
+        if self.interactive && self.bar.is_hidden() && self.started.elapsed() > Duration::from_millis(500) {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
         }
     }

@@ -51,11 +51,7 @@ impl<E> Default for Calendar<E> {
 
 impl<E> Calendar<E> {
     pub fn new() -> Self {
-        Calendar {
-            heap: BinaryHeap::new(),
-            next_seq: 0,
-            now: SimTime::ZERO,
-        }
+        Calendar { heap: BinaryHeap::new(), next_seq: 0, now: SimTime::ZERO }
     }
 
     /// The time of the event popped last (the simulation clock).

@@ -14,31 +14,11 @@ const Z90: f64 = 1.281_551_565_544_600_4;
 #[derive(Clone, Debug)]
 pub enum DurationDist {
     Fixed(SimDuration),
-    Exponential {
-        mean_secs: f64,
-        exp: Exp<f64>,
-    },
-    LogNormal {
-        median_secs: f64,
-        p90_secs: f64,
-        lognormal: LogNormal<f64>,
-    },
-    Gamma {
-        mean_secs: f64,
-        sd_secs: f64,
-        gamma: Gamma<f64>,
-    },
-    Uniform {
-        min_secs: f64,
-        max_secs: f64,
-        uniform: Uniform<f64>,
-    },
-    Triangular {
-        min_secs: f64,
-        mode_secs: f64,
-        max_secs: f64,
-        triangular: Triangular<f64>,
-    },
+    Exponential { mean_secs: f64, exp: Exp<f64> },
+    LogNormal { median_secs: f64, p90_secs: f64, lognormal: LogNormal<f64> },
+    Gamma { mean_secs: f64, sd_secs: f64, gamma: Gamma<f64> },
+    Uniform { min_secs: f64, max_secs: f64, uniform: Uniform<f64> },
+    Triangular { min_secs: f64, mode_secs: f64, max_secs: f64, triangular: Triangular<f64> },
 }
 
 /// Why a set of distribution parameters does not describe a distribution.
@@ -83,13 +63,8 @@ impl DurationDist {
             return Err(DistError::P90NotAboveMedian);
         }
         let sigma = (p90_secs.ln() - median_secs.ln()) / Z90;
-        let lognormal =
-            LogNormal::new(median_secs.ln(), sigma).map_err(|_| DistError::P90NotAboveMedian)?;
-        Ok(DurationDist::LogNormal {
-            median_secs,
-            p90_secs,
-            lognormal,
-        })
+        let lognormal = LogNormal::new(median_secs.ln(), sigma).map_err(|_| DistError::P90NotAboveMedian)?;
+        Ok(DurationDist::LogNormal { median_secs, p90_secs, lognormal })
     }
 
     /// Gamma given its mean and standard deviation: shape = (mean/sd)^2, scale = sd^2/mean.
@@ -102,13 +77,8 @@ impl DurationDist {
             return Err(DistError::NonPositiveSd);
         }
         let shape = (mean_secs / sd_secs).powi(2);
-        let gamma = Gamma::new(shape, sd_secs * sd_secs / mean_secs)
-            .map_err(|_| DistError::NonPositiveSd)?;
-        Ok(DurationDist::Gamma {
-            mean_secs,
-            sd_secs,
-            gamma,
-        })
+        let gamma = Gamma::new(shape, sd_secs * sd_secs / mean_secs).map_err(|_| DistError::NonPositiveSd)?;
+        Ok(DurationDist::Gamma { mean_secs, sd_secs, gamma })
     }
 
     pub fn uniform(min: SimDuration, max: SimDuration) -> Result<Self, DistError> {
@@ -117,34 +87,20 @@ impl DurationDist {
             return Err(DistError::MinNotBelowMax);
         }
         let uniform = Uniform::new(min_secs, max_secs).map_err(|_| DistError::MinNotBelowMax)?;
-        Ok(DurationDist::Uniform {
-            min_secs,
-            max_secs,
-            uniform,
-        })
+        Ok(DurationDist::Uniform { min_secs, max_secs, uniform })
     }
 
-    pub fn triangular(
-        min: SimDuration,
-        mode: SimDuration,
-        max: SimDuration,
-    ) -> Result<Self, DistError> {
-        let (min_secs, mode_secs, max_secs) =
-            (min.as_secs_f64(), mode.as_secs_f64(), max.as_secs_f64());
+    pub fn triangular(min: SimDuration, mode: SimDuration, max: SimDuration) -> Result<Self, DistError> {
+        let (min_secs, mode_secs, max_secs) = (min.as_secs_f64(), mode.as_secs_f64(), max.as_secs_f64());
         if min_secs >= max_secs {
             return Err(DistError::MinNotBelowMax);
         }
         if mode_secs < min_secs || mode_secs > max_secs {
             return Err(DistError::ModeOutsideRange);
         }
-        let triangular = Triangular::new(min_secs, max_secs, mode_secs)
-            .map_err(|_| DistError::ModeOutsideRange)?;
-        Ok(DurationDist::Triangular {
-            min_secs,
-            mode_secs,
-            max_secs,
-            triangular,
-        })
+        let triangular =
+            Triangular::new(min_secs, max_secs, mode_secs).map_err(|_| DistError::ModeOutsideRange)?;
+        Ok(DurationDist::Triangular { min_secs, mode_secs, max_secs, triangular })
     }
 
     /// Draws one duration. A fixed distribution draws nothing from the stream.
@@ -165,24 +121,15 @@ impl DurationDist {
         match self {
             DurationDist::Fixed(d) => d.as_secs_f64(),
             DurationDist::Exponential { mean_secs, .. } => *mean_secs,
-            DurationDist::LogNormal {
-                median_secs,
-                p90_secs,
-                ..
-            } => {
+            DurationDist::LogNormal { median_secs, p90_secs, .. } => {
                 let sigma = (p90_secs.ln() - median_secs.ln()) / Z90;
                 median_secs * (sigma * sigma / 2.0).exp()
             }
             DurationDist::Gamma { mean_secs, .. } => *mean_secs,
-            DurationDist::Uniform {
-                min_secs, max_secs, ..
-            } => (min_secs + max_secs) / 2.0,
-            DurationDist::Triangular {
-                min_secs,
-                mode_secs,
-                max_secs,
-                ..
-            } => (min_secs + mode_secs + max_secs) / 3.0,
+            DurationDist::Uniform { min_secs, max_secs, .. } => (min_secs + max_secs) / 2.0,
+            DurationDist::Triangular { min_secs, mode_secs, max_secs, .. } => {
+                (min_secs + mode_secs + max_secs) / 3.0
+            }
         }
     }
 
@@ -198,35 +145,17 @@ impl DurationDist {
             DurationDist::Exponential { mean_secs, .. } => {
                 format!("exponential mean {}", d(*mean_secs))
             }
-            DurationDist::LogNormal {
-                median_secs,
-                p90_secs,
-                ..
-            } => {
+            DurationDist::LogNormal { median_secs, p90_secs, .. } => {
                 format!("lognormal median {} p90 {}", d(*median_secs), d(*p90_secs))
             }
-            DurationDist::Gamma {
-                mean_secs, sd_secs, ..
-            } => {
+            DurationDist::Gamma { mean_secs, sd_secs, .. } => {
                 format!("gamma mean {} sd {}", d(*mean_secs), d(*sd_secs))
             }
-            DurationDist::Uniform {
-                min_secs, max_secs, ..
-            } => {
+            DurationDist::Uniform { min_secs, max_secs, .. } => {
                 format!("uniform {}..{}", d(*min_secs), d(*max_secs))
             }
-            DurationDist::Triangular {
-                min_secs,
-                mode_secs,
-                max_secs,
-                ..
-            } => {
-                format!(
-                    "triangular {} / {} / {}",
-                    d(*min_secs),
-                    d(*mode_secs),
-                    d(*max_secs)
-                )
+            DurationDist::Triangular { min_secs, mode_secs, max_secs, .. } => {
+                format!("triangular {} / {} / {}", d(*min_secs), d(*mode_secs), d(*max_secs))
             }
         }
     }
@@ -239,10 +168,7 @@ mod tests {
 
     fn empirical_mean(dist: &DurationDist, n: usize) -> f64 {
         let mut rng = stream(1, 0, 0);
-        (0..n)
-            .map(|_| dist.sample(&mut rng).as_secs_f64())
-            .sum::<f64>()
-            / n as f64
+        (0..n).map(|_| dist.sample(&mut rng).as_secs_f64()).sum::<f64>() / n as f64
     }
 
     #[test]
@@ -258,24 +184,16 @@ mod tests {
         for dist in &dists {
             let m = empirical_mean(dist, 200_000);
             let rel = (m - dist.mean_secs()).abs() / dist.mean_secs();
-            assert!(
-                rel < 0.01,
-                "{}: sample mean {m}, analytic {}",
-                dist.describe(),
-                dist.mean_secs()
-            );
+            assert!(rel < 0.01, "{}: sample mean {m}, analytic {}", dist.describe(), dist.mean_secs());
         }
     }
 
     #[test]
     fn lognormal_p90_is_where_it_was_put() {
-        let dist = DurationDist::lognormal(SimDuration::HOUR, SimDuration(4 * SimDuration::HOUR.0))
-            .unwrap();
+        let dist = DurationDist::lognormal(SimDuration::HOUR, SimDuration(4 * SimDuration::HOUR.0)).unwrap();
         let mut rng = stream(2, 0, 0);
         let n = 100_000;
-        let below = (0..n)
-            .filter(|_| dist.sample(&mut rng) <= SimDuration(4 * SimDuration::HOUR.0))
-            .count();
+        let below = (0..n).filter(|_| dist.sample(&mut rng) <= SimDuration(4 * SimDuration::HOUR.0)).count();
         let share = below as f64 / n as f64;
         assert!((share - 0.9).abs() < 0.005, "share below p90 = {share}");
     }
@@ -283,18 +201,9 @@ mod tests {
     #[test]
     fn bad_parameters_are_refused() {
         let h = SimDuration::HOUR;
-        assert_eq!(
-            DurationDist::lognormal(h, h).unwrap_err(),
-            DistError::P90NotAboveMedian
-        );
-        assert_eq!(
-            DurationDist::uniform(h, h).unwrap_err(),
-            DistError::MinNotBelowMax
-        );
-        assert_eq!(
-            DurationDist::exponential(SimDuration::ZERO).unwrap_err(),
-            DistError::NonPositiveMean
-        );
+        assert_eq!(DurationDist::lognormal(h, h).unwrap_err(), DistError::P90NotAboveMedian);
+        assert_eq!(DurationDist::uniform(h, h).unwrap_err(), DistError::MinNotBelowMax);
+        assert_eq!(DurationDist::exponential(SimDuration::ZERO).unwrap_err(), DistError::NonPositiveMean);
         assert_eq!(
             DurationDist::triangular(h, SimDuration(5 * h.0), SimDuration(2 * h.0)).unwrap_err(),
             DistError::ModeOutsideRange

@@ -25,9 +25,7 @@ pub fn stream(seed: u64, replication: u64, process: u64) -> Stream {
 /// interval depend on the policy then cannot shift the draws of later intervals, which
 /// keeps common random numbers aligned between variants.
 pub fn stream_at(seed: u64, replication: u64, process: u64, index: u64) -> Stream {
-    let key = mix(
-        mix(mix(mix(seed) ^ replication) ^ process.wrapping_mul(0xA24B_AED4_963E_E407)) ^ index,
-    );
+    let key = mix(mix(mix(mix(seed) ^ replication) ^ process.wrapping_mul(0xA24B_AED4_963E_E407)) ^ index);
     Stream::seed_from_u64(key)
 }
 

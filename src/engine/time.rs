@@ -136,9 +136,6 @@ mod tests {
         assert_eq!(SimDuration::from_secs_f64(f64::NAN), SimDuration::ZERO);
         assert_eq!(SimDuration::from_secs_f64(1.0004), SimDuration(1_000));
         assert_eq!(SimDuration::from_secs_f64(1.0006), SimDuration(1_001));
-        assert_eq!(
-            SimDuration::from_secs_f64(f64::INFINITY),
-            SimDuration(u64::MAX)
-        );
+        assert_eq!(SimDuration::from_secs_f64(f64::INFINITY), SimDuration(u64::MAX));
     }
 }

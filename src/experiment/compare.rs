@@ -8,8 +8,5 @@ use crate::model::METRICS;
 /// Both must come from one experiment (same seed, same replications), so that
 /// replication i of both saw the same random streams.
 pub fn paired_differences(base: &RunResults, other: &RunResults) -> Vec<PairedDifference> {
-    METRICS
-        .iter()
-        .map(|(name, _, _)| PairedDifference::of(&base.column(name), &other.column(name)))
-        .collect()
+    METRICS.iter().map(|(name, _, _)| PairedDifference::of(&base.column(name), &other.column(name))).collect()
 }

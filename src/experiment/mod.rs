@@ -56,6 +56,11 @@ pub trait Progress: Sync {
     fn planned(&self, _n: u64) {}
     /// One replication finished.
     fn done(&self) {}
+    /// Whether the run should stop (the user pressed Ctrl-C). Replications not yet
+    /// started are skipped and the run ends with [`ExperimentError::Cancelled`].
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 impl Progress for () {}
@@ -81,10 +86,9 @@ pub struct RunResults {
 #[derive(Debug, thiserror::Error)]
 pub enum ExperimentError {
     #[error("cannot start {threads} worker threads: {source}")]
-    ThreadPool {
-        threads: usize,
-        source: rayon::ThreadPoolBuildError,
-    },
+    ThreadPool { threads: usize, source: rayon::ThreadPoolBuildError },
+    #[error("interrupted after {done} of {planned} replications")]
+    Cancelled { done: u64, planned: u64 },
 }
 
 /// Runs one scenario.
@@ -112,10 +116,7 @@ pub fn run_all(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
-        .map_err(|source| ExperimentError::ThreadPool {
-            threads: config.threads,
-            source,
-        })?;
+        .map_err(|source| ExperimentError::ThreadPool { threads: config.threads, source })?;
     let threads_used = pool.current_num_threads();
     let mut outcomes: Vec<Vec<ReplicationOutcome>> = vec![Vec::new(); scenarios.len()];
     let mut n = 0;
@@ -124,8 +125,13 @@ pub fn run_all(
     loop {
         progress.planned((target - n) * scenarios.len() as u64);
         let batch = replicate(&pool, scenarios, config.seed, n..target, progress);
+        let finished = batch.iter().flatten().filter(|o| o.is_some()).count() as u64;
+        if progress.cancelled() || finished < (target - n) * scenarios.len() as u64 {
+            let done = n * scenarios.len() as u64 + finished;
+            return Err(ExperimentError::Cancelled { done, planned: target * scenarios.len() as u64 });
+        }
         for (all, new) in outcomes.iter_mut().zip(batch) {
-            all.extend(new);
+            all.extend(new.into_iter().flatten());
         }
         n = target;
         let Some(p) = precision else { break };
@@ -142,52 +148,45 @@ pub fn run_all(
             break;
         }
         // The half-width shrinks as 1/sqrt(n): aim a little beyond the estimate.
-        let factor = if worst_relative.is_finite() {
-            (worst_relative / p.relative).powi(2) * 1.1
-        } else {
-            2.0
-        };
+        let factor =
+            if worst_relative.is_finite() { (worst_relative / p.relative).powi(2) * 1.1 } else { 2.0 };
         let next = (n as f64 * factor).ceil() as u64;
         target = next.clamp(n + n / 2, p.max_replications.max(n + 1));
     }
     let wall_time = started.elapsed();
-    let config = RunConfig {
-        replications: n,
-        ..config.clone()
-    };
+    let config = RunConfig { replications: n, ..config.clone() };
     Ok(outcomes
         .into_iter()
-        .map(|o| {
-            RunResults::from_outcomes(config.clone(), threads_used, o, report.clone(), wall_time)
-        })
+        .map(|o| RunResults::from_outcomes(config.clone(), threads_used, o, report.clone(), wall_time))
         .collect())
 }
 
-/// Replications `range` of every scenario, one pool, results per scenario in order.
+/// Replications `range` of every scenario, one pool, results per scenario in order;
+/// `None` for replications skipped after a cancellation.
 fn replicate(
     pool: &rayon::ThreadPool,
     scenarios: &[&Scenario],
     seed: u64,
     range: Range<u64>,
     progress: &dyn Progress,
-) -> Vec<Vec<ReplicationOutcome>> {
+) -> Vec<Vec<Option<ReplicationOutcome>>> {
     let per = range.end - range.start;
-    let flat: Vec<ReplicationOutcome> = pool.install(|| {
+    let flat: Vec<Option<ReplicationOutcome>> = pool.install(|| {
         (0..per * scenarios.len() as u64)
             .into_par_iter()
             .map(|i| {
+                if progress.cancelled() {
+                    return None;
+                }
                 let (s, rep) = ((i / per) as usize, range.start + i % per);
                 let outcome = run_replication(scenarios[s], seed, rep, rep == 0);
                 progress.done();
-                outcome
+                Some(outcome)
             })
             .collect()
     });
     let mut flat = flat.into_iter();
-    scenarios
-        .iter()
-        .map(|_| flat.by_ref().take(per as usize).collect())
-        .collect()
+    scenarios.iter().map(|_| flat.by_ref().take(per as usize).collect()).collect()
 }
 
 /// The headline metric (over all scenarios) whose CI half-width is the largest share
@@ -240,11 +239,8 @@ impl RunResults {
         wall_time: Duration,
     ) -> RunResults {
         let summaries = summarise(&outcomes);
-        let (durations, censored): (Vec<f64>, Vec<bool>) = outcomes
-            .iter()
-            .flat_map(|o| &o.blocks)
-            .map(|b| (b.duration_days, b.censored))
-            .unzip();
+        let (durations, censored): (Vec<f64>, Vec<bool>) =
+            outcomes.iter().flat_map(|o| &o.blocks).map(|b| (b.duration_days, b.censored)).unzip();
         RunResults {
             config,
             threads_used,
@@ -258,10 +254,7 @@ impl RunResults {
 
     /// Summary of the metric called `name`.
     pub fn summary(&self, name: &str) -> Option<&Summary> {
-        METRICS
-            .iter()
-            .position(|m| m.0 == name)
-            .map(|i| &self.summaries[i])
+        METRICS.iter().position(|m| m.0 == name).map(|i| &self.summaries[i])
     }
 
     /// The values of metric `name`, one per replication.
@@ -269,9 +262,6 @@ impl RunResults {
         let Some(i) = METRICS.iter().position(|m| m.0 == name) else {
             return Vec::new();
         };
-        self.outcomes
-            .iter()
-            .map(|o| o.metrics.values()[i])
-            .collect()
+        self.outcomes.iter().map(|o| o.metrics.values()[i]).collect()
     }
 }

@@ -89,9 +89,7 @@ pub fn t_half_width(sd: f64, n: usize) -> f64 {
     if n < 2 || sd.is_nan() {
         return f64::NAN;
     }
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
-        .map(|d| d.inverse_cdf(0.975))
-        .unwrap_or(f64::NAN);
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64).map(|d| d.inverse_cdf(0.975)).unwrap_or(f64::NAN);
     t * sd / (n as f64).sqrt()
 }
 
@@ -134,19 +132,10 @@ pub struct PairedDifference {
 
 impl PairedDifference {
     pub fn of(base: &[f64], other: &[f64]) -> PairedDifference {
-        let d: Vec<f64> = base
-            .iter()
-            .zip(other)
-            .filter(|(a, b)| !a.is_nan() && !b.is_nan())
-            .map(|(a, b)| b - a)
-            .collect();
+        let d: Vec<f64> =
+            base.iter().zip(other).filter(|(a, b)| !a.is_nan() && !b.is_nan()).map(|(a, b)| b - a).collect();
         let s = Summary::of(&d);
-        PairedDifference {
-            n: s.n,
-            mean: s.mean,
-            ci_low: s.ci_low,
-            ci_high: s.ci_high,
-        }
+        PairedDifference { n: s.n, mean: s.mean, ci_low: s.ci_low, ci_high: s.ci_high }
     }
 
     /// Whether the interval excludes zero.
@@ -166,9 +155,7 @@ pub fn welch_half_width(a: &[f64], b: &[f64]) -> f64 {
     }
     // Welch-Satterthwaite degrees of freedom.
     let df = (va + vb).powi(2) / (va * va / (sa.n as f64 - 1.0) + vb * vb / (sb.n as f64 - 1.0));
-    let t = StudentsT::new(0.0, 1.0, df)
-        .map(|d| d.inverse_cdf(0.975))
-        .unwrap_or(f64::NAN);
+    let t = StudentsT::new(0.0, 1.0, df).map(|d| d.inverse_cdf(0.975)).unwrap_or(f64::NAN);
     t * se
 }
 
@@ -186,11 +173,7 @@ impl KaplanMeier {
     /// lower bound. Intervals use Greenwood's variance on the log scale, as R's
     /// `survfit` does by default (conf.type = "log").
     pub fn new(durations: &[f64], censored: &[bool]) -> KaplanMeier {
-        let mut data: Vec<(f64, bool)> = durations
-            .iter()
-            .copied()
-            .zip(censored.iter().copied())
-            .collect();
+        let mut data: Vec<(f64, bool)> = durations.iter().copied().zip(censored.iter().copied()).collect();
         // At tied times, events come before censorings (the usual convention).
         data.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let n = data.len();
@@ -216,10 +199,7 @@ impl KaplanMeier {
                 }
                 let se = greenwood.sqrt();
                 let (lo, hi) = if survival > 0.0 {
-                    (
-                        (survival * (-Z975 * se).exp()).max(0.0),
-                        (survival * (Z975 * se).exp()).min(1.0),
-                    )
+                    ((survival * (-Z975 * se).exp()).max(0.0), (survival * (Z975 * se).exp()).min(1.0))
                 } else {
                     (0.0, 0.0)
                 };
@@ -227,21 +207,14 @@ impl KaplanMeier {
             }
             at_risk -= leaving;
         }
-        KaplanMeier {
-            steps,
-            n,
-            censored: censored.iter().filter(|c| **c).count(),
-        }
+        KaplanMeier { steps, n, censored: censored.iter().filter(|c| **c).count() }
     }
 
     /// Smallest time at which the survival drops to `1 - p` or below (the p-quantile of
     /// the duration); `None` when the curve never gets that low (too much censoring).
     pub fn quantile(&self, p: f64) -> Option<f64> {
         let level = 1.0 - p;
-        self.steps
-            .iter()
-            .find(|s| s.1 <= level + 1e-12)
-            .map(|s| s.0)
+        self.steps.iter().find(|s| s.1 <= level + 1e-12).map(|s| s.0)
     }
 
     pub fn median(&self) -> Option<f64> {
@@ -283,10 +256,7 @@ mod tests {
     fn quantiles_match_r_type_7() {
         // R: quantile(1:10, c(.05, .25, .5, .75, .95)) -> 1.45 3.25 5.50 7.75 9.55
         let v: Vec<f64> = (1..=10).map(f64::from).collect();
-        let got: Vec<f64> = [0.05, 0.25, 0.5, 0.75, 0.95]
-            .iter()
-            .map(|p| quantile_sorted(&v, *p))
-            .collect();
+        let got: Vec<f64> = [0.05, 0.25, 0.5, 0.75, 0.95].iter().map(|p| quantile_sorted(&v, *p)).collect();
         for (g, want) in got.iter().zip([1.45, 3.25, 5.5, 7.75, 9.55]) {
             assert!(close(*g, want, 1e-12), "{g} vs {want}");
         }
@@ -303,10 +273,7 @@ mod tests {
         assert!(close(hi, 0.613418, 1e-6), "{hi}");
         // All successes: the interval stays inside [0, 1] and reaches 1.
         let (lo, hi) = wilson(10, 10);
-        assert!(
-            close(lo, 1.0 / (1.0 + Z975 * Z975 / 10.0), 1e-12) && close(hi, 1.0, 1e-12),
-            "{lo} {hi}"
-        );
+        assert!(close(lo, 1.0 / (1.0 + Z975 * Z975 / 10.0), 1e-12) && close(hi, 1.0, 1e-12), "{lo} {hi}");
     }
 
     #[test]
@@ -317,12 +284,8 @@ mod tests {
         // By hand: Greenwood's sum at 18 is 1/110 + 1/90 + 1/56 = 0.03806, so the lower
         // band is 0.7159 x exp(-1.96 x 0.1951) = 0.488, below 0.5 first at 18; the upper
         // band never gets below 0.5, so the upper limit is not estimable.
-        let t = [
-            9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0,
-        ];
-        let c = [
-            false, false, true, false, false, true, false, false, true, false, true,
-        ];
+        let t = [9.0, 13.0, 13.0, 18.0, 23.0, 28.0, 31.0, 34.0, 45.0, 48.0, 161.0];
+        let c = [false, false, true, false, false, true, false, false, true, false, true];
         let km = KaplanMeier::new(&t, &c);
         assert_eq!(km.median(), Some(31.0));
         assert!(close(km.steps[1].1, 0.8181818, 1e-6));

@@ -27,55 +27,33 @@ impl FromStr for Axis {
     /// a constant ratio). Ranges of whole numbers give whole numbers.
     fn from_str(s: &str) -> Result<Axis, String> {
         let (path, spec) = s.split_once('=').ok_or_else(|| {
-            format!(
-                "`{s}` is not PATH=VALUES (for example platform.review.moderators=20..200 step 20)"
-            )
+            format!("`{s}` is not PATH=VALUES (for example platform.review.moderators=20..200 step 20)")
         })?;
         let values = parse_values(spec.trim())?;
         if values.is_empty() {
             return Err(format!("`{s}` has no values"));
         }
         if values.len() > MAX_POINTS_PER_AXIS {
-            return Err(format!(
-                "`{s}` has {} values; at most {MAX_POINTS_PER_AXIS} per axis",
-                values.len()
-            ));
+            return Err(format!("`{s}` has {} values; at most {MAX_POINTS_PER_AXIS} per axis", values.len()));
         }
-        Ok(Axis {
-            path: path.trim().to_owned(),
-            values,
-        })
+        Ok(Axis { path: path.trim().to_owned(), values })
     }
 }
 
 fn parse_values(spec: &str) -> Result<Vec<String>, String> {
     let Some((from, rest)) = spec.split_once("..") else {
-        return Ok(spec
-            .split(',')
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-            .collect());
+        return Ok(spec.split(',').map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).collect());
     };
     let words: Vec<&str> = rest.split_whitespace().collect();
     let (to, kind, by) = match words.as_slice() {
         [to, kind, by] => (*to, *kind, *by),
-        _ => {
-            return Err(format!(
-                "`{spec}`: write a range as `A..B step S` or `A..B geometric N`"
-            ))
-        }
+        _ => return Err(format!("`{spec}`: write a range as `A..B step S` or `A..B geometric N`")),
     };
-    let number = |t: &str| {
-        t.trim()
-            .parse::<f64>()
-            .map_err(|_| format!("`{t}` in `{spec}` is not a number"))
-    };
+    let number = |t: &str| t.trim().parse::<f64>().map_err(|_| format!("`{t}` in `{spec}` is not a number"));
     let whole = |t: &str| !t.contains(['.', 'e', 'E']);
     let (a, b) = (number(from)?, number(to)?);
     if !(a.is_finite() && b.is_finite()) || a > b {
-        return Err(format!(
-            "`{spec}`: the range must go from a smaller to a larger finite number"
-        ));
+        return Err(format!("`{spec}`: the range must go from a smaller to a larger finite number"));
     }
     let integers = whole(from) && whole(to);
     let mut values: Vec<f64> = match kind {
@@ -86,27 +64,22 @@ fn parse_values(spec: &str) -> Result<Vec<String>, String> {
             }
             let count = ((b - a) / step + 1e-9).floor() as usize + 1;
             if count > MAX_POINTS_PER_AXIS {
-                return Err(format!(
-                    "`{spec}` has {count} values; at most {MAX_POINTS_PER_AXIS} per axis"
-                ));
+                return Err(format!("`{spec}` has {count} values; at most {MAX_POINTS_PER_AXIS} per axis"));
             }
             (0..count).map(|i| a + step * i as f64).collect()
         }
         "geometric" => {
-            let n: usize = by
-                .parse()
-                .map_err(|_| format!("`{by}` in `{spec}` is not a whole number of points"))?;
+            let n: usize =
+                by.parse().map_err(|_| format!("`{by}` in `{spec}` is not a whole number of points"))?;
             if !(2..=MAX_POINTS_PER_AXIS).contains(&n) || a <= 0.0 {
-                return Err(format!("`{spec}`: a geometric range needs 2 to {MAX_POINTS_PER_AXIS} points and a start above 0"));
+                return Err(format!(
+                    "`{spec}`: a geometric range needs 2 to {MAX_POINTS_PER_AXIS} points and a start above 0"
+                ));
             }
             let ratio = (b / a).powf(1.0 / (n - 1) as f64);
             (0..n).map(|i| a * ratio.powi(i as i32)).collect()
         }
-        other => {
-            return Err(format!(
-                "`{spec}`: unknown range kind `{other}` (use step or geometric)"
-            ))
-        }
+        other => return Err(format!("`{spec}`: unknown range kind `{other}` (use step or geometric)")),
     };
     if integers && (kind == "geometric" || whole(by)) {
         for v in &mut values {
@@ -116,10 +89,7 @@ fn parse_values(spec: &str) -> Result<Vec<String>, String> {
         return Ok(values.iter().map(|v| format!("{v:.0}")).collect());
     }
     // Twelve significant digits hide the float noise of a + step * i.
-    Ok(values
-        .iter()
-        .map(|v| format!("{}", (v * 1e12).round() / 1e12))
-        .collect())
+    Ok(values.iter().map(|v| format!("{}", (v * 1e12).round() / 1e12)).collect())
 }
 
 /// Every combination of the axes' values (first axis outermost), as overrides.
@@ -131,10 +101,7 @@ pub fn grid(axes: &[Axis]) -> Vec<Vec<Override>> {
             .flat_map(|p| {
                 axis.values.iter().map(move |v| {
                     let mut q = p.clone();
-                    q.push(Override {
-                        path: axis.path.clone(),
-                        value: v.clone(),
-                    });
+                    q.push(Override { path: axis.path.clone(), value: v.clone() });
                     q
                 })
             })
@@ -174,36 +141,19 @@ impl FromStr for Target {
             .iter()
             .filter_map(|(op, c)| s.find(op).map(|p| (p, *op, *c)))
             .min_by_key(|(p, op, _)| (*p, std::cmp::Reverse(op.len())))
-            .ok_or_else(|| {
-                format!("`{s}` is not METRIC<VALUE (for example block_probability<0.05)")
-            })?;
+            .ok_or_else(|| format!("`{s}` is not METRIC<VALUE (for example block_probability<0.05)"))?;
         let name = s[..pos].trim();
         let value: f64 = s[pos + op.len()..]
             .trim()
             .parse()
             .map_err(|_| format!("`{}` in `{s}` is not a number", &s[pos + op.len()..]))?;
         // "block_probability" is what people say; the metric is the share blocked.
-        let canonical = if name == "block_probability" {
-            "blocked"
-        } else {
-            name
-        };
-        let metric = METRICS
-            .iter()
-            .map(|m| m.0)
-            .find(|m| *m == canonical)
-            .ok_or_else(|| {
-                let names: Vec<&str> = METRICS.iter().map(|m| m.0).collect();
-                format!(
-                    "`{name}` is not a metric; metrics: block_probability, {}",
-                    names.join(", ")
-                )
-            })?;
-        Ok(Target {
-            metric,
-            comparison,
-            value,
-        })
+        let canonical = if name == "block_probability" { "blocked" } else { name };
+        let metric = METRICS.iter().map(|m| m.0).find(|m| *m == canonical).ok_or_else(|| {
+            let names: Vec<&str> = METRICS.iter().map(|m| m.0).collect();
+            format!("`{name}` is not a metric; metrics: block_probability, {}", names.join(", "))
+        })?;
+        Ok(Target { metric, comparison, value })
     }
 }
 
@@ -215,11 +165,7 @@ impl fmt::Display for Target {
             Comparison::Above => ">",
             Comparison::AtLeast => ">=",
         };
-        let name = if self.metric == "blocked" {
-            "block_probability"
-        } else {
-            self.metric
-        };
+        let name = if self.metric == "blocked" { "block_probability" } else { self.metric };
         write!(f, "{name}{op}{}", self.value)
     }
 }
@@ -276,17 +222,10 @@ pub fn answer(target: &Target, points: &[RunResults]) -> TargetAnswer {
                     }
                 })
             })
-            .min_by(|a, b| {
-                compliance_cost(a.1)
-                    .total_cmp(&compliance_cost(b.1))
-                    .then(a.0.cmp(&b.0))
-            })
+            .min_by(|a, b| compliance_cost(a.1).total_cmp(&compliance_cost(b.1)).then(a.0.cmp(&b.0)))
             .map(|(i, _)| i)
     };
-    TargetAnswer {
-        cheapest: cheapest(false),
-        cheapest_confident: cheapest(true),
-    }
+    TargetAnswer { cheapest: cheapest(false), cheapest_confident: cheapest(true) }
 }
 
 #[cfg(test)]
@@ -294,9 +233,7 @@ mod tests {
     use super::*;
 
     fn values(spec: &str) -> Vec<String> {
-        spec.parse::<Axis>()
-            .map(|a| a.values)
-            .unwrap_or_else(|e| vec![format!("ERR {e}")])
+        spec.parse::<Axis>().map(|a| a.values).unwrap_or_else(|e| vec![format!("ERR {e}")])
     }
 
     #[test]
@@ -317,19 +254,13 @@ mod tests {
         let b: Axis = "y=a,b,c".parse().unwrap();
         let g = grid(&[a, b]);
         assert_eq!(g.len(), 6);
-        assert_eq!(
-            g[4].iter().map(|o| o.to_string()).collect::<Vec<_>>(),
-            ["x=2", "y=b"]
-        );
+        assert_eq!(g[4].iter().map(|o| o.to_string()).collect::<Vec<_>>(), ["x=2", "y=b"]);
     }
 
     #[test]
     fn targets() {
         let t: Target = "block_probability<0.05".parse().unwrap();
-        assert_eq!(
-            (t.metric, t.comparison, t.value),
-            ("blocked", Comparison::Below, 0.05)
-        );
+        assert_eq!((t.metric, t.comparison, t.value), ("blocked", Comparison::Below, 0.05));
         let t: Target = "exposure <= 1e6".parse().unwrap();
         assert_eq!(t.comparison, Comparison::AtMost);
         assert!("blok_probability<0.1".parse::<Target>().is_err());

@@ -11,12 +11,7 @@ use crate::scenario::{ActionTrigger, Condition, Effect, Sanction, Scenario};
 
 /// Plays replication `replication` of `scenario` with streams derived from `seed`.
 /// With `trace`, the outcome carries the event log.
-pub fn run_replication(
-    scenario: &Scenario,
-    seed: u64,
-    replication: u64,
-    trace: bool,
-) -> ReplicationOutcome {
+pub fn run_replication(scenario: &Scenario, seed: u64, replication: u64, trace: bool) -> ReplicationOutcome {
     let mut world = World::new(scenario, seed, replication, trace);
     world.run();
     world.finish(replication)
@@ -183,10 +178,7 @@ impl<'s> World<'s> {
             uploaded_undetected: vec![0; n],
             removed_outside_queue: vec![0; n],
             clean_visible: (p.catalogue_items
-                - p.categories
-                    .iter()
-                    .map(|c| c.initial_stock as f64)
-                    .sum::<f64>())
+                - p.categories.iter().map(|c| c.initial_stock as f64).sum::<f64>())
             .max(0.0),
             recall: p.categories.iter().map(|c| c.recall).collect(),
             views_factor: 1.0,
@@ -208,10 +200,7 @@ impl<'s> World<'s> {
             action_triggered: vec![false; s.playbook.len()],
             action_done: vec![None; s.playbook.len()],
             cleanups: Vec::new(),
-            m: Metrics {
-                time_to_first_block_days: f64::NAN,
-                ..Metrics::default()
-            },
+            m: Metrics { time_to_first_block_days: f64::NAN, ..Metrics::default() },
             blocks: Vec::new(),
             log: trace.then(Vec::new),
         }
@@ -226,8 +215,7 @@ impl<'s> World<'s> {
         self.update_flag_rate(now);
         self.trigger_actions(ActionTrigger::Start, now);
         self.schedule_ladder_check(now);
-        self.cal
-            .schedule(now + self.s.step.min(self.s.horizon), Event::Tick);
+        self.cal.schedule(now + self.s.step.min(self.s.horizon), Event::Tick);
         let horizon = self.horizon();
         while let Some(t) = self.cal.peek_time() {
             if t > horizon {
@@ -257,12 +245,7 @@ impl<'s> World<'s> {
                 if generation == self.throttle_generation && self.throttle_access.is_some() {
                     self.throttle_access = None;
                     self.set_access(now);
-                    self.note(
-                        now,
-                        "regulator",
-                        "throttle",
-                        "regulator ends the throttle".into(),
-                    );
+                    self.note(now, "regulator", "throttle", "regulator ends the throttle".into());
                 }
             }
         }
@@ -270,12 +253,7 @@ impl<'s> World<'s> {
 
     fn note(&mut self, time: SimTime, actor: &'static str, kind: &'static str, text: String) {
         if let Some(log) = &mut self.log {
-            log.push(LogEntry {
-                time,
-                actor,
-                kind,
-                text,
-            });
+            log.push(LogEntry { time, actor, kind, text });
         }
     }
 
@@ -297,12 +275,7 @@ impl<'s> World<'s> {
     fn update_flag_rate(&mut self, now: SimTime) {
         let p = &self.s.platform;
         let violating_share: f64 = p.categories.iter().map(|c| c.share).sum();
-        let mut weights: Vec<f64> = p
-            .categories
-            .iter()
-            .zip(&self.recall)
-            .map(|(c, r)| c.share * r)
-            .collect();
+        let mut weights: Vec<f64> = p.categories.iter().zip(&self.recall).map(|(c, r)| c.share * r).collect();
         weights.push((1.0 - violating_share).max(0.0) * p.false_positive_rate);
         let per_day = self.uploads_per_day() * weights.iter().sum::<f64>();
         self.queue.set_upload_flags(now, per_day, &weights);
@@ -319,18 +292,13 @@ impl<'s> World<'s> {
 
     /// Violating items that can be viewed, per category.
     fn viewable(&self, k: usize) -> u64 {
-        let queued = if self.s.platform.flagged_visible_while_queued {
-            self.queue.classes[k].queued
-        } else {
-            0
-        };
+        let queued =
+            if self.s.platform.flagged_visible_while_queued { self.queue.classes[k].queued } else { 0 };
         self.visible[k] + queued
     }
 
     fn prevalence(&self) -> f64 {
-        let violating: f64 = (0..self.visible.len())
-            .map(|k| self.viewable(k) as f64)
-            .sum();
+        let violating: f64 = (0..self.visible.len()).map(|k| self.viewable(k) as f64).sum();
         let total = violating + self.clean_visible;
         if total > 0.0 {
             violating / total
@@ -345,8 +313,7 @@ impl<'s> World<'s> {
         self.check_ladder(now);
         let horizon = self.horizon();
         if now < horizon {
-            self.cal
-                .schedule((now + self.s.step).min(horizon), Event::Tick);
+            self.cal.schedule((now + self.s.step).min(horizon), Event::Tick);
         }
     }
 
@@ -384,10 +351,8 @@ impl<'s> World<'s> {
             let views_per_item = c.views_per_item_per_day * self.views_factor * self.access;
             let views = self.viewable(k) as f64 * views_per_item * days;
             exposure += views;
-            findings[k] += poisson(
-                &mut self.complaints_rng,
-                views * s.regulator.complaints_per_violating_view,
-            );
+            findings[k] +=
+                poisson(&mut self.complaints_rng, views * s.regulator.complaints_per_violating_view);
             // Each live item is reported at rate views x report probability.
             let report_p = 1.0 - (-views_per_item * c.report_probability * days).exp();
             let reported = binomial(&mut self.reports_rng, self.visible[k], report_p);
@@ -403,26 +368,18 @@ impl<'s> World<'s> {
         let mut violating_share = 0.0;
         for (k, c) in p.categories.iter().enumerate() {
             violating_share += c.share;
-            let live = poisson(
-                &mut self.uploads_rng,
-                uploads * c.share * (1.0 - self.recall[k]),
-            );
+            let live = poisson(&mut self.uploads_rng, uploads * c.share * (1.0 - self.recall[k]));
             self.visible[k] += live;
             self.uploaded_undetected[k] += live;
         }
-        self.clean_visible +=
-            uploads * (1.0 - violating_share).max(0.0) * (1.0 - p.false_positive_rate);
+        self.clean_visible += uploads * (1.0 - violating_share).max(0.0) * (1.0 - p.false_positive_rate);
 
         // The regulator's crawler samples live content: a multinomial draw over the
         // categories and clean items, done as conditional binomials.
-        let samples = poisson(
-            &mut self.crawler_rng,
-            s.regulator.crawler_samples_per_day * days,
-        );
+        let samples = poisson(&mut self.crawler_rng, s.regulator.crawler_samples_per_day * days);
         if samples > 0 {
             let mut left = samples;
-            let mut rest: f64 =
-                (0..n).map(|k| self.viewable(k) as f64).sum::<f64>() + self.clean_visible;
+            let mut rest: f64 = (0..n).map(|k| self.viewable(k) as f64).sum::<f64>() + self.clean_visible;
             for (k, found) in findings.iter_mut().enumerate() {
                 let weight = self.viewable(k) as f64;
                 let hits = if rest > 0.0 {
@@ -445,8 +402,7 @@ impl<'s> World<'s> {
         self.advance_cleanups(days);
 
         // Running costs and losses.
-        self.m.moderation_cost +=
-            self.queue.moderators() as f64 * p.review.cost_per_moderator_day * days;
+        self.m.moderation_cost += self.queue.moderators() as f64 * p.review.cost_per_moderator_day * days;
         let lost = p.daily_active_users * (1.0 - self.access) * days;
         self.m.user_days_lost += lost;
         self.m.revenue_lost += lost * p.revenue_per_user_day;
@@ -467,22 +423,16 @@ impl<'s> World<'s> {
             let budget = items_per_day * days + cleanup.carry;
             let take = (budget.floor() as u64).min(cleanup.remaining);
             cleanup.carry = budget - budget.floor();
-            let taken =
-                remove_proportionally(&mut self.visible, &mut self.removed_outside_queue, take);
+            let taken = remove_proportionally(&mut self.visible, &mut self.removed_outside_queue, take);
             cleanup.remaining -= taken;
             if self.visible.iter().all(|v| *v == 0) {
                 cleanup.remaining = 0;
             }
         }
-        let finished: Vec<usize> = self
-            .cleanups
-            .iter()
-            .filter(|c| c.remaining == 0)
-            .map(|c| c.action)
-            .collect();
+        let finished: Vec<usize> =
+            self.cleanups.iter().filter(|c| c.remaining == 0).map(|c| c.action).collect();
         for action in finished {
-            self.cal
-                .schedule(self.last_tick, Event::CleanupDone(action));
+            self.cal.schedule(self.last_tick, Event::CleanupDone(action));
         }
     }
 
@@ -491,11 +441,7 @@ impl<'s> World<'s> {
             return;
         };
         let cleanup = self.cleanups.remove(pos);
-        remove_proportionally(
-            &mut self.visible,
-            &mut self.removed_outside_queue,
-            cleanup.remaining,
-        );
+        remove_proportionally(&mut self.visible, &mut self.removed_outside_queue, cleanup.remaining);
         self.complete_action(now, action);
     }
 
@@ -508,11 +454,7 @@ impl<'s> World<'s> {
         }
         if !self.order_in_preparation {
             self.order_in_preparation = true;
-            let prep = self
-                .s
-                .regulator
-                .order_preparation
-                .sample(&mut self.regulator_rng);
+            let prep = self.s.regulator.order_preparation.sample(&mut self.regulator_rng);
             self.cal.schedule(now + prep, Event::IssueOrder);
         }
     }
@@ -525,45 +467,22 @@ impl<'s> World<'s> {
             return;
         }
         let r = &self.s.regulator;
-        let urgent = items
-            .iter()
-            .zip(&self.s.platform.categories)
-            .any(|(n, c)| *n > 0 && c.urgent);
-        let deadline = now
-            + if urgent {
-                r.urgent_order_deadline
-            } else {
-                r.order_deadline
-            };
+        let urgent = items.iter().zip(&self.s.platform.categories).any(|(n, c)| *n > 0 && c.urgent);
+        let deadline = now + if urgent { r.urgent_order_deadline } else { r.order_deadline };
         let id = self.orders.len();
-        self.orders.push(Order {
-            items,
-            deadline,
-            handled: false,
-        });
+        self.orders.push(Order { items, deadline, handled: false });
         self.m.orders_issued += 1;
         self.cal.schedule(deadline, Event::OrderDeadline(id));
-        let window = if urgent {
-            r.urgent_order_deadline
-        } else {
-            r.order_deadline
-        };
+        let window = if urgent { r.urgent_order_deadline } else { r.order_deadline };
         self.note(
             now,
             "regulator",
             "order",
-            format!(
-                "regulator sends takedown order #{}: {}, deadline {window}",
-                id + 1,
-                item_count(total)
-            ),
+            format!("regulator sends takedown order #{}: {}, deadline {window}", id + 1, item_count(total)),
         );
         let handling = &self.s.platform.orders;
         if self.orders_rng.random::<f64>() < handling.compliance_probability {
-            let delay = handling
-                .handling_time
-                .sample(&mut self.orders_rng)
-                .scale(self.handling_factor);
+            let delay = handling.handling_time.sample(&mut self.orders_rng).scale(self.handling_factor);
             self.cal.schedule(now + delay, Event::OrderHandled(id));
         }
         if self.orders.len() == 1 {
@@ -582,20 +501,12 @@ impl<'s> World<'s> {
             self.removed_outside_queue[k] += take;
             removed += take;
         }
-        let when = if late {
-            "after the deadline"
-        } else {
-            "in time"
-        };
+        let when = if late { "after the deadline" } else { "in time" };
         self.note(
             now,
             "platform",
             "order",
-            format!(
-                "platform handles order #{} {when}: {} removed",
-                id + 1,
-                item_count(removed)
-            ),
+            format!("platform handles order #{} {when}: {} removed", id + 1, item_count(removed)),
         );
     }
 
@@ -605,12 +516,7 @@ impl<'s> World<'s> {
         }
         self.m.orders_missed += 1;
         self.missed_log.add(now, 1);
-        self.note(
-            now,
-            "platform",
-            "missed",
-            format!("platform misses the deadline of order #{}", id + 1),
-        );
+        self.note(now, "platform", "missed", format!("platform misses the deadline of order #{}", id + 1));
         self.check_ladder(now);
     }
 
@@ -646,12 +552,8 @@ impl<'s> World<'s> {
             }
             Condition::AfterStep { step, wait } => {
                 let fired = self.step_fired_at[step].filter(|t| *t >= self.ladder_start)?;
-                (now >= fired + wait).then(|| {
-                    format!(
-                        "no response {} after the {}",
-                        wait, self.s.regulator.ladder[step].name
-                    )
-                })
+                (now >= fired + wait)
+                    .then(|| format!("no response {} after the {}", wait, self.s.regulator.ladder[step].name))
             }
             // A moment that passed before the ladder restarted does not fire again.
             Condition::At(t) => (now >= t && t >= self.ladder_start)
@@ -667,20 +569,13 @@ impl<'s> World<'s> {
             };
             let step = &self.s.regulator.ladder[j];
             let answered = !step.trigger.unless.is_empty()
-                && step
-                    .trigger
-                    .unless
-                    .iter()
-                    .all(|&a| self.action_done[a].is_some());
+                && step.trigger.unless.iter().all(|&a| self.action_done[a].is_some());
             if answered {
                 // The platform did what would have spared it this step: de-escalate and
                 // count afresh from now.
                 self.level = None;
                 self.ladder_start = now;
-                let text = format!(
-                    "regulator stands down from {}: the platform responded",
-                    step.name
-                );
+                let text = format!("regulator stands down from {}: the platform responded", step.name);
                 self.note(now, "regulator", "stand-down", text);
                 return;
             }
@@ -718,8 +613,7 @@ impl<'s> World<'s> {
                 self.throttle_access = Some(*access);
                 self.throttle_generation += 1;
                 if let Some(d) = duration {
-                    self.cal
-                        .schedule(now + *d, Event::ThrottleEnds(self.throttle_generation));
+                    self.cal.schedule(now + *d, Event::ThrottleEnds(self.throttle_generation));
                 }
                 self.set_access(now);
                 let share = access * 100.0;
@@ -747,12 +641,7 @@ impl<'s> World<'s> {
                     self.m.time_to_first_block_days = now.as_days_f64();
                 }
                 self.set_access(now);
-                self.note(
-                    now,
-                    "regulator",
-                    "block",
-                    format!("regulator blocks platform: {reason}"),
-                );
+                self.note(now, "regulator", "block", format!("regulator blocks platform: {reason}"));
             }
         }
         self.trigger_actions(ActionTrigger::Step(j), now);
@@ -781,28 +670,17 @@ impl<'s> World<'s> {
                     now,
                     "platform",
                     "action",
-                    format!(
-                        "platform starts {}: {} live to sweep",
-                        action.name,
-                        item_count(stock)
-                    ),
+                    format!("platform starts {}: {} live to sweep", action.name, item_count(stock)),
                 );
                 if stock == 0 {
                     self.complete_action(now, i);
                 } else {
-                    self.cleanups.push(Cleanup {
-                        action: i,
-                        remaining: stock,
-                        carry: 0.0,
-                    });
+                    self.cleanups.push(Cleanup { action: i, remaining: stock, carry: 0.0 });
                     let Effect::Cleanup { items_per_day } = action.effect else {
                         return;
                     };
                     let days = stock as f64 / items_per_day;
-                    self.cal.schedule(
-                        now + SimDuration::from_days_f64(days),
-                        Event::CleanupDone(i),
-                    );
+                    self.cal.schedule(now + SimDuration::from_days_f64(days), Event::CleanupDone(i));
                 }
                 return;
             }
@@ -829,12 +707,7 @@ impl<'s> World<'s> {
             }
             _ => String::new(),
         };
-        self.note(
-            now,
-            "platform",
-            "action",
-            format!("platform completes {}{detail}", action.name),
-        );
+        self.note(now, "platform", "action", format!("platform completes {}{detail}", action.name));
         self.try_start_verification(now);
         self.check_ladder(now);
     }
@@ -842,10 +715,7 @@ impl<'s> World<'s> {
     /// Starts the unblock verification once every required action is done.
     fn try_start_verification(&mut self, now: SimTime) {
         let rule = &self.s.regulator.unblock;
-        let ready = rule
-            .required_actions
-            .iter()
-            .all(|&a| self.action_done[a].is_some());
+        let ready = rule.required_actions.iter().all(|&a| self.action_done[a].is_some());
         let Some(block) = &mut self.block else { return };
         if !ready || block.verifying_since.is_some() || block.unblock_scheduled {
             return;
@@ -854,10 +724,7 @@ impl<'s> World<'s> {
         block.samples = 0;
         block.hits = 0;
         let generation = block.generation;
-        self.cal.schedule(
-            now + rule.verification_period,
-            Event::VerificationDone(generation),
-        );
+        self.cal.schedule(now + rule.verification_period, Event::VerificationDone(generation));
     }
 
     fn verification_done(&mut self, now: SimTime, generation: u64) {
@@ -867,28 +734,19 @@ impl<'s> World<'s> {
         if block.generation != generation {
             return;
         }
-        let measured = if block.samples > 0 {
-            block.hits as f64 / block.samples as f64
-        } else {
-            prevalence_now
-        };
+        let measured =
+            if block.samples > 0 { block.hits as f64 / block.samples as f64 } else { prevalence_now };
         if measured <= rule.max_prevalence {
             block.unblock_scheduled = true;
             let delay = rule.processing_time.sample(&mut self.unblock_rng);
             self.cal.schedule(now + delay, Event::Unblock(generation));
-            let text = format!(
-                "regulator verifies compliance: measured prevalence {:.4}%",
-                measured * 100.0
-            );
+            let text = format!("regulator verifies compliance: measured prevalence {:.4}%", measured * 100.0);
             self.note(now, "regulator", "verification", text);
         } else {
             block.verifying_since = Some(now);
             block.samples = 0;
             block.hits = 0;
-            self.cal.schedule(
-                now + rule.verification_period,
-                Event::VerificationDone(generation),
-            );
+            self.cal.schedule(now + rule.verification_period, Event::VerificationDone(generation));
             let text = format!(
                 "regulator finds prevalence {:.4}% above {:.4}%: verification starts again",
                 measured * 100.0,
@@ -920,12 +778,7 @@ impl<'s> World<'s> {
         let restart = self.s.regulator.unblock.restart_at;
         self.level = restart.checked_sub(1);
         self.ladder_start = now;
-        self.note(
-            now,
-            "regulator",
-            "unblock",
-            format!("regulator lifts the block after {duration:.1} days"),
-        );
+        self.note(now, "regulator", "unblock", format!("regulator lifts the block after {duration:.1} days"));
         self.schedule_ladder_check(now);
         self.check_ladder(now);
     }

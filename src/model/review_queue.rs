@@ -140,11 +140,7 @@ impl ReviewQueue {
     pub fn set_upload_flags(&mut self, now: SimTime, per_day: f64, class_weights: &[f64]) {
         self.advance_to(now);
         let total: f64 = class_weights.iter().sum();
-        self.rate_per_ms = if total > 0.0 {
-            per_day / SimDuration::DAY.0 as f64
-        } else {
-            0.0
-        };
+        self.rate_per_ms = if total > 0.0 { per_day / SimDuration::DAY.0 as f64 } else { 0.0 };
         let mut acc = 0.0;
         self.class_cdf = class_weights
             .iter()
@@ -160,10 +156,7 @@ impl ReviewQueue {
     pub fn add_reported(&mut self, now: SimTime, class: usize, count: u64) {
         self.advance_to(now);
         for _ in 0..count {
-            self.arrive(Item {
-                arrival: now,
-                class: class as Class,
-            });
+            self.arrive(Item { arrival: now, class: class as Class });
         }
     }
 
@@ -203,10 +196,7 @@ impl ReviewQueue {
             } else {
                 let class = self.draw_class();
                 self.classes[class as usize].flagged_at_upload += 1;
-                self.arrive(Item {
-                    arrival: time,
-                    class,
-                });
+                self.arrive(Item { arrival: time, class });
                 self.next_arrival = self.draw_next_arrival(time);
             }
         }
@@ -245,18 +235,11 @@ impl ReviewQueue {
             return 0;
         }
         let u: f64 = self.arrivals_rng.random();
-        self.class_cdf
-            .iter()
-            .position(|&c| u < c)
-            .unwrap_or(self.class_cdf.len() - 1) as Class
+        self.class_cdf.iter().position(|&c| u < c).unwrap_or(self.class_cdf.len() - 1) as Class
     }
 
     fn is_urgent(&self, class: Class) -> bool {
-        self.cfg
-            .urgent
-            .get(class as usize)
-            .copied()
-            .unwrap_or(false)
+        self.cfg.urgent.get(class as usize).copied().unwrap_or(false)
     }
 
     fn arrive(&mut self, item: Item) {
@@ -279,11 +262,7 @@ impl ReviewQueue {
             return;
         }
         while self.idle > 0 {
-            let Some(item) = self
-                .waiting_urgent
-                .pop_front()
-                .or_else(|| self.waiting.pop_front())
-            else {
+            let Some(item) = self.waiting_urgent.pop_front().or_else(|| self.waiting.pop_front()) else {
                 break;
             };
             self.idle -= 1;
@@ -306,8 +285,7 @@ impl ReviewQueue {
             return;
         };
         self.stats.reviews_done += 1;
-        let correct =
-            self.cfg.accuracy >= 1.0 || self.review_rng.random::<f64>() < self.cfg.accuracy;
+        let correct = self.cfg.accuracy >= 1.0 || self.review_rng.random::<f64>() < self.cfg.accuracy;
         let clean = class as usize == self.clean_class();
         let counts = &mut self.classes[class as usize];
         counts.queued -= 1;
@@ -323,9 +301,7 @@ impl ReviewQueue {
         // The moderator takes the next item if the shift is still on; otherwise idles
         // until the next shift start.
         let next = if self.on_shift(now) {
-            self.waiting_urgent
-                .pop_front()
-                .or_else(|| self.waiting.pop_front())
+            self.waiting_urgent.pop_front().or_else(|| self.waiting.pop_front())
         } else {
             None
         };

@@ -13,36 +13,33 @@ use std::path::{Path, PathBuf};
 pub enum OutputError {
     #[error("cannot write {}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
-    #[error("{} exists and was not made by modsim (it has no run.json); choose another --out or remove it", path.display())]
+    #[error("{} exists and was not made by modsim (it has no run.json); choose another --out, or add --force to replace it", path.display())]
     ForeignFolder { path: PathBuf },
     #[error("cannot encode {file}: {source}")]
-    Csv {
-        file: &'static str,
-        source: csv::Error,
-    },
+    Csv { file: &'static str, source: csv::Error },
 }
 
 /// A folder being filled; `commit` moves it into place.
 pub struct OutputFolder {
     target: PathBuf,
     staging: PathBuf,
+    /// Replace the target even if modsim did not make it (`--force`).
+    force: bool,
     committed: bool,
 }
 
 impl OutputFolder {
-    pub fn create(target: &Path) -> Result<OutputFolder, OutputError> {
-        if target.exists() && !target.join("run.json").is_file() {
-            return Err(OutputError::ForeignFolder {
-                path: target.to_owned(),
-            });
+    /// Starts a folder that will replace `target`. A target that modsim did not make is
+    /// refused unless `force`.
+    pub fn create(target: &Path, force: bool) -> Result<OutputFolder, OutputError> {
+        if target.exists() && !force && !target.join("run.json").is_file() {
+            return Err(OutputError::ForeignFolder { path: target.to_owned() });
         }
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
             _ => PathBuf::from("."),
         };
-        let name = target
-            .file_name()
-            .map_or("output".into(), |n| n.to_string_lossy().into_owned());
+        let name = target.file_name().map_or("output".into(), |n| n.to_string_lossy().into_owned());
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         let io_err = |path: &Path| {
             let path = path.to_owned();
@@ -53,19 +50,12 @@ impl OutputFolder {
             fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
         }
         fs::create_dir(&staging).map_err(io_err(&staging))?;
-        Ok(OutputFolder {
-            target: target.to_owned(),
-            staging,
-            committed: false,
-        })
+        Ok(OutputFolder { target: target.to_owned(), staging, force, committed: false })
     }
 
     pub fn write(&self, file: &str, bytes: &[u8]) -> Result<(), OutputError> {
         let path = self.staging.join(file);
-        fs::write(&path, bytes).map_err(|source| OutputError::Io {
-            path: self.target.join(file),
-            source,
-        })
+        fs::write(&path, bytes).map_err(|source| OutputError::Io { path: self.target.join(file), source })
     }
 
     /// Replaces the target with the finished folder.
@@ -76,10 +66,8 @@ impl OutputFolder {
         };
         if self.target.exists() {
             // Checked again: the folder may have appeared while we ran.
-            if !self.target.join("run.json").is_file() {
-                return Err(OutputError::ForeignFolder {
-                    path: self.target.clone(),
-                });
+            if !self.force && !self.target.join("run.json").is_file() {
+                return Err(OutputError::ForeignFolder { path: self.target.clone() });
             }
             // Swap rather than delete first, so the old results exist until the new
             // ones are in place.

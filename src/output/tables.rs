@@ -1,7 +1,7 @@
 //! The CSV tables and run.json of an output folder.
 
 use chrono::NaiveDateTime;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::SimTime;
 use crate::experiment::stats::{PairedDifference, Summary};
@@ -9,9 +9,7 @@ use crate::experiment::RunResults;
 use crate::model::METRICS;
 use crate::scenario::LoadedScenario;
 
-fn csv_bytes(
-    rows: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>,
-) -> csv::Result<Vec<u8>> {
+fn csv_bytes(rows: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> csv::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     rows(&mut w)?;
     w.into_inner().map_err(|e| e.into_error().into())
@@ -42,18 +40,12 @@ pub struct Labeled<'a> {
 impl<'a> Labeled<'a> {
     /// A run on its own, without labels.
     pub fn single(results: &'a RunResults) -> Vec<Labeled<'a>> {
-        vec![Labeled {
-            labels: Vec::new(),
-            results,
-            differences: None,
-        }]
+        vec![Labeled { labels: Vec::new(), results, differences: None }]
     }
 }
 
 fn label_header(runs: &[Labeled]) -> Vec<String> {
-    runs.first().map_or(Vec::new(), |r| {
-        r.labels.iter().map(|(k, _)| k.clone()).collect()
-    })
+    runs.first().map_or(Vec::new(), |r| r.labels.iter().map(|(k, _)| k.clone()).collect())
 }
 
 fn label_values(run: &Labeled) -> Vec<String> {
@@ -90,41 +82,17 @@ pub fn summary_csv(runs: &[Labeled]) -> csv::Result<Vec<u8>> {
         );
         if with_differences {
             header.extend(
-                [
-                    "diff_mean",
-                    "diff_ci95_low",
-                    "diff_ci95_high",
-                    "diff_significant",
-                ]
-                .map(String::from),
+                ["diff_mean", "diff_ci95_low", "diff_ci95_high", "diff_significant"].map(String::from),
             );
         }
         w.write_record(&header)?;
         for run in runs {
             let results = run.results;
             for (i, ((name, unit, _), s)) in METRICS.iter().zip(&results.summaries).enumerate() {
-                let Summary {
-                    n,
-                    mean,
-                    sd,
-                    ci_low,
-                    ci_high,
-                    min,
-                    p05,
-                    p25,
-                    median,
-                    p75,
-                    p95,
-                    max,
-                } = *s;
+                let Summary { n, mean, sd, ci_low, ci_high, min, p05, p25, median, p75, p95, max } = *s;
                 let mut row = label_values(run);
                 row.extend([name.to_string(), unit.to_string(), n.to_string()]);
-                row.extend(
-                    [
-                        mean, ci_low, ci_high, sd, min, p05, p25, median, p75, p95, max,
-                    ]
-                    .map(num),
-                );
+                row.extend([mean, ci_low, ci_high, sd, min, p05, p25, median, p75, p95, max].map(num));
                 row.push("0".into());
                 if with_differences {
                     match run.differences.as_ref().and_then(|d| d.get(i)) {
@@ -132,9 +100,7 @@ pub fn summary_csv(runs: &[Labeled]) -> csv::Result<Vec<u8>> {
                             row.extend([d.mean, d.ci_low, d.ci_high].map(num));
                             row.push(d.significant().to_string());
                         }
-                        None => {
-                            row.extend([String::new(), String::new(), String::new(), String::new()])
-                        }
+                        None => row.extend([String::new(), String::new(), String::new(), String::new()]),
                     }
                 }
                 w.write_record(&row)?;
@@ -143,12 +109,8 @@ pub fn summary_csv(runs: &[Labeled]) -> csv::Result<Vec<u8>> {
             // quantiles come from the Kaplan-Meier curve and the CI is the median's.
             let km = &results.block_durations;
             let (lo, hi) = km.median_ci();
-            let durations: Vec<f64> = results
-                .outcomes
-                .iter()
-                .flat_map(|o| &o.blocks)
-                .map(|b| b.duration_days)
-                .collect();
+            let durations: Vec<f64> =
+                results.outcomes.iter().flat_map(|o| &o.blocks).map(|b| b.duration_days).collect();
             let observed = Summary::of(&durations);
             let mut row = label_values(run);
             row.extend([
@@ -187,10 +149,7 @@ pub fn replications_csv(runs: &[Labeled]) -> csv::Result<Vec<u8>> {
         for run in runs {
             for o in &run.results.outcomes {
                 let mut row = label_values(run);
-                row.extend([
-                    o.replication.to_string(),
-                    run.results.config.seed.to_string(),
-                ]);
+                row.extend([o.replication.to_string(), run.results.config.seed.to_string()]);
                 row.extend(o.metrics.values().into_iter().map(num));
                 w.write_record(&row)?;
             }
@@ -205,8 +164,7 @@ pub fn date_of(start: Option<NaiveDateTime>, t: SimTime) -> Option<NaiveDateTime
 }
 
 fn date_text(start: Option<NaiveDateTime>, t: Option<SimTime>) -> String {
-    t.and_then(|t| date_of(start, t))
-        .map_or(String::new(), |d| d.format("%Y-%m-%dT%H:%M").to_string())
+    t.and_then(|t| date_of(start, t)).map_or(String::new(), |d| d.format("%Y-%m-%dT%H:%M").to_string())
 }
 
 /// blocks.csv: a row per block; `start` and `end` in days since the scenario start.
@@ -255,9 +213,7 @@ pub fn blocks_csv(runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result
 pub fn events_csv(runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result<Vec<u8>> {
     csv_bytes(|w| {
         let mut header = label_header(runs);
-        header.extend(
-            ["replication", "time_days", "date", "actor", "kind", "text"].map(String::from),
-        );
+        header.extend(["replication", "time_days", "date", "actor", "kind", "text"].map(String::from));
         w.write_record(&header)?;
         for run in runs {
             for o in &run.results.outcomes {
@@ -280,9 +236,9 @@ pub fn events_csv(runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result
 }
 
 /// What run.json records: enough to know what was run and to run it again.
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct RunRecord {
-    pub modsim_version: &'static str,
+    pub modsim_version: String,
     /// "run", "compare" or "sweep".
     pub command: String,
     pub scenario_files: Vec<String>,
@@ -298,18 +254,20 @@ pub struct RunRecord {
     pub threads: usize,
     pub horizon_days: f64,
     pub precision: Option<PrecisionRecord>,
+    /// The folder the results were written to.
+    pub output: String,
     pub wall_time_seconds: f64,
     pub replications_per_second: f64,
     pub files: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct RunEntry {
     pub label: String,
     pub overrides: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct PrecisionRecord {
     pub target: f64,
     pub reached: bool,
@@ -326,6 +284,7 @@ impl RunRecord {
         results: &RunResults,
         runs_total: usize,
         files: &[&str],
+        output: &std::path::Path,
     ) -> RunRecord {
         use sha2::Digest;
         let secs = results.wall_time.as_secs_f64();
@@ -340,7 +299,7 @@ impl RunRecord {
         }
         let first = loaded[0].1;
         RunRecord {
-            modsim_version: env!("CARGO_PKG_VERSION"),
+            modsim_version: env!("CARGO_PKG_VERSION").to_owned(),
             command: command.to_owned(),
             scenario_files,
             scenario_name: first.scenario.name.clone(),
@@ -363,6 +322,7 @@ impl RunRecord {
                 worst_metric: p.worst_metric.to_owned(),
                 worst_relative_half_width: p.worst_relative,
             }),
+            output: output.display().to_string(),
             wall_time_seconds: secs,
             replications_per_second: (results.config.replications * runs_total as u64) as f64
                 / secs.max(1e-9),

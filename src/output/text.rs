@@ -76,27 +76,18 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
     }
     let km = &results.block_durations;
     if km.n == 0 {
-        row(
-            &mut out,
-            "median block duration",
-            "no blocks".into(),
-            String::new(),
-        );
+        row(&mut out, "median block duration", "no blocks".into(), String::new());
     } else {
         let (lo, hi) = km.median_ci();
         // With heavy censoring a median or a limit may not be estimable: say so.
         let days = |x: Option<f64>| x.map_or("not estimable".into(), |d| format!("{d:.1}"));
-        let median = km
-            .median()
-            .map_or("not reached".into(), |m| format!("{m:.1} days"));
+        let median = km.median().map_or("not reached".into(), |m| format!("{m:.1} days"));
         let ci = match (lo, hi) {
             (None, None) => "95% CI not estimable".to_owned(),
             _ => format!("95% CI {} to {} days", days(lo), days(hi)),
         };
-        let ci = format!(
-            "{ci}; Kaplan-Meier, {} of {} blocks still in force at the horizon",
-            km.censored, km.n
-        );
+        let ci =
+            format!("{ci}; Kaplan-Meier, {} of {} blocks still in force at the horizon", km.censored, km.n);
         row(&mut out, "median block duration", median, ci);
     }
     for (name, label, unit) in [
@@ -180,8 +171,7 @@ fn median_block(results: &RunResults) -> String {
     if km.n == 0 {
         return "no blocks".into();
     }
-    km.median()
-        .map_or("not reached".into(), |m| format!("{m:.1} d"))
+    km.median().map_or("not reached".into(), |m| format!("{m:.1} d"))
 }
 
 /// The table `modsim compare` prints: per metric, each variant's mean and its paired
@@ -232,10 +222,7 @@ pub fn compare_table(
     let _ = writeln!(out);
     let _ = writeln!(out, "* the 95% CI of the paired difference excludes zero");
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "trade-off: what each policy leaves users exposed to, and what it costs them"
-    );
+    let _ = writeln!(out, "trade-off: what each policy leaves users exposed to, and what it costs them");
     let _ = writeln!(
         out,
         "  {:<22} {:>34} {:>34}",
@@ -244,20 +231,10 @@ pub fn compare_table(
     for (l, r) in labels.iter().zip(runs) {
         let cell = |m: &str| {
             r.summary(m).map_or(String::new(), |s| {
-                format!(
-                    "{} ({} to {})",
-                    quantity(s.mean),
-                    quantity(s.ci_low),
-                    quantity(s.ci_high)
-                )
+                format!("{} ({} to {})", quantity(s.mean), quantity(s.ci_low), quantity(s.ci_high))
             })
         };
-        let _ = writeln!(
-            out,
-            "  {l:<22} {:>34} {:>34}",
-            cell("exposure"),
-            cell("user_days_lost")
-        );
+        let _ = writeln!(out, "  {l:<22} {:>34} {:>34}", cell("exposure"), cell("user_days_lost"));
     }
     out
 }
@@ -272,23 +249,14 @@ pub fn sweep_table(params: &[String], points: &[Vec<String>], runs: &[RunResults
     let _ = writeln!(
         out,
         "{:>26} {:>14} {:>12} {:>14} {:>16}",
-        "block probability (95% CI)",
-        "median block",
-        "exposure",
-        "user-days lost",
-        "compliance cost"
+        "block probability (95% CI)", "median block", "exposure", "user-days lost", "compliance cost"
     );
     for (values, r) in points.iter().zip(runs) {
         for (v, w) in values.iter().zip(&widths) {
             let _ = write!(out, "{v:<w$}");
         }
         let blocked = r.summary("blocked").map_or(String::new(), |s| {
-            format!(
-                "{} ({}-{})",
-                percent(s.mean),
-                percent(s.ci_low),
-                percent(s.ci_high)
-            )
+            format!("{} ({}-{})", percent(s.mean), percent(s.ci_low), percent(s.ci_high))
         });
         let mean = |m: &str| r.summary(m).map_or(String::new(), |s| quantity(s.mean));
         let _ = writeln!(
@@ -312,11 +280,7 @@ pub fn target_answer(
     runs: &[RunResults],
 ) -> String {
     let describe = |i: usize| {
-        let at: Vec<String> = params
-            .iter()
-            .zip(&points[i])
-            .map(|(p, v)| format!("{p}={v}"))
-            .collect();
+        let at: Vec<String> = params.iter().zip(&points[i]).map(|(p, v)| format!("{p}={v}")).collect();
         let s = runs[i].summary(target.metric);
         let value = s.map_or(String::new(), |s| {
             format!(
@@ -326,28 +290,20 @@ pub fn target_answer(
                 show(target.metric, s.ci_high)
             )
         });
-        format!(
-            "{}: {value}, compliance cost {}",
-            at.join(" "),
-            quantity(compliance_cost(&runs[i]))
-        )
+        format!("{}: {value}, compliance cost {}", at.join(" "), quantity(compliance_cost(&runs[i])))
     };
     let mut out = format!("target {target}\n");
     match answer.cheapest {
-        Some(i) => out.push_str(&format!(
-            "  cheapest point meeting it on average: {}\n",
-            describe(i)
-        )),
+        Some(i) => out.push_str(&format!("  cheapest point meeting it on average: {}\n", describe(i))),
         None => out.push_str("  no point meets it on average\n"),
     }
     match answer.cheapest_confident {
-        Some(i) => out.push_str(&format!(
-            "  cheapest point meeting it with 95% confidence: {}\n",
-            describe(i)
-        )),
-        None => out.push_str(
-            "  no point meets it with 95% confidence (more replications, or a wider sweep)\n",
-        ),
+        Some(i) => {
+            out.push_str(&format!("  cheapest point meeting it with 95% confidence: {}\n", describe(i)))
+        }
+        None => {
+            out.push_str("  no point meets it with 95% confidence (more replications, or a wider sweep)\n")
+        }
     }
     out
 }

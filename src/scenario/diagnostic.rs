@@ -73,11 +73,7 @@ impl Diagnostic {
         if self.line > 0 {
             let gutter = self.line.to_string().len();
             let pad = " ".repeat(gutter);
-            let _ = writeln!(
-                out,
-                "{pad}--> {}:{}:{}",
-                self.origin, self.line, self.column
-            );
+            let _ = writeln!(out, "{pad}--> {}:{}:{}", self.origin, self.line, self.column);
             let _ = writeln!(out, "{pad} |");
             let _ = writeln!(out, "{} | {}", self.line, self.source_line);
             let _ = writeln!(
@@ -99,10 +95,7 @@ impl Diagnostic {
 /// All diagnostics, separated by blank lines, with a closing count of errors.
 pub fn render_all(diagnostics: &[Diagnostic]) -> String {
     let mut out: Vec<String> = diagnostics.iter().map(Diagnostic::render).collect();
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     if errors > 1 {
         out.push(format!("{errors} errors in {}", diagnostics[0].origin));
     }
@@ -127,25 +120,14 @@ fn locate(text: &str, span: Range<usize>) -> (usize, usize, String, usize, usize
     if chars.len() <= WIDTH {
         return (line, column, source_line.to_owned(), column, underline);
     }
-    let from = column
-        .saturating_sub(WIDTH / 2)
-        .min(chars.len().saturating_sub(WIDTH));
+    let from = column.saturating_sub(WIDTH / 2).min(chars.len().saturating_sub(WIDTH));
     let to = (from + WIDTH).min(chars.len());
     let window: String = chars[from..to].iter().collect();
-    let shown = format!(
-        "{}{window}{}",
-        if from > 0 { "..." } else { "" },
-        if to < chars.len() { "..." } else { "" }
-    );
+    let shown =
+        format!("{}{window}{}", if from > 0 { "..." } else { "" }, if to < chars.len() { "..." } else { "" });
     let shift = if from > 0 { 3 } else { 0 };
     // `column` stays the true column for the location line; the caret moves with the window.
-    (
-        line,
-        column,
-        shown,
-        column - from + shift,
-        underline.min(WIDTH),
-    )
+    (line, column, shown, column - from + shift, underline.min(WIDTH))
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
@@ -156,10 +138,7 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 }
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
-pub(crate) fn nearest<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
@@ -175,15 +154,8 @@ mod tests {
     #[test]
     fn locates_line_and_column() {
         let text = "a = 1\nbb = \"x\"\n";
-        let d = Diagnostic::new(
-            Severity::Error,
-            "f.toml",
-            text,
-            Some(11..14),
-            "bb".into(),
-            "bad".into(),
-            None,
-        );
+        let d =
+            Diagnostic::new(Severity::Error, "f.toml", text, Some(11..14), "bb".into(), "bad".into(), None);
         assert_eq!((d.line, d.column), (2, 6));
         let rendered = d.render();
         assert!(rendered.contains("--> f.toml:2:6"), "{rendered}");

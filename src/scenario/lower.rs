@@ -60,8 +60,8 @@ pub(super) fn parse_and_lower(
     text: &str,
     origin: &str,
 ) -> Result<(Scenario, Vec<Diagnostic>), ScenarioError> {
-    let raw: RawScenario = deserialize_all(text, origin)
-        .map_err(|diagnostics| ScenarioError::Invalid { diagnostics })?;
+    let raw: RawScenario =
+        deserialize_all(text, origin).map_err(|diagnostics| ScenarioError::Invalid { diagnostics })?;
     let mut lowerer = Lowerer::default();
     let scenario = lowerer.scenario(&raw);
     let doc = text.parse::<toml_edit::Document<String>>().ok();
@@ -69,23 +69,11 @@ pub(super) fn parse_and_lower(
     let (errors, warnings): (Vec<_>, Vec<_>) = lowerer
         .problems
         .into_iter()
-        .map(|p| {
-            Diagnostic::new(
-                p.severity,
-                origin,
-                text,
-                locate(&p.key),
-                p.key,
-                p.message,
-                p.help,
-            )
-        })
+        .map(|p| Diagnostic::new(p.severity, origin, text, locate(&p.key), p.key, p.message, p.help))
         .partition(|d| d.severity == Severity::Error);
     match scenario {
         Some(s) if errors.is_empty() => Ok((s, warnings)),
-        _ => Err(ScenarioError::Invalid {
-            diagnostics: errors,
-        }),
+        _ => Err(ScenarioError::Invalid { diagnostics: errors }),
     }
 }
 
@@ -102,10 +90,9 @@ fn deserialize_all(text: &str, origin: &str) -> Result<RawScenario, Vec<Diagnost
         Err(e) => e,
     };
     let mut diagnostics = vec![syntax_diagnostic(&err, text, origin)];
-    let (Ok(original), Ok(mut doc)) = (
-        text.parse::<toml_edit::Document<String>>(),
-        text.parse::<toml_edit::DocumentMut>(),
-    ) else {
+    let (Ok(original), Ok(mut doc)) =
+        (text.parse::<toml_edit::Document<String>>(), text.parse::<toml_edit::DocumentMut>())
+    else {
         return Err(diagnostics);
     };
     // Keys taken out so far: serde then misses those that are required, an artifact
@@ -121,29 +108,22 @@ fn deserialize_all(text: &str, origin: &str) -> Result<RawScenario, Vec<Diagnost
         }
         removed.push(path);
         let mut next = toml::from_str::<RawScenario>(&doc.to_string()).err();
-        while let Some(artifact) = next
-            .as_ref()
-            .and_then(|e| removed_but_required(e, &doc.to_string(), &removed))
+        while let Some(artifact) =
+            next.as_ref().and_then(|e| removed_but_required(e, &doc.to_string(), &removed))
         {
             // Put a stand-in of some type in its place: the first that serde accepts.
-            let fixed = ["0", "0.5", "\"1d\"", "false", "[]"]
-                .iter()
-                .find_map(|stand_in| {
-                    let mut trial = doc.clone();
-                    let ov = Override {
-                        path: artifact.clone(),
-                        value: (*stand_in).to_owned(),
-                    };
-                    super::overrides::apply(&mut trial, &ov).ok()?;
-                    let e = toml::from_str::<RawScenario>(&trial.to_string()).err();
-                    let text = trial.to_string();
-                    let stuck = e.as_ref().is_some_and(|e| {
-                        path_of(e, &text).as_deref() == Some(artifact.as_str())
-                            || removed_but_required(e, &text, &removed).as_deref()
-                                == Some(artifact.as_str())
-                    });
-                    (!stuck).then_some((trial, e))
+            let fixed = ["0", "0.5", "\"1d\"", "false", "[]"].iter().find_map(|stand_in| {
+                let mut trial = doc.clone();
+                let ov = Override { path: artifact.clone(), value: (*stand_in).to_owned() };
+                super::overrides::apply(&mut trial, &ov).ok()?;
+                let e = toml::from_str::<RawScenario>(&trial.to_string()).err();
+                let text = trial.to_string();
+                let stuck = e.as_ref().is_some_and(|e| {
+                    path_of(e, &text).as_deref() == Some(artifact.as_str())
+                        || removed_but_required(e, &text, &removed).as_deref() == Some(artifact.as_str())
                 });
+                (!stuck).then_some((trial, e))
+            });
             let Some((trial, e)) = fixed else {
                 diagnostics.sort_by_key(|d| (d.line, d.column));
                 return Err(diagnostics);
@@ -175,17 +155,9 @@ fn deserialize_all(text: &str, origin: &str) -> Result<RawScenario, Vec<Diagnost
 
 /// The path of a key this search removed, if `err` says that key is missing.
 fn removed_but_required(err: &toml::de::Error, text: &str, removed: &[String]) -> Option<String> {
-    let field = err
-        .message()
-        .strip_prefix("missing field `")?
-        .split('`')
-        .next()?;
+    let field = err.message().strip_prefix("missing field `")?.split('`').next()?;
     let table = path_of(err, text).unwrap_or_default();
-    let path = if table.is_empty() {
-        field.to_owned()
-    } else {
-        format!("{table}.{field}")
-    };
+    let path = if table.is_empty() { field.to_owned() } else { format!("{table}.{field}") };
     removed.contains(&path).then_some(path)
 }
 
@@ -207,10 +179,7 @@ fn remove_path(doc: &mut toml_edit::DocumentMut, path: &str) -> bool {
             None => (*segment, None),
         };
         if last && index.is_none() {
-            return item
-                .as_table_like_mut()
-                .and_then(|t| t.remove(key))
-                .is_some();
+            return item.as_table_like_mut().and_then(|t| t.remove(key)).is_some();
         }
         let Some(next) = item.get_mut(key) else {
             return false;
@@ -273,8 +242,7 @@ fn syntax_diagnostic(e: &toml::de::Error, text: &str, origin: &str) -> Diagnosti
 
 /// Dotted path of the innermost value whose span contains `span`.
 fn key_at(item: &toml_edit::Item, span: &Range<usize>, path: &str) -> Option<String> {
-    let contains =
-        |s: Option<Range<usize>>| s.is_some_and(|s| s.start <= span.start && span.end <= s.end);
+    let contains = |s: Option<Range<usize>>| s.is_some_and(|s| s.start <= span.start && span.end <= s.end);
     let join = |k: &str| {
         if path.is_empty() {
             k.to_owned()
@@ -343,12 +311,7 @@ impl Lowerer {
         });
     }
 
-    fn error_with_help(
-        &mut self,
-        key: impl Into<String>,
-        message: impl Into<String>,
-        help: String,
-    ) {
+    fn error_with_help(&mut self, key: impl Into<String>, message: impl Into<String>, help: String) {
         self.problems.push(Problem {
             severity: Severity::Error,
             key: key.into(),
@@ -369,10 +332,7 @@ impl Lowerer {
     /// A share or probability in [0, 1].
     fn share(&mut self, key: &str, value: f64) -> f64 {
         if !(0.0..=1.0).contains(&value) {
-            self.error(
-                key,
-                format!("expected a share between 0 and 1, found {value}"),
-            );
+            self.error(key, format!("expected a share between 0 and 1, found {value}"));
         }
         value
     }
@@ -381,10 +341,7 @@ impl Lowerer {
     fn non_negative(&mut self, key: &str, value: f64) -> f64 {
         let max = limit(key);
         if !value.is_finite() || value < 0.0 {
-            self.error(
-                key,
-                format!("expected a finite number of at least 0, found {value}"),
-            );
+            self.error(key, format!("expected a finite number of at least 0, found {value}"));
         } else if value > max {
             self.error(key, format!("expected at most {max:e}, found {value:e}; a value this large is almost certainly a typo"));
         }
@@ -419,14 +376,7 @@ impl Lowerer {
             RawDist::Fixed(text) => return self.duration(key, text).map(DurationDist::fixed),
             RawDist::Table(t) => t,
         };
-        let kinds = [
-            "fixed",
-            "exponential",
-            "lognormal",
-            "gamma",
-            "uniform",
-            "triangular",
-        ];
+        let kinds = ["fixed", "exponential", "lognormal", "gamma", "uniform", "triangular"];
         let (needed, optional): (&[&str], &[&str]) = match t.dist.as_str() {
             "fixed" => (&["value"], &[]),
             "exponential" => (&["mean"], &[]),
@@ -500,17 +450,12 @@ impl Lowerer {
             "uniform" => DurationDist::uniform(v("min"), v("max")),
             _ => DurationDist::triangular(v("min"), v("mode"), v("max")),
         };
-        built
-            .map_err(|e| self.error(key, format!("invalid {} distribution: {e}", t.dist)))
-            .ok()
+        built.map_err(|e| self.error(key, format!("invalid {} distribution: {e}", t.dist))).ok()
     }
 
     fn scenario(&mut self, raw: &RawScenario) -> Option<Scenario> {
         let meta = &raw.scenario;
-        let start = meta
-            .start
-            .as_ref()
-            .and_then(|v| self.datetime("scenario.start", v));
+        let start = meta.start.as_ref().and_then(|v| self.datetime("scenario.start", v));
         let horizon = self.positive_duration("scenario.horizon", &meta.horizon);
         let step = match &meta.step {
             Some(s) => self.positive_duration("scenario.step", s),
@@ -518,10 +463,7 @@ impl Lowerer {
         };
         let replications = meta.replications.unwrap_or(DEFAULT_REPLICATIONS);
         if replications == 0 {
-            self.error(
-                "scenario.replications",
-                "expected at least 1 replication, found 0",
-            );
+            self.error("scenario.replications", "expected at least 1 replication, found 0");
         } else if replications > MAX_REPLICATIONS {
             self.error(
                 "scenario.replications",
@@ -530,12 +472,7 @@ impl Lowerer {
         }
         let platform = self.platform(&raw.platform);
         let actions_names: Vec<&str> = raw.playbook.iter().map(|a| a.name.as_str()).collect();
-        let step_names: Vec<&str> = raw
-            .regulator
-            .ladder
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect();
+        let step_names: Vec<&str> = raw.regulator.ladder.iter().map(|s| s.name.as_str()).collect();
         self.unique_names("playbook", &actions_names);
         self.unique_names("regulator.ladder", &step_names);
         let regulator = self.regulator(&raw.regulator, &step_names, &actions_names, start);
@@ -549,10 +486,7 @@ impl Lowerer {
             if h < r.order_deadline {
                 self.warning(
                     "scenario.horizon",
-                    format!(
-                        "the horizon ({h}) is shorter than the order deadline ({})",
-                        r.order_deadline
-                    ),
+                    format!("the horizon ({h}) is shorter than the order deadline ({})", r.order_deadline),
                 );
             }
         }
@@ -581,10 +515,7 @@ impl Lowerer {
     fn whole_scenario(&mut self, s: &Scenario) {
         let days = s.horizon.as_days_f64();
         if days > 36_500.0 {
-            self.error(
-                "scenario.horizon",
-                format!("expected at most 100 years, found {days:.0} days"),
-            );
+            self.error("scenario.horizon", format!("expected at most 100 years, found {days:.0} days"));
             return;
         }
         let steps = s.horizon.0 as f64 / s.step.0.max(1) as f64;
@@ -596,7 +527,8 @@ impl Lowerer {
             );
         }
         let items = s.expected_review_items();
-        let advice = "lower platform.uploads_per_day, the detection recall or false_positive_rate, or the horizon";
+        let advice =
+            "lower platform.uploads_per_day, the detection recall or false_positive_rate, or the horizon";
         if items > MAX_QUEUE_ITEMS {
             self.error_with_help(
                 "platform.uploads_per_day",
@@ -619,8 +551,8 @@ impl Lowerer {
         let Some(first_block) = ladder.iter().position(|st| st.sanction == Sanction::Block) else {
             return;
         };
-        let no_findings = s.regulator.crawler_samples_per_day == 0.0
-            && s.regulator.complaints_per_violating_view == 0.0;
+        let no_findings =
+            s.regulator.crawler_samples_per_day == 0.0 && s.regulator.complaints_per_violating_view == 0.0;
         for (i, &a) in s.regulator.unblock.required_actions.iter().enumerate() {
             let action = &s.playbook[a];
             let reachable = match action.on {
@@ -631,8 +563,12 @@ impl Lowerer {
             if !reachable {
                 self.error_with_help(
                     format!("regulator.unblock.required_actions[{i}]"),
-                    format!("the block could never be lifted: \"{}\" can only start after the block ends", action.name),
-                    "set it in motion on the block step, an earlier step, \"start\" or \"first_order\"".into(),
+                    format!(
+                        "the block could never be lifted: \"{}\" can only start after the block ends",
+                        action.name
+                    ),
+                    "set it in motion on the block step, an earlier step, \"start\" or \"first_order\""
+                        .into(),
                 );
             }
         }
@@ -672,22 +608,14 @@ impl Lowerer {
                             self.error_with_help(
                                 format!("variants[{i}].set"),
                                 format!("`{path}` is not a path"),
-                                "quote each path: set = { \"platform.review.moderators\" = 200 }"
-                                    .into(),
+                                "quote each path: set = { \"platform.review.moderators\" = 200 }".into(),
                             );
                             return None;
                         }
-                        Some(Override {
-                            path: path.clone(),
-                            value: value.to_string(),
-                        })
+                        Some(Override { path: path.clone(), value: value.to_string() })
                     })
                     .collect();
-                VariantSpec {
-                    name: v.name.clone(),
-                    description: v.description.clone(),
-                    overrides,
-                }
+                VariantSpec { name: v.name.clone(), description: v.description.clone(), overrides }
             })
             .collect()
     }
@@ -697,28 +625,17 @@ impl Lowerer {
             toml::Value::String(s) => s.clone(),
             toml::Value::Datetime(d) => d.to_string(),
             other => {
-                self.error(
-                    key,
-                    format!(
-                        "expected a date like \"2018-07-03\", found a {}",
-                        other.type_str()
-                    ),
-                );
+                self.error(key, format!("expected a date like \"2018-07-03\", found a {}", other.type_str()));
                 return None;
             }
         };
-        parse_datetime(&text)
-            .map_err(|m| self.error(key, format!("expected a date, found {m}")))
-            .ok()
+        parse_datetime(&text).map_err(|m| self.error(key, format!("expected a date, found {m}"))).ok()
     }
 
     fn unique_names(&mut self, key: &str, names: &[&str]) {
         for (i, name) in names.iter().enumerate() {
             if names[..i].contains(name) {
-                self.error(
-                    format!("{key}[{i}].name"),
-                    format!("the name \"{name}\" is used twice"),
-                );
+                self.error(format!("{key}[{i}].name"), format!("the name \"{name}\" is used twice"));
             }
         }
     }
@@ -728,13 +645,9 @@ impl Lowerer {
     fn queue_warning(&mut self, p: &Platform, playbook: &[RawAction]) {
         let flagged_per_day = p.uploads_per_day
             * (p.categories.iter().map(|c| c.share * c.recall).sum::<f64>()
-                + (1.0 - p.categories.iter().map(|c| c.share).sum::<f64>())
-                    * p.false_positive_rate);
-        let hired: u32 = playbook
-            .iter()
-            .filter(|a| a.kind == "hire_moderators")
-            .filter_map(|a| a.moderators)
-            .sum();
+                + (1.0 - p.categories.iter().map(|c| c.share).sum::<f64>()) * p.false_positive_rate);
+        let hired: u32 =
+            playbook.iter().filter(|a| a.kind == "hire_moderators").filter_map(|a| a.moderators).sum();
         let moderators = p.review.moderators.saturating_add(hired);
         let capacity_per_day = moderators as f64 * p.review.shift_length.as_secs_f64()
             / p.review.review_time.mean_secs().max(1e-9);
@@ -756,10 +669,7 @@ impl Lowerer {
             .map(|(i, c)| self.category(&format!("platform.categories[{i}]"), c))
             .collect();
         if raw.categories.is_empty() {
-            self.error(
-                "platform.categories",
-                "expected at least one content category",
-            );
+            self.error("platform.categories", "expected at least one content category");
         }
         let names: Vec<&str> = raw.categories.iter().map(|c| c.name.as_str()).collect();
         self.unique_names("platform.categories", &names);
@@ -773,15 +683,12 @@ impl Lowerer {
         let review = self.review(&raw.review);
         let orders = self.orders(&raw.orders);
         Some(Platform {
-            daily_active_users: self
-                .non_negative("platform.daily_active_users", raw.daily_active_users),
+            daily_active_users: self.non_negative("platform.daily_active_users", raw.daily_active_users),
             uploads_per_day: self.non_negative("platform.uploads_per_day", raw.uploads_per_day),
             catalogue_items: self.non_negative("platform.catalogue_items", raw.catalogue_items),
             vpn_share: self.share("platform.vpn_share", raw.vpn_share.unwrap_or(0.0)),
-            revenue_per_user_day: self.non_negative(
-                "platform.revenue_per_user_day",
-                raw.revenue_per_user_day.unwrap_or(0.0),
-            ),
+            revenue_per_user_day: self
+                .non_negative("platform.revenue_per_user_day", raw.revenue_per_user_day.unwrap_or(0.0)),
             flagged_visible_while_queued: raw.flagged_visible_while_queued.unwrap_or(false),
             false_positive_rate: self.share(
                 "platform.detection.false_positive_rate",
@@ -798,14 +705,10 @@ impl Lowerer {
             name: raw.name.clone(),
             share: self.share(&format!("{key}.share"), raw.share),
             urgent: raw.urgent.unwrap_or(false),
-            views_per_item_per_day: self.non_negative(
-                &format!("{key}.views_per_item_per_day"),
-                raw.views_per_item_per_day,
-            ),
-            report_probability: self.share(
-                &format!("{key}.report_probability"),
-                raw.report_probability.unwrap_or(0.0),
-            ),
+            views_per_item_per_day: self
+                .non_negative(&format!("{key}.views_per_item_per_day"), raw.views_per_item_per_day),
+            report_probability: self
+                .share(&format!("{key}.report_probability"), raw.report_probability.unwrap_or(0.0)),
             recall: self.share(&format!("{key}.recall"), raw.recall.unwrap_or(0.0)),
             initial_stock: {
                 let stock = raw.initial_stock.unwrap_or(0);
@@ -831,10 +734,7 @@ impl Lowerer {
         let shift_start = match &raw.shift_start {
             Some(s) => parse_clock_time(s)
                 .map_err(|m| {
-                    self.error(
-                        "platform.review.shift_start",
-                        format!("expected a clock time, found {m}"),
-                    )
+                    self.error("platform.review.shift_start", format!("expected a clock time, found {m}"))
                 })
                 .ok(),
             None => Some(SimDuration(9 * SimDuration::HOUR.0)),
@@ -853,20 +753,14 @@ impl Lowerer {
         };
         let review_time = self.dist("platform.review.review_time", &raw.review_time);
         if let Some(DurationDist::Fixed(SimDuration::ZERO)) = review_time {
-            self.error(
-                "platform.review.review_time",
-                "expected a review time longer than zero",
-            );
+            self.error("platform.review.review_time", "expected a review time longer than zero");
         }
         Some(ReviewTeam {
             moderators: {
                 if raw.moderators > MAX_MODERATORS {
                     self.error(
                         "platform.review.moderators",
-                        format!(
-                            "expected at most {MAX_MODERATORS} moderators, found {}",
-                            raw.moderators
-                        ),
+                        format!("expected at most {MAX_MODERATORS} moderators, found {}", raw.moderators),
                     );
                 }
                 raw.moderators
@@ -886,10 +780,8 @@ impl Lowerer {
     fn orders(&mut self, raw: &RawOrders) -> Option<OrderHandling> {
         Some(OrderHandling {
             handling_time: self.dist("platform.orders.handling_time", &raw.handling_time)?,
-            compliance_probability: self.share(
-                "platform.orders.compliance_probability",
-                raw.compliance_probability.unwrap_or(1.0),
-            ),
+            compliance_probability: self
+                .share("platform.orders.compliance_probability", raw.compliance_probability.unwrap_or(1.0)),
         })
     }
 
@@ -900,8 +792,7 @@ impl Lowerer {
         actions: &[&str],
         start: Option<NaiveDateTime>,
     ) -> Option<Regulator> {
-        let order_deadline =
-            self.positive_duration("regulator.order_deadline", &raw.order_deadline);
+        let order_deadline = self.positive_duration("regulator.order_deadline", &raw.order_deadline);
         let urgent_order_deadline = match &raw.urgent_order_deadline {
             Some(s) => self.positive_duration("regulator.urgent_order_deadline", s),
             None => order_deadline,
@@ -913,16 +804,7 @@ impl Lowerer {
             .ladder
             .iter()
             .enumerate()
-            .map(|(i, s)| {
-                self.step(
-                    &format!("regulator.ladder[{i}]"),
-                    i,
-                    s,
-                    steps,
-                    actions,
-                    start,
-                )
-            })
+            .map(|(i, s)| self.step(&format!("regulator.ladder[{i}]"), i, s, steps, actions, start))
             .collect();
         let unblock = self.unblock(&raw.unblock, steps, actions);
         Some(Regulator {
@@ -967,9 +849,7 @@ impl Lowerer {
         let sanction = match raw.kind.as_str() {
             "warning" => Some(Sanction::Warning),
             "fine" => match raw.amount {
-                Some(a) => Some(Sanction::Fine {
-                    amount: self.non_negative(&format!("{key}.amount"), a),
-                }),
+                Some(a) => Some(Sanction::Fine { amount: self.non_negative(&format!("{key}.amount"), a) }),
                 None => {
                     self.error(key, "a fine step needs `amount`");
                     None
@@ -981,16 +861,10 @@ impl Lowerer {
                         Some(d) => Some(self.positive_duration(&format!("{key}.duration"), d)?),
                         None => None,
                     };
-                    Some(Sanction::Throttle {
-                        access: self.share(&format!("{key}.access"), a),
-                        duration,
-                    })
+                    Some(Sanction::Throttle { access: self.share(&format!("{key}.access"), a), duration })
                 }
                 None => {
-                    self.error(
-                        key,
-                        "a throttle step needs `access` (the share of users who keep access)",
-                    );
+                    self.error(key, "a throttle step needs `access` (the share of users who keep access)");
                     None
                 }
             },
@@ -1001,11 +875,7 @@ impl Lowerer {
                     Some(k) => format!("did you mean \"{k}\"?"),
                     None => "expected one of: warning, fine, throttle, block".into(),
                 };
-                self.error_with_help(
-                    format!("{key}.kind"),
-                    format!("unknown step kind \"{other}\""),
-                    help,
-                );
+                self.error_with_help(format!("{key}.kind"), format!("unknown step kind \"{other}\""), help);
                 None
             }
         };
@@ -1021,19 +891,8 @@ impl Lowerer {
                 format!("`access` applies to throttle steps, not to a {}", raw.kind),
             );
         }
-        let trigger = self.trigger(
-            &format!("{key}.trigger"),
-            index,
-            &raw.trigger,
-            steps,
-            actions,
-            start,
-        );
-        Some(EscalationStep {
-            name: raw.name.clone(),
-            sanction: sanction?,
-            trigger: trigger?,
-        })
+        let trigger = self.trigger(&format!("{key}.trigger"), index, &raw.trigger, steps, actions, start);
+        Some(EscalationStep { name: raw.name.clone(), sanction: sanction?, trigger: trigger? })
     }
 
     fn trigger(
@@ -1045,12 +904,8 @@ impl Lowerer {
         actions: &[&str],
         start: Option<NaiveDateTime>,
     ) -> Option<Trigger> {
-        let kinds = [
-            raw.findings.is_some(),
-            raw.missed_orders.is_some(),
-            raw.after_step.is_some(),
-            raw.at.is_some(),
-        ];
+        let kinds =
+            [raw.findings.is_some(), raw.missed_orders.is_some(), raw.after_step.is_some(), raw.at.is_some()];
         if kinds.iter().filter(|k| **k).count() != 1 {
             self.error_with_help(
                 key,
@@ -1062,26 +917,16 @@ impl Lowerer {
         let within = |this: &mut Self| match &raw.within {
             Some(w) => this.positive_duration(&format!("{key}.within"), w),
             None => {
-                this.error(
-                    key,
-                    "a count condition needs `within` (the trailing window, e.g. \"7d\")",
-                );
+                this.error(key, "a count condition needs `within` (the trailing window, e.g. \"7d\")");
                 None
             }
         };
         let condition = if let Some(count) = raw.findings {
-            Condition::Findings {
-                count: count.max(1),
-                within: within(self)?,
-            }
+            Condition::Findings { count: count.max(1), within: within(self)? }
         } else if let Some(count) = raw.missed_orders {
-            Condition::MissedOrders {
-                count: count.max(1),
-                within: within(self)?,
-            }
+            Condition::MissedOrders { count: count.max(1), within: within(self)? }
         } else if let Some(name) = &raw.after_step {
-            let step =
-                self.reference(&format!("{key}.after_step"), name, steps, "escalation step")?;
+            let step = self.reference(&format!("{key}.after_step"), name, steps, "escalation step")?;
             if step >= index {
                 self.error(
                     format!("{key}.after_step"),
@@ -1099,10 +944,7 @@ impl Lowerer {
             Condition::At(self.instant(&format!("{key}.at"), at, start)?)
         };
         if raw.within.is_some()
-            && !matches!(
-                condition,
-                Condition::Findings { .. } | Condition::MissedOrders { .. }
-            )
+            && !matches!(condition, Condition::Findings { .. } | Condition::MissedOrders { .. })
         {
             self.error(
                 format!("{key}.within"),
@@ -1110,39 +952,29 @@ impl Lowerer {
             );
         }
         if raw.wait.is_some() && !matches!(condition, Condition::AfterStep { .. }) {
-            self.error(
-                format!("{key}.wait"),
-                "`wait` applies to `after_step` conditions",
-            );
+            self.error(format!("{key}.wait"), "`wait` applies to `after_step` conditions");
         }
         let unless: Vec<Option<usize>> = raw
             .unless
             .iter()
             .enumerate()
-            .map(|(i, a)| {
-                self.reference(&format!("{key}.unless[{i}]"), a, actions, "playbook action")
-            })
+            .map(|(i, a)| self.reference(&format!("{key}.unless[{i}]"), a, actions, "playbook action"))
             .collect();
-        Some(Trigger {
-            condition,
-            unless: unless.into_iter().collect::<Option<Vec<_>>>()?,
-        })
+        Some(Trigger { condition, unless: unless.into_iter().collect::<Option<Vec<_>>>()? })
     }
 
     /// A point in time: a duration since the start ("27d") or, with a start date, a date.
-    fn instant(
-        &mut self,
-        key: &str,
-        value: &toml::Value,
-        start: Option<NaiveDateTime>,
-    ) -> Option<SimTime> {
+    fn instant(&mut self, key: &str, value: &toml::Value, start: Option<NaiveDateTime>) -> Option<SimTime> {
         if let toml::Value::String(s) = value {
             if let Ok(d) = parse_duration(s) {
                 return Some(SimTime::ZERO + d);
             }
         }
         let Some(start) = start else {
-            self.error(key, "expected a duration since the start such as \"30d\" (a date needs `scenario.start`)");
+            self.error(
+                key,
+                "expected a duration since the start such as \"30d\" (a date needs `scenario.start`)",
+            );
             return None;
         };
         let when = self.datetime(key, value)?;
@@ -1154,12 +986,7 @@ impl Lowerer {
         Some(SimTime(ms as u64))
     }
 
-    fn unblock(
-        &mut self,
-        raw: &RawUnblock,
-        steps: &[&str],
-        actions: &[&str],
-    ) -> Option<UnblockRule> {
+    fn unblock(&mut self, raw: &RawUnblock, steps: &[&str], actions: &[&str]) -> Option<UnblockRule> {
         let required: Vec<Option<usize>> = raw
             .required_actions
             .iter()
@@ -1178,23 +1005,16 @@ impl Lowerer {
             None => Some(SimDuration::ZERO),
         };
         let restart_at = match &raw.restart_ladder_at {
-            Some(name) => self.reference(
-                "regulator.unblock.restart_ladder_at",
-                name,
-                steps,
-                "escalation step",
-            ),
+            Some(name) => {
+                self.reference("regulator.unblock.restart_ladder_at", name, steps, "escalation step")
+            }
             None => Some(0),
         };
         Some(UnblockRule {
             required_actions: required.into_iter().collect::<Option<Vec<_>>>()?,
-            max_prevalence: self.share(
-                "regulator.unblock.max_prevalence",
-                raw.max_prevalence.unwrap_or(1.0),
-            ),
+            max_prevalence: self.share("regulator.unblock.max_prevalence", raw.max_prevalence.unwrap_or(1.0)),
             verification_period: verification_period?,
-            processing_time: self
-                .dist("regulator.unblock.processing_time", &raw.processing_time)?,
+            processing_time: self.dist("regulator.unblock.processing_time", &raw.processing_time)?,
             restart_at: restart_at?,
         })
     }
@@ -1215,11 +1035,7 @@ impl Lowerer {
                             steps.join(", ")
                         ),
                     };
-                    self.error_with_help(
-                        format!("{key}.on"),
-                        format!("no trigger named \"{name}\""),
-                        help,
-                    );
+                    self.error_with_help(format!("{key}.on"), format!("no trigger named \"{name}\""), help);
                     None
                 }
             },
@@ -1233,11 +1049,7 @@ impl Lowerer {
             ("moderators", raw.moderators.is_some(), "hire_moderators"),
             ("recall", raw.recall.is_some(), "improve_detection"),
             ("views_factor", raw.views_factor.is_some(), "age_gate"),
-            (
-                "handling_factor",
-                raw.handling_factor.is_some(),
-                "local_office",
-            ),
+            ("handling_factor", raw.handling_factor.is_some(), "local_office"),
         ];
         for (name, given, kind) in params {
             if given && raw.kind != kind {
@@ -1262,24 +1074,18 @@ impl Lowerer {
                         format!("expected a rate above 0, found {rate}"),
                     );
                 }
-                Some(Effect::Cleanup {
-                    items_per_day: rate,
-                })
+                Some(Effect::Cleanup { items_per_day: rate })
             }
             "hire_moderators" => Some(Effect::HireModerators {
                 moderators: need(self, "moderators", raw.moderators.map(f64::from))? as u32,
             }),
             "improve_detection" => {
                 let r = need(self, "recall", raw.recall)?;
-                Some(Effect::ImproveDetection {
-                    recall: self.share(&format!("{key}.recall"), r),
-                })
+                Some(Effect::ImproveDetection { recall: self.share(&format!("{key}.recall"), r) })
             }
             "age_gate" => {
                 let f = need(self, "views_factor", raw.views_factor)?;
-                Some(Effect::AgeGate {
-                    views_factor: self.share(&format!("{key}.views_factor"), f),
-                })
+                Some(Effect::AgeGate { views_factor: self.share(&format!("{key}.views_factor"), f) })
             }
             "local_office" => {
                 let f = need(self, "handling_factor", raw.handling_factor)?;
@@ -1303,11 +1109,7 @@ impl Lowerer {
                     Some(k) => format!("did you mean \"{k}\"?"),
                     None => format!("expected one of: {}", kinds.join(", ")),
                 };
-                self.error_with_help(
-                    format!("{key}.kind"),
-                    format!("unknown action kind \"{other}\""),
-                    help,
-                );
+                self.error_with_help(format!("{key}.kind"), format!("unknown action kind \"{other}\""), help);
                 None
             }
         };

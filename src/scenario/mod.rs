@@ -50,17 +50,10 @@ impl Scenario {
         let flagged_per_day = p.uploads_per_day
             * (p.categories.iter().map(|c| c.share * c.recall).sum::<f64>()
                 + (1.0 - violating).max(0.0) * p.false_positive_rate);
-        let undetected_per_day = p.uploads_per_day
-            * p.categories
-                .iter()
-                .map(|c| c.share * (1.0 - c.recall))
-                .sum::<f64>();
+        let undetected_per_day =
+            p.uploads_per_day * p.categories.iter().map(|c| c.share * (1.0 - c.recall)).sum::<f64>();
         let reportable = if p.categories.iter().any(|c| c.report_probability > 0.0) {
-            p.categories
-                .iter()
-                .map(|c| c.initial_stock as f64)
-                .sum::<f64>()
-                + undetected_per_day * days
+            p.categories.iter().map(|c| c.initial_stock as f64).sum::<f64>() + undetected_per_day * days
         } else {
             0.0
         };
@@ -302,9 +295,7 @@ pub struct LoadedScenario {
 impl LoadedScenario {
     /// "baseline", the variant's name, or the file stem when comparing files.
     pub fn label(&self) -> String {
-        self.variant
-            .clone()
-            .unwrap_or_else(|| "baseline".to_owned())
+        self.variant.clone().unwrap_or_else(|| "baseline".to_owned())
     }
 }
 
@@ -312,10 +303,7 @@ impl LoadedScenario {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     #[error("cannot read {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("{} is {bytes} bytes; a scenario file is at most {} bytes (10 MiB)", path.display(), MAX_FILE_BYTES)]
     TooLarge { path: PathBuf, bytes: u64 },
     #[error("{} is not UTF-8 text (byte {offset} is not valid)", path.display())]
@@ -323,11 +311,7 @@ pub enum ScenarioError {
     #[error("{}", diagnostic::render_all(diagnostics))]
     Invalid { diagnostics: Vec<Diagnostic> },
     #[error("{}{}: {source}", path.display(), variant.as_ref().map(|v| format!(", variant `{v}`")).unwrap_or_default())]
-    Override {
-        path: PathBuf,
-        variant: Option<String>,
-        source: OverrideError,
-    },
+    Override { path: PathBuf, variant: Option<String>, source: OverrideError },
 }
 
 /// Reads, parses and validates a scenario file.
@@ -343,10 +327,7 @@ pub fn load_with(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, 
 
 /// The file's baseline followed by each of its `[[variants]]`, all with `overrides`
 /// applied last (the command line wins).
-pub fn load_variants(
-    path: &Path,
-    overrides: &[Override],
-) -> Result<Vec<LoadedScenario>, ScenarioError> {
+pub fn load_variants(path: &Path, overrides: &[Override]) -> Result<Vec<LoadedScenario>, ScenarioError> {
     let text = read_text(path)?;
     let base = build(path, text.clone(), None, overrides)?;
     let mut all = Vec::with_capacity(base.scenario.variants.len() + 1);
@@ -364,25 +345,15 @@ pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 
 fn read_text(path: &Path) -> Result<String, ScenarioError> {
     let size = std::fs::metadata(path)
-        .map_err(|source| ScenarioError::Read {
-            path: path.to_owned(),
-            source,
-        })?
+        .map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?
         .len();
     if size > MAX_FILE_BYTES {
-        return Err(ScenarioError::TooLarge {
-            path: path.to_owned(),
-            bytes: size,
-        });
+        return Err(ScenarioError::TooLarge { path: path.to_owned(), bytes: size });
     }
-    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    String::from_utf8(bytes).map_err(|e| ScenarioError::NotUtf8 {
-        path: path.to_owned(),
-        offset: e.utf8_error().valid_up_to(),
-    })
+    let bytes =
+        std::fs::read(path).map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
+    String::from_utf8(bytes)
+        .map_err(|e| ScenarioError::NotUtf8 { path: path.to_owned(), offset: e.utf8_error().valid_up_to() })
 }
 
 fn build(
@@ -405,9 +376,8 @@ fn build(
             warnings,
         });
     }
-    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|_| ScenarioError::Invalid {
-        diagnostics: vec![],
-    })?;
+    let mut doc: toml_edit::DocumentMut =
+        text.parse().map_err(|_| ScenarioError::Invalid { diagnostics: vec![] })?;
     // Variants belong to the file, not to the scenario a variant makes.
     doc.remove("variants");
     for ov in overrides {

@@ -32,17 +32,14 @@ impl fmt::Display for Override {
 impl FromStr for Override {
     type Err = String;
     fn from_str(s: &str) -> Result<Override, String> {
-        let (path, value) = s.split_once('=').ok_or_else(|| {
-            format!("`{s}` is not PATH=VALUE (for example platform.review.moderators=200)")
-        })?;
+        let (path, value) = s
+            .split_once('=')
+            .ok_or_else(|| format!("`{s}` is not PATH=VALUE (for example platform.review.moderators=200)"))?;
         let path = path.trim();
         if path.is_empty() {
             return Err(format!("`{s}` has an empty path"));
         }
-        Ok(Override {
-            path: path.to_owned(),
-            value: value.trim().to_owned(),
-        })
+        Ok(Override { path: path.to_owned(), value: value.trim().to_owned() })
     }
 }
 
@@ -96,11 +93,7 @@ fn set(item: &mut Item, segments: &[&str], prefix: &str, value: Value) -> Result
         }
         None => (segment, None),
     };
-    let here = if prefix.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{prefix}.{key}")
-    };
+    let here = if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") };
 
     // An array of tables: the segment names an entry.
     if index.is_none() && is_array_of_tables(item) {
@@ -115,13 +108,9 @@ fn set(item: &mut Item, segments: &[&str], prefix: &str, value: Value) -> Result
                 .unwrap_or_else(|| format!("entries: {}", names.join(", ")));
             return Err((format!("`{prefix}` has no entry named `{key}`"), Some(help)));
         };
-        let entry =
-            nth_entry(item, i).ok_or_else(|| (format!("`{prefix}` has no entry {i}"), None))?;
+        let entry = nth_entry(item, i).ok_or_else(|| (format!("`{prefix}` has no entry {i}"), None))?;
         if rest.is_empty() {
-            return Err((
-                format!("`{here}` is a whole entry; name one of its keys"),
-                None,
-            ));
+            return Err((format!("`{here}` is a whole entry; name one of its keys"), None));
         }
         return set(entry, rest, &here, value);
     }
@@ -142,13 +131,9 @@ fn set(item: &mut Item, segments: &[&str], prefix: &str, value: Value) -> Result
     };
     match index {
         Some(i) => {
-            let entry =
-                nth_entry(child, i).ok_or_else(|| (format!("`{here}` has no entry {i}"), None))?;
+            let entry = nth_entry(child, i).ok_or_else(|| (format!("`{here}` has no entry {i}"), None))?;
             if rest.is_empty() {
-                return Err((
-                    format!("`{here}[{i}]` is a whole entry; name one of its keys"),
-                    None,
-                ));
+                return Err((format!("`{here}[{i}]` is a whole entry; name one of its keys"), None));
             }
             set(entry, rest, &format!("{here}[{i}]"), value)
         }
@@ -158,25 +143,15 @@ fn set(item: &mut Item, segments: &[&str], prefix: &str, value: Value) -> Result
 
 fn is_array_of_tables(item: &Item) -> bool {
     item.is_array_of_tables()
-        || item
-            .as_array()
-            .is_some_and(|a| a.iter().all(|v| v.is_inline_table()) && !a.is_empty())
+        || item.as_array().is_some_and(|a| a.iter().all(|v| v.is_inline_table()) && !a.is_empty())
 }
 
 fn entry_names(item: &Item) -> Vec<String> {
-    let name = |t: &dyn toml_edit::TableLike| {
-        t.get("name")
-            .and_then(|n| n.as_str())
-            .unwrap_or("")
-            .to_owned()
-    };
+    let name = |t: &dyn toml_edit::TableLike| t.get("name").and_then(|n| n.as_str()).unwrap_or("").to_owned();
     if let Some(aot) = item.as_array_of_tables() {
         aot.iter().map(|t| name(t)).collect()
     } else if let Some(a) = item.as_array() {
-        a.iter()
-            .filter_map(|v| v.as_inline_table())
-            .map(|t| name(t))
-            .collect()
+        a.iter().filter_map(|v| v.as_inline_table()).map(|t| name(t)).collect()
     } else {
         Vec::new()
     }
@@ -218,9 +193,7 @@ trigger = { after_step = "notice", wait = "7d" }
 
     fn check_err(set: &str, expect: &str) {
         let mut doc: DocumentMut = DOC.parse().unwrap();
-        let err = apply(&mut doc, &set.parse().unwrap())
-            .unwrap_err()
-            .to_string();
+        let err = apply(&mut doc, &set.parse().unwrap()).unwrap_err().to_string();
         assert!(err.contains(expect), "{set}: {err}");
     }
 
@@ -242,14 +215,8 @@ trigger = { after_step = "notice", wait = "7d" }
     #[test]
     fn bad_paths_name_the_problem_and_suggest() {
         check_err("platform.reveiw.moderators=3", "did you mean `review`?");
-        check_err(
-            "platform.categories.porn.share=0.1",
-            "no entry named `porn`",
-        );
-        check_err(
-            "platform.categories.gamblng.share=0.1",
-            "did you mean `gambling`?",
-        );
+        check_err("platform.categories.porn.share=0.1", "no entry named `porn`");
+        check_err("platform.categories.gamblng.share=0.1", "did you mean `gambling`?");
         check_err("platform.review.moderators.x=1", "is a value, not a table");
         assert!("moderators".parse::<Override>().is_err());
     }

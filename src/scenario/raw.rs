@@ -190,14 +190,15 @@ impl<'de> Deserialize<'de> for RawDist {
         impl<'de> Visitor<'de> for DistVisitor {
             type Value = RawDist;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a duration such as \"4h\" or a table such as { dist = \"exponential\", mean = \"4h\" }")
+                f.write_str(
+                    "a duration such as \"4h\" or a table such as { dist = \"exponential\", mean = \"4h\" }",
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawDist, E> {
                 Ok(RawDist::Fixed(v.to_owned()))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDist, A::Error> {
-                RawDistTable::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(RawDist::Table)
+                RawDistTable::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawDist::Table)
             }
         }
         deserializer.deserialize_any(DistVisitor)

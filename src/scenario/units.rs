@@ -13,9 +13,8 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
     let mut total_ms = 0.0f64;
     let mut rest = s;
     while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
-            .unwrap_or(rest.len());
+        let num_len =
+            rest.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_')).unwrap_or(rest.len());
         if num_len == 0 {
             return Err(format!("`{text}` does not start with a number"));
         }
@@ -24,9 +23,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
             .parse()
             .map_err(|_| format!("`{}` is not a number", &rest[..num_len]))?;
         rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(rest.len());
+        let unit_len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = rest[unit_len..].trim_start();
         let unit_ms = match unit {
@@ -37,11 +34,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
             "d" => 86_400e3,
             "w" => 7.0 * 86_400e3,
             "" => return Err(format!("`{text}` has no unit (use ms, s, m, h, d or w)")),
-            other => {
-                return Err(format!(
-                    "unknown unit `{other}` in `{text}` (use ms, s, m, h, d or w)"
-                ))
-            }
+            other => return Err(format!("unknown unit `{other}` in `{text}` (use ms, s, m, h, d or w)")),
         };
         total_ms += number * unit_ms;
     }
@@ -62,12 +55,7 @@ pub fn parse_clock_time(text: &str) -> Result<SimDuration, String> {
 /// Parses a calendar date ("2018-07-03") or date-time ("2018-07-03T09:00").
 pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
     let s = text.trim();
-    for fmt in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ] {
+    for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
             return Ok(dt);
         }
@@ -107,19 +95,10 @@ mod tests {
 
     #[test]
     fn clock_times_and_dates() {
-        assert_eq!(
-            parse_clock_time("09:30"),
-            Ok(SimDuration(9 * 3_600_000 + 30 * 60_000))
-        );
+        assert_eq!(parse_clock_time("09:30"), Ok(SimDuration(9 * 3_600_000 + 30 * 60_000)));
         assert!(parse_clock_time("25:00").is_err());
-        assert_eq!(
-            parse_datetime("2018-07-03").unwrap().to_string(),
-            "2018-07-03 00:00:00"
-        );
-        assert_eq!(
-            parse_datetime("2018-07-03T09:00").unwrap().to_string(),
-            "2018-07-03 09:00:00"
-        );
+        assert_eq!(parse_datetime("2018-07-03").unwrap().to_string(), "2018-07-03 00:00:00");
+        assert_eq!(parse_datetime("2018-07-03T09:00").unwrap().to_string(), "2018-07-03 09:00:00");
         assert!(parse_datetime("3 July 2018").is_err());
     }
 }
