@@ -36,7 +36,7 @@ fn an_interrupted_run_leaves_the_previous_results_untouched() {
 
     // A long run, interrupted with SIGINT (Ctrl-C) once it is under way.
     let bin = assert_cmd::cargo::cargo_bin("modsim");
-    let mut child = std::process::Command::new(bin)
+    let child = std::process::Command::new(bin)
         .args(["run", "scenarios/tiktok-indonesia-2018.toml", "--replications", "100000", "--out"])
         .arg(&out)
         .stdout(Stdio::null())
