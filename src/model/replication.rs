@@ -125,6 +125,7 @@ struct World<'s> {
     step_fired_at: Vec<Option<SimTime>>,
     block: Option<ActiveBlock>,
     block_generation: u64,
+    last_unblock: Option<SimTime>,
     throttle_access: Option<f64>,
     throttle_generation: u64,
 
@@ -195,6 +196,7 @@ impl<'s> World<'s> {
             step_fired_at: vec![None; s.regulator.ladder.len()],
             block: None,
             block_generation: 0,
+            last_unblock: None,
             throttle_access: None,
             throttle_generation: 0,
             action_triggered: vec![false; s.playbook.len()],
@@ -562,6 +564,12 @@ impl<'s> World<'s> {
     }
 
     fn check_ladder(&mut self, now: SimTime) {
+        // Escalation resumes after the instant a block is lifted: otherwise a block
+        // whose lifting takes no time could be lifted and imposed again forever at
+        // one instant.
+        if self.last_unblock == Some(now) {
+            return;
+        }
         while self.block.is_none() {
             let Some(j) = self.next_step() else { return };
             let Some(reason) = self.condition_met(j, now) else {
@@ -746,7 +754,14 @@ impl<'s> World<'s> {
             block.verifying_since = Some(now);
             block.samples = 0;
             block.hits = 0;
-            self.cal.schedule(now + rule.verification_period, Event::VerificationDone(generation));
+            // A zero-length verification that fails is tried again at the next step, not
+            // at the same instant (which would never let time move on).
+            let again = if rule.verification_period == SimDuration::ZERO {
+                self.s.step
+            } else {
+                rule.verification_period
+            };
+            self.cal.schedule(now + again, Event::VerificationDone(generation));
             let text = format!(
                 "regulator finds prevalence {:.4}% above {:.4}%: verification starts again",
                 measured * 100.0,
@@ -778,6 +793,7 @@ impl<'s> World<'s> {
         let restart = self.s.regulator.unblock.restart_at;
         self.level = restart.checked_sub(1);
         self.ladder_start = now;
+        self.last_unblock = Some(now);
         self.note(now, "regulator", "unblock", format!("regulator lifts the block after {duration:.1} days"));
         self.schedule_ladder_check(now);
         self.check_ladder(now);

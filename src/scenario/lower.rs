@@ -36,9 +36,10 @@ const MAX_REPLICATIONS: u64 = 1_000_000_000;
 /// Most steps (tick slots) in one replication.
 const MAX_STEPS: f64 = 1e7;
 /// Review-queue items per replication above which a scenario is refused, and above
-/// which it is warned about (each item costs roughly 50-100 ns).
-const MAX_QUEUE_ITEMS: f64 = 5e8;
-const WARN_QUEUE_ITEMS: f64 = 5e7;
+/// which it is warned about: each item costs roughly 50-100 ns, and up to 16 bytes
+/// while it waits (a queue nobody serves holds them all).
+const MAX_QUEUE_ITEMS: f64 = 1e8;
+const WARN_QUEUE_ITEMS: f64 = 2e7;
 /// Most items in an initial stock, and most moderators.
 const MAX_STOCK: u64 = 100_000_000_000;
 const MAX_MODERATORS: u32 = 10_000_000;
