@@ -2,14 +2,12 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+mod common;
+
+use common::modsim;
 use modsim::experiment::stats::{welch_half_width, PairedDifference};
 use modsim::experiment::{self, compare, RunConfig};
 use modsim::scenario::{self, Override};
-
-fn modsim() -> Command {
-    Command::cargo_bin("modsim").unwrap()
-}
 
 const FLAGSHIP: &str = "scenarios/tiktok-indonesia-2018.toml";
 

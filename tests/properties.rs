@@ -76,7 +76,7 @@ prop_compose! {
         t in trigger(),
         visible in any::<bool>(),
         discipline in prop_oneof![20 => Just("fifo"), 20 => Just("urgent_first"), 1 => Just("lifo")],
-        uploads in 0u64..200_000,
+        uploads in 0u64..20_000,
         extra_key in prop::option::weighted(0.03, Just("colour = 1")),
     ) -> String {
         format!(r#"

@@ -1,25 +1,13 @@
 //! Interruption, reproduction, and the guards that keep bad input from costing hours
 //! or destroying data.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+mod common;
 
-fn modsim() -> Command {
-    Command::cargo_bin("modsim").unwrap()
-}
-
-fn library() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir("scenarios")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    files
-}
+use common::{library, modsim};
 
 #[test]
 fn an_interrupted_run_leaves_the_previous_results_untouched() {

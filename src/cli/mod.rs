@@ -333,6 +333,25 @@ impl Plan {
         Ok((results, folder))
     }
 
+    /// Writes the command's own table (if any) and run.json, and moves the folder into
+    /// place. Returns where it went and the files in it.
+    fn finish(
+        &self,
+        folder: OutputFolder,
+        results: &[RunResults],
+        own_table: Option<(&'static str, csv::Result<Vec<u8>>)>,
+    ) -> Result<(PathBuf, Vec<&'static str>), CliError> {
+        let mut files = Vec::new();
+        if let Some((file, bytes)) = own_table {
+            folder.write(file, &bytes.map_err(|source| OutputError::Csv { file, source })?)?;
+            files.push(file);
+        }
+        files.extend(TABLES);
+        files.push("run.json");
+        folder.write("run.json", &self.record(results, &files))?;
+        Ok((folder.commit()?, files))
+    }
+
     fn record(&self, results: &[RunResults], files: &[&str]) -> Vec<u8> {
         let loaded: Vec<(String, &LoadedScenario)> = self.runs.iter().map(|(l, s)| (l.clone(), s)).collect();
         tables::RunRecord::new(
@@ -352,10 +371,7 @@ fn run(path: &Path, args: &ExperimentArgs) -> Result<(), CliError> {
     let loaded = load_with(path, &args.set)?;
     let plan = Plan::new("run", vec![("baseline".into(), loaded)], args, default_output(path, ""))?;
     let (results, folder) = plan.execute(|_| Vec::new())?;
-    let mut files = TABLES.to_vec();
-    files.push("run.json");
-    folder.write("run.json", &plan.record(&results, &files))?;
-    let written = folder.commit()?;
+    let (written, files) = plan.finish(folder, &results, None)?;
 
     let mut stdout = std::io::stdout().lock();
     write!(stdout, "{}", text::run_summary(&plan.runs[0].1.scenario, &results[0]))?;
@@ -478,14 +494,8 @@ fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), CliError> {
             differences: (i > 0).then(|| d.clone()),
         })
         .collect();
-    let bytes =
-        tables::summary_csv(&labeled).map_err(|source| OutputError::Csv { file: "compare.csv", source })?;
-    folder.write("compare.csv", &bytes)?;
-    let mut files = vec!["compare.csv"];
-    files.extend(TABLES);
-    files.push("run.json");
-    folder.write("run.json", &plan.record(&results, &files))?;
-    let written = folder.commit()?;
+    let (written, files) =
+        plan.finish(folder, &results, Some(("compare.csv", tables::summary_csv(&labeled))))?;
 
     let mut stdout = std::io::stdout().lock();
     write!(stdout, "{}", text::compare_table(&labels, &results, &differences))?;
@@ -525,14 +535,8 @@ fn sweep(path: &Path, axes: &[Axis], target: Option<&Target>, args: &ExperimentA
         .enumerate()
         .map(|(i, r)| Labeled { labels: labels_of(i), results: r, differences: None })
         .collect();
-    let bytes =
-        tables::summary_csv(&labeled).map_err(|source| OutputError::Csv { file: "sweep.csv", source })?;
-    folder.write("sweep.csv", &bytes)?;
-    let mut files = vec!["sweep.csv"];
-    files.extend(TABLES);
-    files.push("run.json");
-    folder.write("run.json", &plan.record(&results, &files))?;
-    let written = folder.commit()?;
+    let (written, files) =
+        plan.finish(folder, &results, Some(("sweep.csv", tables::summary_csv(&labeled))))?;
 
     let mut stdout = std::io::stdout().lock();
     let c = &results[0].config;

@@ -1,0 +1,23 @@
+//! Helpers shared by the end-to-end tests.
+
+#![allow(dead_code)] // Each test crate uses its own subset.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+/// The real `modsim` binary.
+pub fn modsim() -> Command {
+    Command::cargo_bin("modsim").unwrap()
+}
+
+/// The scenario library, sorted.
+pub fn library() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
