@@ -152,6 +152,7 @@ impl<'s> World<'s> {
             shift_length: p.review.shift_length,
             urgent: p.categories.iter().map(|c| c.urgent).collect(),
             slot: s.step,
+            warm_up: SimTime::ZERO + s.warm_up,
             seed,
             replication: rep,
             arrivals_process: process::FLAGGED_ARRIVALS,
@@ -815,13 +816,13 @@ impl<'s> World<'s> {
         let q = &self.queue;
         let stats = &q.stats;
         self.m.items_reviewed = stats.reviews_done;
-        self.m.mean_review_wait_hours = if stats.reviews_started > 0 {
-            stats.wait_sum_ms / stats.reviews_started as f64 / SimDuration::HOUR.0 as f64
+        self.m.mean_review_wait_hours = if stats.waits_counted > 0 {
+            stats.wait_sum_ms / stats.waits_counted as f64 / SimDuration::HOUR.0 as f64
         } else {
             0.0
         };
         self.m.max_review_wait_hours = stats.wait_max.as_hours_f64();
-        self.m.mean_review_backlog = stats.backlog_area / horizon.0.max(1) as f64;
+        self.m.mean_review_backlog = stats.backlog_area / horizon.since(SimTime::ZERO + self.s.warm_up).0.max(1) as f64;
         self.m.max_review_backlog = stats.backlog_max;
         self.m.wrongful_removals = stats.wrongful_removals;
         self.m.final_prevalence = self.prevalence();

@@ -46,10 +46,13 @@ pub struct QueueStats {
     pub arrivals: u64,
     pub reviews_started: u64,
     pub reviews_done: u64,
-    /// Sum of waits (arrival to review start) in milliseconds.
+    /// Reviews of items that arrived after the warm-up: the waits counted below.
+    pub waits_counted: u64,
+    /// Sum of counted waits (arrival to review start) in milliseconds.
     pub wait_sum_ms: f64,
     pub wait_max: SimDuration,
-    /// Integral of the number of waiting items over time, in item-milliseconds.
+    /// Integral of the number of waiting items over time since the warm-up, in
+    /// item-milliseconds.
     pub backlog_area: f64,
     pub backlog_max: u64,
     /// Clean items removed by mistake (collateral damage).
@@ -69,6 +72,8 @@ pub struct QueueConfig {
     /// Streams restart at every multiple of `slot`, from keys (seed, replication,
     /// process, slot index), to keep common random numbers aligned between variants.
     pub slot: SimDuration,
+    /// Waits and backlog before this instant are left out of the statistics.
+    pub warm_up: SimTime,
     pub seed: u64,
     pub replication: u64,
     pub arrivals_process: u64,
@@ -215,9 +220,11 @@ impl ReviewQueue {
     }
 
     fn integrate(&mut self, t: SimTime) {
-        let dt = t.since(self.now).0;
-        if dt > 0 {
-            self.stats.backlog_area += self.waiting_len() as f64 * dt as f64;
+        if t > self.now {
+            let from = self.now.max(self.cfg.warm_up);
+            if t > from {
+                self.stats.backlog_area += self.waiting_len() as f64 * t.since(from).0 as f64;
+            }
             self.now = t;
         }
     }
@@ -273,8 +280,11 @@ impl ReviewQueue {
     fn begin_review(&mut self, now: SimTime, item: Item) {
         let wait = now.since(item.arrival);
         self.stats.reviews_started += 1;
-        self.stats.wait_sum_ms += wait.0 as f64;
-        self.stats.wait_max = self.stats.wait_max.max(wait);
+        if item.arrival >= self.cfg.warm_up {
+            self.stats.waits_counted += 1;
+            self.stats.wait_sum_ms += wait.0 as f64;
+            self.stats.wait_max = self.stats.wait_max.max(wait);
+        }
         let done = now + self.cfg.review_time.sample(&mut self.review_rng);
         self.seq += 1;
         self.busy.push(Reverse((done, self.seq, item.class)));
@@ -348,6 +358,7 @@ mod tests {
             shift_length: SimDuration(shift.1 * SimDuration::HOUR.0),
             urgent: vec![false],
             slot: SimDuration::HOUR,
+            warm_up: SimTime::ZERO,
             seed: 1,
             replication: 0,
             arrivals_process: 1,

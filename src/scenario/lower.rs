@@ -501,6 +501,16 @@ impl Lowerer {
             start,
             horizon: horizon?,
             step: step?,
+            warm_up: match &meta.warm_up {
+                Some(w) => {
+                    let w = self.duration("scenario.warm_up", w)?;
+                    if horizon.is_some_and(|h| w >= h) {
+                        self.error("scenario.warm_up", format!("the warm-up ({w}) must be shorter than the horizon"));
+                    }
+                    w
+                }
+                None => SimDuration::ZERO,
+            },
             replications,
             seed: meta.seed.unwrap_or(DEFAULT_SEED),
             platform: platform?,

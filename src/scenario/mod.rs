@@ -30,6 +30,9 @@ pub struct Scenario {
     /// Interval at which count-based processes (undetected uploads, views, reports,
     /// the crawler, cleanup) are advanced.
     pub step: SimDuration,
+    /// Review-queue statistics (waits, backlog) leave out what happens before this, so
+    /// that an empty queue at the start does not bias them.
+    pub warm_up: SimDuration,
     pub replications: u64,
     pub seed: u64,
     pub platform: Platform,

@@ -40,6 +40,7 @@ pub struct RawMeta {
     pub start: Option<toml::Value>,
     pub horizon: String,
     pub step: Option<String>,
+    pub warm_up: Option<String>,
     pub replications: Option<u64>,
     pub seed: Option<u64>,
 }
