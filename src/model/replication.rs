@@ -822,7 +822,8 @@ impl<'s> World<'s> {
             0.0
         };
         self.m.max_review_wait_hours = stats.wait_max.as_hours_f64();
-        self.m.mean_review_backlog = stats.backlog_area / horizon.since(SimTime::ZERO + self.s.warm_up).0.max(1) as f64;
+        self.m.mean_review_backlog =
+            stats.backlog_area / horizon.since(SimTime::ZERO + self.s.warm_up).0.max(1) as f64;
         self.m.max_review_backlog = stats.backlog_max;
         self.m.wrongful_removals = stats.wrongful_removals;
         self.m.final_prevalence = self.prevalence();

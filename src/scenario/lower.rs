@@ -505,7 +505,10 @@ impl Lowerer {
                 Some(w) => {
                     let w = self.duration("scenario.warm_up", w)?;
                     if horizon.is_some_and(|h| w >= h) {
-                        self.error("scenario.warm_up", format!("the warm-up ({w}) must be shorter than the horizon"));
+                        self.error(
+                            "scenario.warm_up",
+                            format!("the warm-up ({w}) must be shorter than the horizon"),
+                        );
                     }
                     w
                 }
