@@ -54,3 +54,20 @@ fn block_start_end_and_duration_match_the_arithmetic() {
         assert_eq!(m.orders_issued, 0);
     }
 }
+
+#[test]
+fn an_action_on_a_calendar_date_is_the_same_as_its_delay_from_the_start() {
+    // The commitment on 11 July 2018 with a start on 1 July is day 10, as above.
+    let text = std::fs::read_to_string("tests/scenarios/hand-computed.toml").unwrap();
+    let dated = text
+        .replace("seed = 7", "seed = 7\nstart = \"2018-07-01\"")
+        .replace("on = \"block\"\ndelay = \"3d\"", "on = \"2018-07-11\"");
+    assert_ne!(dated, text);
+    let (s, _) = scenario::parse(&dated, "dated.toml").unwrap();
+    let o = run_replication(&s, s.seed, 0, false);
+    assert_eq!(o.blocks[0].end, Some(SimTime(15 * DAY_MS)));
+    // A date before the start is refused.
+    let early = dated.replace("on = \"2018-07-11\"", "on = \"2018-06-11\"");
+    let err = scenario::parse(&early, "early.toml").unwrap_err().to_string();
+    assert!(err.contains("before the scenario start"), "{err}");
+}

@@ -481,7 +481,7 @@ impl Lowerer {
             .playbook
             .iter()
             .enumerate()
-            .map(|(i, a)| self.action(&format!("playbook[{i}]"), a, &step_names))
+            .map(|(i, a)| self.action(&format!("playbook[{i}]"), a, &step_names, start))
             .collect();
         if let (Some(h), Some(r)) = (horizon, &regulator) {
             if h < r.order_deadline {
@@ -1033,7 +1033,28 @@ impl Lowerer {
         })
     }
 
-    fn action(&mut self, key: &str, raw: &RawAction, steps: &[&str]) -> Option<Action> {
+    fn action(
+        &mut self,
+        key: &str,
+        raw: &RawAction,
+        steps: &[&str],
+        start: Option<NaiveDateTime>,
+    ) -> Option<Action> {
+        // A calendar date: the action starts then (a fixed delay from the start).
+        if let (Some(start), Ok(when)) = (start, parse_datetime(&raw.on)) {
+            if raw.delay.is_some() {
+                self.error(format!("{key}.delay"), "an action on a date takes no `delay`");
+            }
+            let ms = (when - start).num_milliseconds();
+            if ms < 0 {
+                self.error(format!("{key}.on"), format!("{when} is before the scenario start {start}"));
+                return None;
+            }
+            let mut action =
+                self.action(key, &RawAction { on: "start".into(), delay: None, ..raw.clone() }, steps, None)?;
+            action.delay = DurationDist::fixed(SimDuration(ms as u64));
+            return Some(action);
+        }
         let on = match raw.on.as_str() {
             "start" => Some(ActionTrigger::Start),
             "first_order" => Some(ActionTrigger::FirstOrder),
@@ -1045,7 +1066,7 @@ impl Lowerer {
                     let help = match nearest(name, options.iter().copied()) {
                         Some(n) => format!("did you mean \"{n}\"?"),
                         None => format!(
-                            "expected \"start\", \"first_order\" or a ladder step: {}",
+                            "expected \"start\", \"first_order\", a ladder step ({}) or, with `scenario.start`, a date",
                             steps.join(", ")
                         ),
                     };

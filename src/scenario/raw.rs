@@ -145,7 +145,7 @@ pub struct RawUnblock {
     pub restart_ladder_at: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAction {
     pub name: String,
@@ -162,13 +162,13 @@ pub struct RawAction {
 
 /// A random duration as written: either a plain duration string (fixed) or a table
 /// naming the distribution and its parameters.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum RawDist {
     Fixed(String),
     Table(RawDistTable),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDistTable {
     pub dist: String,
