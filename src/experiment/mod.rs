@@ -9,15 +9,21 @@
 pub mod compare;
 pub mod stats;
 pub mod sweep;
+pub mod timeseries;
 
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::model::{run_replication, ReplicationOutcome, METRICS};
+use crate::model::{grid, run_replication, ReplicationOutcome, METRICS};
 use crate::scenario::Scenario;
 use stats::{KaplanMeier, Summary};
+use timeseries::TimeSeries;
+
+/// Replications run between two folds into the time series: bounds the memory held by
+/// replications' grid samples whatever the replication count.
+const CHUNK: u64 = 256;
 
 /// How to run an experiment.
 #[derive(Clone, Debug)]
@@ -72,8 +78,9 @@ pub struct RunResults {
     /// Threads actually used.
     pub threads_used: usize,
     /// One outcome per replication, in replication order; only the first carries its
-    /// event log.
+    /// event log, and none its grid samples (they are folded into `timeseries`).
     pub outcomes: Vec<ReplicationOutcome>,
+    pub timeseries: TimeSeries,
     /// One summary per entry of `model::METRICS`, in that order.
     pub summaries: Vec<Summary>,
     /// Time to unblock of every block, with censoring.
@@ -119,19 +126,29 @@ pub fn run_all(
         .map_err(|source| ExperimentError::ThreadPool { threads: config.threads, source })?;
     let threads_used = pool.current_num_threads();
     let mut outcomes: Vec<Vec<ReplicationOutcome>> = vec![Vec::new(); scenarios.len()];
+    let mut series: Vec<TimeSeries> = scenarios.iter().map(|s| TimeSeries::new(grid(s))).collect();
     let mut n = 0;
     let mut target = config.replications.max(1);
     let mut report = None;
     loop {
         progress.planned((target - n) * scenarios.len() as u64);
-        let batch = replicate(&pool, scenarios, config.seed, n..target, progress);
-        let finished = batch.iter().flatten().filter(|o| o.is_some()).count() as u64;
-        if progress.cancelled() || finished < (target - n) * scenarios.len() as u64 {
-            let done = n * scenarios.len() as u64 + finished;
-            return Err(ExperimentError::Cancelled { done, planned: target * scenarios.len() as u64 });
-        }
-        for (all, new) in outcomes.iter_mut().zip(batch) {
-            all.extend(new.into_iter().flatten());
+        let mut chunk_start = n;
+        while chunk_start < target {
+            let chunk_end = (chunk_start + CHUNK).min(target);
+            let batch = replicate(&pool, scenarios, config.seed, chunk_start..chunk_end, progress);
+            let finished = batch.iter().flatten().filter(|o| o.is_some()).count() as u64;
+            if progress.cancelled() || finished < (chunk_end - chunk_start) * scenarios.len() as u64 {
+                let done = chunk_start * scenarios.len() as u64 + finished;
+                return Err(ExperimentError::Cancelled { done, planned: target * scenarios.len() as u64 });
+            }
+            for ((all, ts), new) in outcomes.iter_mut().zip(&mut series).zip(batch) {
+                for mut o in new.into_iter().flatten() {
+                    ts.add(o.replication, &o.series);
+                    o.series = Vec::new();
+                    all.push(o);
+                }
+            }
+            chunk_start = chunk_end;
         }
         n = target;
         let Some(p) = precision else { break };
@@ -157,7 +174,10 @@ pub fn run_all(
     let config = RunConfig { replications: n, ..config.clone() };
     Ok(outcomes
         .into_iter()
-        .map(|o| RunResults::from_outcomes(config.clone(), threads_used, o, report.clone(), wall_time))
+        .zip(series)
+        .map(|(o, ts)| {
+            RunResults::from_outcomes(config.clone(), threads_used, o, ts, report.clone(), wall_time)
+        })
         .collect())
 }
 
@@ -235,6 +255,7 @@ impl RunResults {
         config: RunConfig,
         threads_used: usize,
         outcomes: Vec<ReplicationOutcome>,
+        timeseries: TimeSeries,
         precision: Option<PrecisionReport>,
         wall_time: Duration,
     ) -> RunResults {
@@ -247,6 +268,7 @@ impl RunResults {
             summaries,
             block_durations: KaplanMeier::new(&durations, &censored),
             outcomes,
+            timeseries,
             precision,
             wall_time,
         }

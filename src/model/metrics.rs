@@ -1,5 +1,6 @@
 //! What one replication reports.
 
+use super::series::GridSample;
 use crate::engine::SimTime;
 
 /// One block of the platform.
@@ -39,7 +40,8 @@ pub struct LogEntry {
     pub time: SimTime,
     /// "regulator" or "platform".
     pub actor: &'static str,
-    /// Short machine-readable kind ("order", "block", "action", ...).
+    /// Short machine-readable kind ("order", "warning", "fine", "block", "action" (started),
+    /// "action_done", ...).
     pub kind: &'static str,
     pub text: String,
 }
@@ -152,6 +154,8 @@ pub struct ReplicationOutcome {
     pub balances: Vec<CategoryBalance>,
     /// Event log; empty unless the replication was traced.
     pub log: Vec<LogEntry>,
+    /// The state at each instant of `series::grid`.
+    pub series: Vec<GridSample>,
 }
 
 #[cfg(test)]

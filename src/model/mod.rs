@@ -9,9 +9,11 @@
 mod metrics;
 mod replication;
 pub mod review_queue;
+pub mod series;
 
 pub use metrics::{BlockRecord, CategoryBalance, LogEntry, Metrics, ReplicationOutcome, METRICS};
 pub use replication::run_replication;
+pub use series::{grid, GridSample};
 
 /// Random-stream ids of the model's processes; with the seed and the replication they
 /// name a stream (see `engine::random`). Fixed numbers: changing one changes results.

@@ -6,6 +6,7 @@ use rand_distr::{Binomial, Distribution, Poisson};
 use super::metrics::{BlockRecord, CategoryBalance, LogEntry, Metrics, ReplicationOutcome};
 use super::process;
 use super::review_queue::{QueueConfig, ReviewQueue};
+use super::series::{self, GridSample};
 use crate::engine::{stream, stream_at, Calendar, SimDuration, SimTime, Stream};
 use crate::scenario::{ActionTrigger, Condition, Effect, Sanction, Scenario};
 
@@ -137,6 +138,9 @@ struct World<'s> {
     m: Metrics,
     blocks: Vec<BlockRecord>,
     log: Option<Vec<LogEntry>>,
+    /// Grid instants still to sample, earliest last.
+    grid_due: Vec<SimTime>,
+    series: Vec<GridSample>,
 }
 
 impl<'s> World<'s> {
@@ -206,6 +210,8 @@ impl<'s> World<'s> {
             m: Metrics { time_to_first_block_days: f64::NAN, ..Metrics::default() },
             blocks: Vec::new(),
             log: trace.then(Vec::new),
+            grid_due: series::grid(s).into_iter().rev().collect(),
+            series: Vec::new(),
         }
     }
 
@@ -218,6 +224,7 @@ impl<'s> World<'s> {
         self.update_flag_rate(now);
         self.trigger_actions(ActionTrigger::Start, now);
         self.schedule_ladder_check(now);
+        self.sample(now);
         self.cal.schedule(now + self.s.step.min(self.s.horizon), Event::Tick);
         let horizon = self.horizon();
         while let Some(t) = self.cal.peek_time() {
@@ -231,6 +238,7 @@ impl<'s> World<'s> {
             self.handle(now, event);
         }
         self.advance(horizon);
+        self.sample(horizon);
     }
 
     fn handle(&mut self, now: SimTime, event: Event) {
@@ -314,9 +322,22 @@ impl<'s> World<'s> {
     /// tick only re-evaluates the ladder and schedules the next tick.
     fn tick(&mut self, now: SimTime) {
         self.check_ladder(now);
+        self.sample(now);
         let horizon = self.horizon();
         if now < horizon {
             self.cal.schedule((now + self.s.step).min(horizon), Event::Tick);
+        }
+    }
+
+    /// Records the state at the grid instants up to `now` (grid instants fall on ticks).
+    fn sample(&mut self, now: SimTime) {
+        while self.grid_due.last().is_some_and(|t| *t <= now) {
+            self.grid_due.pop();
+            self.series.push(GridSample {
+                visible_violating: (0..self.visible.len()).map(|k| self.viewable(k)).sum(),
+                review_backlog: self.queue.waiting_len(),
+                blocked: self.block.is_some(),
+            });
         }
     }
 
@@ -716,7 +737,7 @@ impl<'s> World<'s> {
             }
             _ => String::new(),
         };
-        self.note(now, "platform", "action", format!("platform completes {}{detail}", action.name));
+        self.note(now, "platform", "action_done", format!("platform completes {}{detail}", action.name));
         self.try_start_verification(now);
         self.check_ladder(now);
     }
@@ -854,6 +875,7 @@ impl<'s> World<'s> {
             blocks: self.blocks,
             balances,
             log: self.log.unwrap_or_default(),
+            series: self.series,
         }
     }
 }

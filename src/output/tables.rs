@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::SimTime;
 use crate::experiment::stats::{PairedDifference, Summary};
+use crate::experiment::timeseries::BAND_QUANTILES;
 use crate::experiment::RunResults;
 use crate::model::METRICS;
-use crate::scenario::LoadedScenario;
+use crate::scenario::{LoadedScenario, Parameter};
 
 fn csv_bytes(rows: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> csv::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -235,14 +236,79 @@ pub fn events_csv(runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result
     })
 }
 
+/// timeseries.csv: a row per grid instant: the fan chart's quantiles and the mean of
+/// the visible violating stock, the review backlog, the share of replications blocked,
+/// and the traced replication's own values.
+pub fn timeseries_csv(runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result<Vec<u8>> {
+    csv_bytes(|w| {
+        let mut header = label_header(runs);
+        header.extend(
+            [
+                "time_days",
+                "date",
+                "visible_p05",
+                "visible_p25",
+                "visible_median",
+                "visible_p75",
+                "visible_p95",
+                "visible_mean",
+                "backlog_median",
+                "backlog_p95",
+                "backlog_mean",
+                "blocked_probability",
+                "traced_visible",
+                "traced_backlog",
+                "traced_blocked",
+            ]
+            .map(String::from),
+        );
+        w.write_record(&header)?;
+        for run in runs {
+            let ts = &run.results.timeseries;
+            for (i, t) in ts.times.iter().enumerate() {
+                let (visible, backlog) = (&ts.visible_violating[i], &ts.review_backlog[i]);
+                let mut row = label_values(run);
+                row.extend([num(t.as_days_f64()), date_text(start, Some(*t))]);
+                row.extend(BAND_QUANTILES.map(|q| num(visible.quantile(q))));
+                row.extend([
+                    num(visible.mean(ts.n)),
+                    num(backlog.quantile(0.5)),
+                    num(backlog.quantile(0.95)),
+                    num(backlog.mean(ts.n)),
+                    num(ts.blocked_probability(i)),
+                ]);
+                match ts.traced.get(i) {
+                    Some(s) => row.extend([
+                        s.visible_violating.to_string(),
+                        s.review_backlog.to_string(),
+                        u8::from(s.blocked).to_string(),
+                    ]),
+                    None => row.extend([String::new(), String::new(), String::new()]),
+                }
+                w.write_record(&row)?;
+            }
+        }
+        Ok(())
+    })
+}
+
 /// What run.json records: enough to know what was run and to run it again.
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct RunRecord {
     pub modsim_version: String,
     /// "run", "compare" or "sweep".
     pub command: String,
     pub scenario_files: Vec<String>,
     pub scenario_name: String,
+    #[serde(default)]
+    pub scenario_description: String,
+    /// The scenario's calendar start (ISO 8601), if it has one.
+    #[serde(default)]
+    pub start: Option<String>,
+    /// Every parameter of the first run with its effective value (defaults filled in);
+    /// the other runs differ from it by their overrides in `runs`.
+    #[serde(default)]
+    pub parameters: Vec<Parameter>,
     /// SHA-256 of each scenario file's text, in the order of `scenario_files`.
     pub scenario_sha256: Vec<String>,
     /// Overrides given on the command line (`--set`).
@@ -261,13 +327,13 @@ pub struct RunRecord {
     pub files: Vec<String>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct RunEntry {
     pub label: String,
     pub overrides: Vec<String>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct PrecisionRecord {
     pub target: f64,
     pub reached: bool,
@@ -303,6 +369,9 @@ impl RunRecord {
             command: command.to_owned(),
             scenario_files,
             scenario_name: first.scenario.name.clone(),
+            scenario_description: first.scenario.description.clone(),
+            start: first.scenario.start.map(|d| d.format("%Y-%m-%dT%H:%M:%S").to_string()),
+            parameters: first.scenario.parameters(),
             scenario_sha256,
             overrides: cli_overrides.to_vec(),
             runs: loaded

@@ -7,6 +7,7 @@
 mod diagnostic;
 mod lower;
 pub mod overrides;
+mod parameters;
 mod raw;
 pub mod units;
 
@@ -18,6 +19,7 @@ use crate::engine::{DurationDist, SimDuration, SimTime};
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use overrides::{Override, OverrideError};
+pub use parameters::Parameter;
 
 /// A validated scenario: everything the model needs, in domain units.
 #[derive(Clone, Debug)]
