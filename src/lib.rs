@@ -3,7 +3,8 @@
 //! Layers, each using only those listed before it: [`engine`] (time, calendar, random
 //! streams; no platforms), [`scenario`] (files to validated domain types), [`model`]
 //! (one replication of a platform and its regulator), [`experiment`] (many replications
-//! in parallel, statistics), [`output`] (CSV, JSON, terminal tables) and [`cli`].
+//! in parallel, statistics), [`output`] (CSV, JSON, terminal tables, charts, reports) and
+//! [`cli`].
 //!
 //! The library in a few lines: parse a scenario, play one replication, read the blocks.
 //!

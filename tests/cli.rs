@@ -76,10 +76,18 @@ fn run_tables(scenario: &str, threads: &str, out_dir: &Path) -> Vec<(String, Vec
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    ["summary.csv", "replications.csv", "blocks.csv", "events.csv"]
-        .iter()
-        .map(|f| (f.to_string(), std::fs::read(out_dir.join(f)).unwrap()))
-        .collect()
+    [
+        "summary.csv",
+        "replications.csv",
+        "blocks.csv",
+        "events.csv",
+        "timeseries.csv",
+        "report.md",
+        "charts/fan.svg",
+    ]
+    .iter()
+    .map(|f| (f.to_string(), std::fs::read(out_dir.join(f)).unwrap()))
+    .collect()
 }
 
 #[test]

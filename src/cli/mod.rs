@@ -15,6 +15,7 @@ use crate::experiment::stats::PairedDifference;
 use crate::experiment::sweep::{self, Axis, Target};
 use crate::experiment::{self, compare, ExperimentError, Precision, RunConfig, RunResults};
 use crate::model::run_replication;
+use crate::output::report::{self, ReportError};
 use crate::output::tables::{self, Labeled};
 use crate::output::{text, OutputError, OutputFolder};
 use crate::scenario::{self, LoadedScenario, Override, Scenario, ScenarioError};
@@ -66,6 +67,14 @@ enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Rebuild report.html, report.md and charts/ of an output folder from its CSV
+    /// files and run.json (no simulation).
+    Report {
+        folder: PathBuf,
+        /// Write the report without charts.
+        #[arg(long)]
+        no_charts: bool,
+    },
     /// Print one replication's event log as a timeline.
     Trace {
         scenario: PathBuf,
@@ -109,6 +118,9 @@ struct ExperimentArgs {
     /// Replace the output folder even if modsim did not make it.
     #[arg(long)]
     force: bool,
+    /// Skip the charts (the report is still written); for batch use.
+    #[arg(long)]
+    no_charts: bool,
 }
 
 /// Set by Ctrl-C.
@@ -135,6 +147,8 @@ enum CliError {
     Interrupted { target: PathBuf, done: u64, planned: u64 },
     #[error("{0}")]
     NotReproduced(String),
+    #[error(transparent)]
+    Report(#[from] ReportError),
 }
 
 impl CliError {
@@ -172,6 +186,7 @@ pub fn main() -> ExitCode {
         }
         Command::Check { scenarios } => check(&scenarios),
         Command::Trace { scenario, replication, seed, set } => trace(&scenario, replication, seed, &set),
+        Command::Report { folder, no_charts } => rebuild_report(&folder, !no_charts),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -238,9 +253,11 @@ fn check(paths: &[PathBuf]) -> Result<(), CliError> {
 }
 
 /// The files every experiment writes, in this order.
-const TABLES: [&str; 4] = ["summary.csv", "replications.csv", "blocks.csv", "events.csv"];
+const TABLES: [&str; 5] = ["summary.csv", "replications.csv", "blocks.csv", "events.csv", "timeseries.csv"];
 
 /// What one experiment command runs: labelled scenarios and how.
+const REPORT: [&str; 2] = ["report.html", "report.md"];
+
 struct Plan {
     command: &'static str,
     runs: Vec<(String, LoadedScenario)>,
@@ -249,6 +266,7 @@ struct Plan {
     precision: Option<Precision>,
     cli_overrides: Vec<String>,
     force: bool,
+    charts: bool,
 }
 
 impl Plan {
@@ -296,6 +314,7 @@ impl Plan {
             precision,
             cli_overrides: args.set.iter().map(Override::to_string).collect(),
             force: args.force,
+            charts: !args.no_charts,
         })
     }
 
@@ -330,6 +349,7 @@ impl Plan {
         folder.write("replications.csv", &csv("replications.csv", tables::replications_csv(&labeled))?)?;
         folder.write("blocks.csv", &csv("blocks.csv", tables::blocks_csv(&labeled, start))?)?;
         folder.write("events.csv", &csv("events.csv", tables::events_csv(&labeled, start))?)?;
+        folder.write("timeseries.csv", &csv("timeseries.csv", tables::timeseries_csv(&labeled, start))?)?;
         Ok((results, folder))
     }
 
@@ -348,7 +368,16 @@ impl Plan {
         }
         files.extend(TABLES);
         files.push("run.json");
+        files.extend(REPORT);
+        if self.charts {
+            files.push("charts/");
+        }
         folder.write("run.json", &self.record(results, &files))?;
+        // The report is built from the files just written, exactly as `modsim report`
+        // builds it from a finished folder.
+        for f in report::build(&|file| folder.read(file), self.charts)? {
+            folder.write(&f.path, &f.bytes)?;
+        }
         Ok((folder.commit()?, files))
     }
 
@@ -433,6 +462,7 @@ fn reproduce(record_path: &Path, _scenario: Option<&Path>, args: &ExperimentArgs
         precision: None,
         max_replications: record.replications,
         force: args.force,
+        no_charts: args.no_charts,
     };
     run(&scenario_path, &rerun)?;
     // Compare with the tables beside the record, if they are there.
@@ -557,6 +587,31 @@ fn sweep(path: &Path, axes: &[Axis], target: Option<&Target>, args: &ExperimentA
         writeln!(stdout, "{note}")?;
     }
     writeln!(stdout, "wrote {}: {}", written.display(), files.join(", "))?;
+    Ok(())
+}
+
+fn rebuild_report(dir: &Path, charts: bool) -> Result<(), CliError> {
+    if !dir.join("run.json").is_file() {
+        return Err(CliError::Usage(format!(
+            "{} is not a modsim output folder (it has no run.json)",
+            dir.display()
+        )));
+    }
+    // Everything is built in memory first: a failure leaves the folder as it was.
+    let files = report::build(&|file| std::fs::read(dir.join(file)).ok(), charts)?;
+    let io = |path: PathBuf| move |source| OutputError::Io { path, source };
+    for f in &files {
+        let path = dir.join(&f.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent.to_owned()))?;
+        }
+        let partial = path.with_extension(format!("partial-{}", std::process::id()));
+        std::fs::write(&partial, &f.bytes).map_err(io(path.clone()))?;
+        std::fs::rename(&partial, &path).map_err(io(path.clone()))?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    writeln!(stdout, "wrote {}: {}", dir.display(), names.join(", "))?;
     Ok(())
 }
 

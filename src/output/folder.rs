@@ -53,9 +53,19 @@ impl OutputFolder {
         Ok(OutputFolder { target: target.to_owned(), staging, force, committed: false })
     }
 
+    /// Writes `file` (a path relative to the folder; subfolders are made as needed).
     pub fn write(&self, file: &str, bytes: &[u8]) -> Result<(), OutputError> {
         let path = self.staging.join(file);
-        fs::write(&path, bytes).map_err(|source| OutputError::Io { path: self.target.join(file), source })
+        let err = |source| OutputError::Io { path: self.target.join(file), source };
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(err)?;
+        }
+        fs::write(&path, bytes).map_err(err)
+    }
+
+    /// Reads back a file written so far.
+    pub fn read(&self, file: &str) -> Option<Vec<u8>> {
+        fs::read(self.staging.join(file)).ok()
     }
 
     /// Replaces the target with the finished folder.

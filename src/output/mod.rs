@@ -2,6 +2,7 @@
 //! to bytes or to one file; none re-runs a simulation or reads command-line arguments.
 
 pub mod folder;
+pub mod report;
 pub mod tables;
 pub mod text;
 

@@ -1,0 +1,385 @@
+//! report.html, report.md and charts/, built from an output folder's CSVs and run.json
+//! alone: `run`, `compare` and `sweep` call [`build`] on the folder they have just
+//! written, and `modsim report DIR` calls it on an existing folder, so both give the
+//! same report.
+
+pub mod charts;
+pub mod data;
+
+use std::fmt::Write as _;
+
+use charts::Chart;
+use data::{FolderData, MetricSummary};
+
+/// Why a report could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("the folder has no {0}; is it a modsim output folder?")]
+    Missing(String),
+    #[error("cannot read {file}: {reason}")]
+    Table { file: String, reason: String },
+    #[error("cannot draw a chart: {0}")]
+    Chart(#[from] charts::ChartError),
+}
+
+/// A file of the report, relative to the output folder.
+pub struct ReportFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Builds the report of the folder that `read` reads (file name to bytes). Without
+/// charts, the report says so and has none.
+pub fn build(
+    read: &dyn Fn(&str) -> Option<Vec<u8>>,
+    with_charts: bool,
+) -> Result<Vec<ReportFile>, ReportError> {
+    let data = FolderData::read(read)?;
+    let charts = if with_charts { charts::all(&data)? } else { Vec::new() };
+    let mut files = Vec::new();
+    for c in &charts {
+        files.push(ReportFile { path: format!("charts/{}.svg", c.name), bytes: c.svg.clone().into_bytes() });
+        files.push(ReportFile { path: format!("charts/{}.png", c.name), bytes: c.png.clone() });
+    }
+    files.push(ReportFile {
+        path: "report.html".into(),
+        bytes: html(&data, &charts, with_charts).into_bytes(),
+    });
+    files.push(ReportFile {
+        path: "report.md".into(),
+        bytes: markdown(&data, &charts, with_charts).into_bytes(),
+    });
+    Ok(files)
+}
+
+/// The metrics of the key-findings table, with how to say them.
+const KEY_METRICS: [(&str, &str); 9] = [
+    ("blocked", "Probability of at least one block"),
+    ("time_to_first_block_days", "Days to the first block (blocked replications)"),
+    ("days_blocked", "Days blocked"),
+    ("block_duration_days", "Block duration, median (Kaplan-Meier), days"),
+    ("exposure", "Views of violating items"),
+    ("user_days_lost", "User-days lost"),
+    ("wrongful_removals", "Clean items removed (collateral damage)"),
+    ("fines_amount", "Fines"),
+    ("economic_loss", "Economic loss (revenue lost plus fines)"),
+];
+
+fn format_value(name: &str, x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    if name == "blocked" || name.ends_with("prevalence") {
+        return format!("{:.1}%", x * 100.0);
+    }
+    let a = x.abs();
+    if a >= 1e6 {
+        format!("{:.2} M", x / 1e6)
+    } else if a >= 100.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// "12.3 (11.9 to 12.8)": a mean or median with its 95% CI.
+fn with_ci(name: &str, m: &MetricSummary) -> String {
+    let centre = if name == "block_duration_days" { m.median } else { m.mean };
+    if centre.is_nan() && m.n == 0.0 {
+        return "no blocks".into();
+    }
+    let lo = format_value(name, m.ci_low);
+    let hi = format_value(name, m.ci_high);
+    if m.ci_low.is_finite() || m.ci_high.is_finite() {
+        format!("{} ({lo} to {hi})", format_value(name, centre))
+    } else {
+        format_value(name, centre)
+    }
+}
+
+fn difference(name: &str, m: &MetricSummary) -> String {
+    match m.diff {
+        Some((d, lo, hi)) => {
+            let mark = if lo > 0.0 || hi < 0.0 { " *" } else { "" };
+            format!("{} ({} to {}){mark}", signed(name, d), signed(name, lo), signed(name, hi))
+        }
+        None => String::new(),
+    }
+}
+
+fn signed(name: &str, x: f64) -> String {
+    let s = format_value(name, x);
+    if x > 0.0 {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
+/// Rows of the key-findings table: a header and rows of cells.
+fn findings_table(data: &FolderData) -> (Vec<String>, Vec<Vec<String>>) {
+    let runs = &data.runs;
+    match data.record.command.as_str() {
+        "compare" => {
+            let mut header = vec!["Outcome (mean, 95% CI)".to_string()];
+            for (i, r) in runs.iter().enumerate() {
+                header.push(r.label.clone());
+                if i > 0 {
+                    header.push(format!("{} vs {}", r.label, runs[0].label));
+                }
+            }
+            let rows = KEY_METRICS
+                .iter()
+                .map(|(name, words)| {
+                    let mut row = vec![words.to_string()];
+                    for (i, r) in runs.iter().enumerate() {
+                        let m = r.metric(name).cloned().unwrap_or_default();
+                        row.push(with_ci(name, &m));
+                        if i > 0 {
+                            row.push(difference(name, &m));
+                        }
+                    }
+                    row
+                })
+                .collect();
+            (header, rows)
+        }
+        "sweep" => {
+            let mut header: Vec<String> = data.sweep_params.clone();
+            header.extend(
+                ["P(block)", "Days blocked", "Views of violating items", "User-days lost"].map(String::from),
+            );
+            let rows = runs
+                .iter()
+                .map(|r| {
+                    let mut row: Vec<String> = r.labels.iter().skip(1).map(|l| l.1.clone()).collect();
+                    for name in ["blocked", "days_blocked", "exposure", "user_days_lost"] {
+                        row.push(r.metric(name).map_or("n/a".into(), |m| with_ci(name, m)));
+                    }
+                    row
+                })
+                .collect();
+            (header, rows)
+        }
+        _ => {
+            let header = vec![
+                "Outcome".to_string(),
+                "Mean (95% CI)".to_string(),
+                "5% to 95% of replications".to_string(),
+            ];
+            let r = &runs[0];
+            let rows = KEY_METRICS
+                .iter()
+                .filter_map(|(name, words)| {
+                    let m = r.metric(name)?;
+                    // A yes/no outcome has no spread worth showing.
+                    let spread = if *name == "blocked" {
+                        String::new()
+                    } else {
+                        format!("{} to {}", format_value(name, m.p05), format_value(name, m.p95))
+                    };
+                    Some(vec![words.to_string(), with_ci(name, m), spread])
+                })
+                .collect();
+            (header, rows)
+        }
+    }
+}
+
+fn what_was_run(data: &FolderData) -> Vec<(String, String)> {
+    let r = &data.record;
+    let mut facts = vec![
+        ("Scenario".to_string(), format!("{} ({})", r.scenario_name, r.scenario_files.join(", "))),
+        ("Command".to_string(), format!("modsim {}", r.command)),
+        (
+            "Replications".to_string(),
+            format!("{} per run, seed {} (common random numbers across runs)", r.replications, r.seed),
+        ),
+        ("Horizon".to_string(), format!("{} days", r.horizon_days)),
+    ];
+    if let Some(start) = &r.start {
+        facts.push(("Start".into(), start.replace('T', " ")));
+    }
+    if !r.overrides.is_empty() {
+        facts.push(("Set on the command line".into(), r.overrides.join(", ")));
+    }
+    if let Some(p) = &r.precision {
+        facts.push((
+            "Precision".into(),
+            format!(
+                "target {:.1}% relative half-width, {} (worst: {} at {:.1}%)",
+                p.target * 100.0,
+                if p.reached { "reached" } else { "not reached" },
+                p.worst_metric,
+                p.worst_relative_half_width * 100.0
+            ),
+        ));
+    }
+    facts.push(("modsim".into(), format!("version {}", r.modsim_version)));
+    facts
+}
+
+fn runs_table(data: &FolderData) -> Vec<(String, String)> {
+    data.record
+        .runs
+        .iter()
+        .map(|r| {
+            (
+                r.label.clone(),
+                if r.overrides.is_empty() { "as in the file".into() } else { r.overrides.join(", ") },
+            )
+        })
+        .collect()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+const STYLE: &str = "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
+h1{font-size:1.8em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.2em}\
+table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}\
+th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}\
+figure{margin:1.2em 0}figure svg{width:100%;height:auto;border:1px solid #eee}figcaption{color:#444;margin-top:.4em}\
+.note{color:#555;font-size:.92em}";
+
+fn html_table(out: &mut String, header: &[String], rows: &[Vec<String>]) {
+    out.push_str("<table>\n<tr>");
+    for h in header {
+        let _ = write!(out, "<th>{}</th>", escape(h));
+    }
+    out.push_str("</tr>\n");
+    for row in rows {
+        out.push_str("<tr>");
+        for (i, cell) in row.iter().enumerate() {
+            let class =
+                if i > 0 && cell.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '+' || c == '-') {
+                    " class=\"num\""
+                } else {
+                    ""
+                };
+            let _ = write!(out, "<td{class}>{}</td>", escape(cell));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+}
+
+fn pairs(rows: Vec<(String, String)>) -> Vec<Vec<String>> {
+    rows.into_iter().map(|(a, b)| vec![a, b]).collect()
+}
+
+fn parameter_rows(data: &FolderData) -> Vec<Vec<String>> {
+    data.record.parameters.iter().map(|p| vec![p.path.clone(), p.value.clone()]).collect()
+}
+
+fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
+    let r = &data.record;
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} - modsim report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        escape(&r.scenario_name),
+        escape(&r.scenario_name)
+    );
+    if !r.scenario_description.is_empty() {
+        let _ = writeln!(out, "<p>{}</p>", escape(&r.scenario_description));
+    }
+    out.push_str("<h2>What was simulated</h2>\n");
+    html_table(&mut out, &["".into(), "".into()], &pairs(what_was_run(data)));
+    if r.runs.len() > 1 {
+        out.push_str("<h3>Runs</h3>\n");
+        html_table(&mut out, &["Run".into(), "Overrides".into()], &pairs(runs_table(data)));
+    }
+    out.push_str("<h2>Key findings</h2>\n");
+    let (header, rows) = findings_table(data);
+    html_table(&mut out, &header, &rows);
+    out.push_str(&format!("<p class=\"note\">{}</p>\n", escape(&findings_note(data))));
+    out.push_str("<h2>Charts</h2>\n");
+    if !with_charts {
+        out.push_str("<p>Charts were not drawn (<code>--no-charts</code>); run <code>modsim report</code> on this folder to draw them.</p>\n");
+    }
+    for c in charts {
+        let _ = write!(
+            out,
+            "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{} <span class=\"note\">(charts/{}.svg, charts/{}.png)</span></figcaption>\n</figure>\n",
+            c.name,
+            escape(&c.title),
+            strip_xml_declaration(&c.svg),
+            escape(&c.caption),
+            c.name,
+            c.name
+        );
+    }
+    out.push_str("<h2>Parameters and assumptions</h2>\n<p>Every parameter of the ");
+    out.push_str(if r.runs.len() > 1 {
+        "first run, with defaults filled in; the other runs differ only by the overrides listed above."
+    } else {
+        "run, with defaults filled in."
+    });
+    out.push_str("</p>\n");
+    html_table(&mut out, &["Parameter".into(), "Value".into()], &parameter_rows(data));
+    out.push_str("<h2>Files</h2>\n<p>");
+    out.push_str(&escape(&r.files.join(", ")));
+    out.push_str("</p>\n<p class=\"note\">Built by modsim from this folder's CSV files and run.json; <code>modsim report</code> rebuilds it.</p>\n</body>\n</html>\n");
+    out
+}
+
+fn strip_xml_declaration(svg: &str) -> &str {
+    match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    }
+}
+
+fn findings_note(data: &FolderData) -> String {
+    let mut note = format!(
+        "Means over {} replications with 95% confidence intervals. Block durations are right-censored at the horizon, so their median comes from the Kaplan-Meier estimate.",
+        data.record.replications
+    );
+    if data.record.command == "compare" {
+        note.push_str(" Differences are paired (common random numbers); * marks a difference whose 95% CI excludes zero.");
+    }
+    note
+}
+
+fn md_table(out: &mut String, header: &[String], rows: &[Vec<String>]) {
+    let cell = |s: &str| s.replace('|', "\\|");
+    let _ = writeln!(out, "| {} |", header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(out, "|{}", header.iter().map(|_| "---|").collect::<String>());
+    for row in rows {
+        let _ = writeln!(out, "| {} |", row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
+    }
+    out.push('\n');
+}
+
+fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
+    let r = &data.record;
+    let mut out = format!("# {}\n\n", r.scenario_name);
+    if !r.scenario_description.is_empty() {
+        let _ = writeln!(out, "{}\n", r.scenario_description);
+    }
+    out.push_str("## What was simulated\n\n");
+    md_table(&mut out, &["".into(), "".into()], &pairs(what_was_run(data)));
+    if r.runs.len() > 1 {
+        out.push_str("### Runs\n\n");
+        md_table(&mut out, &["Run".into(), "Overrides".into()], &pairs(runs_table(data)));
+    }
+    out.push_str("## Key findings\n\n");
+    let (header, rows) = findings_table(data);
+    md_table(&mut out, &header, &rows);
+    let _ = writeln!(out, "{}\n", findings_note(data));
+    out.push_str("## Charts\n\n");
+    if !with_charts {
+        out.push_str(
+            "Charts were not drawn (`--no-charts`); run `modsim report` on this folder to draw them.\n\n",
+        );
+    }
+    for c in charts {
+        let _ = writeln!(out, "### {}\n\n![{}](charts/{}.png)\n\n{}\n", c.title, c.title, c.name, c.caption);
+    }
+    out.push_str("## Parameters and assumptions\n\n");
+    md_table(&mut out, &["Parameter".into(), "Value".into()], &parameter_rows(data));
+    let _ = writeln!(out, "Files: {}\n", r.files.join(", "));
+    out
+}
