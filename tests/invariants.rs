@@ -15,18 +15,28 @@ fn scenarios() -> Vec<(String, Scenario)> {
     paths.sort();
     let mut out = Vec::new();
     for path in paths {
-        let text = std::fs::read_to_string(&path).unwrap();
-        let name = path.display().to_string();
-        out.push((name.clone(), scenario::parse(&text, &name).unwrap().0));
-        // The same scenario with queued items left visible and imperfect reviews, so
-        // that items return from the queue to view.
-        let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
-        for set in ["platform.flagged_visible_while_queued=true", "platform.review.accuracy=0.8"] {
-            overrides::apply(&mut doc, &set.parse().unwrap()).unwrap();
+        let file = path.display().to_string();
+        // Each scenario as written, and with queued items left visible and imperfect
+        // reviews (so items return from the queue to view); each with both review
+        // queue models.
+        for (label, sets) in [
+            ("", vec![]),
+            (
+                " (visible while queued)",
+                vec!["platform.flagged_visible_while_queued=true", "platform.review.accuracy=0.8"],
+            ),
+        ] {
+            for model in ["items", "cohorts"] {
+                let mut doc: toml_edit::DocumentMut =
+                    std::fs::read_to_string(&path).unwrap().parse().unwrap();
+                let model_set = format!("platform.review.queue_model={model}");
+                for set in sets.iter().copied().chain([model_set.as_str()]) {
+                    overrides::apply(&mut doc, &set.parse().unwrap()).unwrap();
+                }
+                let name = format!("{file}{label} [{model}]");
+                out.push((name.clone(), scenario::parse(&doc.to_string(), &name).unwrap().0));
+            }
         }
-        let text = doc.to_string();
-        let name = format!("{name} (visible while queued)");
-        out.push((name.clone(), scenario::parse(&text, &name).unwrap().0));
     }
     out
 }

@@ -285,7 +285,7 @@ impl Plan {
         if config.replications == 0 {
             return Err(CliError::Usage("--replications must be at least 1".into()));
         }
-        let items: f64 = runs.iter().map(|(_, l)| l.scenario.expected_review_items()).sum::<f64>()
+        let items: f64 = runs.iter().map(|(_, l)| l.scenario.expected_queue_work()).sum::<f64>()
             * config.replications as f64;
         if items > MAX_TOTAL_ITEMS {
             return Err(CliError::Usage(format!(
@@ -342,28 +342,25 @@ impl Plan {
             .enumerate()
             .map(|(i, r)| Labeled { labels: labels_of(i), results: r, differences: None })
             .collect();
-        let csv = |file: &'static str, r: csv::Result<Vec<u8>>| {
-            r.map_err(|source| OutputError::Csv { file, source })
-        };
-        folder.write("summary.csv", &csv("summary.csv", tables::summary_csv(&labeled))?)?;
-        folder.write("replications.csv", &csv("replications.csv", tables::replications_csv(&labeled))?)?;
-        folder.write("blocks.csv", &csv("blocks.csv", tables::blocks_csv(&labeled, start))?)?;
-        folder.write("events.csv", &csv("events.csv", tables::events_csv(&labeled, start))?)?;
-        folder.write("timeseries.csv", &csv("timeseries.csv", tables::timeseries_csv(&labeled, start))?)?;
+        folder.write_table("summary.csv", |w| tables::summary_csv(w, &labeled))?;
+        folder.write_table("replications.csv", |w| tables::replications_csv(w, &labeled))?;
+        folder.write_table("blocks.csv", |w| tables::blocks_csv(w, &labeled, start))?;
+        folder.write_table("events.csv", |w| tables::events_csv(w, &labeled, start))?;
+        folder.write_table("timeseries.csv", |w| tables::timeseries_csv(w, &labeled, start))?;
         Ok((results, folder))
     }
 
-    /// Writes the command's own table (if any) and run.json, and moves the folder into
-    /// place. Returns where it went and the files in it.
-    fn finish(
+    /// Writes the command's own table (if any) and run.json. Returns the files the
+    /// folder will hold.
+    fn record_run(
         &self,
-        folder: OutputFolder,
+        folder: &OutputFolder,
         results: &[RunResults],
-        own_table: Option<(&'static str, csv::Result<Vec<u8>>)>,
-    ) -> Result<(PathBuf, Vec<&'static str>), CliError> {
+        own_table: Option<(&'static str, &[Labeled])>,
+    ) -> Result<Vec<&'static str>, CliError> {
         let mut files = Vec::new();
-        if let Some((file, bytes)) = own_table {
-            folder.write(file, &bytes.map_err(|source| OutputError::Csv { file, source })?)?;
+        if let Some((file, runs)) = own_table {
+            folder.write_table(file, |w| tables::summary_csv(w, runs))?;
             files.push(file);
         }
         files.extend(TABLES);
@@ -373,12 +370,22 @@ impl Plan {
             files.push("charts/");
         }
         folder.write("run.json", &self.record(results, &files))?;
-        // The report is built from the files just written, exactly as `modsim report`
-        // builds it from a finished folder.
-        for f in report::build(&|file| folder.read(file), self.charts)? {
+        Ok(files)
+    }
+
+    /// Builds the report from the files written, exactly as `modsim report` builds it
+    /// from a finished folder, and moves the folder into place. Callers drop their
+    /// results first: the report needs only the files, and memory stays flat. Then
+    /// prints the command's `summary` and what was written.
+    fn publish(&self, folder: OutputFolder, files: Vec<&'static str>, summary: &str) -> Result<(), CliError> {
+        for f in report::build(&|file| folder.open(file), self.charts)? {
             folder.write(&f.path, &f.bytes)?;
         }
-        Ok((folder.commit()?, files))
+        let written = folder.commit()?;
+        let mut stdout = std::io::stdout().lock();
+        write!(stdout, "{summary}")?;
+        writeln!(stdout, "wrote {}: {}", written.display(), files.join(", "))?;
+        Ok(())
     }
 
     fn record(&self, results: &[RunResults], files: &[&str]) -> Vec<u8> {
@@ -400,15 +407,13 @@ fn run(path: &Path, args: &ExperimentArgs) -> Result<(), CliError> {
     let loaded = load_with(path, &args.set)?;
     let plan = Plan::new("run", vec![("baseline".into(), loaded)], args, default_output(path, ""))?;
     let (results, folder) = plan.execute(|_| Vec::new())?;
-    let (written, files) = plan.finish(folder, &results, None)?;
-
-    let mut stdout = std::io::stdout().lock();
-    write!(stdout, "{}", text::run_summary(&plan.runs[0].1.scenario, &results[0]))?;
+    let files = plan.record_run(&folder, &results, None)?;
+    let mut summary = text::run_summary(&plan.runs[0].1.scenario, &results[0]);
     if let Some(note) = text::precision_note(&results[0]) {
-        writeln!(stdout, "{note}")?;
+        summary.push_str(&format!("{note}\n"));
     }
-    writeln!(stdout, "wrote {}: {}", written.display(), files.join(", "))?;
-    Ok(())
+    drop(results);
+    plan.publish(folder, files, &summary)
 }
 
 /// `modsim run --reproduce run.json`: the same scenario text, overrides, seed and
@@ -524,16 +529,14 @@ fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), CliError> {
             differences: (i > 0).then(|| d.clone()),
         })
         .collect();
-    let (written, files) =
-        plan.finish(folder, &results, Some(("compare.csv", tables::summary_csv(&labeled))))?;
-
-    let mut stdout = std::io::stdout().lock();
-    write!(stdout, "{}", text::compare_table(&labels, &results, &differences))?;
+    let files = plan.record_run(&folder, &results, Some(("compare.csv", &labeled)))?;
+    let mut summary = text::compare_table(&labels, &results, &differences);
     if let Some(note) = text::precision_note(&results[0]) {
-        writeln!(stdout, "{note}")?;
+        summary.push_str(&format!("{note}\n"));
     }
-    writeln!(stdout, "wrote {}: {}", written.display(), files.join(", "))?;
-    Ok(())
+    drop(labeled);
+    drop(results);
+    plan.publish(folder, files, &summary)
 }
 
 fn sweep(path: &Path, axes: &[Axis], target: Option<&Target>, args: &ExperimentArgs) -> Result<(), CliError> {
@@ -565,29 +568,26 @@ fn sweep(path: &Path, axes: &[Axis], target: Option<&Target>, args: &ExperimentA
         .enumerate()
         .map(|(i, r)| Labeled { labels: labels_of(i), results: r, differences: None })
         .collect();
-    let (written, files) =
-        plan.finish(folder, &results, Some(("sweep.csv", tables::summary_csv(&labeled))))?;
-
-    let mut stdout = std::io::stdout().lock();
+    let files = plan.record_run(&folder, &results, Some(("sweep.csv", &labeled)))?;
     let c = &results[0].config;
-    writeln!(
-        stdout,
-        "{}: {} points, {} replications each, seed {} (common random numbers across points)",
+    let mut summary = format!(
+        "{}: {} points, {} replications each, seed {} (common random numbers across points)\n",
         plan.runs[0].1.scenario.name,
         points.len(),
         c.replications,
         c.seed
-    )?;
-    write!(stdout, "{}", text::sweep_table(&params, &values, &results))?;
+    );
+    summary.push_str(&text::sweep_table(&params, &values, &results));
     if let Some(target) = target {
         let answer = sweep::answer(target, &results);
-        write!(stdout, "{}", text::target_answer(target, &answer, &values, &params, &results))?;
+        summary.push_str(&text::target_answer(target, &answer, &values, &params, &results));
     }
     if let Some(note) = text::precision_note(&results[0]) {
-        writeln!(stdout, "{note}")?;
+        summary.push_str(&format!("{note}\n"));
     }
-    writeln!(stdout, "wrote {}: {}", written.display(), files.join(", "))?;
-    Ok(())
+    drop(labeled);
+    drop(results);
+    plan.publish(folder, files, &summary)
 }
 
 fn rebuild_report(dir: &Path, charts: bool) -> Result<(), CliError> {
@@ -598,7 +598,11 @@ fn rebuild_report(dir: &Path, charts: bool) -> Result<(), CliError> {
         )));
     }
     // Everything is built in memory first: a failure leaves the folder as it was.
-    let files = report::build(&|file| std::fs::read(dir.join(file)).ok(), charts)?;
+    let open = |file: &str| -> Option<Box<dyn std::io::Read>> {
+        let f = std::fs::File::open(dir.join(file)).ok()?;
+        Some(Box::new(std::io::BufReader::new(f)))
+    };
+    let files = report::build(&open, charts)?;
     let io = |path: PathBuf| move |source| OutputError::Io { path, source };
     for f in &files {
         let path = dir.join(&f.path);

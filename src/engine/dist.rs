@@ -133,6 +133,30 @@ impl DurationDist {
         }
     }
 
+    /// The squared coefficient of variation, variance / mean^2 (0 for a fixed
+    /// duration, 1 for an exponential one).
+    pub fn cv2(&self) -> f64 {
+        let mean = self.mean_secs();
+        let variance = match self {
+            DurationDist::Fixed(_) => 0.0,
+            DurationDist::Exponential { mean_secs, .. } => mean_secs * mean_secs,
+            DurationDist::LogNormal { median_secs, p90_secs, .. } => {
+                let sigma = (p90_secs.ln() - median_secs.ln()) / Z90;
+                mean * mean * ((sigma * sigma).exp() - 1.0)
+            }
+            DurationDist::Gamma { sd_secs, .. } => sd_secs * sd_secs,
+            DurationDist::Uniform { min_secs, max_secs, .. } => (max_secs - min_secs).powi(2) / 12.0,
+            DurationDist::Triangular { min_secs: a, mode_secs: c, max_secs: b, .. } => {
+                (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
+            }
+        };
+        if mean > 0.0 {
+            variance / (mean * mean)
+        } else {
+            0.0
+        }
+    }
+
     pub fn is_fixed(&self) -> bool {
         matches!(self, DurationDist::Fixed(_))
     }
@@ -185,6 +209,33 @@ mod tests {
             let m = empirical_mean(dist, 200_000);
             let rel = (m - dist.mean_secs()).abs() / dist.mean_secs();
             assert!(rel < 0.01, "{}: sample mean {m}, analytic {}", dist.describe(), dist.mean_secs());
+        }
+    }
+
+    #[test]
+    fn sample_variances_match_cv2() {
+        let h = SimDuration::HOUR;
+        let dists = [
+            DurationDist::fixed(h),
+            DurationDist::exponential(h).unwrap(),
+            DurationDist::lognormal(h, SimDuration(3 * h.0)).unwrap(),
+            DurationDist::gamma(h, SimDuration(h.0 / 2)).unwrap(),
+            DurationDist::uniform(h, SimDuration(3 * h.0)).unwrap(),
+            DurationDist::triangular(h, SimDuration(2 * h.0), SimDuration(6 * h.0)).unwrap(),
+        ];
+        let mut rng = stream(3, 0, 0);
+        for dist in &dists {
+            let n = 400_000;
+            let xs: Vec<f64> = (0..n).map(|_| dist.sample(&mut rng).as_secs_f64()).collect();
+            let mean = xs.iter().sum::<f64>() / n as f64;
+            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let cv2 = var / (mean * mean);
+            assert!(
+                (cv2 - dist.cv2()).abs() < 0.03 * dist.cv2().max(0.1),
+                "{}: {cv2} vs {}",
+                dist.describe(),
+                dist.cv2()
+            );
         }
     }
 

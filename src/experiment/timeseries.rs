@@ -1,6 +1,7 @@
 //! Time series across replications on the scenario's fixed grid, kept in memory that
 //! does not grow with the number of replications: sums for means and probabilities,
-//! and a quantile sketch per grid point for the fan chart's bands.
+//! and a quantile sketch per grid point for the fan chart's bands (visible violating
+//! content only: a sketch costs up to a few kilobytes per grid point).
 
 use std::fmt;
 
@@ -26,7 +27,7 @@ pub struct PointStats {
 
 impl PointStats {
     fn new() -> PointStats {
-        PointStats { sum: 0.0, sketch: DDSketch::new(Config::new(QUANTILE_RELATIVE_ACCURACY, 4096, 1.0)) }
+        PointStats { sum: 0.0, sketch: DDSketch::new(Config::new(QUANTILE_RELATIVE_ACCURACY, 2048, 1.0)) }
     }
 
     fn add(&mut self, value: u64) {
@@ -60,8 +61,8 @@ pub struct TimeSeries {
     pub n: u64,
     /// Violating items users can view, per grid instant.
     pub visible_violating: Vec<PointStats>,
-    /// Flagged items waiting for review, per grid instant.
-    pub review_backlog: Vec<PointStats>,
+    /// Sum over replications of the flagged items waiting for review, per grid instant.
+    pub review_backlog_sum: Vec<f64>,
     /// Replications blocked at each grid instant.
     pub blocked: Vec<u64>,
     /// The samples of the traced replication (replication 0), for its timeline.
@@ -81,7 +82,7 @@ impl TimeSeries {
             times,
             n: 0,
             visible_violating: vec![PointStats::new(); points],
-            review_backlog: vec![PointStats::new(); points],
+            review_backlog_sum: vec![0.0; points],
             blocked: vec![0; points],
             traced: Vec::new(),
         }
@@ -92,11 +93,20 @@ impl TimeSeries {
         self.n += 1;
         for (i, s) in samples.iter().enumerate().take(self.times.len()) {
             self.visible_violating[i].add(s.visible_violating);
-            self.review_backlog[i].add(s.review_backlog);
+            self.review_backlog_sum[i] += s.review_backlog as f64;
             self.blocked[i] += u64::from(s.blocked);
         }
         if replication == 0 {
             self.traced = samples.to_vec();
+        }
+    }
+
+    /// Mean review backlog at grid instant `i`.
+    pub fn review_backlog_mean(&self, i: usize) -> f64 {
+        if self.n == 0 {
+            f64::NAN
+        } else {
+            self.review_backlog_sum[i] / self.n as f64
         }
     }
 
@@ -128,6 +138,10 @@ mod tests {
         assert_eq!(ts.n, 100);
         assert!((ts.visible_violating[0].mean(ts.n) - 50.5).abs() < 1e-12);
         assert!((ts.blocked_probability(1) - 0.3).abs() < 1e-12);
+        assert!(
+            (ts.review_backlog_mean(0) - (1..=100u64).map(|v| v / 2).sum::<u64>() as f64 / 100.0).abs()
+                < 1e-12
+        );
         // Nearest-rank median of 1..=100 is 50 (rank 49.5 truncated); small counts are exact.
         assert_eq!(ts.visible_violating[0].quantile(0.5), 50.0);
         assert_eq!(ts.visible_violating[0].quantile(0.95), 95.0);

@@ -113,8 +113,8 @@ pub const METRICS: &[(&str, &str, &str)] = &[
 
 impl Metrics {
     /// Values in the order of [`METRICS`].
-    pub fn values(&self) -> Vec<f64> {
-        vec![
+    pub fn values(&self) -> [f64; METRICS.len()] {
+        [
             f64::from(u8::from(self.blocked)),
             f64::from(self.blocks),
             self.time_to_first_block_days,

@@ -6,6 +6,8 @@
 //! undetected violating uploads, the visible stock, views, user reports, crawler
 //! samples), so work does not grow with the number of clean uploads.
 
+pub mod cohort_queue;
+mod draws;
 mod metrics;
 mod replication;
 pub mod review_queue;

@@ -1,8 +1,8 @@
 //! One replication: the platform, the regulator and the playbook on one calendar.
 
 use rand::RngExt;
-use rand_distr::{Binomial, Distribution, Poisson};
 
+use super::draws::{binomial, poisson};
 use super::metrics::{BlockRecord, CategoryBalance, LogEntry, Metrics, ReplicationOutcome};
 use super::process;
 use super::review_queue::{QueueConfig, ReviewQueue};
@@ -162,7 +162,7 @@ impl<'s> World<'s> {
             arrivals_process: process::FLAGGED_ARRIVALS,
             reviews_process: process::REVIEWS,
         };
-        let queue = ReviewQueue::new(cfg);
+        let queue = ReviewQueue::new(cfg, p.review.queue_model);
         World {
             s,
             seed,
@@ -272,7 +272,7 @@ impl<'s> World<'s> {
     fn sync_queue(&mut self, now: SimTime) {
         self.queue.advance_to(now);
         for (k, visible) in self.visible.iter_mut().enumerate() {
-            let counts = &mut self.queue.classes[k];
+            let counts = &mut self.queue.classes_mut()[k];
             *visible += counts.kept_pending;
             counts.kept_pending = 0;
         }
@@ -304,7 +304,7 @@ impl<'s> World<'s> {
     /// Violating items that can be viewed, per category.
     fn viewable(&self, k: usize) -> u64 {
         let queued =
-            if self.s.platform.flagged_visible_while_queued { self.queue.classes[k].queued } else { 0 };
+            if self.s.platform.flagged_visible_while_queued { self.queue.classes()[k].queued } else { 0 };
         self.visible[k] + queued
     }
 
@@ -835,7 +835,7 @@ impl<'s> World<'s> {
             });
         }
         let q = &self.queue;
-        let stats = &q.stats;
+        let stats = q.stats();
         self.m.items_reviewed = stats.reviews_done;
         self.m.mean_review_wait_hours = if stats.waits_counted > 0 {
             stats.wait_sum_ms / stats.waits_counted as f64 / SimDuration::HOUR.0 as f64
@@ -857,7 +857,7 @@ impl<'s> World<'s> {
             .iter()
             .enumerate()
             .map(|(k, c)| {
-                let counts = &q.classes[k];
+                let counts = &q.classes()[k];
                 CategoryBalance {
                     category: c.name.clone(),
                     initial: c.initial_stock,
@@ -921,29 +921,6 @@ fn item_count(n: u64) -> String {
         "1 violating item".into()
     } else {
         format!("{n} violating items")
-    }
-}
-
-fn poisson(rng: &mut Stream, mean: f64) -> u64 {
-    if mean.is_nan() || mean <= 0.0 || mean.is_infinite() {
-        return 0;
-    }
-    match Poisson::new(mean) {
-        Ok(d) => d.sample(rng) as u64,
-        Err(_) => 0,
-    }
-}
-
-fn binomial(rng: &mut Stream, n: u64, p: f64) -> u64 {
-    if n == 0 || p.is_nan() || p <= 0.0 {
-        return 0;
-    }
-    if p >= 1.0 {
-        return n;
-    }
-    match Binomial::new(n, p) {
-        Ok(d) => d.sample(rng),
-        Err(_) => 0,
     }
 }
 

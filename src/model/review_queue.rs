@@ -1,4 +1,6 @@
-//! The review queue: flagged items, one entity each, served by moderators.
+//! The review queue: flagged items served by moderators, either one entity each
+//! ([`ItemQueue`], here) or in aggregate ([`CohortQueue`](super::cohort_queue)); the
+//! scenario chooses (see `QueueModel`).
 //!
 //! The queue advances itself between the model's calendar events instead of putting
 //! every arrival and review completion on the calendar. Nothing outside the queue
@@ -15,8 +17,9 @@ use std::collections::{BinaryHeap, VecDeque};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
+use super::cohort_queue::CohortQueue;
 use crate::engine::{stream_at, DurationDist, SimDuration, SimTime, Stream};
-use crate::scenario::Discipline;
+use crate::scenario::{Discipline, QueueModel};
 
 /// Class of an item: a category index, or `clean` for a false positive.
 type Class = u16;
@@ -80,8 +83,115 @@ pub struct QueueConfig {
     pub reviews_process: u64,
 }
 
+/// The review queue of a replication, item-level or in cohorts.
+pub enum ReviewQueue {
+    Items(ItemQueue),
+    Cohorts(CohortQueue),
+}
+
+impl ReviewQueue {
+    pub fn new(cfg: QueueConfig, model: QueueModel) -> Self {
+        match model {
+            QueueModel::Items => ReviewQueue::Items(ItemQueue::new(cfg)),
+            QueueModel::Cohorts => ReviewQueue::Cohorts(CohortQueue::new(cfg)),
+        }
+    }
+
+    pub fn classes(&self) -> &[ClassCounts] {
+        match self {
+            ReviewQueue::Items(q) => &q.classes,
+            ReviewQueue::Cohorts(q) => &q.classes,
+        }
+    }
+
+    pub fn classes_mut(&mut self) -> &mut [ClassCounts] {
+        match self {
+            ReviewQueue::Items(q) => &mut q.classes,
+            ReviewQueue::Cohorts(q) => &mut q.classes,
+        }
+    }
+
+    pub fn stats(&self) -> &QueueStats {
+        match self {
+            ReviewQueue::Items(q) => &q.stats,
+            ReviewQueue::Cohorts(q) => &q.stats,
+        }
+    }
+
+    /// Items waiting (not those under review).
+    pub fn waiting_len(&self) -> u64 {
+        match self {
+            ReviewQueue::Items(q) => q.waiting_len(),
+            ReviewQueue::Cohorts(q) => q.waiting_len(),
+        }
+    }
+
+    pub fn moderators(&self) -> u32 {
+        match self {
+            ReviewQueue::Items(q) => q.moderators(),
+            ReviewQueue::Cohorts(q) => q.moderators(),
+        }
+    }
+
+    /// Sets the rate of items flagged at upload (per day) and each class's weight
+    /// (categories, then clean).
+    pub fn set_upload_flags(&mut self, now: SimTime, per_day: f64, class_weights: &[f64]) {
+        match self {
+            ReviewQueue::Items(q) => q.set_upload_flags(now, per_day, class_weights),
+            ReviewQueue::Cohorts(q) => q.set_upload_flags(now, per_day, class_weights),
+        }
+    }
+
+    /// Adds `count` reported items of category `class` arriving at `now`.
+    pub fn add_reported(&mut self, now: SimTime, class: usize, count: u64) {
+        match self {
+            ReviewQueue::Items(q) => q.add_reported(now, class, count),
+            ReviewQueue::Cohorts(q) => q.add_reported(now, class, count),
+        }
+    }
+
+    /// Adds moderators from `now` on.
+    pub fn add_moderators(&mut self, now: SimTime, count: u32) {
+        match self {
+            ReviewQueue::Items(q) => q.add_moderators(now, count),
+            ReviewQueue::Cohorts(q) => q.add_moderators(now, count),
+        }
+    }
+
+    /// Plays the queue forward to `t`.
+    pub fn advance_to(&mut self, t: SimTime) {
+        match self {
+            ReviewQueue::Items(q) => q.advance_to(t),
+            ReviewQueue::Cohorts(q) => q.advance_to(t),
+        }
+    }
+}
+
+/// Whether moderators of `cfg` work at `t`.
+pub(super) fn on_shift(cfg: &QueueConfig, t: SimTime) -> bool {
+    if cfg.shift_length >= SimDuration::DAY {
+        return true;
+    }
+    let day = SimDuration::DAY.0;
+    let into_shift = (t.time_of_day().0 + day - cfg.shift_start.0) % day;
+    into_shift < cfg.shift_length.0
+}
+
+/// The next instant after `t` at which a shift starts or ends (far in the future for
+/// round-the-clock work).
+pub(super) fn next_shift_change(cfg: &QueueConfig, t: SimTime) -> SimTime {
+    if cfg.shift_length >= SimDuration::DAY {
+        return SimTime(u64::MAX);
+    }
+    let day = SimDuration::DAY.0;
+    let into_shift = (t.time_of_day().0 + day - cfg.shift_start.0) % day;
+    let until =
+        if into_shift < cfg.shift_length.0 { cfg.shift_length.0 - into_shift } else { day - into_shift };
+    SimTime(t.0 + until)
+}
+
 /// An item-level multi-server review queue.
-pub struct ReviewQueue {
+pub struct ItemQueue {
     cfg: QueueConfig,
     arrivals_rng: Stream,
     review_rng: Stream,
@@ -103,10 +213,10 @@ pub struct ReviewQueue {
     pub stats: QueueStats,
 }
 
-impl ReviewQueue {
+impl ItemQueue {
     pub fn new(cfg: QueueConfig) -> Self {
         let n = cfg.urgent.len();
-        ReviewQueue {
+        ItemQueue {
             idle: cfg.moderators,
             arrivals_rng: stream_at(cfg.seed, cfg.replication, cfg.arrivals_process, 0),
             review_rng: stream_at(cfg.seed, cfg.replication, cfg.reviews_process, 0),
@@ -278,6 +388,12 @@ impl ReviewQueue {
     }
 
     fn begin_review(&mut self, now: SimTime, item: Item) {
+        let review = self.start_review(now, item);
+        self.busy.push(review);
+    }
+
+    /// Counts the wait of `item` and draws its review: the entry for `busy`.
+    fn start_review(&mut self, now: SimTime, item: Item) -> Reverse<(SimTime, u64, Class)> {
         let wait = now.since(item.arrival);
         self.stats.reviews_started += 1;
         if item.arrival >= self.cfg.warm_up {
@@ -287,11 +403,14 @@ impl ReviewQueue {
         }
         let done = now + self.cfg.review_time.sample(&mut self.review_rng);
         self.seq += 1;
-        self.busy.push(Reverse((done, self.seq, item.class)));
+        Reverse((done, self.seq, item.class))
     }
 
+    /// Ends the earliest review. When work is waiting, the moderator's next review
+    /// replaces the finished one in place: one sift instead of a pop and a push, on
+    /// the path every item of a backlogged queue takes.
     fn finish_review(&mut self, now: SimTime) {
-        let Some(Reverse((_, _, class))) = self.busy.pop() else {
+        let Some(&Reverse((_, _, class))) = self.busy.peek() else {
             return;
         };
         self.stats.reviews_done += 1;
@@ -316,18 +435,21 @@ impl ReviewQueue {
             None
         };
         match next {
-            Some(item) => self.begin_review(now, item),
-            None => self.idle += 1,
+            Some(item) => {
+                let review = self.start_review(now, item);
+                if let Some(mut top) = self.busy.peek_mut() {
+                    *top = review;
+                }
+            }
+            None => {
+                self.busy.pop();
+                self.idle += 1;
+            }
         }
     }
 
     fn on_shift(&self, t: SimTime) -> bool {
-        if self.cfg.shift_length >= SimDuration::DAY {
-            return true;
-        }
-        let day = SimDuration::DAY.0;
-        let into_shift = (t.time_of_day().0 + day - self.cfg.shift_start.0) % day;
-        into_shift < self.cfg.shift_length.0
+        on_shift(&self.cfg, t)
     }
 
     fn next_shift_start(&self, t: SimTime) -> SimTime {
@@ -348,7 +470,7 @@ impl ReviewQueue {
 mod tests {
     use super::*;
 
-    fn queue(moderators: u32, review: SimDuration, shift: (u64, u64)) -> ReviewQueue {
+    fn queue(moderators: u32, review: SimDuration, shift: (u64, u64)) -> ItemQueue {
         let cfg = QueueConfig {
             moderators,
             review_time: DurationDist::fixed(review),
@@ -364,7 +486,7 @@ mod tests {
             arrivals_process: 1,
             reviews_process: 2,
         };
-        ReviewQueue::new(cfg)
+        ItemQueue::new(cfg)
     }
 
     fn hours(h: u64) -> SimTime {
@@ -396,6 +518,16 @@ mod tests {
         q.advance_to(hours(34));
         assert_eq!(q.stats.reviews_done, 1);
         assert_eq!(q.stats.wait_max, SimDuration(13 * SimDuration::HOUR.0));
+    }
+
+    #[test]
+    fn shift_changes_are_found_from_any_instant() {
+        let cfg = queue(1, SimDuration::HOUR, (9, 8)).cfg;
+        assert_eq!(next_shift_change(&cfg, hours(0)), hours(9));
+        assert_eq!(next_shift_change(&cfg, hours(9)), hours(17));
+        assert_eq!(next_shift_change(&cfg, hours(12)), hours(17));
+        assert_eq!(next_shift_change(&cfg, hours(17)), hours(33));
+        assert!(on_shift(&cfg, hours(9)) && !on_shift(&cfg, hours(17)));
     }
 
     #[test]

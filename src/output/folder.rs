@@ -63,9 +63,24 @@ impl OutputFolder {
         fs::write(&path, bytes).map_err(err)
     }
 
-    /// Reads back a file written so far.
-    pub fn read(&self, file: &str) -> Option<Vec<u8>> {
-        fs::read(self.staging.join(file)).ok()
+    /// Streams a CSV table into `file`.
+    pub fn write_table(
+        &self,
+        file: &'static str,
+        table: impl FnOnce(&mut dyn io::Write) -> csv::Result<()>,
+    ) -> Result<(), OutputError> {
+        let path = self.staging.join(file);
+        let f = fs::File::create(&path)
+            .map_err(|source| OutputError::Io { path: self.target.join(file), source })?;
+        let mut out = io::BufWriter::new(f);
+        table(&mut out).map_err(|source| OutputError::Csv { file, source })?;
+        io::Write::flush(&mut out).map_err(|source| OutputError::Io { path: self.target.join(file), source })
+    }
+
+    /// Opens a file written so far, for reading.
+    pub fn open(&self, file: &str) -> Option<Box<dyn io::Read>> {
+        let f = fs::File::open(self.staging.join(file)).ok()?;
+        Some(Box::new(io::BufReader::new(f)))
     }
 
     /// Replaces the target with the finished folder.

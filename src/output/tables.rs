@@ -1,5 +1,7 @@
 //! The CSV tables and run.json of an output folder.
 
+use std::io::Write;
+
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
@@ -10,10 +12,12 @@ use crate::experiment::RunResults;
 use crate::model::METRICS;
 use crate::scenario::{LoadedScenario, Parameter};
 
-fn csv_bytes(rows: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> csv::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+/// Writes a table to `out` row by row: tables are streamed, never held whole in memory.
+fn write_csv<W: Write>(out: W, rows: impl FnOnce(&mut csv::Writer<W>) -> csv::Result<()>) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
     rows(&mut w)?;
-    w.into_inner().map_err(|e| e.into_error().into())
+    w.flush()?;
+    Ok(())
 }
 
 /// A number for CSV: shortest round-trip form; empty for "not applicable" (NaN).
@@ -57,9 +61,9 @@ fn label_values(run: &Labeled) -> Vec<String> {
 /// then a row per run for block durations (Kaplan-Meier). With differences, four more
 /// columns give the paired difference against the baseline and whether its 95% CI
 /// excludes zero.
-pub fn summary_csv(runs: &[Labeled]) -> csv::Result<Vec<u8>> {
+pub fn summary_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
     let with_differences = runs.iter().any(|r| r.differences.is_some());
-    csv_bytes(|w| {
+    write_csv(out, |w| {
         let mut header = label_header(runs);
         header.extend(
             [
@@ -141,8 +145,8 @@ pub fn summary_csv(runs: &[Labeled]) -> csv::Result<Vec<u8>> {
 }
 
 /// replications.csv: a row per replication with its seed and every metric.
-pub fn replications_csv(runs: &[Labeled]) -> csv::Result<Vec<u8>> {
-    csv_bytes(|w| {
+pub fn replications_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
+    write_csv(out, |w| {
         let mut header = label_header(runs);
         header.extend(["replication", "seed"].map(String::from));
         header.extend(METRICS.iter().map(|m| m.0.to_string()));
@@ -169,8 +173,8 @@ fn date_text(start: Option<NaiveDateTime>, t: Option<SimTime>) -> String {
 }
 
 /// blocks.csv: a row per block; `start` and `end` in days since the scenario start.
-pub fn blocks_csv(runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result<Vec<u8>> {
-    csv_bytes(|w| {
+pub fn blocks_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result<()> {
+    write_csv(out, |w| {
         let mut header = label_header(runs);
         header.extend(
             [
@@ -211,8 +215,8 @@ pub fn blocks_csv(runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result
 }
 
 /// events.csv: the event log of the traced replication(s).
-pub fn events_csv(runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result<Vec<u8>> {
-    csv_bytes(|w| {
+pub fn events_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result<()> {
+    write_csv(out, |w| {
         let mut header = label_header(runs);
         header.extend(["replication", "time_days", "date", "actor", "kind", "text"].map(String::from));
         w.write_record(&header)?;
@@ -239,8 +243,8 @@ pub fn events_csv(runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result
 /// timeseries.csv: a row per grid instant: the fan chart's quantiles and the mean of
 /// the visible violating stock, the review backlog, the share of replications blocked,
 /// and the traced replication's own values.
-pub fn timeseries_csv(runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result<Vec<u8>> {
-    csv_bytes(|w| {
+pub fn timeseries_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result<()> {
+    write_csv(out, |w| {
         let mut header = label_header(runs);
         header.extend(
             [
@@ -252,8 +256,6 @@ pub fn timeseries_csv(runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Re
                 "visible_p75",
                 "visible_p95",
                 "visible_mean",
-                "backlog_median",
-                "backlog_p95",
                 "backlog_mean",
                 "blocked_probability",
                 "traced_visible",
@@ -266,15 +268,13 @@ pub fn timeseries_csv(runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Re
         for run in runs {
             let ts = &run.results.timeseries;
             for (i, t) in ts.times.iter().enumerate() {
-                let (visible, backlog) = (&ts.visible_violating[i], &ts.review_backlog[i]);
+                let visible = &ts.visible_violating[i];
                 let mut row = label_values(run);
                 row.extend([num(t.as_days_f64()), date_text(start, Some(*t))]);
                 row.extend(BAND_QUANTILES.map(|q| num(visible.quantile(q))));
                 row.extend([
                     num(visible.mean(ts.n)),
-                    num(backlog.quantile(0.5)),
-                    num(backlog.quantile(0.95)),
-                    num(backlog.mean(ts.n)),
+                    num(ts.review_backlog_mean(i)),
                     num(ts.blocked_probability(i)),
                 ]);
                 match ts.traced.get(i) {

@@ -495,7 +495,7 @@ impl Lowerer {
             self.queue_warning(p, &raw.playbook);
         }
         let variants = self.variants(&raw.variants);
-        let scenario = Scenario {
+        let mut scenario = Scenario {
             name: meta.name.clone(),
             description: meta.description.clone(),
             start,
@@ -521,6 +521,11 @@ impl Lowerer {
             playbook: playbook.into_iter().collect::<Option<Vec<_>>>()?,
             variants,
         };
+        if scenario.platform.review.queue_model_auto
+            && scenario.expected_review_items() > COHORT_THRESHOLD_ITEMS
+        {
+            scenario.platform.review.queue_model = QueueModel::Cohorts;
+        }
         self.whole_scenario(&scenario);
         Some(scenario)
     }
@@ -542,8 +547,10 @@ impl Lowerer {
         }
         let items = s.expected_review_items();
         let advice =
-            "lower platform.uploads_per_day, the detection recall or false_positive_rate, or the horizon";
-        if items > MAX_QUEUE_ITEMS {
+            "lower platform.uploads_per_day, the detection recall or false_positive_rate, or the horizon, or set platform.review.queue_model = \"cohorts\"";
+        if s.platform.review.queue_model == QueueModel::Cohorts {
+            // Cohorts cost per step, not per item: the step guard above covers them.
+        } else if items > MAX_QUEUE_ITEMS {
             self.error_with_help(
                 "platform.uploads_per_day",
                 format!("the review queue would handle about {items:.1e} items per replication, each simulated on its own (roughly {:.0} s per replication); at most {MAX_QUEUE_ITEMS:e}", items * 75e-9),
@@ -765,6 +772,19 @@ impl Lowerer {
                 None
             }
         };
+        let queue_model = match raw.queue_model.as_deref().unwrap_or("auto") {
+            "auto" => Some(None),
+            "items" => Some(Some(QueueModel::Items)),
+            "cohorts" => Some(Some(QueueModel::Cohorts)),
+            other => {
+                self.error_with_help(
+                    "platform.review.queue_model",
+                    format!("unknown queue model \"{other}\""),
+                    "expected \"auto\", \"items\" or \"cohorts\"".into(),
+                );
+                None
+            }
+        };
         let review_time = self.dist("platform.review.review_time", &raw.review_time);
         if let Some(DurationDist::Fixed(SimDuration::ZERO)) = review_time {
             self.error("platform.review.review_time", "expected a review time longer than zero");
@@ -788,6 +808,9 @@ impl Lowerer {
                 "platform.review.cost_per_moderator_day",
                 raw.cost_per_moderator_day.unwrap_or(0.0),
             ),
+            // `auto` is resolved once the whole scenario is known.
+            queue_model: queue_model?.unwrap_or(QueueModel::Items),
+            queue_model_auto: queue_model?.is_none(),
         })
     }
 

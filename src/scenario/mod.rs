@@ -48,6 +48,15 @@ impl Scenario {
     /// Rough number of items the review queue handles in one replication: flags at
     /// upload, plus every violating item that could be reported (the initial stock and
     /// undetected uploads). An upper-end estimate, for cost guards.
+    /// Review-queue work of one replication in item equivalents: the items in item
+    /// mode; in cohort mode, a few per sub-step (steps, shift changes and events).
+    pub fn expected_queue_work(&self) -> f64 {
+        match self.platform.review.queue_model {
+            QueueModel::Items => self.expected_review_items(),
+            QueueModel::Cohorts => 10.0 * self.horizon.0 as f64 / self.step.0.max(1) as f64,
+        }
+    }
+
     pub fn expected_review_items(&self) -> f64 {
         let p = &self.platform;
         let days = self.horizon.as_days_f64();
@@ -123,7 +132,37 @@ pub struct ReviewTeam {
     pub accuracy: f64,
     pub discipline: Discipline,
     pub cost_per_moderator_day: f64,
+    /// How the review queue is simulated (resolved: never `auto`).
+    pub queue_model: QueueModel,
+    /// Whether `queue_model` was chosen by the automatic rule.
+    pub queue_model_auto: bool,
 }
+
+/// How the review queue is simulated.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum QueueModel {
+    /// Every flagged item an entity: exact waits, cost grows with the flagged volume.
+    Items,
+    /// Items in cohorts per sub-step, with fluid service and stationary waits: cost
+    /// grows with the number of steps only (see `model::cohort_queue`).
+    Cohorts,
+}
+
+impl QueueModel {
+    pub fn name(self) -> &'static str {
+        match self {
+            QueueModel::Items => "items",
+            QueueModel::Cohorts => "cohorts",
+        }
+    }
+}
+
+/// The automatic rule: cohorts when a replication would put more than this many items
+/// through the review queue. Above it, item-level work (about 50 ns an item, so 5 ms
+/// and more) outweighs the rest of a replication, and the cohort model's error on the
+/// scenario library stays inside the Monte Carlo confidence intervals
+/// (benches/cohort_error.py; figures in benches/README.md).
+pub const COHORT_THRESHOLD_ITEMS: f64 = 1e5;
 
 /// Order in which moderators take items from the review queue.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

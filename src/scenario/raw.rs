@@ -89,6 +89,7 @@ pub struct RawReview {
     pub accuracy: Option<f64>,
     pub discipline: Option<String>,
     pub cost_per_moderator_day: Option<f64>,
+    pub queue_model: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,45 +6,8 @@ use std::collections::BTreeMap;
 use super::ReportError;
 use crate::output::tables::RunRecord;
 
-/// A CSV file as text cells, with its header.
-#[derive(Clone, Debug, Default)]
-pub struct Table {
-    pub header: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    pub fn parse(file: &str, bytes: &[u8]) -> Result<Table, ReportError> {
-        let bad = |e: csv::Error| ReportError::Table { file: file.to_owned(), reason: e.to_string() };
-        let mut reader = csv::Reader::from_reader(bytes);
-        let header = reader.headers().map_err(bad)?.iter().map(String::from).collect();
-        let rows = reader
-            .records()
-            .map(|r| r.map(|r| r.iter().map(String::from).collect()))
-            .collect::<Result<_, _>>()
-            .map_err(bad)?;
-        Ok(Table { header, rows })
-    }
-
-    pub fn column(&self, name: &str) -> Option<usize> {
-        self.header.iter().position(|h| h == name)
-    }
-
-    /// The header's columns before `first_data`: the labels that tell runs apart.
-    pub fn label_columns(&self, first_data: &str) -> usize {
-        self.column(first_data).unwrap_or(0)
-    }
-}
-
-/// A row's cell as a number; NaN when empty or not a number.
-pub fn number(row: &[String], col: Option<usize>) -> f64 {
-    col.and_then(|c| row.get(c)).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN)
-}
-
-/// A row's cell as text; empty when missing.
-pub fn text(row: &[String], col: Option<usize>) -> &str {
-    col.and_then(|c| row.get(c)).map_or("", String::as_str)
-}
+/// Opens a file of the folder by name, `None` if it is missing.
+pub type Open<'a> = &'a dyn Fn(&str) -> Option<Box<dyn std::io::Read>>;
 
 /// One metric's row of summary.csv.
 #[derive(Clone, Debug, Default)]
@@ -125,19 +88,37 @@ pub struct FolderData {
 /// A run's label columns as (column, value) pairs.
 type Labels = Vec<(String, String)>;
 
-/// Groups rows by their label columns, keeping the order of first appearance.
-fn group<'t>(table: &'t Table, first_data: &str) -> Vec<(Labels, Vec<&'t Vec<String>>)> {
-    let k = table.label_columns(first_data);
-    let mut groups: Vec<(Labels, Vec<&Vec<String>>)> = Vec::new();
-    for row in &table.rows {
-        let labels: Vec<(String, String)> =
-            table.header[..k].iter().cloned().zip(row[..k.min(row.len())].iter().cloned()).collect();
-        match groups.iter_mut().find(|(l, _)| *l == labels) {
-            Some((_, rows)) => rows.push(row),
-            None => groups.push((labels, vec![row])),
+/// Streams the rows of a CSV file to `each` with the row's labels (the columns before
+/// `first_data`), so a large table is never held whole.
+fn for_each_row(
+    file: &str,
+    input: Box<dyn std::io::Read>,
+    first_data: &str,
+    mut each: impl FnMut(&[String], &Labels, &csv::StringRecord),
+) -> Result<(), ReportError> {
+    let bad = |e: csv::Error| ReportError::Table { file: file.to_owned(), reason: e.to_string() };
+    let mut reader = csv::Reader::from_reader(input);
+    let header: Vec<String> = reader.headers().map_err(bad)?.iter().map(String::from).collect();
+    let k = header.iter().position(|h| h == first_data).unwrap_or(0);
+    let mut record = csv::StringRecord::new();
+    let mut labels: Labels = Vec::new();
+    while reader.read_record(&mut record).map_err(bad)? {
+        if labels.len() != k || labels.iter().zip(record.iter()).any(|(l, v)| l.1 != v) {
+            labels = header[..k].iter().cloned().zip(record.iter().map(String::from)).collect();
         }
+        each(&header, &labels, &record);
     }
-    groups
+    Ok(())
+}
+
+/// A cell of `record` by column name; empty when missing.
+fn cell<'r>(header: &[String], record: &'r csv::StringRecord, name: &str) -> &'r str {
+    header.iter().position(|h| h == name).and_then(|i| record.get(i)).unwrap_or("")
+}
+
+/// A cell as a number; NaN when empty or not a number.
+fn cell_number(header: &[String], record: &csv::StringRecord, name: &str) -> f64 {
+    cell(header, record, name).parse().unwrap_or(f64::NAN)
 }
 
 fn run_index(runs: &mut Vec<RunData>, labels: &[(String, String)]) -> usize {
@@ -156,110 +137,88 @@ fn run_index(runs: &mut Vec<RunData>, labels: &[(String, String)]) -> usize {
 }
 
 impl FolderData {
-    /// Reads a folder through `read` (file name to bytes; `None` if missing).
-    pub fn read(read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Result<FolderData, ReportError> {
-        let need = |file: &str| read(file).ok_or_else(|| ReportError::Missing(file.to_owned()));
-        let record: RunRecord = serde_json::from_slice(&need("run.json")?)
+    /// Reads a folder through `open` (file name to a reader; `None` if missing). Tables
+    /// are streamed, never read whole.
+    pub fn read(open: Open) -> Result<FolderData, ReportError> {
+        let need = |file: &str| open(file).ok_or_else(|| ReportError::Missing(file.to_owned()));
+        let record: RunRecord = serde_json::from_reader(need("run.json")?)
             .map_err(|e| ReportError::Table { file: "run.json".into(), reason: e.to_string() })?;
         let summary_file = match record.command.as_str() {
             "compare" => "compare.csv",
             "sweep" => "sweep.csv",
             _ => "summary.csv",
         };
-        let summary = Table::parse(summary_file, &need(summary_file)?)?;
         let mut runs: Vec<RunData> = Vec::new();
-        let col = |t: &Table, n: &str| t.column(n);
-        for (labels, rows) in group(&summary, "metric") {
-            let i = run_index(&mut runs, &labels);
-            for row in rows {
-                let diff = summary.column("diff_mean").and_then(|c| {
-                    let mean = number(row, Some(c));
-                    (!mean.is_nan()).then(|| {
-                        (
-                            mean,
-                            number(row, col(&summary, "diff_ci95_low")),
-                            number(row, col(&summary, "diff_ci95_high")),
-                        )
-                    })
-                });
-                runs[i].metrics.insert(
-                    text(row, col(&summary, "metric")).to_owned(),
-                    MetricSummary {
-                        unit: text(row, col(&summary, "unit")).to_owned(),
-                        n: number(row, col(&summary, "n")),
-                        mean: number(row, col(&summary, "mean")),
-                        ci_low: number(row, col(&summary, "ci95_low")),
-                        ci_high: number(row, col(&summary, "ci95_high")),
-                        median: number(row, col(&summary, "median")),
-                        p05: number(row, col(&summary, "p05")),
-                        p95: number(row, col(&summary, "p95")),
-                        censored: number(row, col(&summary, "censored")),
-                        diff,
-                    },
-                );
+        let mut sweep_params = Vec::new();
+        for_each_row(summary_file, need(summary_file)?, "metric", |h, labels, r| {
+            let i = run_index(&mut runs, labels);
+            let diff_mean = cell_number(h, r, "diff_mean");
+            let diff = (!diff_mean.is_nan()).then(|| {
+                (diff_mean, cell_number(h, r, "diff_ci95_low"), cell_number(h, r, "diff_ci95_high"))
+            });
+            runs[i].metrics.insert(
+                cell(h, r, "metric").to_owned(),
+                MetricSummary {
+                    unit: cell(h, r, "unit").to_owned(),
+                    n: cell_number(h, r, "n"),
+                    mean: cell_number(h, r, "mean"),
+                    ci_low: cell_number(h, r, "ci95_low"),
+                    ci_high: cell_number(h, r, "ci95_high"),
+                    median: cell_number(h, r, "median"),
+                    p05: cell_number(h, r, "p05"),
+                    p95: cell_number(h, r, "p95"),
+                    censored: cell_number(h, r, "censored"),
+                    diff,
+                },
+            );
+            // A sweep's label columns are `point` and then the swept parameters.
+            if record.command == "sweep" && sweep_params.is_empty() {
+                sweep_params = labels.iter().skip(1).map(|l| l.0.clone()).collect();
             }
-        }
-        let sweep_params = if record.command == "sweep" {
-            summary.header[1..summary.label_columns("metric")].to_vec()
-        } else {
-            Vec::new()
-        };
+        })?;
 
-        if let Some(bytes) = read("timeseries.csv") {
-            let t = Table::parse("timeseries.csv", &bytes)?;
-            let bands = ["visible_p05", "visible_p25", "visible_median", "visible_p75", "visible_p95"]
-                .map(|b| t.column(b));
-            for (labels, rows) in group(&t, "time_days") {
-                let i = run_index(&mut runs, &labels);
-                runs[i].grid = rows
-                    .iter()
-                    .map(|row| GridRow {
-                        day: number(row, col(&t, "time_days")),
-                        bands: bands.map(|c| number(row, c)),
-                        visible_mean: number(row, col(&t, "visible_mean")),
-                        backlog_mean: number(row, col(&t, "backlog_mean")),
-                        blocked_probability: number(row, col(&t, "blocked_probability")),
-                        traced_visible: number(row, col(&t, "traced_visible")),
-                        traced_backlog: number(row, col(&t, "traced_backlog")),
-                        traced_blocked: text(row, col(&t, "traced_blocked")) == "1",
-                    })
-                    .collect();
-            }
+        if let Some(input) = open("timeseries.csv") {
+            for_each_row("timeseries.csv", input, "time_days", |h, labels, r| {
+                let i = run_index(&mut runs, labels);
+                let bands = ["visible_p05", "visible_p25", "visible_median", "visible_p75", "visible_p95"]
+                    .map(|b| cell_number(h, r, b));
+                runs[i].grid.push(GridRow {
+                    day: cell_number(h, r, "time_days"),
+                    bands,
+                    visible_mean: cell_number(h, r, "visible_mean"),
+                    backlog_mean: cell_number(h, r, "backlog_mean"),
+                    blocked_probability: cell_number(h, r, "blocked_probability"),
+                    traced_visible: cell_number(h, r, "traced_visible"),
+                    traced_backlog: cell_number(h, r, "traced_backlog"),
+                    traced_blocked: cell(h, r, "traced_blocked") == "1",
+                });
+            })?;
         }
-        if let Some(bytes) = read("blocks.csv") {
-            let t = Table::parse("blocks.csv", &bytes)?;
-            for (labels, rows) in group(&t, "replication") {
-                let i = run_index(&mut runs, &labels);
-                runs[i].blocks = rows
-                    .iter()
-                    .map(|row| {
-                        let end = number(row, col(&t, "end"));
-                        BlockRow {
-                            replication: number(row, col(&t, "replication")) as u64,
-                            start: number(row, col(&t, "start")),
-                            end: (!end.is_nan()).then_some(end),
-                            duration_days: number(row, col(&t, "duration_days")),
-                            censored: text(row, col(&t, "censored")) == "true",
-                        }
-                    })
-                    .collect();
-            }
+        if let Some(input) = open("blocks.csv") {
+            for_each_row("blocks.csv", input, "replication", |h, labels, r| {
+                let i = run_index(&mut runs, labels);
+                let end = cell_number(h, r, "end");
+                runs[i].blocks.push(BlockRow {
+                    replication: cell(h, r, "replication").parse().unwrap_or(u64::MAX),
+                    start: cell_number(h, r, "start"),
+                    end: (!end.is_nan()).then_some(end),
+                    duration_days: cell_number(h, r, "duration_days"),
+                    censored: cell(h, r, "censored") == "true",
+                });
+            })?;
         }
-        if let Some(bytes) = read("events.csv") {
-            let t = Table::parse("events.csv", &bytes)?;
-            for (labels, rows) in group(&t, "replication") {
-                let i = run_index(&mut runs, &labels);
-                runs[i].events = rows
-                    .iter()
-                    .filter(|row| text(row, col(&t, "replication")) == "0")
-                    .map(|row| EventRow {
-                        day: number(row, col(&t, "time_days")),
-                        actor: text(row, col(&t, "actor")).to_owned(),
-                        kind: text(row, col(&t, "kind")).to_owned(),
-                        text: text(row, col(&t, "text")).to_owned(),
-                    })
-                    .collect();
-            }
+        if let Some(input) = open("events.csv") {
+            for_each_row("events.csv", input, "replication", |h, labels, r| {
+                let i = run_index(&mut runs, labels);
+                if cell(h, r, "replication") == "0" {
+                    runs[i].events.push(EventRow {
+                        day: cell_number(h, r, "time_days"),
+                        actor: cell(h, r, "actor").to_owned(),
+                        kind: cell(h, r, "kind").to_owned(),
+                        text: cell(h, r, "text").to_owned(),
+                    });
+                }
+            })?;
         }
         Ok(FolderData { record, runs, sweep_params })
     }

@@ -9,7 +9,7 @@ pub mod data;
 use std::fmt::Write as _;
 
 use charts::Chart;
-use data::{FolderData, MetricSummary};
+use data::{FolderData, MetricSummary, Open};
 
 /// Why a report could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -28,13 +28,10 @@ pub struct ReportFile {
     pub bytes: Vec<u8>,
 }
 
-/// Builds the report of the folder that `read` reads (file name to bytes). Without
+/// Builds the report of the folder that `open` opens (file name to a reader). Without
 /// charts, the report says so and has none.
-pub fn build(
-    read: &dyn Fn(&str) -> Option<Vec<u8>>,
-    with_charts: bool,
-) -> Result<Vec<ReportFile>, ReportError> {
-    let data = FolderData::read(read)?;
+pub fn build(open: Open, with_charts: bool) -> Result<Vec<ReportFile>, ReportError> {
+    let data = FolderData::read(open)?;
     let charts = if with_charts { charts::all(&data)? } else { Vec::new() };
     let mut files = Vec::new();
     for c in &charts {

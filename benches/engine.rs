@@ -1,0 +1,65 @@
+//! `cargo bench`: regressions in the event calendar, a flagship replication and the
+//! review queue show here. Figures are comparable only within one run on one machine;
+//! benches/README.md has reference figures and the whole-run benchmark (benches/run.sh).
+
+use std::path::Path;
+
+use divan::{black_box, Bencher};
+use modsim::engine::{Calendar, SimTime};
+use modsim::model::run_replication;
+use modsim::scenario::{self, Scenario};
+
+fn main() {
+    divan::main();
+}
+
+/// The hold model: a calendar of `size` pending events; each step pops the earliest
+/// and schedules one a pseudo-random time later, as a simulation does.
+#[divan::bench(args = [16, 1_024, 65_536])]
+fn calendar_hold(bencher: Bencher, size: u64) {
+    let mut calendar = Calendar::new();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        // xorshift: cheap, deterministic gaps of up to about 16 minutes.
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % 1_000_000
+    };
+    for i in 0..size {
+        calendar.schedule(SimTime(next()), i);
+    }
+    bencher.counter(divan::counter::ItemsCount::new(1usize)).bench_local(|| {
+        let (t, e) = calendar.pop().expect("the calendar is never empty");
+        calendar.schedule(SimTime(t.0 + next()), e);
+    });
+}
+
+fn library(name: &str) -> Scenario {
+    scenario::load(Path::new(name)).expect("library scenario loads").scenario
+}
+
+/// One replication of the flagship (365 days, about 200,000 review-queue items).
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn flagship_replication(bencher: Bencher) {
+    let s = library("scenarios/tiktok-indonesia-2018.toml");
+    let mut rep = 0;
+    bencher.bench_local(|| {
+        rep += 1;
+        black_box(run_replication(&s, s.seed, rep, false))
+    });
+}
+
+/// The peer benchmark's M/M/10 queue at utilisation 0.95, cut to 50 days (about
+/// 114,000 items) so one sample takes milliseconds.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn review_queue_mm10(bencher: Bencher) {
+    let mut s = library("benches/review-queue.toml");
+    s.horizon = modsim::engine::SimDuration(50 * modsim::engine::SimDuration::DAY.0);
+    s.warm_up = modsim::engine::SimDuration::ZERO;
+    let mut rep = 0;
+    bencher.counter(divan::counter::ItemsCount::new(114_000usize)).bench_local(|| {
+        rep += 1;
+        black_box(run_replication(&s, s.seed, rep, false))
+    });
+}

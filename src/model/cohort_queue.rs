@@ -1,0 +1,350 @@
+//! The review queue in aggregate: flagged items as cohorts (a count, a class and an
+//! arrival time) instead of one entity each, for platforms whose flagged volume would
+//! make item-level simulation too costly.
+//!
+//! Time advances in sub-steps (the tick slot, split at shift changes and at every
+//! model event). In a sub-step, arrivals are a Poisson count split among classes, and
+//! the moderators on shift start `moderators x on-shift time / mean review time`
+//! reviews (a fluid capacity, the fraction carried over), first come first served (or
+//! urgent first); a shift adds the review each moderator finishes after it ends. A
+//! review ends one mean review time after it starts.
+//!
+//! A fluid queue only waits when arrivals outrun capacity; random coincidences, which
+//! make a stable queue wait too, are left out. So each reviewed item is credited the
+//! larger of its fluid wait and the stationary wait of the current load, Erlang C with
+//! the Allen-Cunneen correction for the review-time variability (the pointwise
+//! stationary approximation of Green and Kolesar, 1991). The time-average backlog adds
+//! the matching stationary queue length (Little's law). Counts are exact: every item
+//! is queued, reviewed, removed or kept, as in item mode. benches/README.md gives the
+//! error against item mode on the scenario library.
+
+use std::collections::VecDeque;
+
+use super::draws::{binomial, poisson};
+use super::review_queue::{next_shift_change, on_shift, ClassCounts, QueueConfig, QueueStats};
+use crate::engine::{stream_at, SimDuration, SimTime, Stream};
+use crate::scenario::Discipline;
+
+#[derive(Copy, Clone, Debug)]
+struct Cohort {
+    /// When its items arrived (waiting) or finish review (under review).
+    time: SimTime,
+    class: u16,
+    count: u64,
+}
+
+/// A review queue of cohorts.
+pub struct CohortQueue {
+    cfg: QueueConfig,
+    arrivals_rng: Stream,
+    review_rng: Stream,
+    rate_per_ms: f64,
+    class_weights: Vec<f64>,
+    next_slot: SimTime,
+    now: SimTime,
+    waiting: VecDeque<Cohort>,
+    waiting_urgent: VecDeque<Cohort>,
+    waiting_count: u64,
+    /// Reviews in progress, by the time they end (increasing: all last the mean).
+    in_review: VecDeque<Cohort>,
+    mean_review_ms: f64,
+    /// Capacity not yet used: a fraction of a review.
+    carry: f64,
+    /// Stationary wait (ms) and queue length of the current load; zero when the load
+    /// is at or above capacity (the fluid backlog carries it then).
+    stationary_wait_ms: f64,
+    stationary_length: f64,
+    pub classes: Vec<ClassCounts>,
+    pub stats: QueueStats,
+}
+
+impl CohortQueue {
+    pub fn new(cfg: QueueConfig) -> Self {
+        let n = cfg.urgent.len();
+        let mean_review_ms = (cfg.review_time.mean_secs() * 1_000.0).max(1.0);
+        CohortQueue {
+            arrivals_rng: stream_at(cfg.seed, cfg.replication, cfg.arrivals_process, 0),
+            review_rng: stream_at(cfg.seed, cfg.replication, cfg.reviews_process, 0),
+            next_slot: SimTime::ZERO + cfg.slot,
+            rate_per_ms: 0.0,
+            class_weights: Vec::new(),
+            now: SimTime::ZERO,
+            waiting: VecDeque::new(),
+            waiting_urgent: VecDeque::new(),
+            waiting_count: 0,
+            in_review: VecDeque::new(),
+            mean_review_ms,
+            carry: 0.0,
+            stationary_wait_ms: 0.0,
+            stationary_length: 0.0,
+            classes: vec![ClassCounts::default(); n + 1],
+            stats: QueueStats::default(),
+            cfg,
+        }
+    }
+
+    pub fn waiting_len(&self) -> u64 {
+        self.waiting_count
+    }
+
+    pub fn moderators(&self) -> u32 {
+        self.cfg.moderators
+    }
+
+    pub fn set_upload_flags(&mut self, now: SimTime, per_day: f64, class_weights: &[f64]) {
+        self.advance_to(now);
+        let total: f64 = class_weights.iter().sum();
+        self.rate_per_ms = if total > 0.0 { per_day / SimDuration::DAY.0 as f64 } else { 0.0 };
+        self.class_weights = class_weights.iter().map(|w| w / total.max(f64::MIN_POSITIVE)).collect();
+        self.update_stationary();
+    }
+
+    pub fn add_reported(&mut self, now: SimTime, class: usize, count: u64) {
+        self.advance_to(now);
+        self.arrive(Cohort { time: now, class: class as u16, count });
+    }
+
+    pub fn add_moderators(&mut self, now: SimTime, count: u32) {
+        self.advance_to(now);
+        self.cfg.moderators += count;
+        self.update_stationary();
+    }
+
+    /// Plays the queue forward to `t` in sub-steps.
+    pub fn advance_to(&mut self, t: SimTime) {
+        while self.now < t {
+            let end = t.min(self.next_slot).min(next_shift_change(&self.cfg, self.now));
+            self.sub_step(self.now, end);
+            self.now = end;
+            if end == self.next_slot {
+                let index = end.0 / self.cfg.slot.0.max(1);
+                let c = &self.cfg;
+                self.arrivals_rng = stream_at(c.seed, c.replication, c.arrivals_process, index);
+                self.review_rng = stream_at(c.seed, c.replication, c.reviews_process, index);
+                self.next_slot = end + self.cfg.slot.max(SimDuration(1));
+            }
+        }
+    }
+
+    /// Erlang C wait and queue length for the upload-flag rate and the moderators, with
+    /// the Allen-Cunneen factor (1 + cv^2) / 2 for the review-time variability.
+    fn update_stationary(&mut self) {
+        let (wait, length) = stationary_wait(
+            self.rate_per_ms,
+            self.mean_review_ms,
+            self.cfg.moderators,
+            self.cfg.review_time.cv2(),
+        );
+        self.stationary_wait_ms = wait;
+        self.stationary_length = length;
+    }
+
+    fn arrive(&mut self, cohort: Cohort) {
+        if cohort.count == 0 {
+            return;
+        }
+        self.stats.arrivals += cohort.count;
+        self.classes[cohort.class as usize].queued += cohort.count;
+        self.waiting_count += cohort.count;
+        let urgent = self.cfg.urgent.get(cohort.class as usize).copied().unwrap_or(false);
+        if self.cfg.discipline == Discipline::UrgentFirst && urgent {
+            self.waiting_urgent.push_back(cohort);
+        } else {
+            self.waiting.push_back(cohort);
+        }
+        self.stats.backlog_max = self.stats.backlog_max.max(self.waiting_count);
+    }
+
+    fn sub_step(&mut self, a: SimTime, b: SimTime) {
+        let dt = b.since(a).0 as f64;
+        // Arrivals flagged at upload, credited to the middle of the sub-step.
+        let mean = self.rate_per_ms * dt;
+        let arrivals_at_start = self.stats.arrivals;
+        let mid = SimTime(a.0 + (b.0 - a.0) / 2);
+        // Item-milliseconds spent waiting in this sub-step (the fluid backlog's area).
+        let mut area = 0.0;
+        if mean > 0.0 {
+            let mut left = poisson(&mut self.arrivals_rng, mean);
+            let mut weight_left = 1.0;
+            for (class, w) in self.class_weights.clone().into_iter().enumerate() {
+                if left == 0 {
+                    break;
+                }
+                let n = if weight_left <= w {
+                    left
+                } else {
+                    binomial(&mut self.arrivals_rng, left, w / weight_left)
+                };
+                weight_left -= w;
+                left -= n;
+                self.classes[class].flagged_at_upload += n;
+                self.arrive(Cohort { time: mid, class: class as u16, count: n });
+            }
+        }
+
+        // Reviews started in this sub-step, first come first served.
+        if on_shift(&self.cfg, a) {
+            // A moderator starts reviews up to the last instant of a shift and finishes
+            // the one in hand after it: renewal theory gives L / mean + (1 + cv^2) / 2
+            // starts in a shift of length L, so each shift adds the second term.
+            let shift_starts =
+                self.cfg.shift_length < SimDuration::DAY && a.0 > 0 && !on_shift(&self.cfg, SimTime(a.0 - 1));
+            if shift_starts && self.waiting_count > 0 {
+                self.carry += self.cfg.moderators as f64 * (1.0 + self.cfg.review_time.cv2()) / 2.0;
+            }
+            let capacity = self.cfg.moderators as f64 * dt / self.mean_review_ms + self.carry;
+            let whole = capacity.floor();
+            let mut started = 0.0;
+            while started < whole {
+                let Some(front) = self.waiting_urgent.front_mut().or_else(|| self.waiting.front_mut()) else {
+                    break;
+                };
+                let m = (front.count as f64).min(whole - started);
+                // The m reviews start spread over the sub-step in capacity order.
+                let first = a.0 as f64 + dt * started / capacity;
+                let last = a.0 as f64 + dt * (started + m - 1.0).max(0.0) / capacity;
+                let arrival = front.time.0 as f64;
+                let mean_start = ((first + last) / 2.0).max(arrival);
+                let fluid_wait = mean_start - arrival;
+                let class = front.class;
+                let counted = front.time >= self.cfg.warm_up;
+                area += m * (mean_start - arrival.max(a.0 as f64));
+                front.count -= m as u64;
+                if front.count == 0 {
+                    if self.waiting_urgent.front().is_some_and(|c| c.count == 0) {
+                        self.waiting_urgent.pop_front();
+                    } else {
+                        self.waiting.pop_front();
+                    }
+                }
+                let n = m as u64;
+                self.waiting_count -= n;
+                self.stats.reviews_started += n;
+                if counted {
+                    self.stats.waits_counted += n;
+                    self.stats.wait_sum_ms += m * fluid_wait.max(self.stationary_wait_ms);
+                    let longest = (last.max(arrival) - arrival).max(0.0);
+                    self.stats.wait_max = self.stats.wait_max.max(SimDuration(longest as u64));
+                }
+                self.in_review.push_back(Cohort {
+                    time: SimTime((mean_start + self.mean_review_ms) as u64),
+                    class,
+                    count: n,
+                });
+                started += m;
+            }
+            // Unused capacity is lost when the queue empties, as an idle moderator's is.
+            self.carry = if self.waiting_count > 0 { capacity - started } else { 0.0 };
+        }
+
+        // Reviews that end by the end of the sub-step.
+        while self.in_review.front().is_some_and(|c| c.time <= b) {
+            if let Some(done) = self.in_review.pop_front() {
+                self.finish(done);
+            }
+        }
+
+        // Backlog: items still waiting at the end waited since the start (or since
+        // the middle, for this sub-step's arrivals: FIFO leaves the newest waiting);
+        // the stationary queue length of the load stands in when it is larger.
+        if b > self.cfg.warm_up {
+            let arrived = self.stats.arrivals - arrivals_at_start;
+            let new = self.waiting_count.min(arrived);
+            let old = self.waiting_count - new;
+            area += old as f64 * dt + new as f64 * b.since(mid).0 as f64;
+            let counted = b.since(a.max(self.cfg.warm_up)).0 as f64 / dt.max(1.0);
+            self.stats.backlog_area += area.max(self.stationary_length * dt) * counted;
+        }
+    }
+
+    fn finish(&mut self, done: Cohort) {
+        let n = done.count;
+        self.stats.reviews_done += n;
+        let correct =
+            if self.cfg.accuracy >= 1.0 { n } else { binomial(&mut self.review_rng, n, self.cfg.accuracy) };
+        let clean = done.class as usize == self.cfg.urgent.len();
+        let counts = &mut self.classes[done.class as usize];
+        counts.queued -= n;
+        if clean {
+            counts.removed += n - correct;
+            self.stats.wrongful_removals += n - correct;
+        } else {
+            counts.removed += correct;
+            counts.kept_pending += n - correct;
+        }
+    }
+}
+
+/// Stationary mean wait (ms) and mean queue length of a multi-server queue with
+/// Poisson arrivals at `rate_per_ms`, `servers` servers and reviews of mean
+/// `mean_ms` and squared coefficient of variation `cv2`: Erlang C, scaled by
+/// (1 + cv2) / 2 (Allen-Cunneen). Zero when the load reaches capacity.
+pub fn stationary_wait(rate_per_ms: f64, mean_ms: f64, servers: u32, cv2: f64) -> (f64, f64) {
+    let offered = rate_per_ms * mean_ms;
+    let c = servers as f64;
+    if servers == 0 || offered <= 0.0 || offered >= c {
+        return (0.0, 0.0);
+    }
+    // Erlang B by its stable recurrence, then Erlang C.
+    let mut b = 1.0;
+    for k in 1..=servers {
+        b = offered * b / (k as f64 + offered * b);
+    }
+    let rho = offered / c;
+    let erlang_c = b / (1.0 - rho * (1.0 - b));
+    let wait = erlang_c * mean_ms / (c - offered) * (1.0 + cv2) / 2.0;
+    (wait, rate_per_ms * wait)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::DurationDist;
+
+    fn queue(moderators: u32, review: DurationDist) -> CohortQueue {
+        CohortQueue::new(QueueConfig {
+            moderators,
+            review_time: review,
+            accuracy: 1.0,
+            discipline: Discipline::Fifo,
+            shift_start: SimDuration::ZERO,
+            shift_length: SimDuration::DAY,
+            urgent: vec![false],
+            slot: SimDuration::HOUR,
+            warm_up: SimTime::ZERO,
+            seed: 1,
+            replication: 0,
+            arrivals_process: 1,
+            reviews_process: 2,
+        })
+    }
+
+    #[test]
+    fn erlang_c_matches_a_hand_computation() {
+        // M/M/1 at rho 0.5: Wq = rho / (mu - lambda) = 0.5 / (1 - 0.5) = 1 mean service.
+        let (w, l) = stationary_wait(0.5, 1.0, 1, 1.0);
+        assert!((w - 1.0).abs() < 1e-12 && (l - 0.5).abs() < 1e-12);
+        // M/M/10 at rho 0.95, mean 6 minutes: 9.907 minutes (the peer benchmark's value).
+        let per_ms = 95.0 / 3_600_000.0;
+        let (w, _) = stationary_wait(per_ms, 360_000.0, 10, 1.0);
+        assert!((w / 60_000.0 - 9.907).abs() < 0.001, "{}", w / 60_000.0);
+        // Deterministic service halves the wait (Allen-Cunneen), overload gives none.
+        assert!((stationary_wait(0.5, 1.0, 1, 0.0).0 - 0.5).abs() < 1e-12);
+        assert_eq!(stationary_wait(2.0, 1.0, 1, 1.0), (0.0, 0.0));
+    }
+
+    #[test]
+    fn an_overloaded_batch_drains_at_the_fluid_rate() {
+        // 100 items at 0h, 10 moderators, 1h each: 10 reviews start per hour, so the
+        // batch takes 10 hours and waits 4.95 hours on average (0..9.9 in steps).
+        let mut q = queue(10, DurationDist::fixed(SimDuration::HOUR));
+        q.add_reported(SimTime::ZERO, 0, 100);
+        q.advance_to(SimTime(10 * SimDuration::HOUR.0));
+        assert_eq!(q.stats.reviews_started, 100);
+        let mean_wait_h = q.stats.wait_sum_ms / 100.0 / SimDuration::HOUR.0 as f64;
+        assert!((mean_wait_h - 4.5).abs() < 0.6, "mean wait {mean_wait_h} h");
+        q.advance_to(SimTime(11 * SimDuration::HOUR.0));
+        assert_eq!(q.classes[0].removed, 100, "all reviewed one review time later");
+        assert_eq!(q.classes[0].queued, 0);
+    }
+}
