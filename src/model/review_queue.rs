@@ -288,25 +288,28 @@ impl ItemQueue {
         loop {
             // Candidate instants; at a tie a finished review goes first (it frees a
             // moderator), then a shift start, then an arrival.
-            let done = self.busy.peek().map(|r| r.0 .0).filter(|&d| d <= t);
+            // Plain integers with a never-sentinel: this loop runs twice per item.
+            const NEVER: u64 = u64::MAX;
+            let done = self.busy.peek().map_or(NEVER, |r| (r.0).0 .0);
             let shift = if self.idle > 0 && self.waiting_len() > 0 {
-                Some(self.next_shift_start(self.now)).filter(|&s| s <= t)
+                self.next_shift_start(self.now).0
             } else {
-                None
+                NEVER
             };
-            let arrival = self.next_arrival.filter(|&a| a <= t);
-            let slot = Some(self.next_slot).filter(|&s| s <= t);
-            let next = [done, shift, arrival, slot].into_iter().flatten().min();
-            let Some(time) = next else {
+            let arrival = self.next_arrival.map_or(NEVER, |a| a.0);
+            let slot = self.next_slot.0;
+            let next = done.min(shift).min(arrival).min(slot);
+            if next > t.0 {
                 self.integrate(t);
                 return;
-            };
+            }
+            let time = SimTime(next);
             self.integrate(time);
-            if slot == Some(time) {
+            if slot == next {
                 self.restart_streams(time);
-            } else if done == Some(time) {
+            } else if done == next {
                 self.finish_review(time);
-            } else if shift == Some(time) {
+            } else if shift == next {
                 self.start_waiting(time);
             } else {
                 let class = self.draw_class();
