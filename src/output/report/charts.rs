@@ -385,6 +385,7 @@ impl Draw for Fan<'_> {
             .build_cartesian_2d(0f64..self.horizon, 0f64..y_max)?;
         mesh_style(&mut chart)
             .y_desc("violating items visible")
+            .x_labels(7)
             .x_label_formatter(&|_| String::new())
             .y_label_formatter(&y_fmt)
             .draw()?;
