@@ -10,7 +10,8 @@ builds modsim in release mode, and runs every implementation in its own process:
  - correctness: the mean wait in queue, averaged over N seeds, against Erlang C
    (one run of a million items at utilisation 0.95 varies by 3-4%).
 Then the ratios against modsim. modsim runs the model as an ordinary scenario file
-(benches/review-queue.toml) through `modsim run`, one thread.
+(benches/review-queue.toml) through `modsim run`, one thread, with its tables and
+report but without charts (`--no-charts`: the peers draw none either).
 """
 import argparse
 import csv
@@ -67,12 +68,12 @@ def modsim_runs(seeds: int):
         # Speed: one replication of ~1,000,000 items, best of three.
         best = None
         for _ in range(3):
-            _, wall, rss = timed([str(binary), "run", str(scenario), "--threads", "1", "--replications", "1", "--out", f"{tmp}/speed"])
+            _, wall, rss = timed([str(binary), "run", str(scenario), "--threads", "1", "--replications", "1", "--no-charts", "--out", f"{tmp}/speed"])
             best = (wall, rss) if best is None or wall < best[0] else best
         rows = {r["metric"]: r for r in csv.DictReader(open(f"{tmp}/speed/summary.csv"))}
         items = float(rows["items_reviewed"]["mean"])
         # Correctness: `seeds` replications, each with its own streams.
-        timed([str(binary), "run", str(scenario), "--threads", "1", "--replications", str(seeds), "--out", f"{tmp}/waits"])
+        timed([str(binary), "run", str(scenario), "--threads", "1", "--replications", str(seeds), "--no-charts", "--out", f"{tmp}/waits"])
         rows = {r["metric"]: r for r in csv.DictReader(open(f"{tmp}/waits/summary.csv"))}
         wait = float(rows["mean_review_wait_hours"]["mean"]) * 60
     return items, best[0], best[1], wait
