@@ -22,7 +22,7 @@ use std::collections::VecDeque;
 
 use super::draws::{binomial, poisson};
 use super::review_queue::{next_shift_change, on_shift, ClassCounts, QueueConfig, QueueStats};
-use crate::engine::{stream_at, SimDuration, SimTime, Stream};
+use crate::engine::{SimDuration, SimTime, Stream};
 use crate::scenario::Discipline;
 
 #[derive(Copy, Clone, Debug)]
@@ -48,6 +48,8 @@ pub struct CohortQueue {
     /// Reviews in progress, by the time they end (increasing: all last the mean).
     in_review: VecDeque<Cohort>,
     mean_review_ms: f64,
+    /// Squared coefficient of variation of review times.
+    review_cv2: f64,
     /// Capacity not yet used: a fraction of a review.
     carry: f64,
     /// Stationary wait (ms) and queue length of the current load; zero when the load
@@ -62,9 +64,11 @@ impl CohortQueue {
     pub fn new(cfg: QueueConfig) -> Self {
         let n = cfg.urgent.len();
         let mean_review_ms = (cfg.review_time.mean_secs() * 1_000.0).max(1.0);
+        let (arrivals_rng, review_rng) = cfg.streams_at(0);
         CohortQueue {
-            arrivals_rng: stream_at(cfg.seed, cfg.replication, cfg.arrivals_process, 0),
-            review_rng: stream_at(cfg.seed, cfg.replication, cfg.reviews_process, 0),
+            arrivals_rng,
+            review_rng,
+            review_cv2: cfg.review_time.cv2(),
             next_slot: SimTime::ZERO + cfg.slot,
             rate_per_ms: 0.0,
             class_weights: Vec::new(),
@@ -117,10 +121,7 @@ impl CohortQueue {
             self.sub_step(self.now, end);
             self.now = end;
             if end == self.next_slot {
-                let index = end.0 / self.cfg.slot.0.max(1);
-                let c = &self.cfg;
-                self.arrivals_rng = stream_at(c.seed, c.replication, c.arrivals_process, index);
-                self.review_rng = stream_at(c.seed, c.replication, c.reviews_process, index);
+                (self.arrivals_rng, self.review_rng) = self.cfg.streams_at(end.0 / self.cfg.slot.0.max(1));
                 self.next_slot = end + self.cfg.slot.max(SimDuration(1));
             }
         }
@@ -129,12 +130,8 @@ impl CohortQueue {
     /// Erlang C wait and queue length for the upload-flag rate and the moderators, with
     /// the Allen-Cunneen factor (1 + cv^2) / 2 for the review-time variability.
     fn update_stationary(&mut self) {
-        let (wait, length) = stationary_wait(
-            self.rate_per_ms,
-            self.mean_review_ms,
-            self.cfg.moderators,
-            self.cfg.review_time.cv2(),
-        );
+        let (wait, length) =
+            stationary_wait(self.rate_per_ms, self.mean_review_ms, self.cfg.moderators, self.review_cv2);
         self.stationary_wait_ms = wait;
         self.stationary_length = length;
     }
@@ -166,10 +163,11 @@ impl CohortQueue {
         if mean > 0.0 {
             let mut left = poisson(&mut self.arrivals_rng, mean);
             let mut weight_left = 1.0;
-            for (class, w) in self.class_weights.clone().into_iter().enumerate() {
+            for class in 0..self.class_weights.len() {
                 if left == 0 {
                     break;
                 }
+                let w = self.class_weights[class];
                 let n = if weight_left <= w {
                     left
                 } else {
@@ -190,7 +188,7 @@ impl CohortQueue {
             let shift_starts =
                 self.cfg.shift_length < SimDuration::DAY && a.0 > 0 && !on_shift(&self.cfg, SimTime(a.0 - 1));
             if shift_starts && self.waiting_count > 0 {
-                self.carry += self.cfg.moderators as f64 * (1.0 + self.cfg.review_time.cv2()) / 2.0;
+                self.carry += self.cfg.moderators as f64 * (1.0 + self.review_cv2) / 2.0;
             }
             let capacity = self.cfg.moderators as f64 * dt / self.mean_review_ms + self.carry;
             let whole = capacity.floor();

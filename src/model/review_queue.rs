@@ -167,14 +167,25 @@ impl ReviewQueue {
     }
 }
 
+impl QueueConfig {
+    /// The arrival and review streams of tick slot `index` (see `engine::stream_at`).
+    pub(super) fn streams_at(&self, index: u64) -> (Stream, Stream) {
+        (
+            stream_at(self.seed, self.replication, self.arrivals_process, index),
+            stream_at(self.seed, self.replication, self.reviews_process, index),
+        )
+    }
+
+    /// Milliseconds since the latest shift start, at `t`.
+    fn time_into_shift(&self, t: SimTime) -> u64 {
+        let day = SimDuration::DAY.0;
+        (t.time_of_day().0 + day - self.shift_start.0) % day
+    }
+}
+
 /// Whether moderators of `cfg` work at `t`.
 pub(super) fn on_shift(cfg: &QueueConfig, t: SimTime) -> bool {
-    if cfg.shift_length >= SimDuration::DAY {
-        return true;
-    }
-    let day = SimDuration::DAY.0;
-    let into_shift = (t.time_of_day().0 + day - cfg.shift_start.0) % day;
-    into_shift < cfg.shift_length.0
+    cfg.shift_length >= SimDuration::DAY || cfg.time_into_shift(t) < cfg.shift_length.0
 }
 
 /// The next instant after `t` at which a shift starts or ends (far in the future for
@@ -183,10 +194,12 @@ pub(super) fn next_shift_change(cfg: &QueueConfig, t: SimTime) -> SimTime {
     if cfg.shift_length >= SimDuration::DAY {
         return SimTime(u64::MAX);
     }
-    let day = SimDuration::DAY.0;
-    let into_shift = (t.time_of_day().0 + day - cfg.shift_start.0) % day;
-    let until =
-        if into_shift < cfg.shift_length.0 { cfg.shift_length.0 - into_shift } else { day - into_shift };
+    let into_shift = cfg.time_into_shift(t);
+    let until = if into_shift < cfg.shift_length.0 {
+        cfg.shift_length.0 - into_shift
+    } else {
+        SimDuration::DAY.0 - into_shift
+    };
     SimTime(t.0 + until)
 }
 
@@ -216,10 +229,11 @@ pub struct ItemQueue {
 impl ItemQueue {
     pub fn new(cfg: QueueConfig) -> Self {
         let n = cfg.urgent.len();
+        let (arrivals_rng, review_rng) = cfg.streams_at(0);
         ItemQueue {
             idle: cfg.moderators,
-            arrivals_rng: stream_at(cfg.seed, cfg.replication, cfg.arrivals_process, 0),
-            review_rng: stream_at(cfg.seed, cfg.replication, cfg.reviews_process, 0),
+            arrivals_rng,
+            review_rng,
             next_slot: SimTime::ZERO + cfg.slot,
             cfg,
             rate_per_ms: 0.0,
@@ -324,10 +338,7 @@ impl ItemQueue {
     /// the boundary, which is exact for a Poisson process (it has no memory), so that
     /// arrivals in a slot are the same in every variant whose rate is the same there.
     fn restart_streams(&mut self, at: SimTime) {
-        let index = at.0 / self.cfg.slot.0.max(1);
-        let c = &self.cfg;
-        self.arrivals_rng = stream_at(c.seed, c.replication, c.arrivals_process, index);
-        self.review_rng = stream_at(c.seed, c.replication, c.reviews_process, index);
+        (self.arrivals_rng, self.review_rng) = self.cfg.streams_at(at.0 / self.cfg.slot.0.max(1));
         self.next_slot = at + self.cfg.slot.max(SimDuration(1));
         self.next_arrival = self.draw_next_arrival(at);
     }
@@ -455,16 +466,12 @@ impl ItemQueue {
         on_shift(&self.cfg, t)
     }
 
+    /// `t` when on shift; otherwise the next shift start (off shift, the next change).
     fn next_shift_start(&self, t: SimTime) -> SimTime {
         if self.on_shift(t) {
-            return t;
-        }
-        let tod = t.time_of_day();
-        let midnight = SimTime(t.0 - tod.0);
-        if tod < self.cfg.shift_start {
-            midnight + self.cfg.shift_start
+            t
         } else {
-            midnight + SimDuration::DAY + self.cfg.shift_start
+            next_shift_change(&self.cfg, t)
         }
     }
 }
