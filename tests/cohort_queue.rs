@@ -15,22 +15,22 @@ fn load(path: &str, sets: &[&str]) -> Scenario {
 fn the_automatic_rule_picks_cohorts_for_large_volumes_only_and_can_be_overridden() {
     let flagship = load("scenarios/tiktok-indonesia-2018.toml", &[]);
     assert!(flagship.expected_review_items() > COHORT_THRESHOLD_ITEMS);
-    assert_eq!(flagship.platform.review.queue_model, QueueModel::Cohorts);
-    assert!(flagship.platform.review.queue_model_auto);
+    assert_eq!(flagship.queue_model(), QueueModel::Cohorts);
+    assert_eq!(flagship.platform.review.queue_model_setting, None, "chosen by the rule");
 
     let netzdg = load("scenarios/netzdg-fines-first.toml", &[]);
     assert!(netzdg.expected_review_items() < COHORT_THRESHOLD_ITEMS);
-    assert_eq!(netzdg.platform.review.queue_model, QueueModel::Items);
+    assert_eq!(netzdg.queue_model(), QueueModel::Items);
 
     let forced = load("scenarios/tiktok-indonesia-2018.toml", &["platform.review.queue_model=items"]);
-    assert_eq!(forced.platform.review.queue_model, QueueModel::Items);
-    assert!(!forced.platform.review.queue_model_auto);
+    assert_eq!(forced.queue_model(), QueueModel::Items);
+    assert_eq!(forced.platform.review.queue_model_setting, Some(QueueModel::Items));
     let forced = load("scenarios/netzdg-fines-first.toml", &["platform.review.queue_model=cohorts"]);
-    assert_eq!(forced.platform.review.queue_model, QueueModel::Cohorts);
+    assert_eq!(forced.queue_model(), QueueModel::Cohorts);
 
     // The choice is a property of the scenario, never of the replication count.
     let more = load("scenarios/netzdg-fines-first.toml", &["scenario.replications=100000"]);
-    assert_eq!(more.platform.review.queue_model, QueueModel::Items);
+    assert_eq!(more.queue_model(), QueueModel::Items);
 }
 
 /// Means of the headline metrics, with their 95% CI half-widths.

@@ -162,7 +162,7 @@ impl<'s> World<'s> {
             arrivals_process: process::FLAGGED_ARRIVALS,
             reviews_process: process::REVIEWS,
         };
-        let queue = ReviewQueue::new(cfg, p.review.queue_model);
+        let queue = ReviewQueue::new(cfg, s.queue_model());
         World {
             s,
             seed,

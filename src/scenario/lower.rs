@@ -495,7 +495,7 @@ impl Lowerer {
             self.queue_warning(p, &raw.playbook);
         }
         let variants = self.variants(&raw.variants);
-        let mut scenario = Scenario {
+        let scenario = Scenario {
             name: meta.name.clone(),
             description: meta.description.clone(),
             start,
@@ -521,11 +521,6 @@ impl Lowerer {
             playbook: playbook.into_iter().collect::<Option<Vec<_>>>()?,
             variants,
         };
-        if scenario.platform.review.queue_model_auto
-            && scenario.expected_review_items() > COHORT_THRESHOLD_ITEMS
-        {
-            scenario.platform.review.queue_model = QueueModel::Cohorts;
-        }
         self.whole_scenario(&scenario);
         Some(scenario)
     }
@@ -548,19 +543,20 @@ impl Lowerer {
         let items = s.expected_review_items();
         let advice =
             "lower platform.uploads_per_day, the detection recall or false_positive_rate, or the horizon, or set platform.review.queue_model = \"cohorts\"";
-        if s.platform.review.queue_model == QueueModel::Cohorts {
-            // Cohorts cost per step, not per item: the step guard above covers them.
-        } else if items > MAX_QUEUE_ITEMS {
-            self.error_with_help(
-                "platform.uploads_per_day",
-                format!("the review queue would handle about {items:.1e} items per replication, each simulated on its own (roughly {:.0} s per replication); at most {MAX_QUEUE_ITEMS:e}", items * 75e-9),
-                advice.into(),
-            );
-        } else if items > WARN_QUEUE_ITEMS {
-            self.warning(
-                "platform.uploads_per_day",
-                format!("the review queue will handle about {items:.1e} items per replication (roughly {:.1} s each); {advice} to go faster", items * 75e-9),
-            );
+        // Cohorts cost per step, not per item: the step guard above covers them.
+        if s.queue_model() == QueueModel::Items {
+            if items > MAX_QUEUE_ITEMS {
+                self.error_with_help(
+                    "platform.uploads_per_day",
+                    format!("the review queue would handle about {items:.1e} items per replication, each simulated on its own (roughly {:.0} s per replication); at most {MAX_QUEUE_ITEMS:e}", items * 75e-9),
+                    advice.into(),
+                );
+            } else if items > WARN_QUEUE_ITEMS {
+                self.warning(
+                    "platform.uploads_per_day",
+                    format!("the review queue will handle about {items:.1e} items per replication (roughly {:.1} s each); {advice} to go faster", items * 75e-9),
+                );
+            }
         }
         self.blocks_can_end(s);
     }
@@ -808,9 +804,7 @@ impl Lowerer {
                 "platform.review.cost_per_moderator_day",
                 raw.cost_per_moderator_day.unwrap_or(0.0),
             ),
-            // `auto` is resolved once the whole scenario is known.
-            queue_model: queue_model?.unwrap_or(QueueModel::Items),
-            queue_model_auto: queue_model?.is_none(),
+            queue_model_setting: queue_model?,
         })
     }
 

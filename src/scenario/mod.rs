@@ -48,10 +48,20 @@ impl Scenario {
     /// Rough number of items the review queue handles in one replication: flags at
     /// upload, plus every violating item that could be reported (the initial stock and
     /// undetected uploads). An upper-end estimate, for cost guards.
+    /// How the review queue is simulated: as set, or by the automatic rule (cohorts
+    /// above [`COHORT_THRESHOLD_ITEMS`] expected items per replication).
+    pub fn queue_model(&self) -> QueueModel {
+        match self.platform.review.queue_model_setting {
+            Some(model) => model,
+            None if self.expected_review_items() > COHORT_THRESHOLD_ITEMS => QueueModel::Cohorts,
+            None => QueueModel::Items,
+        }
+    }
+
     /// Review-queue work of one replication in item equivalents: the items in item
     /// mode; in cohort mode, a few per sub-step (steps, shift changes and events).
     pub fn expected_queue_work(&self) -> f64 {
-        match self.platform.review.queue_model {
+        match self.queue_model() {
             QueueModel::Items => self.expected_review_items(),
             QueueModel::Cohorts => 10.0 * self.horizon.0 as f64 / self.step.0.max(1) as f64,
         }
@@ -132,10 +142,9 @@ pub struct ReviewTeam {
     pub accuracy: f64,
     pub discipline: Discipline,
     pub cost_per_moderator_day: f64,
-    /// How the review queue is simulated (resolved: never `auto`).
-    pub queue_model: QueueModel,
-    /// Whether `queue_model` was chosen by the automatic rule.
-    pub queue_model_auto: bool,
+    /// How the review queue is simulated, as the file says; `None` is `auto`, which
+    /// [`Scenario::queue_model`] resolves.
+    pub queue_model_setting: Option<QueueModel>,
 }
 
 /// How the review queue is simulated.

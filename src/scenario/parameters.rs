@@ -56,15 +56,14 @@ impl Scenario {
             },
         );
         put("platform.review.cost_per_moderator_day".into(), r.cost_per_moderator_day.to_string());
-        let model = if r.queue_model_auto {
-            format!(
+        let model = match r.queue_model_setting {
+            Some(model) => model.name().to_string(),
+            None => format!(
                 "{} (auto: about {:.1e} items per replication; cohorts above {:.0e})",
-                r.queue_model.name(),
+                self.queue_model().name(),
                 self.expected_review_items(),
                 super::COHORT_THRESHOLD_ITEMS
-            )
-        } else {
-            r.queue_model.name().to_string()
+            ),
         };
         put("platform.review.queue_model".into(), model);
         put("platform.orders.handling_time".into(), p.orders.handling_time.describe());
