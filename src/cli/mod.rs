@@ -30,7 +30,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a scenario many times and write the outcome tables.
+    /// Run a scenario many times and write the tables, charts and report.
     Run {
         #[arg(required_unless_present = "reproduce")]
         scenario: Option<PathBuf>,
@@ -70,6 +70,7 @@ enum Command {
     /// Rebuild report.html, report.md and charts/ of an output folder from its CSV
     /// files and run.json (no simulation).
     Report {
+        /// An output folder of `run`, `compare` or `sweep`.
         folder: PathBuf,
         /// Write the report without charts.
         #[arg(long)]

@@ -13,23 +13,31 @@ use crate::scenario::Scenario;
 
 use super::tables::date_of;
 
-/// A quantity with a thousands suffix: 1234 -> "1.23 k", 5.6e9 -> "5.60 G".
+/// `x` scaled for a thousands suffix: 12,345 -> (12.345, "k"), 5.6e9 -> (5.6, "G");
+/// below 10,000 unscaled, with no suffix.
+pub fn thousands(x: f64) -> (f64, &'static str) {
+    let a = x.abs();
+    if a >= 1e12 {
+        (x / 1e12, "T")
+    } else if a >= 1e9 {
+        (x / 1e9, "G")
+    } else if a >= 1e6 {
+        (x / 1e6, "M")
+    } else if a >= 1e4 {
+        (x / 1e3, "k")
+    } else {
+        (x, "")
+    }
+}
+
+/// A quantity with a thousands suffix: 1234 -> "1234", 12,345 -> "12.3 k", 5.6e9 ->
+/// "5.60 G".
 pub fn quantity(x: f64) -> String {
     if x.is_nan() {
         return "n/a".into();
     }
-    let a = x.abs();
-    let (v, suffix) = if a >= 1e12 {
-        (x / 1e12, " T")
-    } else if a >= 1e9 {
-        (x / 1e9, " G")
-    } else if a >= 1e6 {
-        (x / 1e6, " M")
-    } else if a >= 1e4 {
-        (x / 1e3, " k")
-    } else {
-        (x, "")
-    };
+    let (v, suffix) = thousands(x);
+    let suffix = if suffix.is_empty() { String::new() } else { format!(" {suffix}") };
     if suffix.is_empty() && v.fract() == 0.0 {
         format!("{v:.0}")
     } else if v.abs() >= 100.0 {

@@ -13,6 +13,7 @@ use plotters::style::colors::colormaps::ViridisRGB;
 
 use super::data::{FolderData, RunData};
 use crate::experiment::stats::{quantile_sorted, KaplanMeier};
+use crate::output::text::thousands;
 
 /// Pixel size of every chart (PNG) and its SVG viewport.
 pub const CHART_SIZE: (u32, u32) = (1200, 675);
@@ -163,18 +164,10 @@ fn with_legend<DB: DrawingBackend>(
     Ok(rest)
 }
 
-/// A number for an axis label: 1.2k, 3.4M, 0.25.
+/// A number for an axis label: 12k, 3.4M, 0.25 (compact: no space, fewer digits than
+/// `text::quantity`).
 pub fn short_number(x: f64) -> String {
-    let a = x.abs();
-    let (v, suffix) = if a >= 1e9 {
-        (x / 1e9, "G")
-    } else if a >= 1e6 {
-        (x / 1e6, "M")
-    } else if a >= 1e4 {
-        (x / 1e3, "k")
-    } else {
-        (x, "")
-    };
+    let (v, suffix) = thousands(x);
     let text = if v == v.trunc() || v.abs() >= 10.0 {
         format!("{v:.0}")
     } else if v.abs() >= 1.0 {
@@ -475,7 +468,12 @@ impl Draw for Durations<'_> {
         ci.extend(hi.into_iter().rev().filter(bounded).map(|(t, y)| (t, y.clamp(0.0, 1.0))));
         chart.draw_series(std::iter::once(Polygon::new(ci, BLUE.mix(0.2).filled())))?;
         chart.draw_series(LineSeries::new(curve.clone(), BLUE.stroke_width(3)))?;
-        let survival_at = |t: f64| curve.iter().rev().find(|p| p.0 <= t).map_or(1.0, |p| p.1);
+        // The curve's times never decrease: the last point at or before t, by bisection
+        // (thousands of censored blocks would make a scan quadratic).
+        let survival_at = |t: f64| match curve.partition_point(|p| p.0 <= t) {
+            0 => 1.0,
+            i => curve[i - 1].1,
+        };
         chart.draw_series(blocks.iter().filter(|b| b.censored).map(|b| {
             let y = survival_at(b.duration_days);
             PathElement::new(
