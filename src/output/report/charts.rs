@@ -231,6 +231,31 @@ fn mesh_style<'a, 'b, DB: DrawingBackend>(
     mesh
 }
 
+/// The label of category `labels[i]` at x = i, none between categories.
+fn category_label(labels: &[String], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() < 1e-6 && i >= 0.0 {
+        labels.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
+/// A plot area with the charts' usual margins: room for the x axis title below and a
+/// `y_label_width`-pixel y axis.
+fn plane<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    y_label_width: u32,
+) -> Result<ChartContext<'a, DB, Plane>, ChartError> {
+    Ok(ChartBuilder::on(area)
+        .margin(16)
+        .x_label_area_size(56)
+        .y_label_area_size(y_label_width)
+        .build_cartesian_2d(x, y)?)
+}
+
 fn empty_notice<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str) -> Result<(), ChartError> {
     let (w, h) = area.dim_in_pixel();
     let style = (FONT, 26).into_font().color(&INK).pos(plotters::style::text_anchor::Pos::new(
@@ -388,11 +413,7 @@ impl Draw for Fan<'_> {
             grid.iter().filter(|g| g.bands[2].is_finite()).map(|g| (g.day, g.bands[2])),
             BLUE.stroke_width(3),
         ))?;
-        let mut lower = ChartBuilder::on(&bottom)
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(90)
-            .build_cartesian_2d(0f64..self.horizon, 0f64..1.0)?;
+        let mut lower = plane(&bottom, 0f64..self.horizon, 0f64..1.0, 90)?;
         mesh_style(&mut lower)
             .x_desc(axis.description())
             .y_desc("P(blocked)")
@@ -439,11 +460,7 @@ impl Draw for Durations<'_> {
         let censored: Vec<bool> = blocks.iter().map(|b| b.censored).collect();
         let km = KaplanMeier::new(&durations, &censored);
         let x_max = upper(durations.iter().copied());
-        let mut chart = ChartBuilder::on(&left)
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(80)
-            .build_cartesian_2d(0f64..x_max, 0f64..1.02)?;
+        let mut chart = plane(&left, 0f64..x_max, 0f64..1.02, 80)?;
         mesh_style(&mut chart)
             .x_desc("days since the block began")
             .y_desc("share of blocks still in force")
@@ -496,11 +513,7 @@ impl Draw for Durations<'_> {
             }
         }
         let c_max = upper(lifted.iter().zip(&open).map(|(a, b)| f64::from(a + b)));
-        let mut hist = ChartBuilder::on(&right)
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(80)
-            .build_cartesian_2d(0f64..x_max, 0f64..c_max)?;
+        let mut hist = plane(&right, 0f64..x_max, 0f64..c_max, 80)?;
         mesh_style(&mut hist)
             .x_desc("block duration (days)")
             .y_desc("blocks")
@@ -541,19 +554,8 @@ impl Draw for CompareDurations<'_> {
         let n = self.runs.len();
         let y_max = upper(self.runs.iter().flat_map(|r| r.blocks.iter().map(|b| b.duration_days)));
         let names: Vec<String> = self.runs.iter().map(|r| r.label.clone()).collect();
-        let mut chart = ChartBuilder::on(&area)
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(80)
-            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..y_max)?;
-        let x_fmt = |x: &f64| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                names.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
+        let mut chart = plane(&area, -0.5f64..(n as f64 - 0.5), 0f64..y_max, 80)?;
+        let x_fmt = |x: &f64| category_label(&names, *x);
         mesh_style(&mut chart)
             .x_desc("variant")
             .y_desc("block duration (days; censored at the horizon)")
@@ -622,11 +624,7 @@ impl Draw for TradeOff<'_> {
         let (x_lo, x_hi) = if x_lo.is_finite() { (x_lo, x_hi) } else { (0.0, 1.0) };
         let pad = ((x_hi - x_lo) * 0.15).max(x_hi.abs() * 0.02).max(1.0);
         let y_max = upper(points.iter().map(|p| p.1 .2.max(p.1 .0)));
-        let mut chart = ChartBuilder::on(&area)
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(90)
-            .build_cartesian_2d((x_lo - pad).max(0.0)..(x_hi + pad), 0f64..y_max)?;
+        let mut chart = plane(&area, (x_lo - pad).max(0.0)..(x_hi + pad), 0f64..y_max, 90)?;
         mesh_style(&mut chart)
             .x_desc("exposure: views of violating items (mean, 95% CI)")
             .y_desc("user-days lost to blocks and throttles")
@@ -672,11 +670,7 @@ impl Draw for CompareBlocked<'_> {
         let area = with_legend(root, &entries)?;
         let axis = self.axis;
         let x_fmt = |x: &f64| axis.label(*x);
-        let mut chart = ChartBuilder::on(&area)
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(80)
-            .build_cartesian_2d(0f64..self.horizon, 0f64..1.0)?;
+        let mut chart = plane(&area, 0f64..self.horizon, 0f64..1.0, 80)?;
         mesh_style(&mut chart)
             .x_desc(axis.description())
             .y_desc("P(blocked)")
@@ -754,12 +748,7 @@ impl Draw for SweepLines<'_> {
                 if numeric {
                     short_number(*x)
                 } else {
-                    let i = x.round();
-                    if (x - i).abs() < 1e-6 && i >= 0.0 {
-                        values.get(i as usize).cloned().unwrap_or_default()
-                    } else {
-                        String::new()
-                    }
+                    category_label(&values, *x)
                 }
             };
             let y_fmt =
@@ -809,21 +798,9 @@ impl Draw for SweepHeatmap<'_> {
         ];
         let area = with_legend(root, &entries)?;
         let (nx, ny) = (xv.len(), yv.len());
-        let mut chart = ChartBuilder::on(&area)
-            .margin(16)
-            .x_label_area_size(56)
-            .y_label_area_size(110)
-            .build_cartesian_2d(-0.5f64..(nx as f64 - 0.5), -0.5f64..(ny as f64 - 0.5))?;
-        let pick = |v: &[String], x: f64| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                v.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
-        let x_fmt = |x: &f64| pick(&xv, *x);
-        let y_fmt = |y: &f64| pick(&yv, *y);
+        let mut chart = plane(&area, -0.5f64..(nx as f64 - 0.5), -0.5f64..(ny as f64 - 0.5), 110)?;
+        let x_fmt = |x: &f64| category_label(&xv, *x);
+        let y_fmt = |y: &f64| category_label(&yv, *y);
         mesh_style(&mut chart)
             .x_desc(self.params[0].as_str())
             .y_desc(self.params[1].as_str())
