@@ -6,11 +6,10 @@
 //! undetected violating uploads, the visible stock, views, user reports, crawler
 //! samples), so work does not grow with the number of clean uploads.
 
-pub mod cohort_queue;
 mod draws;
 mod metrics;
+pub mod queue;
 mod replication;
-pub mod review_queue;
 pub mod series;
 
 pub use metrics::{BlockRecord, CategoryBalance, LogEntry, Metrics, ReplicationOutcome, METRICS};

@@ -5,7 +5,7 @@ use rand::RngExt;
 use super::draws::{binomial, poisson};
 use super::metrics::{BlockRecord, CategoryBalance, LogEntry, Metrics, ReplicationOutcome};
 use super::process;
-use super::review_queue::{QueueConfig, ReviewQueue};
+use super::queue::{QueueConfig, ReviewQueue, Shift};
 use super::series::{self, GridSample};
 use crate::engine::{stream, stream_at, Calendar, SimDuration, SimTime, Stream};
 use crate::scenario::{ActionTrigger, Condition, Effect, Sanction, Scenario};
@@ -152,8 +152,7 @@ impl<'s> World<'s> {
             review_time: p.review.review_time.clone(),
             accuracy: p.review.accuracy,
             discipline: p.review.discipline,
-            shift_start: p.review.shift_start,
-            shift_length: p.review.shift_length,
+            shift: Shift { start: p.review.shift_start, length: p.review.shift_length },
             urgent: p.categories.iter().map(|c| c.urgent).collect(),
             slot: s.step,
             warm_up: SimTime::ZERO + s.warm_up,
@@ -270,12 +269,7 @@ impl<'s> World<'s> {
 
     /// Brings the review queue up to `now` and returns items it kept to view.
     fn sync_queue(&mut self, now: SimTime) {
-        self.queue.advance_to(now);
-        for (k, visible) in self.visible.iter_mut().enumerate() {
-            let counts = &mut self.queue.classes_mut()[k];
-            *visible += counts.kept_pending;
-            counts.kept_pending = 0;
-        }
+        self.queue.advance_to(now, &mut self.visible);
     }
 
     /// Uploads reaching the platform per day, given access.

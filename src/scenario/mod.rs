@@ -153,7 +153,7 @@ pub enum QueueModel {
     /// Every flagged item an entity: exact waits, cost grows with the flagged volume.
     Items,
     /// Items in cohorts per sub-step, with fluid service and stationary waits: cost
-    /// grows with the number of steps only (see `model::cohort_queue`).
+    /// grows with the number of steps only (see `model::queue::cohorts`).
     Cohorts,
 }
 

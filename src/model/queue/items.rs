@@ -1,15 +1,9 @@
-//! The review queue: flagged items served by moderators, either one entity each
-//! ([`ItemQueue`], here) or in aggregate ([`CohortQueue`](super::cohort_queue)); the
-//! scenario chooses (see `QueueModel`).
+//! The review queue item by item: every flagged item an entity with its own arrival
+//! time, so waiting times are exact.
 //!
-//! The queue advances itself between the model's calendar events instead of putting
-//! every arrival and review completion on the calendar. Nothing outside the queue
-//! reacts to a single review, so the model only has to bring the queue up to date
-//! (`advance_to`) before it changes something the queue depends on (arrival rate,
-//! moderators) or reads what the queue produced (removals). Inside, the loop is an
-//! ordinary discrete-event loop over three kinds of instants (arrival, review done,
-//! shift start), each item an entity with its own arrival time, so waiting times are
-//! exact; it only avoids the general calendar's cost for the model's busiest process.
+//! The loop is an ordinary discrete-event loop over four kinds of instants (arrival,
+//! review done, shift start, stream slot); it only avoids the general calendar's cost
+//! for the model's busiest process.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -17,9 +11,9 @@ use std::collections::{BinaryHeap, VecDeque};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use super::cohort_queue::CohortQueue;
-use crate::engine::{stream_at, DurationDist, SimDuration, SimTime, Stream};
-use crate::scenario::{Discipline, QueueModel};
+use super::config::{ClassCounts, QueueConfig, QueueStats};
+use crate::engine::{SimDuration, SimTime, Stream};
+use crate::scenario::Discipline;
 
 /// Class of an item: a category index, or `clean` for a false positive.
 type Class = u16;
@@ -28,179 +22,6 @@ type Class = u16;
 struct Item {
     arrival: SimTime,
     class: Class,
-}
-
-/// What the review of one class of items produced so far.
-#[derive(Clone, Debug, Default)]
-pub struct ClassCounts {
-    /// Items flagged at upload (they never went live unless visible while queued).
-    pub flagged_at_upload: u64,
-    /// Items waiting or under review now.
-    pub queued: u64,
-    /// Items removed after review.
-    pub removed: u64,
-    /// Items the review kept although they violate; the model returns them to view.
-    pub kept_pending: u64,
-}
-
-/// Waiting and backlog statistics of one replication's queue.
-#[derive(Clone, Debug, Default)]
-pub struct QueueStats {
-    pub arrivals: u64,
-    pub reviews_started: u64,
-    pub reviews_done: u64,
-    /// Reviews of items that arrived after the warm-up: the waits counted below.
-    pub waits_counted: u64,
-    /// Sum of counted waits (arrival to review start) in milliseconds.
-    pub wait_sum_ms: f64,
-    pub wait_max: SimDuration,
-    /// Integral of the number of waiting items over time since the warm-up, in
-    /// item-milliseconds.
-    pub backlog_area: f64,
-    pub backlog_max: u64,
-    /// Clean items removed by mistake (collateral damage).
-    pub wrongful_removals: u64,
-}
-
-/// Fixed settings of the queue.
-pub struct QueueConfig {
-    pub moderators: u32,
-    pub review_time: DurationDist,
-    pub accuracy: f64,
-    pub discipline: Discipline,
-    pub shift_start: SimDuration,
-    pub shift_length: SimDuration,
-    /// Urgency per category.
-    pub urgent: Vec<bool>,
-    /// Streams restart at every multiple of `slot`, from keys (seed, replication,
-    /// process, slot index), to keep common random numbers aligned between variants.
-    pub slot: SimDuration,
-    /// Waits and backlog before this instant are left out of the statistics.
-    pub warm_up: SimTime,
-    pub seed: u64,
-    pub replication: u64,
-    pub arrivals_process: u64,
-    pub reviews_process: u64,
-}
-
-/// The review queue of a replication, item-level or in cohorts.
-pub enum ReviewQueue {
-    Items(ItemQueue),
-    Cohorts(CohortQueue),
-}
-
-impl ReviewQueue {
-    pub fn new(cfg: QueueConfig, model: QueueModel) -> Self {
-        match model {
-            QueueModel::Items => ReviewQueue::Items(ItemQueue::new(cfg)),
-            QueueModel::Cohorts => ReviewQueue::Cohorts(CohortQueue::new(cfg)),
-        }
-    }
-
-    pub fn classes(&self) -> &[ClassCounts] {
-        match self {
-            ReviewQueue::Items(q) => &q.classes,
-            ReviewQueue::Cohorts(q) => &q.classes,
-        }
-    }
-
-    pub fn classes_mut(&mut self) -> &mut [ClassCounts] {
-        match self {
-            ReviewQueue::Items(q) => &mut q.classes,
-            ReviewQueue::Cohorts(q) => &mut q.classes,
-        }
-    }
-
-    pub fn stats(&self) -> &QueueStats {
-        match self {
-            ReviewQueue::Items(q) => &q.stats,
-            ReviewQueue::Cohorts(q) => &q.stats,
-        }
-    }
-
-    /// Items waiting (not those under review).
-    pub fn waiting_len(&self) -> u64 {
-        match self {
-            ReviewQueue::Items(q) => q.waiting_len(),
-            ReviewQueue::Cohorts(q) => q.waiting_len(),
-        }
-    }
-
-    pub fn moderators(&self) -> u32 {
-        match self {
-            ReviewQueue::Items(q) => q.moderators(),
-            ReviewQueue::Cohorts(q) => q.moderators(),
-        }
-    }
-
-    /// Sets the rate of items flagged at upload (per day) and each class's weight
-    /// (categories, then clean).
-    pub fn set_upload_flags(&mut self, now: SimTime, per_day: f64, class_weights: &[f64]) {
-        match self {
-            ReviewQueue::Items(q) => q.set_upload_flags(now, per_day, class_weights),
-            ReviewQueue::Cohorts(q) => q.set_upload_flags(now, per_day, class_weights),
-        }
-    }
-
-    /// Adds `count` reported items of category `class` arriving at `now`.
-    pub fn add_reported(&mut self, now: SimTime, class: usize, count: u64) {
-        match self {
-            ReviewQueue::Items(q) => q.add_reported(now, class, count),
-            ReviewQueue::Cohorts(q) => q.add_reported(now, class, count),
-        }
-    }
-
-    /// Adds moderators from `now` on.
-    pub fn add_moderators(&mut self, now: SimTime, count: u32) {
-        match self {
-            ReviewQueue::Items(q) => q.add_moderators(now, count),
-            ReviewQueue::Cohorts(q) => q.add_moderators(now, count),
-        }
-    }
-
-    /// Plays the queue forward to `t`.
-    pub fn advance_to(&mut self, t: SimTime) {
-        match self {
-            ReviewQueue::Items(q) => q.advance_to(t),
-            ReviewQueue::Cohorts(q) => q.advance_to(t),
-        }
-    }
-}
-
-impl QueueConfig {
-    /// The arrival and review streams of tick slot `index` (see `engine::stream_at`).
-    pub(super) fn streams_at(&self, index: u64) -> (Stream, Stream) {
-        (
-            stream_at(self.seed, self.replication, self.arrivals_process, index),
-            stream_at(self.seed, self.replication, self.reviews_process, index),
-        )
-    }
-
-    /// Milliseconds since the latest shift start, at `t`.
-    fn time_into_shift(&self, t: SimTime) -> u64 {
-        let day = SimDuration::DAY.0;
-        (t.time_of_day().0 + day - self.shift_start.0) % day
-    }
-}
-
-/// Whether moderators of `cfg` work at `t`.
-pub(super) fn on_shift(cfg: &QueueConfig, t: SimTime) -> bool {
-    cfg.shift_length >= SimDuration::DAY || cfg.time_into_shift(t) < cfg.shift_length.0
-}
-
-/// The next instant after `t` at which a shift starts or ends (far in the future for
-/// round-the-clock work).
-pub(super) fn next_shift_change(cfg: &QueueConfig, t: SimTime) -> SimTime {
-    if cfg.shift_length >= SimDuration::DAY {
-        return SimTime(u64::MAX);
-    }
-    let into_shift = cfg.time_into_shift(t);
-    let until = if into_shift < cfg.shift_length.0 {
-        cfg.shift_length.0 - into_shift
-    } else {
-        SimDuration::DAY.0 - into_shift
-    };
-    SimTime(t.0 + until)
 }
 
 /// An item-level multi-server review queue.
@@ -247,11 +68,6 @@ impl ItemQueue {
             classes: vec![ClassCounts::default(); n + 1],
             stats: QueueStats::default(),
         }
-    }
-
-    /// Index of the clean class in `classes`.
-    pub fn clean_class(&self) -> usize {
-        self.cfg.urgent.len()
     }
 
     /// Waiting items (not those under review).
@@ -306,7 +122,7 @@ impl ItemQueue {
             const NEVER: u64 = u64::MAX;
             let done = self.busy.peek().map_or(NEVER, |r| (r.0).0 .0);
             let shift = if self.idle > 0 && self.waiting_len() > 0 {
-                self.next_shift_start(self.now).0
+                self.cfg.shift.next_start(self.now).0
             } else {
                 NEVER
             };
@@ -429,7 +245,7 @@ impl ItemQueue {
         };
         self.stats.reviews_done += 1;
         let correct = self.cfg.accuracy >= 1.0 || self.review_rng.random::<f64>() < self.cfg.accuracy;
-        let clean = class as usize == self.clean_class();
+        let clean = class as usize == self.cfg.clean_class();
         let counts = &mut self.classes[class as usize];
         counts.queued -= 1;
         match (clean, correct) {
@@ -463,22 +279,15 @@ impl ItemQueue {
     }
 
     fn on_shift(&self, t: SimTime) -> bool {
-        on_shift(&self.cfg, t)
-    }
-
-    /// `t` when on shift; otherwise the next shift start (off shift, the next change).
-    fn next_shift_start(&self, t: SimTime) -> SimTime {
-        if self.on_shift(t) {
-            t
-        } else {
-            next_shift_change(&self.cfg, t)
-        }
+        self.cfg.shift.on(t)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::DurationDist;
+    use crate::model::queue::shift::Shift;
 
     fn queue(moderators: u32, review: SimDuration, shift: (u64, u64)) -> ItemQueue {
         let cfg = QueueConfig {
@@ -486,8 +295,10 @@ mod tests {
             review_time: DurationDist::fixed(review),
             accuracy: 1.0,
             discipline: Discipline::Fifo,
-            shift_start: SimDuration(shift.0 * SimDuration::HOUR.0),
-            shift_length: SimDuration(shift.1 * SimDuration::HOUR.0),
+            shift: Shift {
+                start: SimDuration(shift.0 * SimDuration::HOUR.0),
+                length: SimDuration(shift.1 * SimDuration::HOUR.0),
+            },
             urgent: vec![false],
             slot: SimDuration::HOUR,
             warm_up: SimTime::ZERO,
@@ -528,16 +339,6 @@ mod tests {
         q.advance_to(hours(34));
         assert_eq!(q.stats.reviews_done, 1);
         assert_eq!(q.stats.wait_max, SimDuration(13 * SimDuration::HOUR.0));
-    }
-
-    #[test]
-    fn shift_changes_are_found_from_any_instant() {
-        let cfg = queue(1, SimDuration::HOUR, (9, 8)).cfg;
-        assert_eq!(next_shift_change(&cfg, hours(0)), hours(9));
-        assert_eq!(next_shift_change(&cfg, hours(9)), hours(17));
-        assert_eq!(next_shift_change(&cfg, hours(12)), hours(17));
-        assert_eq!(next_shift_change(&cfg, hours(17)), hours(33));
-        assert!(on_shift(&cfg, hours(9)) && !on_shift(&cfg, hours(17)));
     }
 
     #[test]

@@ -20,9 +20,9 @@
 
 use std::collections::VecDeque;
 
-use super::draws::{binomial, poisson};
-use super::review_queue::{next_shift_change, on_shift, ClassCounts, QueueConfig, QueueStats};
+use super::config::{ClassCounts, QueueConfig, QueueStats};
 use crate::engine::{SimDuration, SimTime, Stream};
+use crate::model::draws::{binomial, poisson};
 use crate::scenario::Discipline;
 
 #[derive(Copy, Clone, Debug)]
@@ -117,7 +117,7 @@ impl CohortQueue {
     /// Plays the queue forward to `t` in sub-steps.
     pub fn advance_to(&mut self, t: SimTime) {
         while self.now < t {
-            let end = t.min(self.next_slot).min(next_shift_change(&self.cfg, self.now));
+            let end = t.min(self.next_slot).min(self.cfg.shift.next_change(self.now));
             self.sub_step(self.now, end);
             self.now = end;
             if end == self.next_slot {
@@ -181,12 +181,11 @@ impl CohortQueue {
         }
 
         // Reviews started in this sub-step, first come first served.
-        if on_shift(&self.cfg, a) {
+        if self.cfg.shift.on(a) {
             // A moderator starts reviews up to the last instant of a shift and finishes
             // the one in hand after it: renewal theory gives L / mean + (1 + cv^2) / 2
             // starts in a shift of length L, so each shift adds the second term.
-            let shift_starts =
-                self.cfg.shift_length < SimDuration::DAY && a.0 > 0 && !on_shift(&self.cfg, SimTime(a.0 - 1));
+            let shift_starts = self.cfg.shift.starts_at(a);
             if shift_starts && self.waiting_count > 0 {
                 self.carry += self.cfg.moderators as f64 * (1.0 + self.review_cv2) / 2.0;
             }
@@ -260,7 +259,7 @@ impl CohortQueue {
         self.stats.reviews_done += n;
         let correct =
             if self.cfg.accuracy >= 1.0 { n } else { binomial(&mut self.review_rng, n, self.cfg.accuracy) };
-        let clean = done.class as usize == self.cfg.urgent.len();
+        let clean = done.class as usize == self.cfg.clean_class();
         let counts = &mut self.classes[done.class as usize];
         counts.queued -= n;
         if clean {
@@ -298,6 +297,7 @@ pub fn stationary_wait(rate_per_ms: f64, mean_ms: f64, servers: u32, cv2: f64) -
 mod tests {
     use super::*;
     use crate::engine::DurationDist;
+    use crate::model::queue::shift::Shift;
 
     fn queue(moderators: u32, review: DurationDist) -> CohortQueue {
         CohortQueue::new(QueueConfig {
@@ -305,8 +305,7 @@ mod tests {
             review_time: review,
             accuracy: 1.0,
             discipline: Discipline::Fifo,
-            shift_start: SimDuration::ZERO,
-            shift_length: SimDuration::DAY,
+            shift: Shift::ALWAYS,
             urgent: vec![false],
             slot: SimDuration::HOUR,
             warm_up: SimTime::ZERO,

@@ -1,0 +1,76 @@
+//! The review queue's shared base: its fixed settings, the counts per class and the
+//! waiting statistics, used alike by the item and the cohort queue.
+
+use super::shift::Shift;
+use crate::engine::{stream_at, DurationDist, SimDuration, SimTime, Stream};
+use crate::scenario::Discipline;
+
+/// What the review of one class of items produced so far.
+#[derive(Clone, Debug, Default)]
+pub struct ClassCounts {
+    /// Items flagged at upload (they never went live unless visible while queued).
+    pub flagged_at_upload: u64,
+    /// Items waiting or under review now.
+    pub queued: u64,
+    /// Items removed after review.
+    pub removed: u64,
+    /// Items the review kept although they violate, not yet handed back by
+    /// `ReviewQueue::advance_to`.
+    pub(super) kept_pending: u64,
+}
+
+/// Waiting and backlog statistics of one replication's queue.
+#[derive(Clone, Debug, Default)]
+pub struct QueueStats {
+    pub arrivals: u64,
+    pub reviews_started: u64,
+    pub reviews_done: u64,
+    /// Reviews of items that arrived after the warm-up: the waits counted below.
+    pub waits_counted: u64,
+    /// Sum of counted waits (arrival to review start) in milliseconds.
+    pub wait_sum_ms: f64,
+    pub wait_max: SimDuration,
+    /// Integral of the number of waiting items over time since the warm-up, in
+    /// item-milliseconds.
+    pub backlog_area: f64,
+    pub backlog_max: u64,
+    /// Clean items removed by mistake (collateral damage).
+    pub wrongful_removals: u64,
+}
+
+/// Fixed settings of the queue.
+pub struct QueueConfig {
+    pub moderators: u32,
+    pub review_time: DurationDist,
+    pub accuracy: f64,
+    pub discipline: Discipline,
+    /// When moderators work.
+    pub shift: Shift,
+    /// Urgency per category.
+    pub urgent: Vec<bool>,
+    /// Streams restart at every multiple of `slot`, from keys (seed, replication,
+    /// process, slot index), to keep common random numbers aligned between variants.
+    pub slot: SimDuration,
+    /// Waits and backlog before this instant are left out of the statistics.
+    pub warm_up: SimTime,
+    pub seed: u64,
+    pub replication: u64,
+    pub arrivals_process: u64,
+    pub reviews_process: u64,
+}
+
+impl QueueConfig {
+    /// The arrival and review streams of tick slot `index` (see `engine::stream_at`).
+    pub fn streams_at(&self, index: u64) -> (Stream, Stream) {
+        (
+            stream_at(self.seed, self.replication, self.arrivals_process, index),
+            stream_at(self.seed, self.replication, self.reviews_process, index),
+        )
+    }
+
+    /// Index of the clean class (false positives) in the counts per class: after the
+    /// categories.
+    pub fn clean_class(&self) -> usize {
+        self.urgent.len()
+    }
+}
