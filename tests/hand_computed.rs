@@ -71,3 +71,49 @@ fn an_action_on_a_calendar_date_is_the_same_as_its_delay_from_the_start() {
     let err = scenario::parse(&early, "early.toml").unwrap_err().to_string();
     assert!(err.contains("before the scenario start"), "{err}");
 }
+
+/// The hand-computed scenario with two throttles before the block: "slow" (half the
+/// users, for 3 days) from day 2, "slower" (a fifth of the users) from day 4 for
+/// `slower_days`, then the block from day 6.
+fn throttled(slower_days: u64) -> scenario::Scenario {
+    let text = std::fs::read_to_string("tests/scenarios/hand-computed.toml").unwrap();
+    let throttles = format!(
+        "name = \"slow\"\nkind = \"throttle\"\naccess = 0.5\nduration = \"3d\"\ntrigger = {{ at = \"2d\" }}\n\n\
+         [[regulator.ladder]]\nname = \"slower\"\nkind = \"throttle\"\naccess = 0.2\nduration = \"{slower_days}d\"\n\
+         trigger = {{ after_step = \"slow\", wait = \"2d\" }}\n"
+    );
+    let changed = text
+        .replace("name = \"warning\"\nkind = \"warning\"\ntrigger = { at = \"5d\" }\n", &throttles)
+        .replace("after_step = \"warning\"", "after_step = \"slower\"");
+    assert_ne!(changed, text);
+    scenario::parse(&changed, "throttled.toml").unwrap().0
+}
+
+#[test]
+fn a_throttle_is_replaced_by_the_next_and_ended_by_the_lifting_of_a_block() {
+    // Day 2: "slow" (50%, 3 days); day 4: "slower" (20%, 20 days) replaces it, so the
+    // end of "slow" at day 5 changes nothing. Day 6: block. The block is lifted 8 days
+    // later as in the scenario without throttles (cleanup day 7 to 11, verification
+    // to 13, processing to 14), and the lifting ends the throttle too: after day 14
+    // everyone has access, although "slower" would have run to day 24.
+    let s = throttled(20);
+    let o = run_replication(&s, s.seed, 0, true);
+    assert_eq!(o.metrics.throttles, 2);
+    assert_eq!(o.blocks.len(), 1);
+    assert_eq!(o.blocks[0].start, SimTime(6 * DAY_MS));
+    assert_eq!(o.blocks[0].end, Some(SimTime(14 * DAY_MS)));
+    // Users cut off: 500 x 2 days + 800 x 2 days + 750 x 8 days (blocked, 25% by VPN).
+    assert_eq!(o.metrics.user_days_lost, 1_000.0 + 1_600.0 + 6_000.0);
+    assert!(!o.log.iter().any(|e| e.text.contains("ends the throttle")), "{:#?}", o.log);
+}
+
+#[test]
+fn a_throttle_with_a_duration_ends_on_its_own() {
+    // As above, but "slower" lasts 1 day: full access again from day 5 to the block.
+    let s = throttled(1);
+    let o = run_replication(&s, s.seed, 0, true);
+    assert_eq!(o.metrics.user_days_lost, 1_000.0 + 800.0 + 6_000.0);
+    let ends: Vec<_> =
+        o.log.iter().filter(|e| e.text.contains("ends the throttle")).map(|e| e.time).collect();
+    assert_eq!(ends, vec![SimTime(5 * DAY_MS)]);
+}

@@ -6,7 +6,7 @@
 //! layout, thread count or machine, which is what makes replications bit-identical.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashSet};
 
 use super::time::SimTime;
 
@@ -16,7 +16,13 @@ pub struct Calendar<E> {
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
     now: SimTime,
+    /// Sequence numbers of cancelled events still in the heap.
+    cancelled: HashSet<u64>,
 }
+
+/// Names one scheduled event, to cancel it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct EventKey(u64);
 
 #[derive(Debug)]
 struct Entry<E> {
@@ -51,7 +57,7 @@ impl<E> Default for Calendar<E> {
 
 impl<E> Calendar<E> {
     pub fn new() -> Self {
-        Calendar { heap: BinaryHeap::new(), next_seq: 0, now: SimTime::ZERO }
+        Calendar { heap: BinaryHeap::new(), next_seq: 0, now: SimTime::ZERO, cancelled: HashSet::new() }
     }
 
     /// The time of the event popped last (the simulation clock).
@@ -60,32 +66,56 @@ impl<E> Calendar<E> {
     }
 
     /// Schedules `event` at `time`. A time in the past is moved to now, so the clock
-    /// never runs backwards.
-    pub fn schedule(&mut self, time: SimTime, event: E) {
+    /// never runs backwards. The key cancels it.
+    pub fn schedule(&mut self, time: SimTime, event: E) -> EventKey {
         let time = time.max(self.now);
         let seq = self.next_seq;
         self.next_seq += 1;
         self.heap.push(Entry { time, seq, event });
+        EventKey(seq)
+    }
+
+    /// Cancels a scheduled event. Cancelling one that already ran, or twice, does
+    /// nothing.
+    pub fn cancel(&mut self, key: EventKey) {
+        if key.0 < self.next_seq && self.heap.iter().any(|e| e.seq == key.0) {
+            self.cancelled.insert(key.0);
+        }
     }
 
     /// Removes the next event and advances the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.drop_cancelled();
         let entry = self.heap.pop()?;
         self.now = entry.time;
         Some((entry.time, entry.event))
     }
 
     /// Time of the next event, if any.
-    pub fn peek_time(&self) -> Option<SimTime> {
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        self.drop_cancelled();
         self.heap.peek().map(|e| e.time)
     }
 
+    /// Events still to run.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() - self.cancelled.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
+    }
+
+    /// Drops cancelled events from the front of the heap.
+    fn drop_cancelled(&mut self) {
+        while !self.cancelled.is_empty() {
+            match self.heap.peek() {
+                Some(front) if self.cancelled.remove(&front.seq) => {
+                    self.heap.pop();
+                }
+                _ => return,
+            }
+        }
     }
 }
 
@@ -103,6 +133,34 @@ mod tests {
         cal.schedule(SimTime(9), "c");
         let order: Vec<_> = std::iter::from_fn(|| cal.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, ["a", "b1", "b2", "b3", "c"]);
+    }
+
+    #[test]
+    fn a_cancelled_event_never_surfaces_and_the_rest_keep_their_order() {
+        let mut cal = Calendar::new();
+        cal.schedule(SimTime(5), "b1");
+        let gone = cal.schedule(SimTime(5), "b2");
+        cal.schedule(SimTime(5), "b3");
+        let front = cal.schedule(SimTime(1), "a");
+        cal.cancel(gone);
+        cal.cancel(gone);
+        cal.cancel(front);
+        assert_eq!(cal.len(), 2);
+        assert_eq!(cal.peek_time(), Some(SimTime(5)));
+        let order: Vec<_> = std::iter::from_fn(|| cal.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, ["b1", "b3"]);
+        assert!(cal.is_empty());
+    }
+
+    #[test]
+    fn cancelling_an_event_that_ran_does_nothing() {
+        let mut cal = Calendar::new();
+        let ran = cal.schedule(SimTime(1), 1);
+        assert_eq!(cal.pop(), Some((SimTime(1), 1)));
+        cal.cancel(ran);
+        cal.schedule(SimTime(2), 2);
+        assert_eq!(cal.len(), 1);
+        assert_eq!(cal.pop(), Some((SimTime(2), 2)));
     }
 
     #[test]

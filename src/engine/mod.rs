@@ -9,7 +9,7 @@ pub mod dist;
 pub mod random;
 pub mod time;
 
-pub use calendar::Calendar;
+pub use calendar::{Calendar, EventKey};
 pub use dist::DurationDist;
 pub use random::{stream, stream_at, Stream};
 pub use time::{SimDuration, SimTime};

@@ -6,15 +6,20 @@
 //! undetected violating uploads, the visible stock, views, user reports, crawler
 //! samples), so work does not grow with the number of clean uploads.
 
+mod block;
+mod content;
 mod draws;
+mod ladder;
 mod metrics;
+mod orders;
+mod playbook;
 pub mod queue;
-mod replication;
 pub mod series;
+mod world;
 
 pub use metrics::{BlockRecord, CategoryBalance, LogEntry, Metrics, ReplicationOutcome, METRICS};
-pub use replication::run_replication;
 pub use series::{grid, GridSample};
+pub use world::run_replication;
 
 /// Random-stream ids of the model's processes; with the seed and the replication they
 /// name a stream (see `engine::random`). Fixed numbers: changing one changes results.
