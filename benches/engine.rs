@@ -46,7 +46,7 @@ fn flagship_replication(bencher: Bencher) {
     let mut rep = 0;
     bencher.bench_local(|| {
         rep += 1;
-        black_box(run_replication(&s, s.seed, rep, false))
+        black_box(run_replication(&s, s.seed(), rep, false))
     });
 }
 
@@ -54,12 +54,15 @@ fn flagship_replication(bencher: Bencher) {
 /// 114,000 items) so one sample takes milliseconds.
 #[divan::bench(sample_count = 20, sample_size = 1)]
 fn review_queue_mm10(bencher: Bencher) {
-    let mut s = library("benches/review-queue.toml");
-    s.horizon = modsim::engine::SimDuration(50 * modsim::engine::SimDuration::DAY.0);
-    s.warm_up = modsim::engine::SimDuration::ZERO;
+    let s = scenario::load_with(
+        Path::new("benches/review-queue.toml"),
+        &["scenario.horizon=50d".parse().unwrap(), "scenario.warm_up=0s".parse().unwrap()],
+    )
+    .expect("benchmark scenario loads")
+    .scenario;
     let mut rep = 0;
     bencher.counter(divan::counter::ItemsCount::new(114_000usize)).bench_local(|| {
         rep += 1;
-        black_box(run_replication(&s, s.seed, rep, false))
+        black_box(run_replication(&s, s.seed(), rep, false))
     });
 }

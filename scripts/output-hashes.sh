@@ -7,11 +7,13 @@
 #   scripts/output-hashes.sh > after.txt    # on the new one
 #   diff before.txt after.txt
 #
-# run.json is hashed without its wall time and speed, the fields that differ between runs.
+# run.json is hashed without its wall time and speed, the fields that differ between runs,
+# and the output folder's path is replaced by OUT, so that sums made in two checkouts or
+# two folders compare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --quiet
-modsim=$PWD/target/release/modsim
+modsim=$(realpath "${CARGO_TARGET_DIR:-target}")/release/modsim
 work=${OUTPUT_HASHES_DIR:-/tmp/modsim-output-hashes}
 rm -rf "$work"
 mkdir -p "$work"
@@ -32,6 +34,7 @@ $modsim sweep scenarios/registration-block-2022.toml --vary "platform.review.mod
 cd "$work"
 # The terminal summary ends with the wall time; drop that line's figures.
 for f in run-*.stdout; do sed -i -E 's/, [0-9.]+ s$//' "$f"; done
+for f in run-*.stdout $(find . -name run.json); do sed -i "s|$work|OUT|g" "$f"; done
 find . -type f ! -name run.json -print0 | sort -z | xargs -0 sha256sum
 for f in $(find . -name run.json | sort); do
     echo "$(grep -v -e wall_time_seconds -e replications_per_second "$f" | sha256sum | cut -d' ' -f1)  $f"

@@ -11,7 +11,7 @@
 //! ```
 //! let text = include_str!("../tests/scenarios/hand-computed.toml");
 //! let (scenario, _warnings) = modsim::scenario::parse(text, "hand-computed.toml").unwrap();
-//! let outcome = modsim::model::run_replication(&scenario, scenario.seed, 0, false);
+//! let outcome = modsim::model::run_replication(&scenario, scenario.seed(), 0, false);
 //! assert_eq!(outcome.blocks.len(), 1);
 //! assert_eq!(outcome.blocks[0].duration_days, 8.0);
 //! ```

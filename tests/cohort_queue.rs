@@ -16,7 +16,7 @@ fn the_automatic_rule_picks_cohorts_for_large_volumes_only_and_can_be_overridden
     let flagship = load("scenarios/tiktok-indonesia-2018.toml", &[]);
     assert!(flagship.expected_review_items() > COHORT_THRESHOLD_ITEMS);
     assert_eq!(flagship.queue_model(), QueueModel::Cohorts);
-    assert_eq!(flagship.platform.review.queue_model_setting, None, "chosen by the rule");
+    assert_eq!(flagship.platform().review.queue_model_setting, None, "chosen by the rule");
 
     let netzdg = load("scenarios/netzdg-fines-first.toml", &[]);
     assert!(netzdg.expected_review_items() < COHORT_THRESHOLD_ITEMS);
@@ -24,7 +24,7 @@ fn the_automatic_rule_picks_cohorts_for_large_volumes_only_and_can_be_overridden
 
     let forced = load("scenarios/tiktok-indonesia-2018.toml", &["platform.review.queue_model=items"]);
     assert_eq!(forced.queue_model(), QueueModel::Items);
-    assert_eq!(forced.platform.review.queue_model_setting, Some(QueueModel::Items));
+    assert_eq!(forced.platform().review.queue_model_setting, Some(QueueModel::Items));
     let forced = load("scenarios/netzdg-fines-first.toml", &["platform.review.queue_model=cohorts"]);
     assert_eq!(forced.queue_model(), QueueModel::Cohorts);
 
@@ -77,7 +77,7 @@ fn cohort_waits_in_a_stationary_queue_are_erlang_c() {
     let backlog = results.summary("mean_review_backlog").unwrap().mean;
     // Erlang C for lambda = 80/h, mu = 10/h, c = 10, from queue_theory.rs's formula.
     let (lambda, mu, c) =
-        (s.platform.uploads_per_day / 24.0, 3_600.0 / s.platform.review.review_time.mean_secs(), 10);
+        (s.platform().uploads_per_day / 24.0, 3_600.0 / s.platform().review.review_time.mean_secs(), 10);
     let a = lambda / mu;
     let mut b = 1.0;
     for k in 1..=c {

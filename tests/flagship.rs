@@ -10,7 +10,7 @@ use modsim::scenario;
 fn flagship_blocks_in_early_july_for_about_a_week() {
     let loaded = scenario::load(Path::new("scenarios/tiktok-indonesia-2018.toml")).unwrap();
     let s = &loaded.scenario;
-    let config = RunConfig { replications: 200, seed: s.seed, threads: 0 };
+    let config = RunConfig { replications: 200, seed: s.seed(), threads: 0 };
     let results = experiment::run(s, &config, &()).unwrap();
 
     let blocked = results.summary("blocked").unwrap();

@@ -22,7 +22,7 @@ fn block_start_end_and_duration_match_the_arithmetic() {
     //         crawler is off, so the true prevalence (0 after the cleanup) is measured.
     // Day 15: processing 1 day: the block is lifted. Duration 15 - 7 = 8 days.
     for replication in 0..3 {
-        let o = run_replication(s, s.seed, replication, true);
+        let o = run_replication(s, s.seed(), replication, true);
         assert_eq!(o.blocks.len(), 1, "{:#?}", o.log);
         let b = &o.blocks[0];
         assert_eq!(b.start, SimTime(7 * DAY_MS));
@@ -64,7 +64,7 @@ fn an_action_on_a_calendar_date_is_the_same_as_its_delay_from_the_start() {
         .replace("on = \"block\"\ndelay = \"3d\"", "on = \"2018-07-11\"");
     assert_ne!(dated, text);
     let (s, _) = scenario::parse(&dated, "dated.toml").unwrap();
-    let o = run_replication(&s, s.seed, 0, false);
+    let o = run_replication(&s, s.seed(), 0, false);
     assert_eq!(o.blocks[0].end, Some(SimTime(15 * DAY_MS)));
     // A date before the start is refused.
     let early = dated.replace("on = \"2018-07-11\"", "on = \"2018-06-11\"");
@@ -97,7 +97,7 @@ fn a_throttle_is_replaced_by_the_next_and_ended_by_the_lifting_of_a_block() {
     // to 13, processing to 14), and the lifting ends the throttle too: after day 14
     // everyone has access, although "slower" would have run to day 24.
     let s = throttled(20);
-    let o = run_replication(&s, s.seed, 0, true);
+    let o = run_replication(&s, s.seed(), 0, true);
     assert_eq!(o.metrics.throttles, 2);
     assert_eq!(o.blocks.len(), 1);
     assert_eq!(o.blocks[0].start, SimTime(6 * DAY_MS));
@@ -111,7 +111,7 @@ fn a_throttle_is_replaced_by_the_next_and_ended_by_the_lifting_of_a_block() {
 fn a_throttle_with_a_duration_ends_on_its_own() {
     // As above, but "slower" lasts 1 day: full access again from day 5 to the block.
     let s = throttled(1);
-    let o = run_replication(&s, s.seed, 0, true);
+    let o = run_replication(&s, s.seed(), 0, true);
     assert_eq!(o.metrics.user_days_lost, 1_000.0 + 800.0 + 6_000.0);
     let ends: Vec<_> =
         o.log.iter().filter(|e| e.text.contains("ends the throttle")).map(|e| e.time).collect();

@@ -175,10 +175,19 @@ proptest! {
 
     #[test]
     fn valid_scenarios_run_with_their_invariants(doc in document()) {
-        let Ok((mut s, _)) = scenario::parse(&doc, "generated.toml") else { return Ok(()) };
+        let Ok((s, _)) = scenario::parse(&doc, "generated.toml") else { return Ok(()) };
         // Keep each case short: at most 30 days.
-        s.horizon = s.horizon.min(SimDuration(30 * SimDuration::DAY.0));
-        let horizon = s.horizon.as_days_f64();
+        let s = if s.horizon() > SimDuration(30 * SimDuration::DAY.0) {
+            let cut = ["scenario.horizon=30d".parse().unwrap()];
+            match scenario::parse_with(&doc, "generated.toml", &cut) {
+                Ok((s, _)) => s,
+                // A shorter horizon can be refused (a ladder date past it): skip.
+                Err(_) => return Ok(()),
+            }
+        } else {
+            s
+        };
+        let horizon = s.horizon().as_days_f64();
         let o = run_replication(&s, 1, 0, true);
         for b in &o.balances {
             prop_assert!(b.holds(), "{b:?}\n{doc}");

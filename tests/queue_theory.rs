@@ -24,10 +24,10 @@ fn erlang_c_wait(lambda: f64, mu: f64, c: u32) -> f64 {
 
 /// Mean over replications of (mean wait in hours, time-average backlog).
 fn simulate(s: &Scenario) -> (f64, f64) {
-    let n = s.replications;
+    let n = s.replications();
     let (mut wait, mut backlog) = (0.0, 0.0);
     for rep in 0..n {
-        let m = run_replication(s, s.seed, rep, false).metrics;
+        let m = run_replication(s, s.seed(), rep, false).metrics;
         wait += m.mean_review_wait_hours;
         backlog += m.mean_review_backlog;
     }
@@ -46,9 +46,9 @@ fn erlang_c_formula_matches_textbook_values() {
 fn review_queue_waits_match_erlang_c_and_littles_law() {
     let loaded = scenario::load(Path::new("tests/scenarios/mmc.toml")).unwrap();
     let s = &loaded.scenario;
-    let lambda_per_hour = s.platform.uploads_per_day / 24.0;
-    let mu_per_hour = 3_600.0 / s.platform.review.review_time.mean_secs();
-    let c = s.platform.review.moderators;
+    let lambda_per_hour = s.platform().uploads_per_day / 24.0;
+    let mu_per_hour = 3_600.0 / s.platform().review.review_time.mean_secs();
+    let c = s.platform().review.moderators;
     let expected = erlang_c_wait(lambda_per_hour, mu_per_hour, c);
 
     // 60 replications x 60 days x 1,920 items = 6.9 million items: the estimate's own

@@ -57,12 +57,11 @@ mod tests {
     use super::*;
 
     fn scenario(step_hours: u64, horizon_days: u64) -> Scenario {
-        let mut s = crate::scenario::load(std::path::Path::new("tests/scenarios/hand-computed.toml"))
+        let sets = [format!("scenario.step={step_hours}h"), format!("scenario.horizon={horizon_days}d")];
+        let overrides: Vec<_> = sets.iter().map(|s| s.parse().unwrap()).collect();
+        crate::scenario::load_with(std::path::Path::new("tests/scenarios/hand-computed.toml"), &overrides)
             .expect("test scenario loads")
-            .scenario;
-        s.step = SimDuration(SimDuration::HOUR.0 * step_hours);
-        s.horizon = SimDuration(SimDuration::DAY.0 * horizon_days);
-        s
+            .scenario
     }
 
     #[test]

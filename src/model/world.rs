@@ -190,11 +190,7 @@ impl<'s> World<'s> {
 
     /// Tells the review queue how many uploads are flagged per day, and of which classes.
     pub(super) fn update_flag_rate(&mut self, now: SimTime) {
-        let p = &self.s.platform;
-        let violating_share: f64 = p.categories.iter().map(|c| c.share).sum();
-        let mut weights: Vec<f64> =
-            p.categories.iter().zip(&self.content.recall).map(|(c, r)| c.share * r).collect();
-        weights.push((1.0 - violating_share).max(0.0) * p.false_positive_rate);
+        let weights = self.s.platform.flag_weights(&self.content.recall);
         let per_day = self.uploads_per_day() * weights.iter().sum::<f64>();
         self.queue.set_upload_flags(now, per_day, &weights);
     }

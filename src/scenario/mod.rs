@@ -22,29 +22,94 @@ pub use overrides::{Override, OverrideError};
 pub use parameters::Parameter;
 
 /// A validated scenario: everything the model needs, in domain units.
+///
+/// Valid by construction: only [`parse`], [`load`] and their variants make one, after
+/// every check; its fields are private to the crate and read through the methods
+/// below, so code outside cannot make it invalid. To change a value, apply an
+/// [`Override`] and validate again ([`load_with`], [`parse_with`]).
 #[derive(Clone, Debug)]
 pub struct Scenario {
-    pub name: String,
-    pub description: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
     /// Calendar date and time of simulated time zero, when the file gives one.
-    pub start: Option<NaiveDateTime>,
-    pub horizon: SimDuration,
+    pub(crate) start: Option<NaiveDateTime>,
+    pub(crate) horizon: SimDuration,
     /// Interval at which count-based processes (undetected uploads, views, reports,
     /// the crawler, cleanup) are advanced.
-    pub step: SimDuration,
+    pub(crate) step: SimDuration,
     /// Review-queue statistics (waits, backlog) leave out what happens before this, so
     /// that an empty queue at the start does not bias them.
-    pub warm_up: SimDuration,
-    pub replications: u64,
-    pub seed: u64,
-    pub platform: Platform,
-    pub regulator: Regulator,
-    pub playbook: Vec<Action>,
+    pub(crate) warm_up: SimDuration,
+    pub(crate) replications: u64,
+    pub(crate) seed: u64,
+    pub(crate) platform: Platform,
+    pub(crate) regulator: Regulator,
+    pub(crate) playbook: Vec<Action>,
     /// Named policy changes declared in the file (`[[variants]]`).
-    pub variants: Vec<VariantSpec>,
+    pub(crate) variants: Vec<VariantSpec>,
 }
 
 impl Scenario {
+    /// The scenario's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What the scenario is about.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Calendar date and time of simulated time zero, when the file gives one.
+    pub fn start(&self) -> Option<NaiveDateTime> {
+        self.start
+    }
+
+    /// How long a replication runs.
+    pub fn horizon(&self) -> SimDuration {
+        self.horizon
+    }
+
+    /// Interval at which the count-based processes are advanced.
+    pub fn step(&self) -> SimDuration {
+        self.step
+    }
+
+    /// Review-queue statistics leave out what happens before this.
+    pub fn warm_up(&self) -> SimDuration {
+        self.warm_up
+    }
+
+    /// Replications the file asks for.
+    pub fn replications(&self) -> u64 {
+        self.replications
+    }
+
+    /// Seed the file asks for.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The regulated service.
+    pub fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    /// The regulator.
+    pub fn regulator(&self) -> &Regulator {
+        &self.regulator
+    }
+
+    /// The platform's compliance actions.
+    pub fn playbook(&self) -> &[Action] {
+        &self.playbook
+    }
+
+    /// Named policy changes declared in the file (`[[variants]]`).
+    pub fn variants(&self) -> &[VariantSpec] {
+        &self.variants
+    }
+
     /// Rough number of items the review queue handles in one replication: flags at
     /// upload, plus every violating item that could be reported (the initial stock and
     /// undetected uploads). An upper-end estimate, for cost guards.
@@ -70,10 +135,8 @@ impl Scenario {
     pub fn expected_review_items(&self) -> f64 {
         let p = &self.platform;
         let days = self.horizon.as_days_f64();
-        let violating: f64 = p.categories.iter().map(|c| c.share).sum();
-        let flagged_per_day = p.uploads_per_day
-            * (p.categories.iter().map(|c| c.share * c.recall).sum::<f64>()
-                + (1.0 - violating).max(0.0) * p.false_positive_rate);
+        let recall: Vec<f64> = p.categories.iter().map(|c| c.recall).collect();
+        let flagged_per_day = p.uploads_per_day * p.flag_weights(&recall).iter().sum::<f64>();
         let undetected_per_day =
             p.uploads_per_day * p.categories.iter().map(|c| c.share * (1.0 - c.recall)).sum::<f64>();
         let reportable = if p.categories.iter().any(|c| c.report_probability > 0.0) {
@@ -109,6 +172,18 @@ pub struct Platform {
     pub false_positive_rate: f64,
     pub review: ReviewTeam,
     pub orders: OrderHandling,
+}
+
+impl Platform {
+    /// Share of uploads flagged at upload, per review class: each category's share
+    /// times its detection `recall`, then clean uploads times the false-positive rate.
+    /// The review queue's arrival rate is uploads per day times their sum.
+    pub fn flag_weights(&self, recall: &[f64]) -> Vec<f64> {
+        let violating: f64 = self.categories.iter().map(|c| c.share).sum();
+        let mut weights: Vec<f64> = self.categories.iter().zip(recall).map(|(c, r)| c.share * r).collect();
+        weights.push((1.0 - violating).max(0.0) * self.false_positive_rate);
+        weights
+    }
 }
 
 /// A kind of violating content.
@@ -429,23 +504,13 @@ fn build(
             warnings,
         });
     }
-    let mut doc: toml_edit::DocumentMut =
-        text.parse().map_err(|_| ScenarioError::Invalid { diagnostics: vec![] })?;
-    // Variants belong to the file, not to the scenario a variant makes.
-    doc.remove("variants");
-    for ov in overrides {
-        overrides::apply(&mut doc, ov).map_err(|source| ScenarioError::Override {
-            path: path.to_owned(),
-            variant: variant.clone(),
-            source,
-        })?;
-    }
+    let changed_text = with_overrides(&text, overrides, path, &variant)?;
     let list: Vec<String> = overrides.iter().map(Override::to_string).collect();
     let label = match &variant {
         Some(v) => format!("{origin} (variant `{v}`: {})", list.join(", ")),
         None => format!("{origin} (with {})", list.join(", ")),
     };
-    let (mut changed, warnings) = parse(&doc.to_string(), &label)?;
+    let (mut changed, warnings) = parse(&changed_text, &label)?;
     if variant.is_none() {
         changed.variants = scenario.variants;
     }
@@ -462,4 +527,39 @@ fn build(
 /// Parses and validates scenario text; `origin` names it in diagnostics.
 pub fn parse(text: &str, origin: &str) -> Result<(Scenario, Vec<Diagnostic>), ScenarioError> {
     lower::parse_and_lower(text, origin)
+}
+
+/// Parses and validates a scenario text with `overrides` applied, as `--set` does.
+pub fn parse_with(
+    text: &str,
+    origin: &str,
+    overrides: &[Override],
+) -> Result<(Scenario, Vec<Diagnostic>), ScenarioError> {
+    if overrides.is_empty() {
+        return parse(text, origin);
+    }
+    let changed = with_overrides(text, overrides, Path::new(origin), &None)?;
+    let list: Vec<String> = overrides.iter().map(Override::to_string).collect();
+    parse(&changed, &format!("{origin} (with {})", list.join(", ")))
+}
+
+/// The text with `overrides` applied and the file's `[[variants]]` left out (variants
+/// belong to the file, not to the scenario an override makes).
+fn with_overrides(
+    text: &str,
+    overrides: &[Override],
+    path: &Path,
+    variant: &Option<String>,
+) -> Result<String, ScenarioError> {
+    let mut doc: toml_edit::DocumentMut =
+        text.parse().map_err(|_| ScenarioError::Invalid { diagnostics: vec![] })?;
+    doc.remove("variants");
+    for ov in overrides {
+        overrides::apply(&mut doc, ov).map_err(|source| ScenarioError::Override {
+            path: path.to_owned(),
+            variant: variant.clone(),
+            source,
+        })?;
+    }
+    Ok(doc.to_string())
 }
