@@ -19,7 +19,7 @@ use crate::output::text::thousands;
 pub const CHART_SIZE: (u32, u32) = (1200, 675);
 
 const FONT: &str = "sans-serif";
-static FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+static FONT_BYTES: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans.ttf");
 
 /// Okabe & Ito (2008): distinguishable with any common colour-vision deficiency.
 pub const PALETTE: [RGBColor; 7] = [
