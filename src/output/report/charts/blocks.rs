@@ -116,3 +116,50 @@ impl Draw for Durations<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{assert_has, assert_lacks, count, run, svg, texts};
+    use super::*;
+    use crate::output::report::data::BlockRow;
+
+    /// The red ticks drawn: one in the legend, one per censored block on the curve.
+    fn censored_ticks(svg: &str) -> usize {
+        count(svg, "polyline", &[("stroke", "#D55E00"), ("stroke-width", "2")])
+    }
+
+    #[test]
+    fn no_block_gives_a_notice_instead_of_a_chart() {
+        let none = RunData { blocks: Vec::new(), ..run("baseline") };
+        assert_eq!(
+            texts(&Durations { run: &none, replications: 4 }),
+            ["Test", "No block in any of 4 replications"]
+        );
+    }
+
+    #[test]
+    fn lifted_and_censored_blocks_are_counted_and_each_censored_one_marked() {
+        let mut mixed = run("baseline");
+        let open = BlockRow { replication: 2, start: 20.0, end: None, duration_days: 10.0, censored: true };
+        mixed.blocks.push(open);
+        let chart = Durations { run: &mixed, replications: 4 };
+        let t = texts(&chart);
+        for text in ["still blocked (Kaplan-Meier)", "95% CI", "lifted (1)", "censored (2)"] {
+            assert_has(&t, text);
+        }
+        assert_has(&t, "censored: in force at the horizon");
+        assert_eq!(censored_ticks(&svg(&chart)), 1 + 2);
+    }
+
+    #[test]
+    fn with_every_block_censored_there_is_no_confidence_band_nor_lifted_bar() {
+        let mut open = run("baseline");
+        open.blocks.retain(|b| b.censored);
+        let chart = Durations { run: &open, replications: 4 };
+        let t = texts(&chart);
+        assert_has(&t, "censored (1)");
+        assert_lacks(&t, "95% CI");
+        assert!(!t.iter().any(|t| t.starts_with("lifted")), "{t:?}");
+        assert_eq!(censored_ticks(&svg(&chart)), 1 + 1);
+    }
+}

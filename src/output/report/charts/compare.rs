@@ -164,3 +164,46 @@ impl Draw for CompareBlocked<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{assert_has, count, run, svg, texts};
+    use super::*;
+
+    #[test]
+    fn each_variant_has_a_box_and_one_never_blocked_a_dot_on_the_axis() {
+        let runs = [run("baseline"), RunData { blocks: Vec::new(), ..run("faster") }];
+        let chart = CompareDurations { runs: &runs };
+        let t = texts(&chart);
+        assert_has(&t, "baseline");
+        assert_has(&t, "faster");
+        assert_has(&t, "no block in any replication");
+        // The legend's dot has radius 6; the dots on the axis have radius 8.
+        assert_eq!(count(&svg(&chart), "circle", &[("r", "8"), ("fill", "#D55E00")]), 1);
+    }
+
+    #[test]
+    fn a_variant_without_estimates_is_in_the_legend_but_not_plotted() {
+        let runs = [run("baseline"), RunData { metrics: Default::default(), ..run("no estimates") }];
+        let t = texts(&TradeOff { runs: &runs });
+        // The legend names every variant; the plot labels each point it draws.
+        assert_eq!(t.iter().filter(|t| *t == "baseline").count(), 2);
+        assert_eq!(t.iter().filter(|t| *t == "no estimates").count(), 1);
+        assert_has(&t, "user-days lost to blocks and throttles");
+    }
+
+    #[test]
+    fn the_blocked_probability_has_one_line_per_variant_in_percent() {
+        let runs = [run("baseline"), run("faster")];
+        let chart = CompareBlocked { runs: &runs, axis: TimeAxis { start: None }, horizon: 30.0 };
+        let t = texts(&chart);
+        assert_has(&t, "baseline");
+        assert_has(&t, "faster");
+        assert_has(&t, "P(blocked)");
+        assert_has(&t, "100%");
+        let lines =
+            |colour: &str| count(&svg(&chart), "polyline", &[("stroke", colour), ("stroke-width", "3")]);
+        // Legend swatch and curve, in each variant's colour.
+        assert_eq!((lines("#0072B2"), lines("#E69F00")), (2, 2));
+    }
+}

@@ -72,3 +72,41 @@ impl Draw for Fan<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{assert_has, run, texts};
+    use super::*;
+
+    #[test]
+    fn a_band_runs_along_its_lower_edge_and_back_along_its_upper_one() {
+        let row = |day, bands| GridRow { day, bands, ..GridRow::default() };
+        let grid = [
+            row(0.0, [0.0, 1.0, 2.0, 3.0, 4.0]),
+            row(1.0, [f64::NAN, 5.0, 6.0, 7.0, f64::NAN]),
+            row(2.0, [10.0, 11.0, 12.0, 13.0, 14.0]),
+        ];
+        assert_eq!(
+            band(&grid, 1, 3),
+            [(0.0, 1.0), (1.0, 5.0), (2.0, 11.0), (2.0, 13.0), (1.0, 7.0), (0.0, 3.0)]
+        );
+        // Instants without a quantile are left out, not drawn at zero.
+        assert_eq!(band(&grid, 0, 4), [(0.0, 0.0), (2.0, 10.0), (2.0, 14.0), (0.0, 4.0)]);
+    }
+
+    #[test]
+    fn both_panels_and_the_legend_are_drawn() {
+        let t = texts(&Fan { run: &run("baseline"), axis: TimeAxis { start: None }, horizon: 30.0 });
+        for text in [
+            "90% of replications",
+            "50% of replications",
+            "median",
+            "probability of being blocked (lower panel)",
+            "violating items visible",
+            "P(blocked)",
+            "days since the start",
+        ] {
+            assert_has(&t, text);
+        }
+    }
+}

@@ -163,3 +163,195 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError>
     }
     Ok(out)
 }
+
+/// What the chart tests draw: a made-up run, and the text of a drawn chart.
+#[cfg(test)]
+mod fixtures {
+    use std::collections::BTreeMap;
+
+    use super::{render, Draw};
+    use crate::output::report::data::{BlockRow, EventRow, GridRow, MetricSummary, RunData};
+
+    /// A 30-day run: two blocks (one lifted after 4 days, one still in force after 5),
+    /// two takedown orders, a warning, a completed action, and the four sweep metrics.
+    pub(super) fn run(label: &str) -> RunData {
+        let grid = (0..=30)
+            .map(|d| {
+                let day = f64::from(d);
+                GridRow {
+                    day,
+                    bands: [day, 2.0 * day, 3.0 * day, 4.0 * day, 5.0 * day],
+                    blocked_probability: if (10..20).contains(&d) { 0.5 } else { 0.0 },
+                    traced_visible: 3.0 * day,
+                    traced_backlog: 30.0 - day,
+                    ..GridRow::default()
+                }
+            })
+            .collect();
+        let block = |replication, start, duration_days, censored| BlockRow {
+            replication,
+            start,
+            end: if censored { None } else { Some(start + duration_days) },
+            duration_days,
+            censored,
+        };
+        let event = |day, actor: &str, kind: &str| EventRow {
+            day,
+            actor: actor.into(),
+            kind: kind.into(),
+            text: String::new(),
+        };
+        let metric =
+            |mean, ci_low, ci_high| MetricSummary { mean, ci_low, ci_high, ..MetricSummary::default() };
+        RunData {
+            label: label.into(),
+            labels: Vec::new(),
+            metrics: BTreeMap::from([
+                ("blocked".into(), metric(0.25, 0.1, 0.4)),
+                ("days_blocked".into(), metric(4.5, 3.0, 6.0)),
+                ("exposure".into(), metric(1200.0, 1000.0, 1400.0)),
+                ("user_days_lost".into(), metric(300.0, 250.0, 350.0)),
+            ]),
+            grid,
+            blocks: vec![block(0, 10.0, 4.0, false), block(1, 25.0, 5.0, true)],
+            events: vec![
+                event(2.0, "regulator", "order"),
+                event(5.0, "regulator", "order"),
+                event(8.0, "regulator", "warning"),
+                event(9.0, "platform", "action_done"),
+            ],
+        }
+    }
+
+    /// A sweep point's run with the given parameter values, labelled as sweep.csv
+    /// labels it.
+    pub(super) fn point(values: &[(&str, &str)]) -> RunData {
+        let mut labels = vec![("point".to_owned(), "0".to_owned())];
+        labels.extend(values.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        RunData { labels, ..run("point") }
+    }
+
+    /// The text of every `<text>` element of an SVG, which must parse as one.
+    pub(super) fn svg_texts(svg: &str) -> Vec<String> {
+        let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("not XML: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        doc.descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|n| n.text().unwrap_or_default().trim().to_owned())
+            .collect()
+    }
+
+    /// Draws `chart` under the title "Test" and returns its SVG.
+    pub(super) fn svg(chart: &impl Draw) -> String {
+        render("test", "Test", String::new(), chart).unwrap().svg
+    }
+
+    /// Draws `chart` under the title "Test" and returns its SVG's texts.
+    pub(super) fn texts(chart: &impl Draw) -> Vec<String> {
+        svg_texts(&svg(chart))
+    }
+
+    /// How many `tag` elements of an SVG have all of `attributes`.
+    pub(super) fn count(svg: &str, tag: &str, attributes: &[(&str, &str)]) -> usize {
+        let doc = roxmltree::Document::parse(svg).unwrap();
+        doc.descendants()
+            .filter(|n| n.has_tag_name(tag) && attributes.iter().all(|(k, v)| n.attribute(*k) == Some(*v)))
+            .count()
+    }
+
+    /// Asserts that `texts` holds exactly `text`.
+    pub(super) fn assert_has(texts: &[String], text: &str) {
+        assert!(texts.iter().any(|t| t == text), "no text {text:?} in {texts:?}");
+    }
+
+    /// Asserts that `texts` does not hold `text`.
+    pub(super) fn assert_lacks(texts: &[String], text: &str) {
+        assert!(!texts.iter().any(|t| t == text), "text {text:?} in {texts:?}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{assert_has, point, run, svg_texts};
+    use super::*;
+    use crate::output::report::data::RunData;
+
+    fn folder(command: &str, runs: Vec<RunData>, sweep_params: &[&str]) -> FolderData {
+        let record = serde_json::from_value(serde_json::json!({
+            "modsim_version": "0", "command": command, "scenario_files": [], "scenario_name": "test",
+            "start": "2018-07-03T00:00:00", "scenario_sha256": [], "overrides": [], "runs": [],
+            "seed": 1, "replications": 4, "threads": 1, "horizon_days": 30.0, "precision": null,
+            "output": "", "wall_time_seconds": 0.0, "replications_per_second": 0.0, "files": [],
+        }))
+        .unwrap();
+        FolderData { record, runs, sweep_params: sweep_params.iter().map(|p| p.to_string()).collect() }
+    }
+
+    /// Draws every chart of `data` and checks the names, and that each SVG parses and
+    /// shows its title and each PNG is a 1200x675 image.
+    fn check(data: FolderData, names: &[&str]) {
+        let charts = all(&data).unwrap();
+        assert_eq!(charts.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), names);
+        for chart in &charts {
+            let texts = svg_texts(&chart.svg);
+            assert_eq!(texts.first(), Some(&chart.title), "{}: title first", chart.name);
+            assert!(!chart.caption.is_empty(), "{}: no caption", chart.name);
+            let reader = png::Decoder::new(chart.png.as_slice()).read_info().unwrap();
+            assert_eq!((reader.info().width, reader.info().height), CHART_SIZE, "{}.png", chart.name);
+        }
+    }
+
+    #[test]
+    fn a_run_has_timeline_fan_and_block_durations() {
+        check(folder("run", vec![run("baseline")], &[]), &["timeline", "fan", "block-durations"]);
+    }
+
+    #[test]
+    fn a_comparison_has_its_three_charts() {
+        check(
+            folder("compare", vec![run("baseline"), run("faster")], &[]),
+            &["compare-durations", "compare-tradeoff", "compare-blocked"],
+        );
+    }
+
+    #[test]
+    fn a_sweep_over_one_parameter_has_panels_over_two_a_heatmap() {
+        let one = vec![point(&[("moderators", "20")]), point(&[("moderators", "60")])];
+        check(folder("sweep", one, &["moderators"]), &["sweep"]);
+        let two = vec![
+            point(&[("moderators", "20"), ("fpr", "0.1")]),
+            point(&[("moderators", "60"), ("fpr", "0.1")]),
+        ];
+        check(folder("sweep", two, &["moderators", "fpr"]), &["sweep-heatmap"]);
+    }
+
+    #[test]
+    fn sweep_titles_name_the_swept_parameters() {
+        let one = folder("sweep", vec![point(&[("moderators", "20")])], &["moderators"]);
+        assert_eq!(all(&one).unwrap()[0].title, "Outcomes as moderators varies");
+        let two =
+            folder("sweep", vec![point(&[("moderators", "20"), ("fpr", "0.1")])], &["moderators", "fpr"]);
+        assert_eq!(all(&two).unwrap()[0].title, "Probability of a block by moderators and fpr");
+    }
+
+    #[test]
+    fn a_folder_without_runs_has_no_charts() {
+        check(folder("run", Vec::new(), &[]), &[]);
+    }
+
+    #[test]
+    fn the_time_axis_shows_dates_when_the_scenario_has_a_start() {
+        let charts = all(&folder("run", vec![run("baseline")], &[])).unwrap();
+        let texts = svg_texts(&charts[0].svg);
+        assert_has(&texts, "date");
+        assert_has(&texts, "3 Jul 2018");
+    }
+
+    #[test]
+    fn the_svg_is_the_chart_size() {
+        let charts = all(&folder("run", vec![run("baseline")], &[])).unwrap();
+        let doc = roxmltree::Document::parse(&charts[0].svg).unwrap();
+        let size = (doc.root_element().attribute("width"), doc.root_element().attribute("height"));
+        assert_eq!(size, (Some("1200"), Some("675")));
+    }
+}

@@ -160,3 +160,45 @@ impl Draw for SweepHeatmap<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{assert_has, point, texts};
+    use super::*;
+
+    fn strings(values: &[&str]) -> Vec<String> {
+        values.iter().map(|v| v.to_string()).collect()
+    }
+
+    #[test]
+    fn numbers_are_placed_by_value_anything_else_by_order() {
+        assert_eq!(positions(&strings(&["20", "60", "200"])), (vec![20.0, 60.0, 200.0], true));
+        assert_eq!(positions(&strings(&["20", "many"])), (vec![0.0, 1.0], false));
+        assert_eq!(positions(&[]), (Vec::new(), true));
+    }
+
+    #[test]
+    fn panels_show_each_outcome_against_named_values() {
+        let runs = [point(&[("queue", "fifo")]), point(&[("queue", "priority")])];
+        let t = texts(&SweepLines { runs: &runs, param: "queue" });
+        for (_, desc) in SWEEP_METRICS {
+            assert_has(&t, desc);
+        }
+        assert_has(&t, "queue");
+        assert_has(&t, "fifo");
+        assert_has(&t, "priority");
+        assert_has(&t, "95% confidence interval");
+    }
+
+    #[test]
+    fn heatmap_cells_show_the_block_probability_or_n_a() {
+        let mut missing = point(&[("moderators", "60"), ("fpr", "0.1")]);
+        missing.metrics.remove("blocked");
+        let runs = [point(&[("moderators", "20"), ("fpr", "0.1")]), missing];
+        let params = strings(&["moderators", "fpr"]);
+        let t = texts(&SweepHeatmap { runs: &runs, params: &params });
+        for text in ["25%", "n/a", "20", "60", "0.1", "moderators", "fpr"] {
+            assert_has(&t, text);
+        }
+    }
+}

@@ -218,3 +218,84 @@ pub(super) fn empty_notice<DB: DrawingBackend>(
     area.draw(&Text::new(text.to_owned(), (w as i32 / 2, h as i32 / 2), style))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_numbers_suit_axis_labels() {
+        let check = |x: f64, expected: &str| assert_eq!(short_number(x), expected, "{x}");
+        check(0.0, "0");
+        check(0.25, "0.25");
+        check(1.0 / 3.0, "0.33");
+        check(2.34, "2.3");
+        check(3.0, "3");
+        check(12.34, "12");
+        check(9999.0, "9999");
+        check(12_000.0, "12k");
+        check(123_456.0, "123k");
+        check(3_400_000.0, "3.4M");
+        check(1.5e9, "1.5G");
+        check(-20_000.0, "-20k");
+    }
+
+    #[test]
+    fn the_time_axis_labels_dates_from_the_start_or_days() {
+        let start = chrono::NaiveDate::from_ymd_opt(2018, 7, 3).unwrap().and_hms_opt(0, 0, 0).unwrap();
+        let dated = TimeAxis { start: Some(start) };
+        assert_eq!(dated.label(0.0), "3 Jul 2018");
+        assert_eq!(dated.label(1.5), "4 Jul 2018");
+        assert_eq!(dated.label(31.0), "3 Aug 2018");
+        assert_eq!(dated.description(), "date");
+        let plain = TimeAxis { start: None };
+        assert_eq!(plain.label(2.5), "2.5");
+        assert_eq!(plain.label(12_000.0), "12k");
+        assert_eq!(plain.description(), "days since the start");
+    }
+
+    #[test]
+    fn category_labels_only_at_whole_positions() {
+        let labels = vec!["baseline".to_owned(), "faster".to_owned()];
+        assert_eq!(category_label(&labels, 0.0), "baseline");
+        assert_eq!(category_label(&labels, 1.0 + 1e-9), "faster");
+        assert_eq!(category_label(&labels, 0.5), "");
+        assert_eq!(category_label(&labels, -1.0), "");
+        assert_eq!(category_label(&labels, 2.0), "");
+    }
+
+    #[test]
+    fn the_axis_top_leaves_room_above_the_largest_finite_value() {
+        assert_eq!(upper([5.0, f64::NAN, 2.0, f64::INFINITY].into_iter()), 5.0 * 1.08);
+        assert_eq!(upper(std::iter::empty()), 1.0);
+        assert_eq!(upper([-3.0, 0.0].into_iter()), 1.0);
+    }
+
+    /// The height left below the legend of `entries` in a 1200x600 area, and the texts
+    /// the legend drew.
+    fn legend(entries: &[(Swatch, String)]) -> (u32, Vec<String>) {
+        register_font();
+        let mut svg = String::new();
+        let height = {
+            let area = SVGBackend::with_string(&mut svg, (1200, 600)).into_drawing_area();
+            let rest = with_legend(&area, entries).unwrap();
+            area.present().unwrap();
+            rest.dim_in_pixel().1
+        };
+        (height, super::super::fixtures::svg_texts(&svg))
+    }
+
+    #[test]
+    fn the_legend_takes_a_strip_of_one_row_per_line_of_entries() {
+        assert_eq!(legend(&[]), (600, Vec::new()));
+        let short = [(Swatch::Line(BLUE), "median".to_owned()), (Swatch::Dot(GREEN), "done".to_owned())];
+        assert_eq!(legend(&short), (600 - 44, vec!["median".to_owned(), "done".to_owned()]));
+        // Three labels of 45 characters do not fit in one row of 1200 pixels.
+        let long: Vec<(Swatch, String)> = (0..3)
+            .map(|i| (Swatch::Tick(INK), format!("{i} {}", "a rather long legend entry ".repeat(2))))
+            .collect();
+        let (height, texts) = legend(&long);
+        assert_eq!(height, 600 - 74);
+        assert_eq!(texts.len(), 3);
+    }
+}

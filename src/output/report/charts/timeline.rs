@@ -108,3 +108,55 @@ impl Draw for Timeline<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{assert_has, assert_lacks, run, texts};
+    use super::*;
+    use crate::output::report::data::EventRow;
+
+    fn timeline_texts(run: &RunData) -> Vec<String> {
+        texts(&Timeline { run, axis: TimeAxis { start: None }, horizon: 30.0 })
+    }
+
+    #[test]
+    fn the_legend_counts_the_regulators_orders_and_names_the_marks_drawn() {
+        let mut busy = run("baseline");
+        busy.events.push(EventRow {
+            day: 3.0,
+            actor: "platform".into(),
+            kind: "order".into(),
+            text: String::new(),
+        });
+        let t = timeline_texts(&busy);
+        for text in [
+            "violating items visible",
+            "review backlog (right axis)",
+            "blocked",
+            "takedown orders (2)",
+            "warning, fine or throttle",
+            "action completed",
+            "violating items users can view",
+            "flagged items waiting for review",
+            "days since the start",
+        ] {
+            assert_has(&t, text);
+        }
+    }
+
+    #[test]
+    fn the_legend_leaves_out_what_did_not_happen() {
+        // Only replication 0 is traced: a block of another replication is not shaded.
+        let base = run("baseline");
+        let quiet = RunData {
+            blocks: base.blocks.iter().filter(|b| b.replication != 0).cloned().collect(),
+            events: Vec::new(),
+            ..base.clone()
+        };
+        let t = timeline_texts(&quiet);
+        assert_has(&t, "takedown orders (0)");
+        for text in ["blocked", "warning, fine or throttle", "action completed"] {
+            assert_lacks(&t, text);
+        }
+    }
+}
