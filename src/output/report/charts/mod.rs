@@ -1,0 +1,357 @@
+//! Charts, drawn with plotters into SVG and PNG from the folder's data alone.
+//!
+//! Every chart uses the embedded DejaVu Sans (no system fonts needed), the Okabe-Ito
+//! palette (safe for the common colour-vision deficiencies) and a legend in a strip of
+//! its own above the plot, so it never covers data. Sizes suit a 16:9 slide.
+//!
+//! This module lists the charts of each kind of folder ([`all`]) and renders them; the
+//! shared look lives in `theme`, and each family of charts in a file of its own
+//! (`timeline`, `fan`, `blocks`, `compare`, `sweep`) that uses `theme` and nothing else
+//! here but [`ChartError`] and the `Draw` trait.
+
+mod blocks;
+mod compare;
+mod fan;
+mod sweep;
+mod theme;
+mod timeline;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::data::FolderData;
+use blocks::Durations;
+use compare::{CompareBlocked, CompareDurations, TradeOff};
+use fan::Fan;
+use sweep::{SweepHeatmap, SweepLines};
+use theme::{register_font, TimeAxis, FONT, INK};
+use timeline::Timeline;
+
+pub use theme::{short_number, CHART_SIZE, PALETTE};
+
+/// Why a chart could not be drawn.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ChartError(String);
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for ChartError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        ChartError(e.to_string())
+    }
+}
+
+/// A drawn chart: its file stem, title, what to read in it, and both renderings.
+pub struct Chart {
+    /// The file stem under `charts/`, and the figure's id in report.html.
+    pub name: String,
+    pub title: String,
+    /// What the chart shows and how to read it, for the figure's caption.
+    pub caption: String,
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+/// Every chart for the folder, in the order the report shows them.
+pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
+    let axis = TimeAxis { start: data.start() };
+    let horizon = data.record.horizon_days.max(1e-9);
+    let replications = data.record.replications;
+    let mut charts = Vec::new();
+    let Some(first) = data.runs.first() else { return Ok(charts) };
+    match data.record.command.as_str() {
+        "compare" => {
+            charts.push(render(
+                "compare-durations",
+                "Block durations by variant",
+                "Each box holds the middle half of the blocks of that variant, the line inside is the median and the whiskers reach the 5th and 95th percentiles. Blocks still in force at the horizon count with their length so far, so a long box at the horizon means blocks that were not lifted. A dot on the axis means the variant was never blocked.".into(),
+                &CompareDurations { runs: &data.runs },
+            )?);
+            charts.push(render(
+                "compare-tradeoff",
+                "Exposure against user-days lost",
+                "Each point is a variant's mean over all replications, with 95% confidence intervals as bars. Down and to the left is better on both counts: fewer views of violating content and fewer users cut off. A variant that moves left but up buys lower exposure with access.".into(),
+                &TradeOff { runs: &data.runs },
+            )?);
+            charts.push(render(
+                "compare-blocked",
+                "Probability of being blocked over time, by variant",
+                "The share of replications in which the platform is blocked at each moment. Where a line rises shows when blocks begin; how fast it falls shows how quickly they are lifted.".into(),
+                &CompareBlocked { runs: &data.runs, axis, horizon },
+            )?);
+        }
+        "sweep" if data.sweep_params.len() == 2 => {
+            charts.push(render(
+                "sweep-heatmap",
+                &format!("Probability of a block by {} and {}", data.sweep_params[0], data.sweep_params[1]),
+                "Each cell is one point of the sweep, coloured and labelled with the share of replications in which the platform was blocked at least once (viridis scale: dark is low, yellow is high).".into(),
+                &SweepHeatmap { runs: &data.runs, params: &data.sweep_params },
+            )?);
+        }
+        "sweep" => {
+            let param = data.sweep_params.first().map_or("parameter", String::as_str);
+            charts.push(render(
+                "sweep",
+                &format!("Outcomes as {param} varies"),
+                "Each panel shows one outcome's mean across replications at each swept value, with its 95% confidence interval as a band. Look for where the block probability falls and whether exposure and user-days lost fall with it.".into(),
+                &SweepLines { runs: &data.runs, param },
+            )?);
+        }
+        _ => {
+            charts.push(render(
+                "timeline",
+                "One replication, day by day",
+                "Replication 0 of the run: the violating items users could view (left axis) and the review backlog (right axis), with the blocks shaded. Ticks along the bottom are takedown orders, triangles the regulator's warnings, fines and throttles, dots the platform's completed actions. It is one possible course of events, not an average.".into(),
+                &Timeline { run: first, axis, horizon },
+            )?);
+            charts.push(render(
+                "fan",
+                "Visible violating content and blocks across replications",
+                format!("Upper panel: the median number of violating items users could view, with the bands that hold the middle 50% and 90% of the {replications} replications. Lower panel: the share of replications in which the platform was blocked at each moment."),
+                &Fan { run: first, axis, horizon },
+            )?);
+            charts.push(render(
+                "block-durations",
+                "How long blocks last",
+                "Left: the Kaplan-Meier estimate of the share of blocks still in force after each number of days, with its 95% confidence band; blocks still in force at the horizon are censored (red ticks), not counted as lifted. Right: the histogram of block durations, lifted blocks in green and censored ones in red.".into(),
+                &Durations { run: first, replications },
+            )?);
+        }
+    }
+    Ok(charts)
+}
+
+/// Something that can draw itself on any plotters backend.
+trait Draw {
+    /// Draws the chart below its title, in `root`.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError>;
+}
+
+/// Draws `chart` twice under its title, as SVG and as PNG, so both show the same.
+fn render(name: &str, title: &str, caption: String, chart: &impl Draw) -> Result<Chart, ChartError> {
+    register_font();
+    let (w, h) = CHART_SIZE;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let body = root.titled(title, (FONT, 30).into_font().color(&INK))?;
+        chart.draw(&body)?;
+        root.present()?;
+    }
+    let mut pixels = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let body = root.titled(title, (FONT, 30).into_font().color(&INK))?;
+        chart.draw(&body)?;
+        root.present()?;
+    }
+    let png = encode_png(&pixels, w, h).map_err(|e| ChartError(e.to_string()))?;
+    Ok(Chart { name: name.to_owned(), title: title.to_owned(), caption, svg, png })
+}
+
+/// Encodes 8-bit RGB pixels as a PNG (fast compression).
+fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, w, h);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Fast);
+        let mut writer = encoder.write_header()?;
+        writer.write_image_data(rgb)?;
+    }
+    Ok(out)
+}
+
+/// What the chart tests draw: a made-up run, and the text of a drawn chart.
+#[cfg(test)]
+mod fixtures {
+    use std::collections::BTreeMap;
+
+    use super::{render, Draw};
+    use crate::output::report::data::{BlockRow, EventRow, GridRow, MetricSummary, RunData};
+
+    /// A 30-day run: two blocks (one lifted after 4 days, one still in force after 5),
+    /// two takedown orders, a warning, a completed action, and the four sweep metrics.
+    pub(super) fn run(label: &str) -> RunData {
+        let grid = (0..=30)
+            .map(|d| {
+                let day = f64::from(d);
+                GridRow {
+                    day,
+                    bands: [day, 2.0 * day, 3.0 * day, 4.0 * day, 5.0 * day],
+                    blocked_probability: if (10..20).contains(&d) { 0.5 } else { 0.0 },
+                    traced_visible: 3.0 * day,
+                    traced_backlog: 30.0 - day,
+                    ..GridRow::default()
+                }
+            })
+            .collect();
+        let block = |replication, start, duration_days, censored| BlockRow {
+            replication,
+            start,
+            end: if censored { None } else { Some(start + duration_days) },
+            duration_days,
+            censored,
+        };
+        let event = |day, actor: &str, kind: &str| EventRow {
+            day,
+            actor: actor.into(),
+            kind: kind.into(),
+            text: String::new(),
+        };
+        let metric =
+            |mean, ci_low, ci_high| MetricSummary { mean, ci_low, ci_high, ..MetricSummary::default() };
+        RunData {
+            label: label.into(),
+            labels: Vec::new(),
+            metrics: BTreeMap::from([
+                ("blocked".into(), metric(0.25, 0.1, 0.4)),
+                ("days_blocked".into(), metric(4.5, 3.0, 6.0)),
+                ("exposure".into(), metric(1200.0, 1000.0, 1400.0)),
+                ("user_days_lost".into(), metric(300.0, 250.0, 350.0)),
+            ]),
+            grid,
+            blocks: vec![block(0, 10.0, 4.0, false), block(1, 25.0, 5.0, true)],
+            events: vec![
+                event(2.0, "regulator", "order"),
+                event(5.0, "regulator", "order"),
+                event(8.0, "regulator", "warning"),
+                event(9.0, "platform", "action_done"),
+            ],
+        }
+    }
+
+    /// A sweep point's run with the given parameter values, labelled as sweep.csv
+    /// labels it.
+    pub(super) fn point(values: &[(&str, &str)]) -> RunData {
+        let mut labels = vec![("point".to_owned(), "0".to_owned())];
+        labels.extend(values.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        RunData { labels, ..run("point") }
+    }
+
+    /// The text of every `<text>` element of an SVG, which must parse as one.
+    pub(super) fn svg_texts(svg: &str) -> Vec<String> {
+        let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("not XML: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        doc.descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .map(|n| n.text().unwrap_or_default().trim().to_owned())
+            .collect()
+    }
+
+    /// Draws `chart` under the title "Test" and returns its SVG.
+    pub(super) fn svg(chart: &impl Draw) -> String {
+        render("test", "Test", String::new(), chart).unwrap().svg
+    }
+
+    /// Draws `chart` under the title "Test" and returns its SVG's texts.
+    pub(super) fn texts(chart: &impl Draw) -> Vec<String> {
+        svg_texts(&svg(chart))
+    }
+
+    /// How many `tag` elements of an SVG have all of `attributes`.
+    pub(super) fn count(svg: &str, tag: &str, attributes: &[(&str, &str)]) -> usize {
+        let doc = roxmltree::Document::parse(svg).unwrap();
+        doc.descendants()
+            .filter(|n| n.has_tag_name(tag) && attributes.iter().all(|(k, v)| n.attribute(*k) == Some(*v)))
+            .count()
+    }
+
+    /// Asserts that `texts` holds exactly `text`.
+    pub(super) fn assert_has(texts: &[String], text: &str) {
+        assert!(texts.iter().any(|t| t == text), "no text {text:?} in {texts:?}");
+    }
+
+    /// Asserts that `texts` does not hold `text`.
+    pub(super) fn assert_lacks(texts: &[String], text: &str) {
+        assert!(!texts.iter().any(|t| t == text), "text {text:?} in {texts:?}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{assert_has, point, run, svg_texts};
+    use super::*;
+    use crate::output::report::data::RunData;
+
+    fn folder(command: &str, runs: Vec<RunData>, sweep_params: &[&str]) -> FolderData {
+        let record = serde_json::from_value(serde_json::json!({
+            "modsim_version": "0", "command": command, "scenario_files": [], "scenario_name": "test",
+            "start": "2018-07-03T00:00:00", "scenario_sha256": [], "overrides": [], "runs": [],
+            "seed": 1, "replications": 4, "threads": 1, "horizon_days": 30.0, "precision": null,
+            "output": "", "wall_time_seconds": 0.0, "replications_per_second": 0.0, "files": [],
+        }))
+        .unwrap();
+        FolderData { record, runs, sweep_params: sweep_params.iter().map(|p| p.to_string()).collect() }
+    }
+
+    /// Draws every chart of `data` and checks the names, and that each SVG parses and
+    /// shows its title and each PNG is a 1200x675 image.
+    fn check(data: FolderData, names: &[&str]) {
+        let charts = all(&data).unwrap();
+        assert_eq!(charts.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), names);
+        for chart in &charts {
+            let texts = svg_texts(&chart.svg);
+            assert_eq!(texts.first(), Some(&chart.title), "{}: title first", chart.name);
+            assert!(!chart.caption.is_empty(), "{}: no caption", chart.name);
+            let reader = png::Decoder::new(chart.png.as_slice()).read_info().unwrap();
+            assert_eq!((reader.info().width, reader.info().height), CHART_SIZE, "{}.png", chart.name);
+        }
+    }
+
+    #[test]
+    fn a_run_has_timeline_fan_and_block_durations() {
+        check(folder("run", vec![run("baseline")], &[]), &["timeline", "fan", "block-durations"]);
+    }
+
+    #[test]
+    fn a_comparison_has_its_three_charts() {
+        check(
+            folder("compare", vec![run("baseline"), run("faster")], &[]),
+            &["compare-durations", "compare-tradeoff", "compare-blocked"],
+        );
+    }
+
+    #[test]
+    fn a_sweep_over_one_parameter_has_panels_over_two_a_heatmap() {
+        let one = vec![point(&[("moderators", "20")]), point(&[("moderators", "60")])];
+        check(folder("sweep", one, &["moderators"]), &["sweep"]);
+        let two = vec![
+            point(&[("moderators", "20"), ("fpr", "0.1")]),
+            point(&[("moderators", "60"), ("fpr", "0.1")]),
+        ];
+        check(folder("sweep", two, &["moderators", "fpr"]), &["sweep-heatmap"]);
+    }
+
+    #[test]
+    fn sweep_titles_name_the_swept_parameters() {
+        let one = folder("sweep", vec![point(&[("moderators", "20")])], &["moderators"]);
+        assert_eq!(all(&one).unwrap()[0].title, "Outcomes as moderators varies");
+        let two =
+            folder("sweep", vec![point(&[("moderators", "20"), ("fpr", "0.1")])], &["moderators", "fpr"]);
+        assert_eq!(all(&two).unwrap()[0].title, "Probability of a block by moderators and fpr");
+    }
+
+    #[test]
+    fn a_folder_without_runs_has_no_charts() {
+        check(folder("run", Vec::new(), &[]), &[]);
+    }
+
+    #[test]
+    fn the_time_axis_shows_dates_when_the_scenario_has_a_start() {
+        let charts = all(&folder("run", vec![run("baseline")], &[])).unwrap();
+        let texts = svg_texts(&charts[0].svg);
+        assert_has(&texts, "date");
+        assert_has(&texts, "3 Jul 2018");
+    }
+
+    #[test]
+    fn the_svg_is_the_chart_size() {
+        let charts = all(&folder("run", vec![run("baseline")], &[])).unwrap();
+        let doc = roxmltree::Document::parse(&charts[0].svg).unwrap();
+        let size = (doc.root_element().attribute("width"), doc.root_element().attribute("height"));
+        assert_eq!(size, (Some("1200"), Some("675")));
+    }
+}

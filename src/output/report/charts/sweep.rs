@@ -1,0 +1,204 @@
+//! Charts of a sweep: outcome panels along one parameter, or a heat map over two.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::colors::colormaps::ViridisRGB;
+
+use super::theme::{
+    category_label, mesh_style, plane, short_number, upper, with_legend, Swatch, BLUE, FONT, SHADE,
+};
+use super::{ChartError, Draw};
+use crate::output::report::data::RunData;
+
+/// The metrics a sweep chart shows, with their axis titles.
+const SWEEP_METRICS: [(&str, &str); 4] = [
+    ("blocked", "P(blocked at least once)"),
+    ("days_blocked", "days blocked"),
+    ("exposure", "views of violating items"),
+    ("user_days_lost", "user-days lost"),
+];
+
+/// Positions of a parameter's values: the numbers themselves when all are numbers,
+/// else their order.
+fn positions(values: &[String]) -> (Vec<f64>, bool) {
+    let numbers: Vec<Option<f64>> = values.iter().map(|v| v.parse::<f64>().ok()).collect();
+    if numbers.iter().all(Option::is_some) {
+        (numbers.into_iter().flatten().collect(), true)
+    } else {
+        ((0..values.len()).map(|i| i as f64).collect(), false)
+    }
+}
+
+/// A one-parameter sweep: one panel per outcome, its mean and 95% CI band against the
+/// swept value.
+pub(super) struct SweepLines<'a> {
+    pub(super) runs: &'a [RunData],
+    /// The swept parameter, the x axis title.
+    pub(super) param: &'a str,
+}
+
+impl Draw for SweepLines<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+        let entries = [
+            (Swatch::Line(BLUE), "mean".to_string()),
+            (Swatch::Band(BLUE, 0.25), "95% confidence interval".to_string()),
+        ];
+        let area = with_legend(root, &entries)?;
+        let values: Vec<String> =
+            self.runs.iter().map(|r| r.labels.get(1).map_or(String::new(), |l| l.1.clone())).collect();
+        let (xs, numeric) = positions(&values);
+        let (x_lo, x_hi) =
+            xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
+        let pad = ((x_hi - x_lo) * 0.04).max(0.5);
+        let panels = area.split_evenly((2, 2));
+        for (panel, (metric, desc)) in panels.iter().zip(SWEEP_METRICS) {
+            let stats: Vec<(f64, f64, f64)> = self
+                .runs
+                .iter()
+                .map(|r| {
+                    r.metric(metric).map_or((f64::NAN, f64::NAN, f64::NAN), |s| (s.mean, s.ci_low, s.ci_high))
+                })
+                .collect();
+            let y_max = if metric == "blocked" { 1.0 } else { upper(stats.iter().map(|s| s.2.max(s.0))) };
+            let mut chart = ChartBuilder::on(panel)
+                .margin(12)
+                .x_label_area_size(50)
+                .y_label_area_size(80)
+                .build_cartesian_2d((x_lo - pad)..(x_hi + pad), 0f64..y_max)?;
+            let x_fmt = |x: &f64| {
+                if numeric {
+                    short_number(*x)
+                } else {
+                    category_label(&values, *x)
+                }
+            };
+            let y_fmt =
+                |y: &f64| if metric == "blocked" { format!("{:.0}%", y * 100.0) } else { short_number(*y) };
+            mesh_style(&mut chart)
+                .x_desc(self.param)
+                .y_desc(desc)
+                .x_label_formatter(&x_fmt)
+                .y_label_formatter(&y_fmt)
+                .x_labels(6)
+                .y_labels(5)
+                .draw()?;
+            let mut ci: Vec<(f64, f64)> =
+                xs.iter().zip(&stats).filter(|(_, s)| s.1.is_finite()).map(|(x, s)| (*x, s.1)).collect();
+            ci.extend(xs.iter().zip(&stats).rev().filter(|(_, s)| s.2.is_finite()).map(|(x, s)| (*x, s.2)));
+            chart.draw_series(std::iter::once(Polygon::new(ci, BLUE.mix(0.25).filled())))?;
+            let line: Vec<(f64, f64)> =
+                xs.iter().zip(&stats).filter(|(_, s)| s.0.is_finite()).map(|(x, s)| (*x, s.0)).collect();
+            chart.draw_series(LineSeries::new(line.clone(), BLUE.stroke_width(3)))?;
+            chart.draw_series(line.into_iter().map(|p| Circle::new(p, 5, BLUE.filled())))?;
+        }
+        Ok(())
+    }
+}
+
+/// A two-parameter sweep: the probability of a block in each cell of the grid.
+pub(super) struct SweepHeatmap<'a> {
+    pub(super) runs: &'a [RunData],
+    /// The two swept parameters: x axis, then y axis.
+    pub(super) params: &'a [String],
+}
+
+impl Draw for SweepHeatmap<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+        let mut xv: Vec<String> = Vec::new();
+        let mut yv: Vec<String> = Vec::new();
+        for r in self.runs {
+            let (x, y) = (r.labels[1].1.clone(), r.labels[2].1.clone());
+            if !xv.contains(&x) {
+                xv.push(x);
+            }
+            if !yv.contains(&y) {
+                yv.push(y);
+            }
+        }
+        let entries = [
+            (Swatch::Band(RGBColor(68, 1, 84), 1.0), "0%".to_string()),
+            (Swatch::Band(RGBColor(253, 231, 37), 1.0), "100% (viridis scale)".to_string()),
+        ];
+        let area = with_legend(root, &entries)?;
+        let (nx, ny) = (xv.len(), yv.len());
+        let mut chart = plane(&area, -0.5f64..(nx as f64 - 0.5), -0.5f64..(ny as f64 - 0.5), 110)?;
+        let x_fmt = |x: &f64| category_label(&xv, *x);
+        let y_fmt = |y: &f64| category_label(&yv, *y);
+        mesh_style(&mut chart)
+            .x_desc(self.params[0].as_str())
+            .y_desc(self.params[1].as_str())
+            .x_labels(nx * 2 + 1)
+            .y_labels(ny * 2 + 1)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt)
+            .disable_mesh()
+            .draw()?;
+        let centre = plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Center,
+        );
+        for r in self.runs {
+            let (Some(i), Some(j)) =
+                (xv.iter().position(|v| *v == r.labels[1].1), yv.iter().position(|v| *v == r.labels[2].1))
+            else {
+                continue;
+            };
+            let p = r.metric("blocked").map_or(f64::NAN, |s| s.mean);
+            let (x, y) = (i as f64, j as f64);
+            let colour = if p.is_finite() { ViridisRGB::get_color(p.clamp(0.0, 1.0)) } else { SHADE };
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                colour.filled(),
+            )))?;
+            let ink = if p > 0.6 { BLACK } else { WHITE };
+            chart.draw_series(std::iter::once(Text::new(
+                if p.is_finite() { format!("{:.0}%", p * 100.0) } else { "n/a".into() },
+                (x, y),
+                (FONT, 20).into_font().color(&ink).pos(centre),
+            )))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{assert_has, point, texts};
+    use super::*;
+
+    fn strings(values: &[&str]) -> Vec<String> {
+        values.iter().map(|v| v.to_string()).collect()
+    }
+
+    #[test]
+    fn numbers_are_placed_by_value_anything_else_by_order() {
+        assert_eq!(positions(&strings(&["20", "60", "200"])), (vec![20.0, 60.0, 200.0], true));
+        assert_eq!(positions(&strings(&["20", "many"])), (vec![0.0, 1.0], false));
+        assert_eq!(positions(&[]), (Vec::new(), true));
+    }
+
+    #[test]
+    fn panels_show_each_outcome_against_named_values() {
+        let runs = [point(&[("queue", "fifo")]), point(&[("queue", "priority")])];
+        let t = texts(&SweepLines { runs: &runs, param: "queue" });
+        for (_, desc) in SWEEP_METRICS {
+            assert_has(&t, desc);
+        }
+        assert_has(&t, "queue");
+        assert_has(&t, "fifo");
+        assert_has(&t, "priority");
+        assert_has(&t, "95% confidence interval");
+    }
+
+    #[test]
+    fn heatmap_cells_show_the_block_probability_or_n_a() {
+        let mut missing = point(&[("moderators", "60"), ("fpr", "0.1")]);
+        missing.metrics.remove("blocked");
+        let runs = [point(&[("moderators", "20"), ("fpr", "0.1")]), missing];
+        let params = strings(&["moderators", "fpr"]);
+        let t = texts(&SweepHeatmap { runs: &runs, params: &params });
+        for text in ["25%", "n/a", "20", "60", "0.1", "moderators", "fpr"] {
+            assert_has(&t, text);
+        }
+    }
+}

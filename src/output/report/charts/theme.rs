@@ -1,0 +1,301 @@
+//! The look every chart shares: the embedded font, the Okabe-Ito palette and sizes, the
+//! legend strip, the plot-area builder and the axis-label helpers.
+//!
+//! Chart files use this module; it uses none of them.
+
+use std::sync::Once;
+
+use chrono::NaiveDateTime;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::ChartError;
+use crate::output::text::thousands;
+
+/// Pixel size of every chart (PNG) and its SVG viewport.
+pub const CHART_SIZE: (u32, u32) = (1200, 675);
+
+/// The family name the embedded font is registered under; every text style uses it.
+pub(super) const FONT: &str = "sans-serif";
+static FONT_BYTES: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans.ttf");
+
+/// Okabe & Ito (2008): distinguishable with any common colour-vision deficiency.
+pub const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(0, 0, 0),       // black
+];
+// The palette's colours by name, for charts that give each one a fixed meaning.
+pub(super) const BLUE: RGBColor = PALETTE[0];
+pub(super) const ORANGE: RGBColor = PALETTE[1];
+pub(super) const GREEN: RGBColor = PALETTE[2];
+pub(super) const VERMILLION: RGBColor = PALETTE[3];
+/// Text, axes and outlines: near black, softer than pure black.
+pub(super) const INK: RGBColor = RGBColor(40, 40, 40);
+/// Blocked periods and missing values.
+pub(super) const SHADE: RGBColor = RGBColor(150, 150, 150);
+
+/// Makes the embedded font available to plotters under [`FONT`]; once per process.
+pub(super) fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The bytes are a font shipped with modsim; failure would be a build defect.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES);
+    });
+}
+
+/// A legend entry: what the swatch looks like and what it names.
+#[derive(Clone, Copy)]
+pub(super) enum Swatch {
+    Line(RGBColor),
+    Dashed(RGBColor),
+    Band(RGBColor, f64),
+    Dot(RGBColor),
+    Triangle(RGBColor),
+    Tick(RGBColor),
+}
+
+/// Draws the legend in its own strip along the top of `area` and returns the rest.
+pub(super) fn with_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(Swatch, String)],
+) -> Result<DrawingArea<DB, Shift>, ChartError> {
+    if entries.is_empty() {
+        return Ok(area.clone());
+    }
+    let font = (FONT, 19).into_font().color(&INK);
+    let (width, _) = area.dim_in_pixel();
+    // Lay the entries out in rows that fit the width, then draw them.
+    let mut placed = Vec::new();
+    let (mut x, mut row) = (90i32, 0i32);
+    for (swatch, label) in entries {
+        let text_width =
+            area.estimate_text_size(label, &font).map(|(w, _)| w as i32).unwrap_or(10 * label.len() as i32);
+        let span = 36 + text_width + 28;
+        if x + span > width as i32 - 20 && x > 90 {
+            (x, row) = (90, row + 1);
+        }
+        placed.push((x, row, *swatch, label));
+        x += span;
+    }
+    let (strip, rest) = area.split_vertically(14 + 30 * (row + 1));
+    for (x, row, swatch, label) in placed {
+        let y = 20i32 + 30 * row;
+        match swatch {
+            Swatch::Line(c) => strip.draw(&PathElement::new(vec![(x, y), (x + 28, y)], c.stroke_width(3)))?,
+            Swatch::Dashed(c) => {
+                strip.draw(&PathElement::new(vec![(x, y), (x + 10, y)], c.stroke_width(3)))?;
+                strip.draw(&PathElement::new(vec![(x + 16, y), (x + 28, y)], c.stroke_width(3)))?
+            }
+            Swatch::Band(c, a) => {
+                strip.draw(&Rectangle::new([(x, y - 8), (x + 28, y + 8)], c.mix(a).filled()))?
+            }
+            Swatch::Dot(c) => strip.draw(&Circle::new((x + 14, y), 6, c.filled()))?,
+            Swatch::Triangle(c) => strip.draw(&TriangleMarker::new((x + 14, y), 8, c.filled()))?,
+            Swatch::Tick(c) => {
+                strip.draw(&PathElement::new(vec![(x + 14, y - 9), (x + 14, y + 9)], c.stroke_width(2)))?
+            }
+        }
+        strip.draw(&Text::new(label.clone(), (x + 36, y - 10), font.clone()))?;
+    }
+    Ok(rest)
+}
+
+/// A number for an axis label: 12k, 3.4M, 0.25 (compact: no space, fewer digits than
+/// `text::quantity`).
+pub fn short_number(x: f64) -> String {
+    let (v, suffix) = thousands(x);
+    let text = if v == v.trunc() || v.abs() >= 10.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    format!("{text}{suffix}")
+}
+
+/// How the time axis is labelled: calendar dates when the scenario has a start date.
+#[derive(Clone, Copy)]
+pub(super) struct TimeAxis {
+    /// The calendar instant of day 0, if the scenario has one.
+    pub(super) start: Option<NaiveDateTime>,
+}
+
+impl TimeAxis {
+    /// The label at `day` days since the start: a date, or the day number.
+    pub(super) fn label(&self, day: f64) -> String {
+        match self.start {
+            Some(s) => {
+                (s + chrono::Duration::seconds((day * 86_400.0) as i64)).format("%-d %b %Y").to_string()
+            }
+            None => short_number(day),
+        }
+    }
+
+    /// The axis title.
+    pub(super) fn description(&self) -> &'static str {
+        if self.start.is_some() {
+            "date"
+        } else {
+            "days since the start"
+        }
+    }
+}
+
+/// The top of a value axis: 8% above the largest finite value, or 1 when there is
+/// nothing positive to show.
+pub(super) fn upper(values: impl Iterator<Item = f64>) -> f64 {
+    let m = values.filter(|v| v.is_finite()).fold(0.0, f64::max);
+    if m > 0.0 {
+        m * 1.08
+    } else {
+        1.0
+    }
+}
+
+/// The coordinates of every plot: f64 on both axes.
+pub(super) type Plane =
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>;
+
+/// Starts an axis configuration in the charts' style: label fonts, a light grid.
+pub(super) fn mesh_style<'a, 'b, DB: DrawingBackend>(
+    chart: &'a mut ChartContext<'b, DB, Plane>,
+) -> plotters::chart::MeshStyle<
+    'b,
+    'a,
+    plotters::coord::types::RangedCoordf64,
+    plotters::coord::types::RangedCoordf64,
+    DB,
+> {
+    let mut mesh = chart.configure_mesh();
+    mesh.label_style((FONT, 17).into_font().color(&INK))
+        .axis_desc_style((FONT, 20).into_font().color(&INK))
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(RGBColor(225, 225, 225));
+    mesh
+}
+
+/// The label of category `labels[i]` at x = i, none between categories.
+pub(super) fn category_label(labels: &[String], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() < 1e-6 && i >= 0.0 {
+        labels.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
+/// A plot area with the charts' usual margins: room for the x axis title below and a
+/// `y_label_width`-pixel y axis.
+pub(super) fn plane<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    y_label_width: u32,
+) -> Result<ChartContext<'a, DB, Plane>, ChartError> {
+    Ok(ChartBuilder::on(area)
+        .margin(16)
+        .x_label_area_size(56)
+        .y_label_area_size(y_label_width)
+        .build_cartesian_2d(x, y)?)
+}
+
+/// Writes `text` in the middle of `area`, for a chart with nothing to draw.
+pub(super) fn empty_notice<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+) -> Result<(), ChartError> {
+    let (w, h) = area.dim_in_pixel();
+    let style = (FONT, 26).into_font().color(&INK).pos(plotters::style::text_anchor::Pos::new(
+        plotters::style::text_anchor::HPos::Center,
+        plotters::style::text_anchor::VPos::Center,
+    ));
+    area.draw(&Text::new(text.to_owned(), (w as i32 / 2, h as i32 / 2), style))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_numbers_suit_axis_labels() {
+        let check = |x: f64, expected: &str| assert_eq!(short_number(x), expected, "{x}");
+        check(0.0, "0");
+        check(0.25, "0.25");
+        check(1.0 / 3.0, "0.33");
+        check(2.34, "2.3");
+        check(3.0, "3");
+        check(12.34, "12");
+        check(9999.0, "9999");
+        check(12_000.0, "12k");
+        check(123_456.0, "123k");
+        check(3_400_000.0, "3.4M");
+        check(1.5e9, "1.5G");
+        check(-20_000.0, "-20k");
+    }
+
+    #[test]
+    fn the_time_axis_labels_dates_from_the_start_or_days() {
+        let start = chrono::NaiveDate::from_ymd_opt(2018, 7, 3).unwrap().and_hms_opt(0, 0, 0).unwrap();
+        let dated = TimeAxis { start: Some(start) };
+        assert_eq!(dated.label(0.0), "3 Jul 2018");
+        assert_eq!(dated.label(1.5), "4 Jul 2018");
+        assert_eq!(dated.label(31.0), "3 Aug 2018");
+        assert_eq!(dated.description(), "date");
+        let plain = TimeAxis { start: None };
+        assert_eq!(plain.label(2.5), "2.5");
+        assert_eq!(plain.label(12_000.0), "12k");
+        assert_eq!(plain.description(), "days since the start");
+    }
+
+    #[test]
+    fn category_labels_only_at_whole_positions() {
+        let labels = vec!["baseline".to_owned(), "faster".to_owned()];
+        assert_eq!(category_label(&labels, 0.0), "baseline");
+        assert_eq!(category_label(&labels, 1.0 + 1e-9), "faster");
+        assert_eq!(category_label(&labels, 0.5), "");
+        assert_eq!(category_label(&labels, -1.0), "");
+        assert_eq!(category_label(&labels, 2.0), "");
+    }
+
+    #[test]
+    fn the_axis_top_leaves_room_above_the_largest_finite_value() {
+        assert_eq!(upper([5.0, f64::NAN, 2.0, f64::INFINITY].into_iter()), 5.0 * 1.08);
+        assert_eq!(upper(std::iter::empty()), 1.0);
+        assert_eq!(upper([-3.0, 0.0].into_iter()), 1.0);
+    }
+
+    /// The height left below the legend of `entries` in a 1200x600 area, and the texts
+    /// the legend drew.
+    fn legend(entries: &[(Swatch, String)]) -> (u32, Vec<String>) {
+        register_font();
+        let mut svg = String::new();
+        let height = {
+            let area = SVGBackend::with_string(&mut svg, (1200, 600)).into_drawing_area();
+            let rest = with_legend(&area, entries).unwrap();
+            area.present().unwrap();
+            rest.dim_in_pixel().1
+        };
+        (height, super::super::fixtures::svg_texts(&svg))
+    }
+
+    #[test]
+    fn the_legend_takes_a_strip_of_one_row_per_line_of_entries() {
+        assert_eq!(legend(&[]), (600, Vec::new()));
+        let short = [(Swatch::Line(BLUE), "median".to_owned()), (Swatch::Dot(GREEN), "done".to_owned())];
+        assert_eq!(legend(&short), (600 - 44, vec!["median".to_owned(), "done".to_owned()]));
+        // Three labels of 45 characters do not fit in one row of 1200 pixels.
+        let long: Vec<(Swatch, String)> = (0..3)
+            .map(|i| (Swatch::Tick(INK), format!("{i} {}", "a rather long legend entry ".repeat(2))))
+            .collect();
+        let (height, texts) = legend(&long);
+        assert_eq!(height, 600 - 74);
+        assert_eq!(texts.len(), 3);
+    }
+}
