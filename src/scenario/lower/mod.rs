@@ -1,0 +1,165 @@
+//! Lowering: raw serde structs to validated domain types.
+//!
+//! Every check records a diagnostic under the key path it concerns and carries on, so
+//! one run reports every independent problem of a file. Paths are located in the text
+//! afterwards through a span-keeping parse of the same document.
+//!
+//! The [`Lowerer`] records problems; each section of the file is lowered by its own
+//! file (`platform.rs`, `regulator.rs`, `playbook.rs`, `variants.rs`) with the value
+//! checks of `values.rs`. `collect.rs` gathers type errors before lowering and locates
+//! key paths; `checks.rs` and `cost.rs` hold checks across sections and cost guards.
+
+mod checks;
+mod collect;
+mod cost;
+mod platform;
+mod playbook;
+mod regulator;
+mod values;
+mod variants;
+
+use self::collect::{deserialize_all, span_of};
+use self::cost::MAX_REPLICATIONS;
+use super::diagnostic::{Diagnostic, Severity};
+use super::raw::RawScenario;
+use super::{Action, Scenario, ScenarioError};
+use crate::engine::SimDuration;
+
+const DEFAULT_REPLICATIONS: u64 = 1_000;
+const DEFAULT_SEED: u64 = 1;
+
+/// A problem before it is located in the text.
+struct Problem {
+    severity: Severity,
+    key: String,
+    message: String,
+    help: Option<String>,
+}
+
+/// Lowers one raw scenario, recording every problem it meets instead of stopping at
+/// the first. Each section of the file has its own methods, in the files beside this.
+#[derive(Default)]
+struct Lowerer {
+    problems: Vec<Problem>,
+}
+
+/// Parses `text`, lowers it into a [`Scenario`] and locates every problem in the text:
+/// the scenario and its warnings, or every error found.
+pub(super) fn parse_and_lower(
+    text: &str,
+    origin: &str,
+) -> Result<(Scenario, Vec<Diagnostic>), ScenarioError> {
+    let raw: RawScenario =
+        deserialize_all(text, origin).map_err(|diagnostics| ScenarioError::Invalid { diagnostics })?;
+    let mut lowerer = Lowerer::default();
+    let scenario = lowerer.scenario(&raw);
+    let doc = text.parse::<toml_edit::Document<String>>().ok();
+    let locate = |key: &str| doc.as_ref().and_then(|d| span_of(d, key));
+    let (errors, warnings): (Vec<_>, Vec<_>) = lowerer
+        .problems
+        .into_iter()
+        .map(|p| Diagnostic::new(p.severity, origin, text, locate(&p.key), p.key, p.message, p.help))
+        .partition(|d| d.severity == Severity::Error);
+    match scenario {
+        Some(s) if errors.is_empty() => Ok((s, warnings)),
+        _ => Err(ScenarioError::Invalid { diagnostics: errors }),
+    }
+}
+
+impl Lowerer {
+    /// Records an error under a key path.
+    fn error(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.record(Severity::Error, key.into(), message.into(), None);
+    }
+
+    /// Records an error with a suggestion.
+    fn error_with_help(&mut self, key: impl Into<String>, message: impl Into<String>, help: String) {
+        self.record(Severity::Error, key.into(), message.into(), Some(help));
+    }
+
+    /// Records a warning: the scenario still runs.
+    fn warning(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.record(Severity::Warning, key.into(), message.into(), None);
+    }
+
+    fn record(&mut self, severity: Severity, key: String, message: String, help: Option<String>) {
+        self.problems.push(Problem { severity, key, message, help });
+    }
+
+    /// The whole file: the `[scenario]` table, each section in turn, and the checks
+    /// across them. `None` when a part could not be built (its problems are recorded).
+    fn scenario(&mut self, raw: &RawScenario) -> Option<Scenario> {
+        let meta = &raw.scenario;
+        let start = meta.start.as_ref().and_then(|v| self.datetime("scenario.start", v));
+        let horizon = self.positive_duration("scenario.horizon", &meta.horizon);
+        let step = match &meta.step {
+            Some(s) => self.positive_duration("scenario.step", s),
+            None => Some(SimDuration::HOUR),
+        };
+        let replications = meta.replications.unwrap_or(DEFAULT_REPLICATIONS);
+        if replications == 0 {
+            self.error("scenario.replications", "expected at least 1 replication, found 0");
+        } else if replications > MAX_REPLICATIONS {
+            self.error(
+                "scenario.replications",
+                format!("expected at most {MAX_REPLICATIONS} replications, found {replications}"),
+            );
+        }
+        let platform = self.platform(&raw.platform);
+        let actions_names: Vec<&str> = raw.playbook.iter().map(|a| a.name.as_str()).collect();
+        let step_names: Vec<&str> = raw.regulator.ladder.iter().map(|s| s.name.as_str()).collect();
+        self.unique_names("playbook", &actions_names);
+        self.unique_names("regulator.ladder", &step_names);
+        let regulator = self.regulator(&raw.regulator, &step_names, &actions_names, start);
+        let playbook: Vec<Option<Action>> = raw
+            .playbook
+            .iter()
+            .enumerate()
+            .map(|(i, a)| self.action(&format!("playbook[{i}]"), a, &step_names, start))
+            .collect();
+        if let (Some(h), Some(r)) = (horizon, &regulator) {
+            if h < r.order_deadline {
+                self.warning(
+                    "scenario.horizon",
+                    format!("the horizon ({h}) is shorter than the order deadline ({})", r.order_deadline),
+                );
+            }
+        }
+        if let Some(p) = &platform {
+            self.queue_warning(p, &raw.playbook);
+        }
+        let variants = self.variants(&raw.variants);
+        let scenario = Scenario {
+            name: meta.name.clone(),
+            description: meta.description.clone(),
+            start,
+            horizon: horizon?,
+            step: step?,
+            warm_up: match &meta.warm_up {
+                Some(w) => {
+                    let w = self.duration("scenario.warm_up", w)?;
+                    if horizon.is_some_and(|h| w >= h) {
+                        self.error(
+                            "scenario.warm_up",
+                            format!("the warm-up ({w}) must be shorter than the horizon"),
+                        );
+                    }
+                    w
+                }
+                None => SimDuration::ZERO,
+            },
+            replications,
+            seed: meta.seed.unwrap_or(DEFAULT_SEED),
+            platform: platform?,
+            regulator: regulator?,
+            playbook: playbook.into_iter().collect::<Option<Vec<_>>>()?,
+            variants,
+        };
+        // Checks that need the whole scenario; a horizon beyond the cost guard makes
+        // the rest moot.
+        if self.bounded_cost(&scenario) {
+            self.blocks_can_end(&scenario);
+        }
+        Some(scenario)
+    }
+}
