@@ -233,3 +233,146 @@ pub(super) fn span_of(doc: &toml_edit::Document<String>, key: &str) -> Option<Ra
     }
     best
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::VALID;
+    use super::*;
+
+    /// Five independent type errors in four tables.
+    const TYPE_ERRORS: &str = r#"[scenario]
+name = "x"
+horizon = "30d"
+colour = "blue"
+
+[platform]
+daily_active_users = 1000
+uploads_per_day = "many"
+catalogue_items = 100
+categories = [{ name = "a", share = 0.1, views_per_item_per_day = 1, recal = 0.5 }]
+
+[platform.review]
+moderators = -3
+review_time = "1m"
+
+[platform.orders]
+handling_time = "1d"
+
+[regulator]
+order_preparation = "1d"
+order_deadline = true
+ladder = []
+
+[regulator.unblock]
+processing_time = "1d"
+"#;
+
+    fn document(text: &str) -> toml_edit::Document<String> {
+        text.parse().expect("a TOML document")
+    }
+
+    #[test]
+    fn every_independent_type_error_is_found_and_located() {
+        let diagnostics = deserialize_all(TYPE_ERRORS, "t.toml").expect_err("type errors");
+        let found: Vec<_> =
+            diagnostics.iter().map(|d| (d.key.as_str(), d.line, d.column, d.message.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "scenario.colour",
+                    4,
+                    10,
+                    "unknown field `colour`, expected one of `name`, `description`, `start`, `horizon`, `step`, `warm_up`, `replications`, `seed`"
+                ),
+                ("platform.uploads_per_day", 8, 19, "invalid type: string \"many\", expected a number"),
+                (
+                    "platform.categories[0]",
+                    10,
+                    70,
+                    "unknown field `recal`, expected one of `name`, `share`, `urgent`, `views_per_item_per_day`, `report_probability`, `recall`, `initial_stock`"
+                ),
+                (
+                    "platform.review.moderators",
+                    13,
+                    14,
+                    "invalid value: integer `-3`, expected a whole number of at least 0"
+                ),
+                ("regulator.order_deadline", 21, 18, "invalid type: boolean `true`, expected text in quotes"),
+            ]
+        );
+        assert_eq!(
+            diagnostics[0].help.as_deref(),
+            Some("valid keys here: name, description, start, horizon, step, warm_up, replications, seed")
+        );
+        assert_eq!(diagnostics[2].help.as_deref(), Some("did you mean `recall`?"));
+    }
+
+    #[test]
+    fn a_syntax_error_ends_the_search() {
+        // Two syntax errors: only the first is reported (nothing can be taken out).
+        let text = "[scenario]\nname = = \"x\"\nhorizon = \"30d\"\n[platform\n";
+        let diagnostics = deserialize_all(text, "t.toml").expect_err("a syntax error");
+        assert_eq!(diagnostics.len(), 1);
+        let d = &diagnostics[0];
+        assert_eq!(
+            (d.key.as_str(), d.line, d.column, d.message.as_str()),
+            ("", 2, 8, "extra `=`, expected nothing")
+        );
+    }
+
+    #[test]
+    fn the_search_stops_after_a_bounded_number_of_errors() {
+        let unknown: String = (0..MAX_TYPE_ERRORS + 5).map(|i| format!("unknown{i} = 0\n")).collect();
+        let text = VALID.replace("seed = 7\n", &format!("seed = 7\n{unknown}"));
+        let diagnostics = deserialize_all(&text, "t.toml").expect_err("unknown keys");
+        assert_eq!(diagnostics.len(), MAX_TYPE_ERRORS);
+        assert!(diagnostics.iter().all(|d| d.message.starts_with("unknown field `unknown")));
+    }
+
+    #[test]
+    fn a_valid_document_deserializes() {
+        let raw = deserialize_all(VALID, "t.toml").expect("valid");
+        assert_eq!(raw.scenario.name, "hand-computed");
+        assert_eq!(raw.playbook.len(), 2);
+    }
+
+    #[test]
+    fn paths_remove_keys_and_entries_of_arrays() {
+        let text = "a = 1\n[b]\nc = [1, 2, 3]\n[[d]]\ne = 1\n[[d]]\ne = 2\nf = 3\n";
+        let mut doc: toml_edit::DocumentMut = text.parse().expect("TOML");
+        for path in ["b.c[1]", "d[1].f", "d[0]", "a"] {
+            assert!(remove_path(&mut doc, path), "{path}");
+        }
+        for path in ["a", "b.c[5]", "d[3]", "x.y", "b.c[1].z"] {
+            assert!(!remove_path(&mut doc, path), "{path} is not there");
+        }
+        let left: toml::Table = toml::from_str(&doc.to_string()).expect("TOML");
+        let expected: toml::Table = toml::from_str("[b]\nc = [1, 3]\n[[d]]\ne = 2\n").expect("TOML");
+        assert_eq!(left, expected);
+    }
+
+    #[test]
+    fn key_paths_are_found_from_spans_and_back() {
+        let doc = document(VALID);
+        let cases = [
+            ("platform.categories[0].share", "0.0"),
+            ("regulator.ladder[1].trigger.after_step", "\"warning\""),
+            ("regulator.unblock.required_actions[1]", "\"commitment\""),
+            ("playbook[1].delay", "\"3d\""),
+        ];
+        for (key, value) in cases {
+            let span = span_of(&doc, key).unwrap_or_else(|| panic!("{key} has a span"));
+            assert_eq!(&VALID[span.clone()], value, "{key}");
+            assert_eq!(key_at(doc.as_item(), &span, "").as_deref(), Some(key));
+        }
+    }
+
+    #[test]
+    fn a_missing_key_is_located_at_what_encloses_it() {
+        let doc = document(VALID);
+        let enclosing = span_of(&doc, "regulator.ladder[0].trigger").expect("a span");
+        assert_eq!(span_of(&doc, "regulator.ladder[0].trigger.within"), Some(enclosing));
+        assert_eq!(span_of(&doc, "nowhere.at_all"), None);
+    }
+}

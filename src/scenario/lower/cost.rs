@@ -95,3 +95,149 @@ impl Lowerer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check_errors, edited, lowered, only_warnings, recorded};
+    use super::*;
+    use crate::engine::SimDuration;
+
+    /// The valid scenario with half of its uploads violating and nine in ten of those
+    /// flagged, every item simulated on its own: about 13.5 review items per daily
+    /// upload over its 30 days.
+    fn busy() -> Scenario {
+        lowered(&edited(&[
+            "platform.uploads_per_day=1000",
+            "platform.categories[0].share=0.5",
+            "platform.categories[0].recall=0.9",
+            "platform.review.queue_model=\"items\"",
+        ]))
+    }
+
+    #[test]
+    fn a_limit_is_chosen_by_the_last_key() {
+        assert_eq!(limit("platform.uploads_per_day"), 1e10);
+        assert_eq!(limit("regulator.complaints_per_violating_view"), 1.0);
+        assert_eq!(limit("playbook[3].handling_factor"), 1e3);
+        assert_eq!(limit("platform.vpn_share"), 1e15);
+    }
+
+    #[test]
+    fn numbers_above_their_limits_are_refused() {
+        let typo = "a value this large is almost certainly a typo";
+        check_errors(&[
+            (&["platform.uploads_per_day=1e10"], &[]),
+            (
+                &["platform.uploads_per_day=2e10"],
+                &[&format!("platform.uploads_per_day: expected at most 1e10, found 2e10; {typo}")],
+            ),
+            (
+                &["regulator.complaints_per_violating_view=1.5"],
+                &[&format!(
+                    "regulator.complaints_per_violating_view: expected at most 1e0, found 1.5e0; {typo}"
+                )],
+            ),
+            (
+                &["scenario.replications=1000000001"],
+                &["scenario.replications: expected at most 1000000000 replications, found 1000000001"],
+            ),
+            (
+                &["platform.review.moderators=10000001"],
+                &["platform.review.moderators: expected at most 10000000 moderators, found 10000001"],
+            ),
+            (
+                &["platform.categories[0].initial_stock=100000000001"],
+                &["platform.categories[0].initial_stock: expected at most 1e11 items, found 100000000001"],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn a_horizon_beyond_a_century_ends_the_checks() {
+        let mut s = lowered(&edited(&[]));
+        s.horizon = SimDuration::from_days_f64(40_000.0);
+        s.step = SimDuration::SECOND;
+        let mut lowerer = Lowerer::default();
+        assert!(!lowerer.bounded_cost(&s));
+        assert_eq!(recorded(&lowerer), ["scenario.horizon: expected at most 100 years, found 40000 days"]);
+    }
+
+    #[test]
+    fn too_many_steps_are_refused() {
+        let mut s = lowered(&edited(&[]));
+        let mut lowerer = Lowerer::default();
+        s.horizon = SimDuration::from_days_f64(3_650.0);
+        s.step = SimDuration::MINUTE;
+        assert!(lowerer.bounded_cost(&s));
+        assert!(recorded(&lowerer).is_empty());
+        s.step = SimDuration::SECOND;
+        assert!(lowerer.bounded_cost(&s));
+        assert_eq!(
+            recorded(&lowerer),
+            ["scenario.step: a step of 1s over a horizon of 3650d makes 315360000 steps per replication; at most 1e7"]
+        );
+    }
+
+    #[test]
+    fn review_queue_items_are_warned_about_then_refused() {
+        let mut s = busy();
+        let found = |s: &Scenario| {
+            let mut lowerer = Lowerer::default();
+            assert!(lowerer.bounded_cost(s));
+            (recorded(&lowerer), only_warnings(&lowerer))
+        };
+        // About 1.35e7 items: below the warning.
+        s.platform.uploads_per_day = 1e6;
+        assert_eq!(found(&s), (vec![], true));
+        // About 2.7e7 items: a warning.
+        s.platform.uploads_per_day = 2e6;
+        let (messages, warnings_only) = found(&s);
+        assert!(warnings_only);
+        assert_eq!(messages.len(), 1);
+        assert!(
+            messages[0].starts_with(
+                "platform.uploads_per_day: the review queue will handle about 2.7e7 items per replication (roughly 2.0 s each)"
+            ),
+            "{messages:?}"
+        );
+        // About 1.35e8 items: refused.
+        s.platform.uploads_per_day = 1e7;
+        let (messages, warnings_only) = found(&s);
+        assert!(!warnings_only);
+        assert_eq!(messages.len(), 1);
+        assert!(
+            messages[0]
+                .starts_with("platform.uploads_per_day: the review queue would handle about 1.4e8 items"),
+            "{messages:?}"
+        );
+        // Cohorts cost per step, not per item.
+        s.platform.review.queue_model_setting = Some(QueueModel::Cohorts);
+        assert_eq!(found(&s), (vec![], true));
+    }
+
+    #[test]
+    fn an_overloaded_queue_is_warned_about_unless_the_playbook_hires_enough() {
+        // 450 flags a day against 144 reviews per moderator.
+        let s = busy();
+        let hire = |moderators: u32| -> RawAction {
+            let text = format!(
+                "name = \"h\"\nkind = \"hire_moderators\"\non = \"start\"\nmoderators = {moderators}"
+            );
+            toml::from_str(&text).expect("an action")
+        };
+        let mut lowerer = Lowerer::default();
+        lowerer.queue_warning(&s.platform, &[]);
+        lowerer.queue_warning(&s.platform, &[hire(1)]);
+        assert_eq!(
+            recorded(&lowerer),
+            [
+                "platform.review.moderators: the review queue is overloaded: about 450 items are flagged per day at upload but 1 moderators (with those the playbook hires) review about 144; the backlog grows without bound",
+                "platform.review.moderators: the review queue is overloaded: about 450 items are flagged per day at upload but 2 moderators (with those the playbook hires) review about 288; the backlog grows without bound",
+            ]
+        );
+        assert!(only_warnings(&lowerer));
+        let mut lowerer = Lowerer::default();
+        lowerer.queue_warning(&s.platform, &[hire(3)]);
+        assert!(recorded(&lowerer).is_empty());
+    }
+}

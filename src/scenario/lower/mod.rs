@@ -15,6 +15,8 @@ mod cost;
 mod platform;
 mod playbook;
 mod regulator;
+#[cfg(test)]
+mod testing;
 mod values;
 mod variants;
 
@@ -161,5 +163,87 @@ impl Lowerer {
             self.blocks_can_end(&scenario);
         }
         Some(scenario)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{edited, errors, lowered, warnings, VALID};
+    use super::*;
+    use crate::scenario::parse;
+
+    #[test]
+    fn the_scenario_table_is_read_with_its_defaults() {
+        let s = lowered(&edited(&[]));
+        assert_eq!((s.name.as_str(), s.replications, s.seed), ("hand-computed", 3, 7));
+        assert_eq!(
+            (s.horizon, s.step, s.warm_up),
+            (SimDuration(30 * 86_400_000), SimDuration::DAY, SimDuration::ZERO)
+        );
+        assert_eq!(s.start, None);
+        let bare = VALID.replace("step = \"1d\"\nreplications = 3\nseed = 7\n", "");
+        let s = lowered(&bare);
+        assert_eq!((s.step, s.replications, s.seed), (SimDuration::HOUR, DEFAULT_REPLICATIONS, DEFAULT_SEED));
+    }
+
+    #[test]
+    fn problems_of_every_section_are_reported_together_in_order_of_checking() {
+        assert_eq!(
+            errors(&edited(&[
+                "scenario.replications=0",
+                "platform.vpn_share=2",
+                "regulator.ladder[0].kind=\"scold\"",
+                "playbook[0].kind=\"sweep\"",
+            ])),
+            [
+                "scenario.replications: expected at least 1 replication, found 0",
+                "platform.vpn_share: expected a share between 0 and 1, found 2",
+                "regulator.ladder[0].kind: unknown step kind \"scold\"",
+                "playbook[0].items_per_day: `items_per_day` applies to cleanup actions, not to sweep",
+                "playbook[0].kind: unknown action kind \"sweep\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn each_problem_is_located_at_its_key() {
+        let text = edited(&["platform.vpn_share=2"]);
+        let Err(ScenarioError::Invalid { diagnostics }) = parse(&text, "t.toml") else {
+            panic!("expected diagnostics");
+        };
+        let line = text.lines().position(|l| l.starts_with("vpn_share")).expect("the key") + 1;
+        assert_eq!((diagnostics[0].line, diagnostics[0].column), (line, 13));
+        assert_eq!(diagnostics[0].origin, "t.toml");
+    }
+
+    #[test]
+    fn warnings_come_with_a_valid_scenario_and_give_way_to_errors() {
+        let short = "scenario.horizon=\"12h\"";
+        assert_eq!(
+            warnings(&edited(&[short])),
+            ["scenario.horizon: the horizon (12h) is shorter than the order deadline (1d)"]
+        );
+        assert_eq!(
+            errors(&edited(&[short, "scenario.replications=0"])),
+            ["scenario.replications: expected at least 1 replication, found 0"]
+        );
+    }
+
+    #[test]
+    fn the_warm_up_must_be_shorter_than_the_horizon() {
+        assert_eq!(
+            errors(&edited(&["scenario.warm_up=\"30d\""])),
+            ["scenario.warm_up: the warm-up (30d) must be shorter than the horizon"]
+        );
+        assert_eq!(lowered(&edited(&["scenario.warm_up=\"2d\""])).warm_up, SimDuration(2 * 86_400_000));
+    }
+
+    #[test]
+    fn a_horizon_beyond_the_cost_guard_hides_the_checks_that_follow() {
+        let unreachable = include_str!("../../../tests/malformed/unblock-unreachable.toml");
+        assert_eq!(
+            errors(&unreachable.replace("horizon = \"30d\"", "horizon = \"40000d\"")),
+            ["scenario.horizon: expected at most 100 years, found 40000 days"]
+        );
     }
 }

@@ -147,3 +147,86 @@ impl Lowerer {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check_errors, edited, errors, lowered};
+    use super::*;
+
+    #[test]
+    fn unset_keys_take_their_defaults() {
+        let p = lowered(&edited(&[])).platform;
+        assert_eq!((p.false_positive_rate, p.flagged_visible_while_queued), (0.0, false));
+        let c = &p.categories[0];
+        assert_eq!((c.recall, c.report_probability, c.urgent, c.initial_stock), (0.0, 0.0, false, 1_000));
+        let r = &p.review;
+        assert_eq!(r.shift_length, SimDuration(24 * 3_600_000));
+        assert_eq!(r.shift_start, SimDuration(9 * 3_600_000));
+        assert_eq!((r.accuracy, r.discipline, r.queue_model_setting), (1.0, Discipline::Fifo, None));
+        assert_eq!(p.orders.compliance_probability, 1.0);
+    }
+
+    #[test]
+    fn settings_are_read_as_written() {
+        let p = lowered(&edited(&[
+            "platform.review.hours_per_day=8",
+            "platform.review.shift_start=\"07:30\"",
+            "platform.review.discipline=\"urgent_first\"",
+            "platform.review.queue_model=\"cohorts\"",
+        ]))
+        .platform;
+        assert_eq!(p.review.shift_length, SimDuration(8 * 3_600_000));
+        assert_eq!(p.review.shift_start, SimDuration(7 * 3_600_000 + 30 * 60_000));
+        assert_eq!(p.review.discipline, Discipline::UrgentFirst);
+        assert_eq!(p.review.queue_model_setting, Some(QueueModel::Cohorts));
+    }
+
+    #[test]
+    fn bad_values_are_refused_under_their_keys() {
+        let cases: &[(&[&str], &[&str])] = &[
+            (
+                &["platform.categories[0].share=1.2"],
+                &[
+                    "platform.categories[0].share: expected a share between 0 and 1, found 1.2",
+                    "platform.categories: the category shares add up to 1.2, more than 1",
+                ],
+            ),
+            (&["platform.categories=[]"], &["platform.categories: expected at least one content category"]),
+            (
+                &["platform.review.hours_per_day=25"],
+                &["platform.review.hours_per_day: expected hours between 0 (exclusive) and 24, found 25"],
+            ),
+            (
+                &["platform.review.discipline=\"lifo\""],
+                &["platform.review.discipline: unknown discipline \"lifo\""],
+            ),
+            (
+                &["platform.review.queue_model=\"rows\""],
+                &["platform.review.queue_model: unknown queue model \"rows\""],
+            ),
+            (
+                &["platform.review.review_time=\"0s\""],
+                &["platform.review.review_time: expected a review time longer than zero"],
+            ),
+            (
+                &["platform.orders.compliance_probability=2", "platform.vpn_share=-1"],
+                // In the order of checking: orders before the platform's own numbers.
+                &[
+                    "platform.orders.compliance_probability: expected a share between 0 and 1, found 2",
+                    "platform.vpn_share: expected a share between 0 and 1, found -1",
+                ],
+            ),
+        ];
+        check_errors(cases);
+    }
+
+    #[test]
+    fn a_shift_start_must_be_a_clock_time() {
+        let found = errors(&edited(&["platform.review.shift_start=\"9am\""]));
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].starts_with("platform.review.shift_start: expected a clock time, found "),
+            "{found:?}"
+        );
+    }
+}

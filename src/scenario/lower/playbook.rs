@@ -136,3 +136,61 @@ impl Lowerer {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check_errors, edited, errors, lowered};
+    use super::*;
+
+    /// The valid scenario starting on 1 July 2018, its commitment on `date`.
+    fn commitment_on(date: &str) -> String {
+        edited(&["scenario.start=\"2018-07-01\""])
+            .replace("on = \"block\"\ndelay = \"3d\"", &format!("on = \"{date}\""))
+    }
+
+    #[test]
+    fn actions_start_on_a_step_with_their_effect() {
+        let playbook = lowered(&edited(&[])).playbook;
+        let cleanup = &playbook[0];
+        assert_eq!((cleanup.on, cleanup.cost), (ActionTrigger::Step(1), 500.0));
+        assert_eq!(cleanup.effect, Effect::Cleanup { items_per_day: 250.0 });
+        assert_eq!(cleanup.delay.mean_secs(), 86_400.0);
+        assert_eq!((&playbook[1].effect, playbook[1].cost), (&Effect::Commitment, 0.0));
+    }
+
+    #[test]
+    fn an_action_on_a_date_starts_then() {
+        let playbook = lowered(&commitment_on("2018-07-04")).playbook;
+        assert_eq!(playbook[1].on, ActionTrigger::Start);
+        assert_eq!(playbook[1].delay.mean_secs(), 3.0 * 86_400.0);
+        assert_eq!(
+            errors(&commitment_on("2018-06-30")),
+            ["playbook[1].on: 2018-06-30 00:00:00 is before the scenario start 2018-07-01 00:00:00"]
+        );
+        assert_eq!(
+            errors(&edited(&["scenario.start=\"2018-07-01\"", "playbook[1].on=\"2018-07-04\""])),
+            ["playbook[1].delay: an action on a date takes no `delay`"]
+        );
+    }
+
+    #[test]
+    fn bad_actions_are_refused_under_their_keys() {
+        let cases: &[(&[&str], &[&str])] = &[
+            (&["playbook[1].on=\"blok\""], &["playbook[1].on: no trigger named \"blok\""]),
+            (&["playbook[1].kind=\"comitment\""], &["playbook[1].kind: unknown action kind \"comitment\""]),
+            (
+                &["playbook[1].recall=0.5"],
+                &["playbook[1].recall: `recall` applies to improve_detection actions, not to commitment"],
+            ),
+            (
+                &["playbook[1].kind=\"hire_moderators\""],
+                &["playbook[1]: a hire_moderators action needs `moderators`"],
+            ),
+            (
+                &["playbook[0].items_per_day=0"],
+                &["playbook[0].items_per_day: expected a rate above 0, found 0"],
+            ),
+        ];
+        check_errors(cases);
+    }
+}

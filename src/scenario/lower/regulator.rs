@@ -209,3 +209,86 @@ impl Lowerer {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check_errors, edited, errors, lowered};
+    use super::*;
+    use crate::engine::SimTime;
+
+    #[test]
+    fn the_ladder_and_unblock_rule_refer_to_steps_and_actions_by_index() {
+        let r = lowered(&edited(&[])).regulator;
+        assert_eq!(r.urgent_order_deadline, r.order_deadline);
+        assert_eq!((r.crawler_samples_per_day, r.complaints_per_violating_view), (0.0, 0.0));
+        assert_eq!(r.ladder[0].sanction, Sanction::Warning);
+        assert!(matches!(r.ladder[0].trigger.condition, Condition::At(SimTime(ms)) if ms == 5 * 86_400_000));
+        assert_eq!(r.ladder[1].sanction, Sanction::Block);
+        assert!(matches!(
+            r.ladder[1].trigger.condition,
+            Condition::AfterStep { step: 0, wait: SimDuration(ms) } if ms == 2 * 86_400_000
+        ));
+        assert_eq!(r.ladder[1].trigger.unless, [1]);
+        assert_eq!(r.unblock.required_actions, [0, 1]);
+        assert_eq!((r.unblock.max_prevalence, r.unblock.restart_at), (0.001, 0));
+        assert_eq!(r.unblock.verification_period, SimDuration(2 * 86_400_000));
+    }
+
+    #[test]
+    fn a_dated_trigger_counts_from_the_start() {
+        let r = lowered(&edited(&[
+            "scenario.start=\"2018-07-01\"",
+            "regulator.ladder[0].trigger.at=\"2018-07-04\"",
+        ]))
+        .regulator;
+        assert!(matches!(r.ladder[0].trigger.condition, Condition::At(SimTime(ms)) if ms == 3 * 86_400_000));
+    }
+
+    #[test]
+    fn bad_steps_and_triggers_are_refused_under_their_keys() {
+        let cases: &[(&[&str], &[&str])] = &[
+            (&["regulator.ladder[1].kind=\"fine\""], &["regulator.ladder[1]: a fine step needs `amount`"]),
+            (
+                &["regulator.ladder[0].amount=5"],
+                &["regulator.ladder[0].amount: `amount` applies to fine steps, not to a warning"],
+            ),
+            (&["regulator.ladder[1].kind=\"blok\""], &["regulator.ladder[1].kind: unknown step kind \"blok\""]),
+            (
+                &["regulator.ladder[1].kind=\"throttle\""],
+                &["regulator.ladder[1]: a throttle step needs `access` (the share of users who keep access)"],
+            ),
+            (&["regulator.ladder[0].trigger.findings=3"], &["regulator.ladder[0].trigger: expected exactly one condition"]),
+            (
+                &["regulator.ladder[0].trigger={ findings = 2 }"],
+                &["regulator.ladder[0].trigger: a count condition needs `within` (the trailing window, e.g. \"7d\")"],
+            ),
+            (
+                &["regulator.ladder[0].trigger={ after_step = \"block\" }"],
+                &["regulator.ladder[0].trigger.after_step: step \"block\" does not come before this one, so this step could never fire"],
+            ),
+            (
+                &["regulator.ladder[0].trigger.wait=\"1d\""],
+                &["regulator.ladder[0].trigger.wait: `wait` applies to `after_step` conditions"],
+            ),
+            (
+                &["regulator.unblock.restart_ladder_at=\"warn\""],
+                &["regulator.unblock.restart_ladder_at: there is no escalation step named \"warn\""],
+            ),
+        ];
+        check_errors(cases);
+    }
+
+    #[test]
+    fn every_unknown_action_is_reported() {
+        assert_eq!(
+            errors(&edited(&[
+                "regulator.ladder[1].trigger.unless=[\"comitment\"]",
+                "regulator.unblock.required_actions=[\"cleanup\", \"apology\"]",
+            ])),
+            [
+                "regulator.ladder[1].trigger.unless[0]: there is no playbook action named \"comitment\"",
+                "regulator.unblock.required_actions[1]: there is no playbook action named \"apology\"",
+            ]
+        );
+    }
+}

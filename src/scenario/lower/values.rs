@@ -195,3 +195,158 @@ impl Lowerer {
         Some(SimTime(ms as u64))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::super::testing::recorded;
+    use super::*;
+
+    /// A distribution as written after `d = ` in a file.
+    fn raw_dist(text: &str) -> RawDist {
+        #[derive(Deserialize)]
+        struct Holder {
+            d: RawDist,
+        }
+        toml::from_str::<Holder>(&format!("d = {text}")).expect("a distribution").d
+    }
+
+    /// The distribution `text` lowers to, and what the lowerer recorded.
+    fn dist(text: &str) -> (Option<DurationDist>, Vec<String>) {
+        let mut lowerer = Lowerer::default();
+        let built = lowerer.dist("x", &raw_dist(text));
+        (built, recorded(&lowerer))
+    }
+
+    #[test]
+    fn shares_and_non_negative_numbers_are_kept_in_range() {
+        type Check = fn(&mut Lowerer, &str, f64) -> f64;
+        let (share, non_negative): (Check, Check) = (Lowerer::share, Lowerer::non_negative);
+        let share_error = |v: &str| format!("expected a share between 0 and 1, found {v}");
+        let sign_error = |v: &str| format!("expected a finite number of at least 0, found {v}");
+        let cases = [
+            (share, 0.0, None),
+            (share, 1.0, None),
+            (share, 1.5, Some(share_error("1.5"))),
+            (share, -0.1, Some(share_error("-0.1"))),
+            (share, f64::NAN, Some(share_error("NaN"))),
+            (non_negative, 0.0, None),
+            (non_negative, 1e15, None),
+            (non_negative, -1.0, Some(sign_error("-1"))),
+            (non_negative, f64::INFINITY, Some(sign_error("inf"))),
+        ];
+        for (check, value, expected) in cases {
+            let mut lowerer = Lowerer::default();
+            let kept = check(&mut lowerer, "x", value);
+            assert!(kept == value || value.is_nan(), "{value}");
+            let expected: Vec<String> = expected.into_iter().map(|m| format!("x: {m}")).collect();
+            assert_eq!(recorded(&lowerer), expected, "{value}");
+        }
+    }
+
+    #[test]
+    fn durations_need_a_unit_and_positive_ones_a_length() {
+        let mut lowerer = Lowerer::default();
+        assert_eq!(lowerer.duration("a", "90m"), Some(SimDuration(90 * 60_000)));
+        assert_eq!(lowerer.duration("b", "0d"), Some(SimDuration::ZERO));
+        assert_eq!(lowerer.duration("c", "12"), None);
+        assert_eq!(lowerer.positive_duration("d", "0h"), None);
+        assert_eq!(lowerer.positive_duration("e", "1w"), Some(SimDuration(7 * 86_400_000)));
+        let found = recorded(&lowerer);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with("c: expected a duration, found "), "{found:?}");
+        assert_eq!(found[1], "d: expected a duration longer than zero, found 0");
+        assert_eq!(
+            lowerer.problems[0].help.as_deref(),
+            Some("write a number and a unit: \"30m\", \"4h\", \"7d\", \"2w\"")
+        );
+    }
+
+    #[test]
+    fn distributions_are_built_from_their_parameters() {
+        let cases = [
+            ("\"2h\"", 7_200.0),
+            ("{ dist = \"fixed\", value = \"1h\" }", 3_600.0),
+            ("{ dist = \"exponential\", mean = \"30m\" }", 1_800.0),
+            ("{ dist = \"uniform\", min = \"1h\", max = \"3h\" }", 7_200.0),
+            ("{ dist = \"triangular\", min = \"0s\", mode = \"1h\", max = \"2h\" }", 3_600.0),
+        ];
+        for (text, mean_secs) in cases {
+            let (built, found) = dist(text);
+            assert!(found.is_empty(), "{text}: {found:?}");
+            let built = built.unwrap_or_else(|| panic!("{text} should build"));
+            assert!((built.mean_secs() - mean_secs).abs() < 1e-6, "{text}: {built:?}");
+        }
+    }
+
+    #[test]
+    fn distributions_refuse_unknown_kinds_and_wrong_parameters() {
+        let cases = [
+            ("{ dist = \"exponentail\", mean = \"1h\" }", "x.dist: unknown distribution \"exponentail\""),
+            ("{ dist = \"gamma\", mean = \"1h\" }", "x: a gamma distribution needs `sd`"),
+            (
+                "{ dist = \"exponential\", mean = \"1h\", max = \"2h\" }",
+                "x.max: `max` does not apply to a exponential distribution (it takes mean)",
+            ),
+            ("{ dist = \"fixed\", value = \"soon\" }", "x.value: expected a duration, found "),
+            ("{ dist = \"uniform\", min = \"3h\", max = \"1h\" }", "x: invalid uniform distribution: "),
+            (
+                "{ dist = \"lognormal\", median = \"2h\", p90 = \"1h\" }",
+                "x: invalid lognormal distribution: ",
+            ),
+        ];
+        for (text, expected) in cases {
+            let (built, found) = dist(text);
+            assert!(built.is_none(), "{text}");
+            assert_eq!(found.len(), 1, "{text}: {found:?}");
+            assert!(found[0].starts_with(expected), "{text}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_distribution_gets_the_nearest_kind() {
+        let mut lowerer = Lowerer::default();
+        lowerer.dist("x", &raw_dist("{ dist = \"gama\", mean = \"1h\" }"));
+        assert_eq!(lowerer.problems[0].help.as_deref(), Some("did you mean \"gamma\"?"));
+    }
+
+    #[test]
+    fn references_resolve_to_an_index_or_suggest_a_name() {
+        let mut lowerer = Lowerer::default();
+        let names = ["warning", "block"];
+        assert_eq!(lowerer.reference("a", "block", &names, "escalation step"), Some(1));
+        assert_eq!(lowerer.reference("b", "blok", &names, "escalation step"), None);
+        assert_eq!(lowerer.reference("c", "x", &[], "playbook action"), None);
+        assert_eq!(
+            recorded(&lowerer),
+            ["b: there is no escalation step named \"blok\"", "c: there is no playbook action named \"x\""]
+        );
+        let helps: Vec<_> = lowerer.problems.iter().map(|p| p.help.clone().unwrap_or_default()).collect();
+        assert_eq!(helps, ["did you mean \"block\"?", "there is no playbook action to refer to"]);
+    }
+
+    #[test]
+    fn instants_are_durations_or_dates_after_the_start() {
+        let start = parse_datetime("2018-07-01").ok();
+        let date = toml::Value::String("2018-07-03".into());
+        let mut lowerer = Lowerer::default();
+        assert_eq!(
+            lowerer.instant("a", &toml::Value::String("2d".into()), None),
+            Some(SimTime(2 * 86_400_000))
+        );
+        assert_eq!(lowerer.instant("b", &date, start), Some(SimTime(2 * 86_400_000)));
+        assert!(recorded(&lowerer).is_empty());
+        assert_eq!(lowerer.instant("c", &date, None), None);
+        assert_eq!(lowerer.instant("d", &toml::Value::String("2018-06-30".into()), start), None);
+        assert_eq!(lowerer.instant("e", &toml::Value::Integer(3), start), None);
+        assert_eq!(
+            recorded(&lowerer),
+            [
+                "c: expected a duration since the start such as \"30d\" (a date needs `scenario.start`)",
+                "d: 2018-06-30 00:00:00 is before the scenario start 2018-07-01 00:00:00",
+                "e: expected a date like \"2018-07-03\", found a integer",
+            ]
+        );
+    }
+}

@@ -41,3 +41,46 @@ impl Lowerer {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{errors, lowered, VALID};
+    use super::*;
+
+    /// The valid scenario with `variants` appended.
+    fn with_variants(variants: &str) -> String {
+        format!("{VALID}\n{variants}")
+    }
+
+    #[test]
+    fn variants_keep_their_overrides_as_written() {
+        let s = lowered(&with_variants(
+            "[[variants]]\nname = \"more\"\ndescription = \"three moderators\"\nset = { \"platform.review.moderators\" = 3 }\n",
+        ));
+        assert_eq!(
+            s.variants,
+            [VariantSpec {
+                name: "more".into(),
+                description: "three moderators".into(),
+                overrides: vec![Override { path: "platform.review.moderators".into(), value: "3".into() }],
+            }]
+        );
+    }
+
+    #[test]
+    fn bad_names_and_unquoted_paths_are_refused() {
+        let text = with_variants(
+            "[[variants]]\nname = \"baseline\"\nset = {}\n\n\
+             [[variants]]\nname = \"a\"\nset = { platform.review.moderators = 3 }\n\n\
+             [[variants]]\nname = \"a\"\nset = {}\n",
+        );
+        assert_eq!(
+            errors(&text),
+            [
+                "variants[2].name: the name \"a\" is used twice",
+                "variants[0].name: \"baseline\" names the file's own settings; choose another name",
+                "variants[1].set: `platform` is not a path",
+            ]
+        );
+    }
+}
