@@ -1,0 +1,144 @@
+//! Semantic checks across entries or sections: names used twice, and blocks that
+//! could never be lifted.
+
+use super::Lowerer;
+use crate::scenario::{ActionTrigger, Sanction, Scenario};
+
+impl Lowerer {
+    /// Each name of a list (entries under `key`) is used once.
+    pub(super) fn unique_names(&mut self, key: &str, names: &[&str]) {
+        for (i, name) in names.iter().enumerate() {
+            if names[..i].contains(name) {
+                self.error(format!("{key}[{i}].name"), format!("the name \"{name}\" is used twice"));
+            }
+        }
+    }
+
+    /// A block pauses the ladder, so an action needed to lift it must be set in motion
+    /// by something that can happen while the platform is blocked.
+    pub(super) fn blocks_can_end(&mut self, s: &Scenario) {
+        let ladder = &s.regulator.ladder;
+        let Some(first_block) = ladder.iter().position(|st| st.sanction == Sanction::Block) else {
+            return;
+        };
+        let no_findings =
+            s.regulator.crawler_samples_per_day == 0.0 && s.regulator.complaints_per_violating_view == 0.0;
+        for (i, &a) in s.regulator.unblock.required_actions.iter().enumerate() {
+            let action = &s.playbook[a];
+            let reachable = match action.on {
+                ActionTrigger::Start => true,
+                ActionTrigger::FirstOrder => !no_findings,
+                ActionTrigger::Step(j) => j <= first_block,
+            };
+            if !reachable {
+                self.error_with_help(
+                    format!("regulator.unblock.required_actions[{i}]"),
+                    format!(
+                        "the block could never be lifted: \"{}\" can only start after the block ends",
+                        action.name
+                    ),
+                    "set it in motion on the block step, an earlier step, \"start\" or \"first_order\""
+                        .into(),
+                );
+            }
+        }
+        let restart = s.regulator.unblock.restart_at;
+        if restart <= first_block {
+            for (j, step) in ladder.iter().enumerate().skip(first_block + 1) {
+                self.warning(
+                    format!("regulator.ladder[{j}]"),
+                    format!(
+                        "step \"{}\" comes after the block \"{}\" and the ladder restarts at \"{}\", so it can never fire",
+                        step.name, ladder[first_block].name, ladder[restart].name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{edited, errors, lowered, only_warnings, recorded};
+    use super::*;
+
+    /// A ladder of a warning, a block and a warning after it; the unblock needs the
+    /// two actions of the playbook.
+    fn with_step_after_block() -> Scenario {
+        let mut s = lowered(&edited(&[]));
+        let mut after = s.regulator.ladder[0].clone();
+        after.name = "after-block".into();
+        s.regulator.ladder.push(after);
+        s
+    }
+
+    #[test]
+    fn names_used_twice_are_refused() {
+        let mut lowerer = Lowerer::default();
+        lowerer.unique_names("x", &["a", "b", "a", "c", "a"]);
+        assert_eq!(
+            recorded(&lowerer),
+            ["x[2].name: the name \"a\" is used twice", "x[4].name: the name \"a\" is used twice"]
+        );
+        // The references to the renamed action fail as well, after the duplicate.
+        let found = errors(&edited(&["playbook[1].name=\"cleanup\""]));
+        assert_eq!(found[0], "playbook[1].name: the name \"cleanup\" is used twice", "{found:?}");
+    }
+
+    #[test]
+    fn a_block_that_can_end_passes() {
+        let mut lowerer = Lowerer::default();
+        lowerer.blocks_can_end(&lowered(&edited(&[])));
+        assert!(recorded(&lowerer).is_empty());
+    }
+
+    #[test]
+    fn an_unblock_action_that_starts_after_the_block_is_refused() {
+        let mut s = with_step_after_block();
+        s.playbook[1].on = ActionTrigger::Step(2);
+        let mut lowerer = Lowerer::default();
+        lowerer.blocks_can_end(&s);
+        assert_eq!(
+            recorded(&lowerer),
+            [
+                "regulator.unblock.required_actions[1]: the block could never be lifted: \"commitment\" can only start after the block ends",
+                "regulator.ladder[2]: step \"after-block\" comes after the block \"block\" and the ladder restarts at \"warning\", so it can never fire",
+            ]
+        );
+        assert!(!only_warnings(&lowerer));
+    }
+
+    #[test]
+    fn the_first_order_needs_findings_to_come() {
+        let mut s = lowered(&edited(&[]));
+        s.playbook[0].on = ActionTrigger::FirstOrder;
+        let mut lowerer = Lowerer::default();
+        lowerer.blocks_can_end(&s);
+        assert_eq!(
+            recorded(&lowerer),
+            ["regulator.unblock.required_actions[0]: the block could never be lifted: \"cleanup\" can only start after the block ends"]
+        );
+        s.regulator.crawler_samples_per_day = 10.0;
+        let mut lowerer = Lowerer::default();
+        lowerer.blocks_can_end(&s);
+        assert!(recorded(&lowerer).is_empty());
+    }
+
+    #[test]
+    fn steps_after_the_block_fire_when_the_ladder_restarts_past_it() {
+        let mut s = with_step_after_block();
+        s.regulator.unblock.restart_at = 2;
+        let mut lowerer = Lowerer::default();
+        lowerer.blocks_can_end(&s);
+        assert!(recorded(&lowerer).is_empty());
+    }
+
+    #[test]
+    fn the_unreachable_unblock_of_the_malformed_corpus_is_refused() {
+        let text = include_str!("../../../tests/malformed/unblock-unreachable.toml");
+        assert_eq!(
+            errors(text),
+            ["regulator.unblock.required_actions[1]: the block could never be lifted: \"commitment\" can only start after the block ends"]
+        );
+    }
+}

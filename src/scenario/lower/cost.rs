@@ -1,0 +1,243 @@
+//! Cost guards: limits on numbers, steps and review-queue items, so that a scenario
+//! that validates runs in bounded time and memory.
+
+use super::Lowerer;
+use crate::scenario::raw::RawAction;
+use crate::scenario::{Platform, QueueModel, Scenario};
+
+/// Largest value a number may take, by its key. Beyond these, counts would overflow or
+/// a run would take absurdly long; a file with such a value is almost certainly a typo.
+pub(super) fn limit(key: &str) -> f64 {
+    match key.rsplit('.').next().unwrap_or(key) {
+        "daily_active_users" => 1e11,
+        "uploads_per_day" => 1e10,
+        "catalogue_items" => 1e13,
+        "views_per_item_per_day" => 1e8,
+        "revenue_per_user_day" => 1e6,
+        "crawler_samples_per_day" => 1e8,
+        "complaints_per_violating_view" => 1.0,
+        "cost_per_moderator_day" => 1e9,
+        "handling_factor" => 1e3,
+        _ => 1e15,
+    }
+}
+
+/// Most replications a scenario may ask for.
+pub(super) const MAX_REPLICATIONS: u64 = 1_000_000_000;
+/// Most steps (tick slots) in one replication.
+const MAX_STEPS: f64 = 1e7;
+/// Review-queue items per replication above which a scenario is refused, and above
+/// which it is warned about: each item costs roughly 50-100 ns, and up to 16 bytes
+/// while it waits (a queue nobody serves holds them all).
+const MAX_QUEUE_ITEMS: f64 = 1e8;
+const WARN_QUEUE_ITEMS: f64 = 2e7;
+/// Most items in an initial stock, and most moderators.
+pub(super) const MAX_STOCK: u64 = 100_000_000_000;
+pub(super) const MAX_MODERATORS: u32 = 10_000_000;
+
+impl Lowerer {
+    /// Guards the cost of one replication: the horizon, the number of steps and the
+    /// review-queue items. False when the horizon alone is out of bounds, which makes
+    /// further checks of the whole scenario moot.
+    pub(super) fn bounded_cost(&mut self, s: &Scenario) -> bool {
+        let days = s.horizon.as_days_f64();
+        if days > 36_500.0 {
+            self.error("scenario.horizon", format!("expected at most 100 years, found {days:.0} days"));
+            return false;
+        }
+        let steps = s.horizon.0 as f64 / s.step.0.max(1) as f64;
+        if steps > MAX_STEPS {
+            self.error_with_help(
+                "scenario.step",
+                format!("a step of {} over a horizon of {} makes {steps:.0} steps per replication; at most {MAX_STEPS:e}", s.step, s.horizon),
+                "a step of an hour or a few hours is plenty: events between steps are still handled at their exact times".into(),
+            );
+        }
+        let items = s.expected_review_items();
+        let advice =
+            "lower platform.uploads_per_day, the detection recall or false_positive_rate, or the horizon, or set platform.review.queue_model = \"cohorts\"";
+        // Cohorts cost per step, not per item: the step guard above covers them.
+        if s.queue_model() == QueueModel::Items {
+            if items > MAX_QUEUE_ITEMS {
+                self.error_with_help(
+                    "platform.uploads_per_day",
+                    format!("the review queue would handle about {items:.1e} items per replication, each simulated on its own (roughly {:.0} s per replication); at most {MAX_QUEUE_ITEMS:e}", items * 75e-9),
+                    advice.into(),
+                );
+            } else if items > WARN_QUEUE_ITEMS {
+                self.warning(
+                    "platform.uploads_per_day",
+                    format!("the review queue will handle about {items:.1e} items per replication (roughly {:.1} s each); {advice} to go faster", items * 75e-9),
+                );
+            }
+        }
+        true
+    }
+
+    /// Warns when the review queue can never keep up with flags at upload, not even
+    /// with every moderator the playbook will hire.
+    pub(super) fn queue_warning(&mut self, p: &Platform, playbook: &[RawAction]) {
+        let flagged_per_day = p.uploads_per_day
+            * (p.categories.iter().map(|c| c.share * c.recall).sum::<f64>()
+                + (1.0 - p.categories.iter().map(|c| c.share).sum::<f64>()) * p.false_positive_rate);
+        let hired: u32 =
+            playbook.iter().filter(|a| a.kind == "hire_moderators").filter_map(|a| a.moderators).sum();
+        let moderators = p.review.moderators.saturating_add(hired);
+        let capacity_per_day = moderators as f64 * p.review.shift_length.as_secs_f64()
+            / p.review.review_time.mean_secs().max(1e-9);
+        if flagged_per_day > 0.0 && flagged_per_day >= capacity_per_day {
+            self.warning(
+                "platform.review.moderators",
+                format!(
+                    "the review queue is overloaded: about {flagged_per_day:.0} items are flagged per day at upload but {moderators} moderators (with those the playbook hires) review about {capacity_per_day:.0}; the backlog grows without bound"
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check_errors, edited, lowered, only_warnings, recorded};
+    use super::*;
+    use crate::engine::SimDuration;
+
+    /// The valid scenario with half of its uploads violating and nine in ten of those
+    /// flagged, every item simulated on its own: about 13.5 review items per daily
+    /// upload over its 30 days.
+    fn busy() -> Scenario {
+        lowered(&edited(&[
+            "platform.uploads_per_day=1000",
+            "platform.categories[0].share=0.5",
+            "platform.categories[0].recall=0.9",
+            "platform.review.queue_model=\"items\"",
+        ]))
+    }
+
+    #[test]
+    fn a_limit_is_chosen_by_the_last_key() {
+        assert_eq!(limit("platform.uploads_per_day"), 1e10);
+        assert_eq!(limit("regulator.complaints_per_violating_view"), 1.0);
+        assert_eq!(limit("playbook[3].handling_factor"), 1e3);
+        assert_eq!(limit("platform.vpn_share"), 1e15);
+    }
+
+    #[test]
+    fn numbers_above_their_limits_are_refused() {
+        let typo = "a value this large is almost certainly a typo";
+        check_errors(&[
+            (&["platform.uploads_per_day=1e10"], &[]),
+            (
+                &["platform.uploads_per_day=2e10"],
+                &[&format!("platform.uploads_per_day: expected at most 1e10, found 2e10; {typo}")],
+            ),
+            (
+                &["regulator.complaints_per_violating_view=1.5"],
+                &[&format!(
+                    "regulator.complaints_per_violating_view: expected at most 1e0, found 1.5e0; {typo}"
+                )],
+            ),
+            (
+                &["scenario.replications=1000000001"],
+                &["scenario.replications: expected at most 1000000000 replications, found 1000000001"],
+            ),
+            (
+                &["platform.review.moderators=10000001"],
+                &["platform.review.moderators: expected at most 10000000 moderators, found 10000001"],
+            ),
+            (
+                &["platform.categories[0].initial_stock=100000000001"],
+                &["platform.categories[0].initial_stock: expected at most 1e11 items, found 100000000001"],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn a_horizon_beyond_a_century_ends_the_checks() {
+        let mut s = lowered(&edited(&[]));
+        s.horizon = SimDuration::from_days_f64(40_000.0);
+        s.step = SimDuration::SECOND;
+        let mut lowerer = Lowerer::default();
+        assert!(!lowerer.bounded_cost(&s));
+        assert_eq!(recorded(&lowerer), ["scenario.horizon: expected at most 100 years, found 40000 days"]);
+    }
+
+    #[test]
+    fn too_many_steps_are_refused() {
+        let mut s = lowered(&edited(&[]));
+        let mut lowerer = Lowerer::default();
+        s.horizon = SimDuration::from_days_f64(3_650.0);
+        s.step = SimDuration::MINUTE;
+        assert!(lowerer.bounded_cost(&s));
+        assert!(recorded(&lowerer).is_empty());
+        s.step = SimDuration::SECOND;
+        assert!(lowerer.bounded_cost(&s));
+        assert_eq!(
+            recorded(&lowerer),
+            ["scenario.step: a step of 1s over a horizon of 3650d makes 315360000 steps per replication; at most 1e7"]
+        );
+    }
+
+    #[test]
+    fn review_queue_items_are_warned_about_then_refused() {
+        let mut s = busy();
+        let found = |s: &Scenario| {
+            let mut lowerer = Lowerer::default();
+            assert!(lowerer.bounded_cost(s));
+            (recorded(&lowerer), only_warnings(&lowerer))
+        };
+        // About 1.35e7 items: below the warning.
+        s.platform.uploads_per_day = 1e6;
+        assert_eq!(found(&s), (vec![], true));
+        // About 2.7e7 items: a warning.
+        s.platform.uploads_per_day = 2e6;
+        let (messages, warnings_only) = found(&s);
+        assert!(warnings_only);
+        assert_eq!(messages.len(), 1);
+        assert!(
+            messages[0].starts_with(
+                "platform.uploads_per_day: the review queue will handle about 2.7e7 items per replication (roughly 2.0 s each)"
+            ),
+            "{messages:?}"
+        );
+        // About 1.35e8 items: refused.
+        s.platform.uploads_per_day = 1e7;
+        let (messages, warnings_only) = found(&s);
+        assert!(!warnings_only);
+        assert_eq!(messages.len(), 1);
+        assert!(
+            messages[0]
+                .starts_with("platform.uploads_per_day: the review queue would handle about 1.4e8 items"),
+            "{messages:?}"
+        );
+        // Cohorts cost per step, not per item.
+        s.platform.review.queue_model_setting = Some(QueueModel::Cohorts);
+        assert_eq!(found(&s), (vec![], true));
+    }
+
+    #[test]
+    fn an_overloaded_queue_is_warned_about_unless_the_playbook_hires_enough() {
+        // 450 flags a day against 144 reviews per moderator.
+        let s = busy();
+        let hire = |moderators: u32| -> RawAction {
+            let text = format!(
+                "name = \"h\"\nkind = \"hire_moderators\"\non = \"start\"\nmoderators = {moderators}"
+            );
+            toml::from_str(&text).expect("an action")
+        };
+        let mut lowerer = Lowerer::default();
+        lowerer.queue_warning(&s.platform, &[]);
+        lowerer.queue_warning(&s.platform, &[hire(1)]);
+        assert_eq!(
+            recorded(&lowerer),
+            [
+                "platform.review.moderators: the review queue is overloaded: about 450 items are flagged per day at upload but 1 moderators (with those the playbook hires) review about 144; the backlog grows without bound",
+                "platform.review.moderators: the review queue is overloaded: about 450 items are flagged per day at upload but 2 moderators (with those the playbook hires) review about 288; the backlog grows without bound",
+            ]
+        );
+        assert!(only_warnings(&lowerer));
+        let mut lowerer = Lowerer::default();
+        lowerer.queue_warning(&s.platform, &[hire(3)]);
+        assert!(recorded(&lowerer).is_empty());
+    }
+}

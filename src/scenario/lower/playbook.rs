@@ -1,0 +1,196 @@
+//! Lowering of `[[playbook]]`: the platform's actions, what sets each in motion, and
+//! its effect.
+
+use chrono::NaiveDateTime;
+
+use super::Lowerer;
+use crate::engine::{DurationDist, SimDuration};
+use crate::scenario::diagnostic::nearest;
+use crate::scenario::raw::RawAction;
+use crate::scenario::units::parse_datetime;
+use crate::scenario::{Action, ActionTrigger, Effect};
+
+impl Lowerer {
+    /// One `[[playbook]]` entry; `steps` names the ladder steps it may start on.
+    pub(super) fn action(
+        &mut self,
+        key: &str,
+        raw: &RawAction,
+        steps: &[&str],
+        start: Option<NaiveDateTime>,
+    ) -> Option<Action> {
+        // A calendar date: the action starts then (a fixed delay from the start).
+        if let (Some(start), Ok(when)) = (start, parse_datetime(&raw.on)) {
+            if raw.delay.is_some() {
+                self.error(format!("{key}.delay"), "an action on a date takes no `delay`");
+            }
+            let ms = (when - start).num_milliseconds();
+            if ms < 0 {
+                self.error(format!("{key}.on"), format!("{when} is before the scenario start {start}"));
+                return None;
+            }
+            let mut action =
+                self.action(key, &RawAction { on: "start".into(), delay: None, ..raw.clone() }, steps, None)?;
+            action.delay = DurationDist::fixed(SimDuration(ms as u64));
+            return Some(action);
+        }
+        let on = match raw.on.as_str() {
+            "start" => Some(ActionTrigger::Start),
+            "first_order" => Some(ActionTrigger::FirstOrder),
+            name => match steps.iter().position(|s| *s == name) {
+                Some(i) => Some(ActionTrigger::Step(i)),
+                None => {
+                    let mut options: Vec<&str> = vec!["start", "first_order"];
+                    options.extend_from_slice(steps);
+                    let help = match nearest(name, options.iter().copied()) {
+                        Some(n) => format!("did you mean \"{n}\"?"),
+                        None => format!(
+                            "expected \"start\", \"first_order\", a ladder step ({}) or, with `scenario.start`, a date",
+                            steps.join(", ")
+                        ),
+                    };
+                    self.error_with_help(format!("{key}.on"), format!("no trigger named \"{name}\""), help);
+                    None
+                }
+            },
+        };
+        let delay = match &raw.delay {
+            Some(d) => self.dist(&format!("{key}.delay"), d),
+            None => Some(DurationDist::fixed(SimDuration::ZERO)),
+        };
+        let params: [(&str, bool, &str); 5] = [
+            ("items_per_day", raw.items_per_day.is_some(), "cleanup"),
+            ("moderators", raw.moderators.is_some(), "hire_moderators"),
+            ("recall", raw.recall.is_some(), "improve_detection"),
+            ("views_factor", raw.views_factor.is_some(), "age_gate"),
+            ("handling_factor", raw.handling_factor.is_some(), "local_office"),
+        ];
+        for (name, given, kind) in params {
+            if given && raw.kind != kind {
+                self.error(
+                    format!("{key}.{name}"),
+                    format!("`{name}` applies to {kind} actions, not to {}", raw.kind),
+                );
+            }
+        }
+        let need = |this: &mut Self, name: &str, v: Option<f64>| -> Option<f64> {
+            if v.is_none() {
+                this.error(key, format!("a {} action needs `{name}`", raw.kind));
+            }
+            v
+        };
+        let effect = match raw.kind.as_str() {
+            "cleanup" => {
+                let rate = need(self, "items_per_day", raw.items_per_day)?;
+                if !(rate > 0.0 && rate.is_finite()) {
+                    self.error(
+                        format!("{key}.items_per_day"),
+                        format!("expected a rate above 0, found {rate}"),
+                    );
+                }
+                Some(Effect::Cleanup { items_per_day: rate })
+            }
+            "hire_moderators" => Some(Effect::HireModerators {
+                moderators: need(self, "moderators", raw.moderators.map(f64::from))? as u32,
+            }),
+            "improve_detection" => {
+                let r = need(self, "recall", raw.recall)?;
+                Some(Effect::ImproveDetection { recall: self.share(&format!("{key}.recall"), r) })
+            }
+            "age_gate" => {
+                let f = need(self, "views_factor", raw.views_factor)?;
+                Some(Effect::AgeGate { views_factor: self.share(&format!("{key}.views_factor"), f) })
+            }
+            "local_office" => {
+                let f = need(self, "handling_factor", raw.handling_factor)?;
+                Some(Effect::LocalOffice {
+                    handling_factor: self.non_negative(&format!("{key}.handling_factor"), f),
+                })
+            }
+            "register" => Some(Effect::Register),
+            "commitment" => Some(Effect::Commitment),
+            other => {
+                let kinds = [
+                    "cleanup",
+                    "hire_moderators",
+                    "improve_detection",
+                    "age_gate",
+                    "local_office",
+                    "register",
+                    "commitment",
+                ];
+                let help = match nearest(other, kinds) {
+                    Some(k) => format!("did you mean \"{k}\"?"),
+                    None => format!("expected one of: {}", kinds.join(", ")),
+                };
+                self.error_with_help(format!("{key}.kind"), format!("unknown action kind \"{other}\""), help);
+                None
+            }
+        };
+        Some(Action {
+            name: raw.name.clone(),
+            on: on?,
+            delay: delay?,
+            cost: self.non_negative(&format!("{key}.cost"), raw.cost.unwrap_or(0.0)),
+            effect: effect?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check_errors, edited, errors, lowered};
+    use super::*;
+
+    /// The valid scenario starting on 1 July 2018, its commitment on `date`.
+    fn commitment_on(date: &str) -> String {
+        edited(&["scenario.start=\"2018-07-01\""])
+            .replace("on = \"block\"\ndelay = \"3d\"", &format!("on = \"{date}\""))
+    }
+
+    #[test]
+    fn actions_start_on_a_step_with_their_effect() {
+        let playbook = lowered(&edited(&[])).playbook;
+        let cleanup = &playbook[0];
+        assert_eq!((cleanup.on, cleanup.cost), (ActionTrigger::Step(1), 500.0));
+        assert_eq!(cleanup.effect, Effect::Cleanup { items_per_day: 250.0 });
+        assert_eq!(cleanup.delay.mean_secs(), 86_400.0);
+        assert_eq!((&playbook[1].effect, playbook[1].cost), (&Effect::Commitment, 0.0));
+    }
+
+    #[test]
+    fn an_action_on_a_date_starts_then() {
+        let playbook = lowered(&commitment_on("2018-07-04")).playbook;
+        assert_eq!(playbook[1].on, ActionTrigger::Start);
+        assert_eq!(playbook[1].delay.mean_secs(), 3.0 * 86_400.0);
+        assert_eq!(
+            errors(&commitment_on("2018-06-30")),
+            ["playbook[1].on: 2018-06-30 00:00:00 is before the scenario start 2018-07-01 00:00:00"]
+        );
+        assert_eq!(
+            errors(&edited(&["scenario.start=\"2018-07-01\"", "playbook[1].on=\"2018-07-04\""])),
+            ["playbook[1].delay: an action on a date takes no `delay`"]
+        );
+    }
+
+    #[test]
+    fn bad_actions_are_refused_under_their_keys() {
+        let cases: &[(&[&str], &[&str])] = &[
+            (&["playbook[1].on=\"blok\""], &["playbook[1].on: no trigger named \"blok\""]),
+            (&["playbook[1].kind=\"comitment\""], &["playbook[1].kind: unknown action kind \"comitment\""]),
+            (
+                &["playbook[1].recall=0.5"],
+                &["playbook[1].recall: `recall` applies to improve_detection actions, not to commitment"],
+            ),
+            (
+                &["playbook[1].kind=\"hire_moderators\""],
+                &["playbook[1]: a hire_moderators action needs `moderators`"],
+            ),
+            (
+                &["playbook[0].items_per_day=0"],
+                &["playbook[0].items_per_day: expected a rate above 0, found 0"],
+            ),
+        ];
+        check_errors(cases);
+    }
+}
