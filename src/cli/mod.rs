@@ -4,7 +4,7 @@
 //!
 //! One file per command (`run.rs`, `reproduce.rs`, `compare.rs`, `sweep.rs`,
 //! `check.rs`, `trace.rs`, `report.rs`); `args.rs` holds the clap definitions,
-//! `progress.rs` the progress bar and Ctrl-C, `error.rs` [`CliError`]. The experiment
+//! `progress.rs` the progress bar and Ctrl-C, `error.rs` `CliError`. The experiment
 //! commands hand a `Plan` to `output::publish`, which runs it and writes the folder.
 
 mod args;
