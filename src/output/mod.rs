@@ -1,9 +1,13 @@
 //! Writers: results to CSV, JSON and text. Each writer is a pure function from results
 //! to bytes or to one file; none re-runs a simulation or reads command-line arguments.
+//! [`publish`] is the one pipeline above them: it runs an experiment's [`Plan`] and
+//! fills its output folder with what the writers make.
 
 pub mod folder;
+pub mod publish;
 pub mod report;
 pub mod tables;
 pub mod text;
 
 pub use folder::{OutputError, OutputFolder};
+pub use publish::{Plan, PublishError};

@@ -1,0 +1,92 @@
+//! `CliError`: everything that can stop a command, rendered once with its causes and
+//! mapped to an exit code: 2 bad input (scenario or arguments), 1 anything else.
+
+use crate::output::report::ReportError;
+use crate::output::{OutputError, PublishError};
+use crate::scenario::ScenarioError;
+
+/// Everything that can stop a command.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum CliError {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+    #[error("cannot write to the terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+    #[error("{0}")]
+    NotReproduced(String),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+}
+
+impl CliError {
+    /// 2 for bad input (a scenario, the arguments, or an output folder modsim did not
+    /// make), 1 for anything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Scenario(_) | CliError::Usage(_) => 2,
+            CliError::Output(OutputError::ForeignFolder { .. })
+            | CliError::Publish(PublishError::Output(OutputError::ForeignFolder { .. })) => 2,
+            _ => 1,
+        }
+    }
+
+    /// The text for stderr: the error and each of its causes.
+    pub fn render(&self) -> String {
+        match self {
+            // Scenario diagnostics carry their own "error:" labels.
+            CliError::Scenario(ScenarioError::Invalid { .. }) => self.to_string(),
+            _ => {
+                let mut text = format!("error: {self}");
+                let mut source = std::error::Error::source(self);
+                while let Some(s) = source {
+                    text.push_str(&format!("\n  caused by: {s}"));
+                    source = s.source();
+                }
+                text
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn foreign(path: &str) -> OutputError {
+        OutputError::ForeignFolder { path: PathBuf::from(path) }
+    }
+
+    #[test]
+    fn a_foreign_folder_is_bad_input_however_it_is_reached() {
+        assert_eq!(CliError::Output(foreign("out")).exit_code(), 2);
+        assert_eq!(CliError::Publish(PublishError::Output(foreign("out"))).exit_code(), 2);
+        assert_eq!(CliError::Usage("x".into()).exit_code(), 2);
+    }
+
+    #[test]
+    fn an_interrupted_or_failed_run_exits_with_1() {
+        let interrupted = PublishError::Interrupted { target: PathBuf::from("out"), done: 3, planned: 10 };
+        let e = CliError::Publish(interrupted);
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(
+            e.render(),
+            "error: interrupted after 3 of 10 replications: nothing was written, out is as it was"
+        );
+        let io = std::io::Error::other("disk full");
+        let e = CliError::Publish(PublishError::Output(OutputError::Io {
+            path: PathBuf::from("out/run.json"),
+            source: io,
+        }));
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(e.render(), "error: cannot write out/run.json: disk full\n  caused by: disk full");
+        assert_eq!(CliError::NotReproduced("changed".into()).exit_code(), 1);
+    }
+}

@@ -1,0 +1,60 @@
+//! The progress bar on stderr and the Ctrl-C flag that the running experiment polls.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::experiment;
+use crate::output::publish;
+
+/// Set by Ctrl-C.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Makes Ctrl-C ask the running experiment to stop; the output folder is left as it
+/// was.
+pub(super) fn stop_on_ctrl_c() {
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+}
+
+/// A progress bar on stderr, shown only on a terminal and only once a run has taken
+/// longer than a moment.
+pub(super) struct Progress {
+    bar: ProgressBar,
+    started: Instant,
+    interactive: bool,
+}
+
+impl Progress {
+    pub fn new() -> Progress {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} replications, {eta} left") {
+            bar.set_style(style);
+        }
+        Progress { bar, started: Instant::now(), interactive: std::io::stderr().is_terminal() }
+    }
+}
+
+impl experiment::Progress for Progress {
+    fn planned(&self, n: u64) {
+        self.bar.inc_length(n);
+    }
+
+    fn cancelled(&self) -> bool {
+        INTERRUPTED.load(Ordering::Relaxed)
+    }
+
+    fn done(&self) {
+        self.bar.inc(1);
+        if self.interactive && self.bar.is_hidden() && self.started.elapsed() > Duration::from_millis(500) {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
+}
+
+impl publish::Progress for Progress {
+    fn finished(&self) {
+        self.bar.finish_and_clear();
+    }
+}

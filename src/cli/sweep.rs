@@ -1,0 +1,70 @@
+//! `modsim sweep`: a grid of values for one or two parameters, and optionally the
+//! cheapest point that meets a target.
+
+use std::path::Path;
+
+use super::args::ExperimentArgs;
+use super::progress::Progress;
+use super::{default_output, load_with, publish, CliError};
+use crate::experiment::sweep::{self, Axis, Target};
+use crate::output::tables::Labeled;
+use crate::output::text;
+use crate::scenario::{self, Override};
+
+/// Runs every point of the grid of `axes` and writes sweep.csv beside the common
+/// tables.
+pub(super) fn sweep(
+    path: &Path,
+    axes: &[Axis],
+    target: Option<&Target>,
+    args: &ExperimentArgs,
+) -> Result<(), CliError> {
+    if axes.len() > 2 {
+        return Err(CliError::Usage("sweep takes one or two --vary; for more, run several sweeps".into()));
+    }
+    // The base with the command line's overrides: its errors and warnings, once.
+    load_with(path, &args.set)?;
+    let points = sweep::grid(axes);
+    let mut runs = Vec::with_capacity(points.len());
+    for point in &points {
+        let mut overrides = args.set.clone();
+        overrides.extend(point.iter().cloned());
+        let label = point.iter().map(Override::to_string).collect::<Vec<_>>().join(" ");
+        runs.push((label, scenario::load_with(path, &overrides)?));
+    }
+    let params: Vec<String> = axes.iter().map(|a| a.path.clone()).collect();
+    let values: Vec<Vec<String>> =
+        points.iter().map(|p| p.iter().map(|o| o.value.clone()).collect()).collect();
+    let plan = args.plan("sweep", runs, default_output(path, "-sweep"))?;
+    let labels_of = |i: usize| {
+        let mut labels = vec![("point".to_string(), i.to_string())];
+        labels.extend(params.iter().cloned().zip(values[i].iter().cloned()));
+        labels
+    };
+    let (results, folder) = plan.execute(labels_of, &Progress::new())?;
+    let labeled: Vec<Labeled> = results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Labeled { labels: labels_of(i), results: r, differences: None })
+        .collect();
+    let files = plan.record_run(&folder, &results, Some(("sweep.csv", &labeled)))?;
+    let c = &results[0].config;
+    let mut summary = format!(
+        "{}: {} points, {} replications each, seed {} (common random numbers across points)\n",
+        plan.runs[0].1.scenario.name,
+        points.len(),
+        c.replications,
+        c.seed
+    );
+    summary.push_str(&text::sweep_table(&params, &values, &results));
+    if let Some(target) = target {
+        let answer = sweep::answer(target, &results);
+        summary.push_str(&text::target_answer(target, &answer, &values, &params, &results));
+    }
+    if let Some(note) = text::precision_note(&results[0]) {
+        summary.push_str(&format!("{note}\n"));
+    }
+    drop(labeled);
+    drop(results);
+    publish(&plan, folder, &files, &summary)
+}

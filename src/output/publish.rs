@@ -1,0 +1,243 @@
+//! Publishing an experiment: run the labelled scenarios of a [`Plan`] and fill its
+//! output folder with the tables, the command's own table, run.json, the report and
+//! the charts. The folder appears whole or not at all (see [`OutputFolder`]).
+//!
+//! `run`, `compare` and `sweep` share this pipeline; each adds only its labels, its
+//! own table and its terminal summary. Nothing here reads arguments or draws on the
+//! terminal: the caller passes a [`Progress`] and prints what it likes.
+
+use std::path::PathBuf;
+
+use crate::experiment::{self, ExperimentError, Precision, RunConfig, RunResults};
+use crate::output::report::{self, ReportError};
+use crate::output::tables::{self, Labeled, RunRecord};
+use crate::output::{OutputError, OutputFolder};
+use crate::scenario::{LoadedScenario, Scenario};
+
+/// The tables every experiment writes, in this order.
+pub const TABLES: [&str; 5] =
+    ["summary.csv", "replications.csv", "blocks.csv", "events.csv", "timeseries.csv"];
+
+/// The report files every experiment writes.
+const REPORT: [&str; 2] = ["report.html", "report.md"];
+
+/// Why an experiment could not be published.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Experiment(#[from] ExperimentError),
+    /// The progress asked the run to stop; the target folder was not touched.
+    #[error("interrupted after {done} of {planned} replications: nothing was written, {} is as it was", target.display())]
+    Interrupted { target: PathBuf, done: u64, planned: u64 },
+    #[error(transparent)]
+    Report(#[from] ReportError),
+}
+
+/// What a plan reports while it runs: the experiment's progress, and the moment the
+/// simulation is over, so a display can be taken down before the files are written.
+pub trait Progress: experiment::Progress {
+    /// The simulation has ended (finished, failed or cancelled).
+    fn finished(&self) {}
+}
+
+impl Progress for () {}
+
+/// What one experiment runs: labelled scenarios, how, and where the results go.
+pub struct Plan {
+    /// "run", "compare" or "sweep", as run.json records it.
+    pub command: &'static str,
+    /// Each run's label and scenario; the first is the baseline.
+    pub runs: Vec<(String, LoadedScenario)>,
+    /// The output folder to replace.
+    pub target: PathBuf,
+    pub config: RunConfig,
+    /// Add replications until this precision is reached (`--precision`).
+    pub precision: Option<Precision>,
+    /// The overrides given on the command line, as run.json records them.
+    pub overrides: Vec<String>,
+    /// Replace the target even if modsim did not make it.
+    pub force: bool,
+    /// Draw the charts (the report is written either way).
+    pub charts: bool,
+}
+
+impl Plan {
+    /// Runs the plan and writes the common tables, with `labels_of(i)` as the label
+    /// columns of run `i`. Returns the results (one per run) and the open output
+    /// folder for the command's own files.
+    pub fn execute(
+        &self,
+        labels_of: impl Fn(usize) -> Vec<(String, String)>,
+        progress: &impl Progress,
+    ) -> Result<(Vec<RunResults>, OutputFolder), PublishError> {
+        // Fail on an unusable target before spending time on the simulation.
+        let folder = OutputFolder::create(&self.target, self.force)?;
+        let scenarios: Vec<&Scenario> = self.runs.iter().map(|(_, l)| &l.scenario).collect();
+        let results = experiment::run_all(&scenarios, &self.config, self.precision.as_ref(), progress);
+        progress.finished();
+        let results = match results {
+            Err(ExperimentError::Cancelled { done, planned }) => {
+                return Err(PublishError::Interrupted { target: self.target.clone(), done, planned })
+            }
+            other => other?,
+        };
+        let start = scenarios[0].start;
+        let labeled: Vec<Labeled> = results
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Labeled { labels: labels_of(i), results: r, differences: None })
+            .collect();
+        folder.write_table("summary.csv", |w| tables::summary_csv(w, &labeled))?;
+        folder.write_table("replications.csv", |w| tables::replications_csv(w, &labeled))?;
+        folder.write_table("blocks.csv", |w| tables::blocks_csv(w, &labeled, start))?;
+        folder.write_table("events.csv", |w| tables::events_csv(w, &labeled, start))?;
+        folder.write_table("timeseries.csv", |w| tables::timeseries_csv(w, &labeled, start))?;
+        Ok((results, folder))
+    }
+
+    /// Writes the command's own table (if any, in the summary.csv layout) and run.json.
+    /// Returns the files the folder will hold.
+    pub fn record_run(
+        &self,
+        folder: &OutputFolder,
+        results: &[RunResults],
+        own_table: Option<(&'static str, &[Labeled])>,
+    ) -> Result<Vec<&'static str>, PublishError> {
+        let mut files = Vec::new();
+        if let Some((file, runs)) = own_table {
+            folder.write_table(file, |w| tables::summary_csv(w, runs))?;
+            files.push(file);
+        }
+        files.extend(TABLES);
+        files.push("run.json");
+        files.extend(REPORT);
+        if self.charts {
+            files.push("charts/");
+        }
+        folder.write("run.json", &self.record(results, &files))?;
+        Ok(files)
+    }
+
+    /// Builds the report from the files written, exactly as `modsim report` builds it
+    /// from a finished folder, and moves the folder into place; returns where it is.
+    /// Callers drop their results first: the report needs only the files, and memory
+    /// stays flat.
+    pub fn publish(&self, folder: OutputFolder) -> Result<PathBuf, PublishError> {
+        for f in report::build(&|file| folder.open(file), self.charts)? {
+            folder.write(&f.path, &f.bytes)?;
+        }
+        Ok(folder.commit()?)
+    }
+
+    fn record(&self, results: &[RunResults], files: &[&str]) -> Vec<u8> {
+        let loaded: Vec<(String, &LoadedScenario)> = self.runs.iter().map(|(l, s)| (l.clone(), s)).collect();
+        RunRecord::new(
+            self.command,
+            &loaded,
+            &self.overrides,
+            &results[0],
+            results.len(),
+            files,
+            &self.target,
+        )
+        .to_json()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::scenario;
+
+    fn plan(target: &Path, charts: bool) -> Plan {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/hand-computed.toml");
+        let loaded = scenario::load_with(&path, &[]).unwrap();
+        let config = RunConfig { replications: 2, seed: loaded.scenario.seed, threads: 1 };
+        Plan {
+            command: "run",
+            runs: vec![("baseline".into(), loaded)],
+            target: target.to_owned(),
+            config,
+            precision: None,
+            overrides: vec!["platform.review.moderators=3".into()],
+            force: false,
+            charts,
+        }
+    }
+
+    #[test]
+    fn publishing_writes_the_tables_the_record_and_the_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        let plan = plan(&target, false);
+        let (results, folder) = plan.execute(|_| Vec::new(), &()).unwrap();
+        let files = plan.record_run(&folder, &results, None).unwrap();
+        assert_eq!(files, [&TABLES[..], &["run.json"], &REPORT[..]].concat());
+        assert!(!target.exists(), "nothing appears before publish");
+        assert_eq!(plan.publish(folder).unwrap(), target);
+        for file in &files {
+            assert!(target.join(file).is_file(), "{file}");
+        }
+        assert!(!target.join("charts").exists());
+        let record: RunRecord =
+            serde_json::from_slice(&std::fs::read(target.join("run.json")).unwrap()).unwrap();
+        assert_eq!((record.command.as_str(), record.replications), ("run", 2));
+        assert_eq!(record.overrides, ["platform.review.moderators=3"]);
+        assert_eq!(record.files, files);
+    }
+
+    #[test]
+    fn a_command_table_comes_first_and_charts_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan(&dir.path().join("out"), true);
+        let (results, folder) = plan.execute(|_| vec![("variant".into(), "a".into())], &()).unwrap();
+        let labeled: Vec<Labeled> = results
+            .iter()
+            .map(|r| Labeled { labels: vec![("variant".into(), "a".into())], results: r, differences: None })
+            .collect();
+        let files = plan.record_run(&folder, &results, Some(("compare.csv", &labeled))).unwrap();
+        assert_eq!(files.first(), Some(&"compare.csv"));
+        assert_eq!(files.last(), Some(&"charts/"));
+    }
+
+    /// A progress that has already been cancelled, and notes whether it was told the
+    /// simulation ended.
+    struct Cancelled(std::sync::atomic::AtomicBool);
+
+    impl experiment::Progress for Cancelled {
+        fn cancelled(&self) -> bool {
+            true
+        }
+    }
+
+    impl Progress for Cancelled {
+        fn finished(&self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_cancelled_run_leaves_the_previous_folder_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("run.json"), "previous").unwrap();
+        let progress = Cancelled(Default::default());
+        let Err(e) = plan(&target, false).execute(|_| Vec::new(), &progress) else {
+            panic!("a cancelled run must fail");
+        };
+        assert!(matches!(e, PublishError::Interrupted { .. }), "{e:?}");
+        let expected = format!(
+            "interrupted after 0 of 2 replications: nothing was written, {} is as it was",
+            target.display()
+        );
+        assert_eq!(e.to_string(), expected);
+        assert!(progress.0.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(std::fs::read_to_string(target.join("run.json")).unwrap(), "previous");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no staging folder is left");
+    }
+}
