@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use modsim::experiment::{run, RunConfig};
+use modsim::model::Metric;
 use modsim::scenario::{self, QueueModel, Scenario, COHORT_THRESHOLD_ITEMS};
 
 fn load(path: &str, sets: &[&str]) -> Scenario {
@@ -34,19 +35,19 @@ fn the_automatic_rule_picks_cohorts_for_large_volumes_only_and_can_be_overridden
 }
 
 /// Means of the headline metrics, with their 95% CI half-widths.
-fn headline(s: &Scenario, replications: u64) -> Vec<(&'static str, f64, f64)> {
+fn headline(s: &Scenario, replications: u64) -> Vec<(Metric, f64, f64)> {
     let results = run(s, &RunConfig { replications, seed: 99, threads: 2 }, &()).unwrap();
     [
-        "exposure",
-        "user_days_lost",
-        "days_blocked",
-        "mean_review_wait_hours",
-        "mean_review_backlog",
-        "violating_removed",
+        Metric::Exposure,
+        Metric::UserDaysLost,
+        Metric::DaysBlocked,
+        Metric::MeanReviewWaitHours,
+        Metric::MeanReviewBacklog,
+        Metric::ViolatingRemoved,
     ]
     .into_iter()
     .map(|m| {
-        let sum = results.summary(m).unwrap();
+        let sum = results.summary(m);
         (m, sum.mean, (sum.ci_high - sum.ci_low) / 2.0)
     })
     .collect()
@@ -73,8 +74,8 @@ fn cohort_waits_in_a_stationary_queue_are_erlang_c() {
     // M/M/10 at utilisation 0.8 (tests/scenarios/mmc.toml): Erlang C gives Wq.
     let s = load("tests/scenarios/mmc.toml", &["platform.review.queue_model=cohorts"]);
     let results = run(&s, &RunConfig { replications: 4, seed: 1, threads: 1 }, &()).unwrap();
-    let wait = results.summary("mean_review_wait_hours").unwrap().mean;
-    let backlog = results.summary("mean_review_backlog").unwrap().mean;
+    let wait = results.summary(Metric::MeanReviewWaitHours).mean;
+    let backlog = results.summary(Metric::MeanReviewBacklog).mean;
     // Erlang C for lambda = 80/h, mu = 10/h, c = 10, from queue_theory.rs's formula.
     let (lambda, mu, c) =
         (s.platform().uploads_per_day / 24.0, 3_600.0 / s.platform().review.review_time.mean_secs(), 10);

@@ -1,5 +1,6 @@
 //! Comparisons and sweeps: paired differences, trends, determinism, overrides.
 
+use modsim::model::Metric;
 use std::path::Path;
 
 mod common;
@@ -20,7 +21,7 @@ fn paired_differences_are_at_least_three_times_sharper_than_unpaired() {
     let changed = scenario::load_with(path, &[faster]).unwrap();
     let config = RunConfig { replications: 120, seed: 7, threads: 0 };
     let results = experiment::run_all(&[&base.scenario, &changed.scenario], &config, None, &()).unwrap();
-    let (a, b) = (results[0].column("exposure"), results[1].column("exposure"));
+    let (a, b) = (results[0].column(Metric::Exposure), results[1].column(Metric::Exposure));
     let paired = PairedDifference::of(&a, &b);
     let paired_half = (paired.ci_high - paired.ci_low) / 2.0;
     let unpaired_half = welch_half_width(&a, &b);
@@ -29,7 +30,7 @@ fn paired_differences_are_at_least_three_times_sharper_than_unpaired() {
     assert!(ratio >= 3.0, "paired CI only {ratio:.2}x narrower");
     // Days blocked gain less: a small change can tip a later relapse block into or
     // out of existence in one replication, a difference pairing cannot cancel.
-    let (a, b) = (results[0].column("days_blocked"), results[1].column("days_blocked"));
+    let (a, b) = (results[0].column(Metric::DaysBlocked), results[1].column(Metric::DaysBlocked));
     let paired = PairedDifference::of(&a, &b);
     let ratio = welch_half_width(&a, &b) / ((paired.ci_high - paired.ci_low) / 2.0);
     eprintln!("days blocked difference {:.3}: ratio {ratio:.1}", paired.mean);
@@ -51,7 +52,7 @@ fn block_probability_falls_as_moderators_rise() {
     let scenarios: Vec<_> = loaded.iter().map(|l| &l.scenario).collect();
     let config = RunConfig { replications: 80, seed: 3, threads: 0 };
     let results = experiment::run_all(&scenarios, &config, None, &()).unwrap();
-    let p: Vec<f64> = results.iter().map(|r| r.summary("blocked").unwrap().mean).collect();
+    let p: Vec<f64> = results.iter().map(|r| r.summary(Metric::Blocked).mean).collect();
     eprintln!("block probability by moderators {moderators:?}: {p:?}");
     // A trend with a tolerance: no step may rise by more than sampling noise, and the
     // ends must differ by far more than that.
@@ -150,7 +151,7 @@ fn sweep_writes_a_tidy_table_and_answers_a_target() {
         "{header}"
     );
     // 6 points x (every metric + block durations).
-    let rows_per_point = modsim::model::METRICS.len() + 1;
+    let rows_per_point = modsim::model::Metric::ALL.len() + 1;
     assert_eq!(csv.lines().count(), 1 + 6 * rows_per_point);
     assert!(csv.contains("\n5,60,4000,blocked,"), "the last point is moderators=60, cleanup=4000");
 }
@@ -201,7 +202,7 @@ fn precision_adds_replications_until_the_intervals_are_narrow() {
     assert!(p.reached, "{p:?}");
     assert!(r.config.replications > 10);
     for name in experiment::HEADLINE_METRICS {
-        let s = r.summary(name).unwrap();
+        let s = r.summary(name);
         let half = (s.ci_high - s.ci_low) / 2.0;
         assert!(half <= 0.05 * s.mean.abs() + 1e-12, "{name}: half-width {half} for mean {}", s.mean);
     }

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use modsim::experiment::{self, RunConfig};
+use modsim::model::Metric;
 use modsim::scenario;
 
 #[test]
@@ -13,11 +14,11 @@ fn flagship_blocks_in_early_july_for_about_a_week() {
     let config = RunConfig { replications: 200, seed: s.seed(), threads: 0 };
     let results = experiment::run(s, &config, &()).unwrap();
 
-    let blocked = results.summary("blocked").unwrap();
+    let blocked = results.summary(Metric::Blocked);
     assert!(blocked.mean > 0.9, "block probability {}", blocked.mean);
 
     // 2018: blocked 3 July, lifted 10 July. The scenario starts on 1 June (day 0).
-    let first = results.summary("time_to_first_block_days").unwrap();
+    let first = results.summary(Metric::TimeToFirstBlockDays);
     assert!((25.0..40.0).contains(&first.median), "median first block on day {}", first.median);
 
     let km = &results.block_durations;

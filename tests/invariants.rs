@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use modsim::engine::SimDuration;
-use modsim::model::{run_replication, ReplicationOutcome, METRICS};
+use modsim::model::{run_replication, Metric, ReplicationOutcome};
 use modsim::scenario::{self, overrides, Scenario};
 
 /// Every scenario of the library and of the tests, in variations (see below), each
@@ -76,8 +76,8 @@ fn check(name: &str, o: &ReplicationOutcome, horizon_days: f64) {
         o.blocks.iter().filter(|b| b.censored).count() <= 1,
         "{name}: two blocks in force at the horizon"
     );
-    for ((metric, _, _), v) in METRICS.iter().zip(o.metrics.values()) {
-        let allowed_nan = *metric == "time_to_first_block_days" && !o.metrics.blocked;
+    for (metric, v) in Metric::ALL.into_iter().zip(o.metrics.values()) {
+        let allowed_nan = metric == Metric::TimeToFirstBlockDays && !o.metrics.blocked;
         assert!(v.is_finite() || allowed_nan, "{name}: {metric} = {v}");
         assert!(v >= 0.0 || allowed_nan, "{name}: {metric} = {v}");
     }

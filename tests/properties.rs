@@ -6,7 +6,7 @@
 //! files in tests/malformed/ or as cases below.
 
 use modsim::engine::SimDuration;
-use modsim::model::{run_replication, METRICS};
+use modsim::model::{run_replication, Metric};
 use modsim::scenario;
 use proptest::prelude::*;
 
@@ -202,8 +202,8 @@ proptest! {
             prop_assert!(b.duration_days >= 0.0);
             last_end = b.end.map_or(horizon, |e| e.as_days_f64());
         }
-        for ((name, _, _), v) in METRICS.iter().zip(o.metrics.values()) {
-            let not_applicable = *name == "time_to_first_block_days" && !o.metrics.blocked;
+        for (name, v) in Metric::ALL.into_iter().zip(o.metrics.values()) {
+            let not_applicable = name == Metric::TimeToFirstBlockDays && !o.metrics.blocked;
             prop_assert!(v.is_finite() || not_applicable, "{name} = {v}\n{doc}");
         }
     }

@@ -9,7 +9,7 @@ use super::CliError;
 use crate::experiment::sweep::{Axis, Target};
 use crate::experiment::{Precision, RunConfig};
 use crate::output::Plan;
-use crate::scenario::{LoadedScenario, Override};
+use crate::scenario::{LoadedScenario, Override, SECONDS_PER_QUEUE_ITEM};
 
 /// modsim: simulate content-moderation policies, takedown orders and platform blocks.
 #[derive(Debug, Parser)]
@@ -171,7 +171,7 @@ pub(super) fn check_work(runs: &[(String, LoadedScenario)], config: &RunConfig) 
             "this would simulate about {items:.1e} review-queue items ({} runs x {} replications), roughly {:.0} hours on 2 cores; lower --replications, sweep fewer points, or lower uploads_per_day, recall or false_positive_rate",
             runs.len(),
             config.replications,
-            items * 75e-9 / 2.0 / 3600.0
+            items * SECONDS_PER_QUEUE_ITEM / 2.0 / 3600.0
         )));
     }
     Ok(())

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::model::{grid, run_replication, ReplicationOutcome, METRICS};
+use crate::model::{grid, run_replication, Metric, ReplicationOutcome};
 use crate::scenario::Scenario;
 use stats::{KaplanMeier, Summary};
 use timeseries::TimeSeries;
@@ -43,7 +43,8 @@ pub struct Precision {
 }
 
 /// Metrics whose precision `--precision` controls.
-pub const HEADLINE_METRICS: [&str; 4] = ["blocked", "days_blocked", "exposure", "user_days_lost"];
+pub const HEADLINE_METRICS: [Metric; 4] =
+    [Metric::Blocked, Metric::DaysBlocked, Metric::Exposure, Metric::UserDaysLost];
 
 /// What `--precision` achieved.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,7 +53,7 @@ pub struct PrecisionReport {
     pub reached: bool,
     pub replications: u64,
     /// The headline metric furthest from the target, and its half-width / mean.
-    pub worst_metric: &'static str,
+    pub worst_metric: Metric,
     pub worst_relative: f64,
 }
 
@@ -82,7 +83,7 @@ pub struct RunResults {
     /// balances.
     pub outcomes: Vec<ReplicationOutcome>,
     pub timeseries: TimeSeries,
-    /// One summary per entry of `model::METRICS`, in that order.
+    /// One summary per metric, in the order of `Metric::ALL`.
     pub summaries: Vec<Summary>,
     /// Time to unblock of every block, with censoring.
     pub block_durations: KaplanMeier,
@@ -225,13 +226,12 @@ fn replicate(
 
 /// The headline metric (over all scenarios) whose CI half-width is the largest share
 /// of its mean.
-fn worst_precision(outcomes: &[Vec<ReplicationOutcome>]) -> (&'static str, f64) {
+fn worst_precision(outcomes: &[Vec<ReplicationOutcome>]) -> (Metric, f64) {
     let mut worst = (HEADLINE_METRICS[0], 0.0);
     for o in outcomes {
         let summaries = summarise(o);
-        for name in HEADLINE_METRICS {
-            let i = METRICS.iter().position(|m| m.0 == name).unwrap_or(0);
-            let s = &summaries[i];
+        for metric in HEADLINE_METRICS {
+            let s = &summaries[metric.index()];
             let half = (s.ci_high - s.ci_low) / 2.0;
             let relative = if half == 0.0 {
                 0.0
@@ -241,7 +241,7 @@ fn worst_precision(outcomes: &[Vec<ReplicationOutcome>]) -> (&'static str, f64) 
                 half / s.mean.abs()
             };
             if relative > worst.1 {
-                worst = (name, relative);
+                worst = (metric, relative);
             }
         }
     }
@@ -249,12 +249,11 @@ fn worst_precision(outcomes: &[Vec<ReplicationOutcome>]) -> (&'static str, f64) 
 }
 
 fn summarise(outcomes: &[ReplicationOutcome]) -> Vec<Summary> {
-    METRICS
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _, _))| {
-            let column: Vec<f64> = outcomes.iter().map(|o| o.metrics.values()[i]).collect();
-            if *name == "blocked" {
+    Metric::ALL
+        .into_iter()
+        .map(|metric| {
+            let column: Vec<f64> = outcomes.iter().map(|o| metric.of(&o.metrics)).collect();
+            if metric == Metric::Blocked {
                 Summary::of_indicator(&column)
             } else {
                 Summary::of(&column)
@@ -287,16 +286,13 @@ impl RunResults {
         }
     }
 
-    /// Summary of the metric called `name`.
-    pub fn summary(&self, name: &str) -> Option<&Summary> {
-        METRICS.iter().position(|m| m.0 == name).map(|i| &self.summaries[i])
+    /// Summary of `metric`.
+    pub fn summary(&self, metric: Metric) -> &Summary {
+        &self.summaries[metric.index()]
     }
 
-    /// The values of metric `name`, one per replication.
-    pub fn column(&self, name: &str) -> Vec<f64> {
-        let Some(i) = METRICS.iter().position(|m| m.0 == name) else {
-            return Vec::new();
-        };
-        self.outcomes.iter().map(|o| o.metrics.values()[i]).collect()
+    /// The values of `metric`, one per replication.
+    pub fn column(&self, metric: Metric) -> Vec<f64> {
+        self.outcomes.iter().map(|o| metric.of(&o.metrics)).collect()
     }
 }

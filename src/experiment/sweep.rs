@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::stats::Summary;
 use super::RunResults;
-use crate::model::METRICS;
+use crate::model::Metric;
 use crate::scenario::Override;
 
 /// The most points one axis may have; a larger grid is almost always a typo.
@@ -122,8 +122,7 @@ pub enum Comparison {
 /// A target such as `block_probability<0.05`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Target {
-    /// A name from `model::METRICS`.
-    pub metric: &'static str,
+    pub metric: Metric,
     pub comparison: Comparison,
     pub value: f64,
 }
@@ -149,8 +148,8 @@ impl FromStr for Target {
             .map_err(|_| format!("`{}` in `{s}` is not a number", &s[pos + op.len()..]))?;
         // "block_probability" is what people say; the metric is the share blocked.
         let canonical = if name == "block_probability" { "blocked" } else { name };
-        let metric = METRICS.iter().map(|m| m.0).find(|m| *m == canonical).ok_or_else(|| {
-            let names: Vec<&str> = METRICS.iter().map(|m| m.0).collect();
+        let metric: Metric = canonical.parse().map_err(|_| {
+            let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
             format!("`{name}` is not a metric; metrics: block_probability, {}", names.join(", "))
         })?;
         Ok(Target { metric, comparison, value })
@@ -165,7 +164,7 @@ impl fmt::Display for Target {
             Comparison::Above => ">",
             Comparison::AtLeast => ">=",
         };
-        let name = if self.metric == "blocked" { "block_probability" } else { self.metric };
+        let name = if self.metric == Metric::Blocked { "block_probability" } else { self.metric.name() };
         write!(f, "{name}{op}{}", self.value)
     }
 }
@@ -194,8 +193,7 @@ impl Target {
 /// Mean compliance cost of a point: moderators plus one-off actions (fines are the
 /// regulator's doing and are not counted as an investment).
 pub fn compliance_cost(r: &RunResults) -> f64 {
-    let mean = |m| r.summary(m).map_or(0.0, |s| s.mean);
-    mean("moderation_cost") + mean("action_cost")
+    r.summary(Metric::ModerationCost).mean + r.summary(Metric::ActionCost).mean
 }
 
 /// The answer to a target query over the points of a sweep.
@@ -213,14 +211,12 @@ pub fn answer(target: &Target, points: &[RunResults]) -> TargetAnswer {
             .iter()
             .enumerate()
             .filter(|(_, r)| {
-                r.summary(target.metric).is_some_and(|s| {
-                    let (mean_ok, ci_ok) = target.assess(s);
-                    if confident {
-                        ci_ok
-                    } else {
-                        mean_ok
-                    }
-                })
+                let (mean_ok, ci_ok) = target.assess(r.summary(target.metric));
+                if confident {
+                    ci_ok
+                } else {
+                    mean_ok
+                }
             })
             .min_by(|a, b| compliance_cost(a.1).total_cmp(&compliance_cost(b.1)).then(a.0.cmp(&b.0)))
             .map(|(i, _)| i)
@@ -260,7 +256,7 @@ mod tests {
     #[test]
     fn targets() {
         let t: Target = "block_probability<0.05".parse().unwrap();
-        assert_eq!((t.metric, t.comparison, t.value), ("blocked", Comparison::Below, 0.05));
+        assert_eq!((t.metric, t.comparison, t.value), (Metric::Blocked, Comparison::Below, 0.05));
         let t: Target = "exposure <= 1e6".parse().unwrap();
         assert_eq!(t.comparison, Comparison::AtMost);
         assert!("blok_probability<0.1".parse::<Target>().is_err());

@@ -46,7 +46,7 @@ pub struct LogEntry {
     pub text: String,
 }
 
-/// Outcome metrics of one replication. Each is listed, with its unit, in [`METRICS`].
+/// Outcome metrics of one replication. Each is listed, with its unit, in [`Metric`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Metrics {
     pub blocked: bool,
@@ -81,67 +81,113 @@ pub struct Metrics {
     pub economic_loss: f64,
 }
 
-/// Name, unit and description of every metric, in output order.
-pub const METRICS: &[(&str, &str, &str)] = &[
-    ("blocked", "share", "replications with at least one block"),
-    ("blocks", "count", "blocks per replication"),
-    ("time_to_first_block_days", "days", "start to first block (blocked replications only)"),
-    ("days_blocked", "days", "total time blocked"),
-    ("exposure", "views", "views of violating items"),
-    ("user_days_lost", "user-days", "users cut off times days"),
-    ("findings", "count", "violating items the regulator found"),
-    ("orders_issued", "count", "takedown orders sent"),
-    ("orders_missed", "count", "orders not handled by their deadline"),
-    ("warnings", "count", "warnings sent"),
-    ("fines", "count", "fines imposed"),
-    ("fines_amount", "currency", "sum of fines"),
-    ("throttles", "count", "throttling orders"),
-    ("items_reviewed", "count", "reviews completed"),
-    ("mean_review_wait_hours", "hours", "mean wait in the review queue"),
-    ("max_review_wait_hours", "hours", "longest wait in the review queue"),
-    ("mean_review_backlog", "items", "time-average number of items waiting"),
-    ("max_review_backlog", "items", "largest number of items waiting"),
-    ("wrongful_removals", "count", "clean items removed (collateral damage)"),
-    ("violating_removed", "count", "violating items removed"),
-    ("final_visible_violating", "count", "violating items live at the horizon"),
-    ("final_prevalence", "share", "share of live items that violate, at the horizon"),
-    ("moderation_cost", "currency", "moderator days times cost per day"),
-    ("action_cost", "currency", "one-off costs of compliance actions"),
-    ("revenue_lost", "currency", "revenue of user-days lost"),
-    ("economic_loss", "currency", "revenue lost plus fines"),
-];
+/// Defines [`Metric`] from one table of each metric's variant, name, unit,
+/// description and value, so that none can be added, dropped or reordered in one
+/// place and not in the others.
+macro_rules! metrics {
+    (value of $m:ident; $($variant:ident = $name:literal, $unit:literal, $description:literal, $value:expr;)*) => {
+        /// An outcome metric of a replication: one column of replications.csv, one
+        /// row of summary.csv.
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Metric {
+            $(#[doc = $description] $variant,)*
+        }
+
+        impl Metric {
+            /// Every metric, in output order.
+            pub const ALL: [Metric; [$($name),*].len()] = [$(Metric::$variant),*];
+
+            /// Name, unit and description.
+            fn info(self) -> (&'static str, &'static str, &'static str) {
+                match self {
+                    $(Metric::$variant => ($name, $unit, $description),)*
+                }
+            }
+
+            /// Its value in one replication's metrics.
+            pub fn of(self, $m: &Metrics) -> f64 {
+                match self {
+                    $(Metric::$variant => $value,)*
+                }
+            }
+        }
+    };
+}
+
+metrics! {
+    value of m;
+    Blocked = "blocked", "share", "replications with at least one block", f64::from(u8::from(m.blocked));
+    Blocks = "blocks", "count", "blocks per replication", f64::from(m.blocks);
+    TimeToFirstBlockDays = "time_to_first_block_days", "days", "start to first block (blocked replications only)", m.time_to_first_block_days;
+    DaysBlocked = "days_blocked", "days", "total time blocked", m.days_blocked;
+    Exposure = "exposure", "views", "views of violating items", m.exposure;
+    UserDaysLost = "user_days_lost", "user-days", "users cut off times days", m.user_days_lost;
+    Findings = "findings", "count", "violating items the regulator found", m.findings as f64;
+    OrdersIssued = "orders_issued", "count", "takedown orders sent", m.orders_issued as f64;
+    OrdersMissed = "orders_missed", "count", "orders not handled by their deadline", m.orders_missed as f64;
+    Warnings = "warnings", "count", "warnings sent", f64::from(m.warnings);
+    Fines = "fines", "count", "fines imposed", f64::from(m.fines);
+    FinesAmount = "fines_amount", "currency", "sum of fines", m.fines_amount;
+    Throttles = "throttles", "count", "throttling orders", f64::from(m.throttles);
+    ItemsReviewed = "items_reviewed", "count", "reviews completed", m.items_reviewed as f64;
+    MeanReviewWaitHours = "mean_review_wait_hours", "hours", "mean wait in the review queue", m.mean_review_wait_hours;
+    MaxReviewWaitHours = "max_review_wait_hours", "hours", "longest wait in the review queue", m.max_review_wait_hours;
+    MeanReviewBacklog = "mean_review_backlog", "items", "time-average number of items waiting", m.mean_review_backlog;
+    MaxReviewBacklog = "max_review_backlog", "items", "largest number of items waiting", m.max_review_backlog as f64;
+    WrongfulRemovals = "wrongful_removals", "count", "clean items removed (collateral damage)", m.wrongful_removals as f64;
+    ViolatingRemoved = "violating_removed", "count", "violating items removed", m.violating_removed as f64;
+    FinalVisibleViolating = "final_visible_violating", "count", "violating items live at the horizon", m.final_visible_violating as f64;
+    FinalPrevalence = "final_prevalence", "share", "share of live items that violate, at the horizon", m.final_prevalence;
+    ModerationCost = "moderation_cost", "currency", "moderator days times cost per day", m.moderation_cost;
+    ActionCost = "action_cost", "currency", "one-off costs of compliance actions", m.action_cost;
+    RevenueLost = "revenue_lost", "currency", "revenue of user-days lost", m.revenue_lost;
+    EconomicLoss = "economic_loss", "currency", "revenue lost plus fines", m.economic_loss;
+}
+
+impl Metric {
+    /// The column name in the tables (`days_blocked`).
+    pub fn name(self) -> &'static str {
+        self.info().0
+    }
+
+    /// The unit (`days`, `share`, `count`, ...).
+    pub fn unit(self) -> &'static str {
+        self.info().1
+    }
+
+    /// What it measures, in a few words.
+    pub fn description(self) -> &'static str {
+        self.info().2
+    }
+
+    /// Its position in [`Metric::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl std::fmt::Display for Metric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is not a metric's.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("`{0}` is not a metric")]
+pub struct UnknownMetric(pub String);
+
+impl std::str::FromStr for Metric {
+    type Err = UnknownMetric;
+    fn from_str(name: &str) -> Result<Metric, UnknownMetric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name).ok_or_else(|| UnknownMetric(name.to_owned()))
+    }
+}
 
 impl Metrics {
-    /// Values in the order of [`METRICS`].
-    pub fn values(&self) -> [f64; METRICS.len()] {
-        [
-            f64::from(u8::from(self.blocked)),
-            f64::from(self.blocks),
-            self.time_to_first_block_days,
-            self.days_blocked,
-            self.exposure,
-            self.user_days_lost,
-            self.findings as f64,
-            self.orders_issued as f64,
-            self.orders_missed as f64,
-            f64::from(self.warnings),
-            f64::from(self.fines),
-            self.fines_amount,
-            f64::from(self.throttles),
-            self.items_reviewed as f64,
-            self.mean_review_wait_hours,
-            self.max_review_wait_hours,
-            self.mean_review_backlog,
-            self.max_review_backlog as f64,
-            self.wrongful_removals as f64,
-            self.violating_removed as f64,
-            self.final_visible_violating as f64,
-            self.final_prevalence,
-            self.moderation_cost,
-            self.action_cost,
-            self.revenue_lost,
-            self.economic_loss,
-        ]
+    /// Values in the order of [`Metric::ALL`].
+    pub fn values(&self) -> [f64; Metric::ALL.len()] {
+        Metric::ALL.map(|metric| metric.of(self))
     }
 }
 
@@ -163,7 +209,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_metric_has_a_value() {
-        assert_eq!(Metrics::default().values().len(), METRICS.len());
+    fn every_metric_is_in_its_place_and_found_by_name() {
+        for (i, metric) in Metric::ALL.into_iter().enumerate() {
+            assert_eq!(metric.index(), i);
+            assert_eq!(metric.name().parse(), Ok(metric));
+            assert!(!metric.unit().is_empty() && !metric.description().is_empty());
+        }
+        assert_eq!("days_block".parse::<Metric>(), Err(UnknownMetric("days_block".into())));
+    }
+
+    #[test]
+    fn each_metric_reads_its_own_field() {
+        let m = Metrics {
+            blocked: true,
+            days_blocked: 3.5,
+            warnings: 2,
+            economic_loss: 9.0,
+            ..Metrics::default()
+        };
+        assert_eq!(Metric::Blocked.of(&m), 1.0);
+        assert_eq!(Metric::DaysBlocked.of(&m), 3.5);
+        assert_eq!(Metric::Warnings.of(&m), 2.0);
+        assert_eq!(Metric::EconomicLoss.of(&m), 9.0);
+        assert_eq!(m.values()[Metric::DaysBlocked.index()], 3.5);
     }
 }

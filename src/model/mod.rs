@@ -17,7 +17,9 @@ pub mod queue;
 pub mod series;
 mod world;
 
-pub use metrics::{BlockRecord, CategoryBalance, LogEntry, Metrics, ReplicationOutcome, METRICS};
+pub use metrics::{
+    BlockRecord, CategoryBalance, LogEntry, Metric, Metrics, ReplicationOutcome, UnknownMetric,
+};
 pub use series::{grid, GridSample};
 pub use world::run_replication;
 

@@ -9,7 +9,8 @@ use crate::engine::SimTime;
 use crate::experiment::stats::{PairedDifference, Summary};
 use crate::experiment::timeseries::BAND_QUANTILES;
 use crate::experiment::RunResults;
-use crate::model::METRICS;
+use crate::model::Metric;
+use crate::output::columns::{self, SummaryRow};
 use crate::scenario::{LoadedScenario, Parameter};
 
 /// Writes a table to `out` row by row: tables are streamed, never held whole in memory.
@@ -65,42 +66,21 @@ pub fn summary_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
     let with_differences = runs.iter().any(|r| r.differences.is_some());
     write_csv(out, |w| {
         let mut header = label_header(runs);
-        header.extend(
-            [
-                "metric",
-                "unit",
-                "n",
-                "mean",
-                "ci95_low",
-                "ci95_high",
-                "sd",
-                "min",
-                "p05",
-                "p25",
-                "median",
-                "p75",
-                "p95",
-                "max",
-                "censored",
-            ]
-            .map(String::from),
-        );
+        header.extend(columns::summary::ALL.map(String::from));
         if with_differences {
-            header.extend(
-                ["diff_mean", "diff_ci95_low", "diff_ci95_high", "diff_significant"].map(String::from),
-            );
+            header.extend(columns::summary::DIFFERENCES.map(String::from));
         }
         w.write_record(&header)?;
         for run in runs {
             let results = run.results;
-            for (i, ((name, unit, _), s)) in METRICS.iter().zip(&results.summaries).enumerate() {
+            for (metric, s) in Metric::ALL.into_iter().zip(&results.summaries) {
                 let Summary { n, mean, sd, ci_low, ci_high, min, p05, p25, median, p75, p95, max } = *s;
                 let mut row = label_values(run);
-                row.extend([name.to_string(), unit.to_string(), n.to_string()]);
+                row.extend([metric.name().to_string(), metric.unit().to_string(), n.to_string()]);
                 row.extend([mean, ci_low, ci_high, sd, min, p05, p25, median, p75, p95, max].map(num));
                 row.push("0".into());
                 if with_differences {
-                    match run.differences.as_ref().and_then(|d| d.get(i)) {
+                    match run.differences.as_ref().and_then(|d| d.get(metric.index())) {
                         Some(d) => {
                             row.extend([d.mean, d.ci_low, d.ci_high].map(num));
                             row.push(d.significant().to_string());
@@ -119,7 +99,7 @@ pub fn summary_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
             let observed = Summary::of(&durations);
             let mut row = label_values(run);
             row.extend([
-                "block_duration_days".to_string(),
+                SummaryRow::BlockDuration.name().to_string(),
                 "days".into(),
                 km.n.to_string(),
                 String::new(),
@@ -148,8 +128,8 @@ pub fn summary_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
 pub fn replications_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
     write_csv(out, |w| {
         let mut header = label_header(runs);
-        header.extend(["replication", "seed"].map(String::from));
-        header.extend(METRICS.iter().map(|m| m.0.to_string()));
+        header.extend(columns::replications::ALL.map(String::from));
+        header.extend(Metric::ALL.iter().map(|m| m.name().to_string()));
         w.write_record(&header)?;
         for run in runs {
             for o in &run.results.outcomes {
@@ -176,20 +156,7 @@ fn date_text(start: Option<NaiveDateTime>, t: Option<SimTime>) -> String {
 pub fn blocks_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result<()> {
     write_csv(out, |w| {
         let mut header = label_header(runs);
-        header.extend(
-            [
-                "replication",
-                "block",
-                "start",
-                "end",
-                "duration_days",
-                "censored",
-                "reason",
-                "start_date",
-                "end_date",
-            ]
-            .map(String::from),
-        );
+        header.extend(columns::blocks::ALL.map(String::from));
         w.write_record(&header)?;
         for run in runs {
             for o in &run.results.outcomes {
@@ -218,7 +185,7 @@ pub fn blocks_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDateTim
 pub fn events_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result<()> {
     write_csv(out, |w| {
         let mut header = label_header(runs);
-        header.extend(["replication", "time_days", "date", "actor", "kind", "text"].map(String::from));
+        header.extend(columns::events::ALL.map(String::from));
         w.write_record(&header)?;
         for run in runs {
             for o in &run.results.outcomes {
@@ -246,24 +213,7 @@ pub fn events_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDateTim
 pub fn timeseries_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result<()> {
     write_csv(out, |w| {
         let mut header = label_header(runs);
-        header.extend(
-            [
-                "time_days",
-                "date",
-                "visible_p05",
-                "visible_p25",
-                "visible_median",
-                "visible_p75",
-                "visible_p95",
-                "visible_mean",
-                "backlog_mean",
-                "blocked_probability",
-                "traced_visible",
-                "traced_backlog",
-                "traced_blocked",
-            ]
-            .map(String::from),
-        );
+        header.extend(columns::timeseries::ALL.map(String::from));
         w.write_record(&header)?;
         for run in runs {
             let ts = &run.results.timeseries;
@@ -388,7 +338,7 @@ impl RunRecord {
             precision: results.precision.as_ref().map(|p| PrecisionRecord {
                 target: p.target,
                 reached: p.reached,
-                worst_metric: p.worst_metric.to_owned(),
+                worst_metric: p.worst_metric.name().to_owned(),
                 worst_relative_half_width: p.worst_relative,
             }),
             output: output.display().to_string(),

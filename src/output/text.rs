@@ -8,7 +8,7 @@ use crate::engine::SimTime;
 use crate::experiment::stats::PairedDifference;
 use crate::experiment::sweep::{compliance_cost, Target, TargetAnswer};
 use crate::experiment::RunResults;
-use crate::model::{LogEntry, METRICS};
+use crate::model::{LogEntry, Metric};
 use crate::scenario::Scenario;
 
 use super::tables::date_of;
@@ -74,14 +74,13 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
     let row = |out: &mut String, label: &str, value: String, ci: String| {
         let _ = writeln!(out, "  {label:<24} {value:>12}   {ci}");
     };
-    if let Some(s) = results.summary("blocked") {
-        row(
-            &mut out,
-            "block probability",
-            percent(s.mean),
-            format!("95% CI {} to {}", percent(s.ci_low), percent(s.ci_high)),
-        );
-    }
+    let s = results.summary(Metric::Blocked);
+    row(
+        &mut out,
+        "block probability",
+        percent(s.mean),
+        format!("95% CI {} to {}", percent(s.ci_low), percent(s.ci_high)),
+    );
     let km = &results.block_durations;
     if km.n == 0 {
         row(&mut out, "median block duration", "no blocks".into(), String::new());
@@ -98,20 +97,19 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
             format!("{ci}; Kaplan-Meier, {} of {} blocks still in force at the horizon", km.censored, km.n);
         row(&mut out, "median block duration", median, ci);
     }
-    for (name, label, unit) in [
-        ("exposure", "exposure", " views"),
-        ("user_days_lost", "user-days lost", ""),
-        ("orders_issued", "takedown orders", ""),
-        ("mean_review_wait_hours", "mean review wait", " h"),
+    for (metric, label, unit) in [
+        (Metric::Exposure, "exposure", " views"),
+        (Metric::UserDaysLost, "user-days lost", ""),
+        (Metric::OrdersIssued, "takedown orders", ""),
+        (Metric::MeanReviewWaitHours, "mean review wait", " h"),
     ] {
-        if let Some(s) = results.summary(name) {
-            row(
-                &mut out,
-                label,
-                format!("{}{unit}", quantity(s.mean)),
-                format!("95% CI {} to {}", quantity(s.ci_low), quantity(s.ci_high)),
-            );
-        }
+        let s = results.summary(metric);
+        row(
+            &mut out,
+            label,
+            format!("{}{unit}", quantity(s.mean)),
+            format!("95% CI {} to {}", quantity(s.ci_low), quantity(s.ci_high)),
+        );
     }
     out
 }
@@ -146,26 +144,26 @@ pub fn timeline(scenario: &Scenario, replication: u64, log: &[LogEntry], blocks:
 }
 
 /// Headline rows of the compare and sweep tables: metric, label, how to show a value.
-const HEADLINES: [(&str, &str); 6] = [
-    ("blocked", "block probability"),
-    ("days_blocked", "days blocked"),
-    ("exposure", "exposure (views)"),
-    ("user_days_lost", "user-days lost"),
-    ("orders_missed", "orders missed"),
-    ("economic_loss", "economic loss"),
+const HEADLINES: [(Metric, &str); 6] = [
+    (Metric::Blocked, "block probability"),
+    (Metric::DaysBlocked, "days blocked"),
+    (Metric::Exposure, "exposure (views)"),
+    (Metric::UserDaysLost, "user-days lost"),
+    (Metric::OrdersMissed, "orders missed"),
+    (Metric::EconomicLoss, "economic loss"),
 ];
 
-fn show(metric: &str, x: f64) -> String {
-    if metric == "blocked" {
+fn show(metric: Metric, x: f64) -> String {
+    if metric == Metric::Blocked {
         percent(x)
     } else {
         quantity(x)
     }
 }
 
-fn show_difference(metric: &str, d: &PairedDifference) -> String {
+fn show_difference(metric: Metric, d: &PairedDifference) -> String {
     let mark = if d.significant() { "*" } else { "" };
-    if metric == "blocked" {
+    if metric == Metric::Blocked {
         format!("{:+.1} pp{mark}", d.mean * 100.0)
     } else if d.mean >= 0.0 {
         format!("+{}{mark}", quantity(d.mean))
@@ -209,9 +207,7 @@ pub fn compare_table(
     }
     let _ = writeln!(out);
     for (metric, label) in HEADLINES {
-        let Some(i) = METRICS.iter().position(|m| m.0 == metric) else {
-            continue;
-        };
+        let i = metric.index();
         let _ = write!(out, "{label:<24}");
         for (v, r) in runs.iter().enumerate() {
             let mean = show(metric, r.summaries[i].mean);
@@ -237,12 +233,11 @@ pub fn compare_table(
         "variant", "exposure, views (95% CI)", "user-days lost (95% CI)"
     );
     for (l, r) in labels.iter().zip(runs) {
-        let cell = |m: &str| {
-            r.summary(m).map_or(String::new(), |s| {
-                format!("{} ({} to {})", quantity(s.mean), quantity(s.ci_low), quantity(s.ci_high))
-            })
+        let cell = |m: Metric| {
+            let s = r.summary(m);
+            format!("{} ({} to {})", quantity(s.mean), quantity(s.ci_low), quantity(s.ci_high))
         };
-        let _ = writeln!(out, "  {l:<22} {:>34} {:>34}", cell("exposure"), cell("user_days_lost"));
+        let _ = writeln!(out, "  {l:<22} {:>34} {:>34}", cell(Metric::Exposure), cell(Metric::UserDaysLost));
     }
     out
 }
@@ -263,16 +258,15 @@ pub fn sweep_table(params: &[String], points: &[Vec<String>], runs: &[RunResults
         for (v, w) in values.iter().zip(&widths) {
             let _ = write!(out, "{v:<w$}");
         }
-        let blocked = r.summary("blocked").map_or(String::new(), |s| {
-            format!("{} ({}-{})", percent(s.mean), percent(s.ci_low), percent(s.ci_high))
-        });
-        let mean = |m: &str| r.summary(m).map_or(String::new(), |s| quantity(s.mean));
+        let s = r.summary(Metric::Blocked);
+        let blocked = format!("{} ({}-{})", percent(s.mean), percent(s.ci_low), percent(s.ci_high));
+        let mean = |m: Metric| quantity(r.summary(m).mean);
         let _ = writeln!(
             out,
             "{blocked:>26} {:>14} {:>12} {:>14} {:>16}",
             median_block(r),
-            mean("exposure"),
-            mean("user_days_lost"),
+            mean(Metric::Exposure),
+            mean(Metric::UserDaysLost),
             quantity(compliance_cost(r))
         );
     }
@@ -290,14 +284,12 @@ pub fn target_answer(
     let describe = |i: usize| {
         let at: Vec<String> = params.iter().zip(&points[i]).map(|(p, v)| format!("{p}={v}")).collect();
         let s = runs[i].summary(target.metric);
-        let value = s.map_or(String::new(), |s| {
-            format!(
-                "{} (95% CI {} to {})",
-                show(target.metric, s.mean),
-                show(target.metric, s.ci_low),
-                show(target.metric, s.ci_high)
-            )
-        });
+        let value = format!(
+            "{} (95% CI {} to {})",
+            show(target.metric, s.mean),
+            show(target.metric, s.ci_low),
+            show(target.metric, s.ci_high)
+        );
         format!("{}: {value}, compliance cost {}", at.join(" "), quantity(compliance_cost(&runs[i])))
     };
     let mut out = format!("target {target}\n");

@@ -110,9 +110,6 @@ impl Scenario {
         &self.variants
     }
 
-    /// Rough number of items the review queue handles in one replication: flags at
-    /// upload, plus every violating item that could be reported (the initial stock and
-    /// undetected uploads). An upper-end estimate, for cost guards.
     /// How the review queue is simulated: as set, or by the automatic rule (cohorts
     /// above [`COHORT_THRESHOLD_ITEMS`] expected items per replication).
     pub fn queue_model(&self) -> QueueModel {
@@ -132,6 +129,9 @@ impl Scenario {
         }
     }
 
+    /// Rough number of items the review queue handles in one replication: flags at
+    /// upload, plus every violating item that could be reported (the initial stock and
+    /// undetected uploads). An upper-end estimate, for cost guards.
     pub fn expected_review_items(&self) -> f64 {
         let p = &self.platform;
         let days = self.horizon.as_days_f64();
@@ -242,11 +242,16 @@ impl QueueModel {
 }
 
 /// The automatic rule: cohorts when a replication would put more than this many items
-/// through the review queue. Above it, item-level work (about 50 ns an item, so 5 ms
-/// and more) outweighs the rest of a replication, and the cohort model's error on the
+/// through the review queue. Above it, item-level work (about
+/// [`SECONDS_PER_QUEUE_ITEM`] each, so 7.5 ms and more) outweighs the rest of a replication, and the cohort model's error on the
 /// scenario library stays inside the Monte Carlo confidence intervals
 /// (benches/cohort_error.py; figures in benches/README.md).
 pub const COHORT_THRESHOLD_ITEMS: f64 = 1e5;
+
+/// Time one review-queue item costs in item mode, for the cost guards' estimates: the
+/// M/M/10 benchmark measures about 60 ns an item (benches/README.md); the rest of a
+/// replication brings it to about 75 ns.
+pub const SECONDS_PER_QUEUE_ITEM: f64 = 75e-9;
 
 /// Order in which moderators take items from the review queue.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

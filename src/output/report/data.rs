@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 
 use super::ReportError;
+use crate::output::columns::{blocks, events, summary, timeseries, SummaryRow};
 use crate::output::tables::RunRecord;
 
 /// Opens a file of the folder by name, `None` if it is missing.
 pub type Open<'a> = &'a dyn Fn(&str) -> Option<Box<dyn std::io::Read>>;
 
-/// One metric's row of summary.csv.
+/// One row of summary.csv: a metric or the block durations.
 #[derive(Clone, Debug, Default)]
 pub struct MetricSummary {
     pub unit: String,
@@ -63,7 +64,7 @@ pub struct RunData {
     pub label: String,
     /// The run's label columns (variant, or a sweep point's parameters), in order.
     pub labels: Vec<(String, String)>,
-    pub metrics: BTreeMap<String, MetricSummary>,
+    pub metrics: BTreeMap<SummaryRow, MetricSummary>,
     pub grid: Vec<GridRow>,
     pub blocks: Vec<BlockRow>,
     /// The traced replication's events.
@@ -71,8 +72,9 @@ pub struct RunData {
 }
 
 impl RunData {
-    pub fn metric(&self, name: &str) -> Option<&MetricSummary> {
-        self.metrics.get(name)
+    /// The summary row of a metric or of the block durations, if the table has it.
+    pub fn metric(&self, row: impl Into<SummaryRow>) -> Option<&MetricSummary> {
+        self.metrics.get(&row.into())
     }
 }
 
@@ -150,24 +152,32 @@ impl FolderData {
         };
         let mut runs: Vec<RunData> = Vec::new();
         let mut sweep_params = Vec::new();
-        for_each_row(summary_file, need(summary_file)?, "metric", |h, labels, r| {
+        for_each_row(summary_file, need(summary_file)?, summary::METRIC, |h, labels, r| {
             let i = run_index(&mut runs, labels);
-            let diff_mean = cell_number(h, r, "diff_mean");
+            let diff_mean = cell_number(h, r, summary::DIFF_MEAN);
             let diff = (!diff_mean.is_nan()).then(|| {
-                (diff_mean, cell_number(h, r, "diff_ci95_low"), cell_number(h, r, "diff_ci95_high"))
+                (
+                    diff_mean,
+                    cell_number(h, r, summary::DIFF_CI95_LOW),
+                    cell_number(h, r, summary::DIFF_CI95_HIGH),
+                )
             });
+            // A row of another modsim version's metric is not one the report shows.
+            let Ok(row) = cell(h, r, summary::METRIC).parse::<SummaryRow>() else {
+                return;
+            };
             runs[i].metrics.insert(
-                cell(h, r, "metric").to_owned(),
+                row,
                 MetricSummary {
-                    unit: cell(h, r, "unit").to_owned(),
-                    n: cell_number(h, r, "n"),
-                    mean: cell_number(h, r, "mean"),
-                    ci_low: cell_number(h, r, "ci95_low"),
-                    ci_high: cell_number(h, r, "ci95_high"),
-                    median: cell_number(h, r, "median"),
-                    p05: cell_number(h, r, "p05"),
-                    p95: cell_number(h, r, "p95"),
-                    censored: cell_number(h, r, "censored"),
+                    unit: cell(h, r, summary::UNIT).to_owned(),
+                    n: cell_number(h, r, summary::N),
+                    mean: cell_number(h, r, summary::MEAN),
+                    ci_low: cell_number(h, r, summary::CI95_LOW),
+                    ci_high: cell_number(h, r, summary::CI95_HIGH),
+                    median: cell_number(h, r, summary::MEDIAN),
+                    p05: cell_number(h, r, summary::P05),
+                    p95: cell_number(h, r, summary::P95),
+                    censored: cell_number(h, r, summary::CENSORED),
                     diff,
                 },
             );
@@ -178,44 +188,43 @@ impl FolderData {
         })?;
 
         if let Some(input) = open("timeseries.csv") {
-            for_each_row("timeseries.csv", input, "time_days", |h, labels, r| {
+            for_each_row("timeseries.csv", input, timeseries::TIME_DAYS, |h, labels, r| {
                 let i = run_index(&mut runs, labels);
-                let bands = ["visible_p05", "visible_p25", "visible_median", "visible_p75", "visible_p95"]
-                    .map(|b| cell_number(h, r, b));
+                let bands = timeseries::VISIBLE_BANDS.map(|b| cell_number(h, r, b));
                 runs[i].grid.push(GridRow {
-                    day: cell_number(h, r, "time_days"),
+                    day: cell_number(h, r, timeseries::TIME_DAYS),
                     bands,
-                    visible_mean: cell_number(h, r, "visible_mean"),
-                    backlog_mean: cell_number(h, r, "backlog_mean"),
-                    blocked_probability: cell_number(h, r, "blocked_probability"),
-                    traced_visible: cell_number(h, r, "traced_visible"),
-                    traced_backlog: cell_number(h, r, "traced_backlog"),
-                    traced_blocked: cell(h, r, "traced_blocked") == "1",
+                    visible_mean: cell_number(h, r, timeseries::VISIBLE_MEAN),
+                    backlog_mean: cell_number(h, r, timeseries::BACKLOG_MEAN),
+                    blocked_probability: cell_number(h, r, timeseries::BLOCKED_PROBABILITY),
+                    traced_visible: cell_number(h, r, timeseries::TRACED_VISIBLE),
+                    traced_backlog: cell_number(h, r, timeseries::TRACED_BACKLOG),
+                    traced_blocked: cell(h, r, timeseries::TRACED_BLOCKED) == "1",
                 });
             })?;
         }
         if let Some(input) = open("blocks.csv") {
-            for_each_row("blocks.csv", input, "replication", |h, labels, r| {
+            for_each_row("blocks.csv", input, blocks::REPLICATION, |h, labels, r| {
                 let i = run_index(&mut runs, labels);
-                let end = cell_number(h, r, "end");
+                let end = cell_number(h, r, blocks::END);
                 runs[i].blocks.push(BlockRow {
-                    replication: cell(h, r, "replication").parse().unwrap_or(u64::MAX),
-                    start: cell_number(h, r, "start"),
+                    replication: cell(h, r, blocks::REPLICATION).parse().unwrap_or(u64::MAX),
+                    start: cell_number(h, r, blocks::START),
                     end: (!end.is_nan()).then_some(end),
-                    duration_days: cell_number(h, r, "duration_days"),
-                    censored: cell(h, r, "censored") == "true",
+                    duration_days: cell_number(h, r, blocks::DURATION_DAYS),
+                    censored: cell(h, r, blocks::CENSORED) == "true",
                 });
             })?;
         }
         if let Some(input) = open("events.csv") {
-            for_each_row("events.csv", input, "replication", |h, labels, r| {
+            for_each_row("events.csv", input, events::REPLICATION, |h, labels, r| {
                 let i = run_index(&mut runs, labels);
-                if cell(h, r, "replication") == "0" {
+                if cell(h, r, events::REPLICATION) == "0" {
                     runs[i].events.push(EventRow {
-                        day: cell_number(h, r, "time_days"),
-                        actor: cell(h, r, "actor").to_owned(),
-                        kind: cell(h, r, "kind").to_owned(),
-                        text: cell(h, r, "text").to_owned(),
+                        day: cell_number(h, r, events::TIME_DAYS),
+                        actor: cell(h, r, events::ACTOR).to_owned(),
+                        kind: cell(h, r, events::KIND).to_owned(),
+                        text: cell(h, r, events::TEXT).to_owned(),
                     });
                 }
             })?;

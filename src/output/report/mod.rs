@@ -11,6 +11,9 @@ use std::fmt::Write as _;
 use charts::Chart;
 use data::{FolderData, MetricSummary, Open};
 
+use crate::model::Metric;
+use crate::output::columns::SummaryRow;
+
 /// Why a report could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -50,23 +53,23 @@ pub fn build(open: Open, with_charts: bool) -> Result<Vec<ReportFile>, ReportErr
 }
 
 /// The metrics of the key-findings table, with how to say them.
-const KEY_METRICS: [(&str, &str); 9] = [
-    ("blocked", "Probability of at least one block"),
-    ("time_to_first_block_days", "Days to the first block (blocked replications)"),
-    ("days_blocked", "Days blocked"),
-    ("block_duration_days", "Block duration, median (Kaplan-Meier), days"),
-    ("exposure", "Views of violating items"),
-    ("user_days_lost", "User-days lost"),
-    ("wrongful_removals", "Clean items removed (collateral damage)"),
-    ("fines_amount", "Fines"),
-    ("economic_loss", "Economic loss (revenue lost plus fines)"),
+const KEY_METRICS: [(SummaryRow, &str); 9] = [
+    (SummaryRow::Metric(Metric::Blocked), "Probability of at least one block"),
+    (SummaryRow::Metric(Metric::TimeToFirstBlockDays), "Days to the first block (blocked replications)"),
+    (SummaryRow::Metric(Metric::DaysBlocked), "Days blocked"),
+    (SummaryRow::BlockDuration, "Block duration, median (Kaplan-Meier), days"),
+    (SummaryRow::Metric(Metric::Exposure), "Views of violating items"),
+    (SummaryRow::Metric(Metric::UserDaysLost), "User-days lost"),
+    (SummaryRow::Metric(Metric::WrongfulRemovals), "Clean items removed (collateral damage)"),
+    (SummaryRow::Metric(Metric::FinesAmount), "Fines"),
+    (SummaryRow::Metric(Metric::EconomicLoss), "Economic loss (revenue lost plus fines)"),
 ];
 
-fn format_value(name: &str, x: f64) -> String {
+fn format_value(row: SummaryRow, x: f64) -> String {
     if !x.is_finite() {
         return "n/a".into();
     }
-    if name == "blocked" || name.ends_with("prevalence") {
+    if row.is_share() {
         return format!("{:.1}%", x * 100.0);
     }
     let a = x.abs();
@@ -80,32 +83,32 @@ fn format_value(name: &str, x: f64) -> String {
 }
 
 /// "12.3 (11.9 to 12.8)": a mean or median with its 95% CI.
-fn with_ci(name: &str, m: &MetricSummary) -> String {
-    let centre = if name == "block_duration_days" { m.median } else { m.mean };
+fn with_ci(row: SummaryRow, m: &MetricSummary) -> String {
+    let centre = if row == SummaryRow::BlockDuration { m.median } else { m.mean };
     if centre.is_nan() && m.n == 0.0 {
         return "no blocks".into();
     }
-    let lo = format_value(name, m.ci_low);
-    let hi = format_value(name, m.ci_high);
+    let lo = format_value(row, m.ci_low);
+    let hi = format_value(row, m.ci_high);
     if m.ci_low.is_finite() || m.ci_high.is_finite() {
-        format!("{} ({lo} to {hi})", format_value(name, centre))
+        format!("{} ({lo} to {hi})", format_value(row, centre))
     } else {
-        format_value(name, centre)
+        format_value(row, centre)
     }
 }
 
-fn difference(name: &str, m: &MetricSummary) -> String {
+fn difference(row: SummaryRow, m: &MetricSummary) -> String {
     match m.diff {
         Some((d, lo, hi)) => {
             let mark = if lo > 0.0 || hi < 0.0 { " *" } else { "" };
-            format!("{} ({} to {}){mark}", signed(name, d), signed(name, lo), signed(name, hi))
+            format!("{} ({} to {}){mark}", signed(row, d), signed(row, lo), signed(row, hi))
         }
         None => String::new(),
     }
 }
 
-fn signed(name: &str, x: f64) -> String {
-    let s = format_value(name, x);
+fn signed(row: SummaryRow, x: f64) -> String {
+    let s = format_value(row, x);
     if x > 0.0 {
         format!("+{s}")
     } else {
@@ -127,13 +130,13 @@ fn findings_table(data: &FolderData) -> (Vec<String>, Vec<Vec<String>>) {
             }
             let rows = KEY_METRICS
                 .iter()
-                .map(|(name, words)| {
+                .map(|&(key, words)| {
                     let mut row = vec![words.to_string()];
                     for (i, r) in runs.iter().enumerate() {
-                        let m = r.metric(name).cloned().unwrap_or_default();
-                        row.push(with_ci(name, &m));
+                        let m = r.metric(key).cloned().unwrap_or_default();
+                        row.push(with_ci(key, &m));
                         if i > 0 {
-                            row.push(difference(name, &m));
+                            row.push(difference(key, &m));
                         }
                     }
                     row
@@ -150,8 +153,11 @@ fn findings_table(data: &FolderData) -> (Vec<String>, Vec<Vec<String>>) {
                 .iter()
                 .map(|r| {
                     let mut row: Vec<String> = r.labels.iter().skip(1).map(|l| l.1.clone()).collect();
-                    for name in ["blocked", "days_blocked", "exposure", "user_days_lost"] {
-                        row.push(r.metric(name).map_or("n/a".into(), |m| with_ci(name, m)));
+                    for metric in
+                        [Metric::Blocked, Metric::DaysBlocked, Metric::Exposure, Metric::UserDaysLost]
+                    {
+                        let key = SummaryRow::Metric(metric);
+                        row.push(r.metric(key).map_or("n/a".into(), |m| with_ci(key, m)));
                     }
                     row
                 })
@@ -167,15 +173,15 @@ fn findings_table(data: &FolderData) -> (Vec<String>, Vec<Vec<String>>) {
             let r = &runs[0];
             let rows = KEY_METRICS
                 .iter()
-                .filter_map(|(name, words)| {
-                    let m = r.metric(name)?;
+                .filter_map(|&(key, words)| {
+                    let m = r.metric(key)?;
                     // A yes/no outcome has no spread worth showing.
-                    let spread = if *name == "blocked" {
+                    let spread = if key == SummaryRow::Metric(Metric::Blocked) {
                         String::new()
                     } else {
-                        format!("{} to {}", format_value(name, m.p05), format_value(name, m.p95))
+                        format!("{} to {}", format_value(key, m.p05), format_value(key, m.p95))
                     };
-                    Some(vec![words.to_string(), with_ci(name, m), spread])
+                    Some(vec![words.to_string(), with_ci(key, m), spread])
                 })
                 .collect();
             (header, rows)

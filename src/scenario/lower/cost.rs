@@ -3,7 +3,7 @@
 
 use super::Lowerer;
 use crate::scenario::raw::RawAction;
-use crate::scenario::{Platform, QueueModel, Scenario};
+use crate::scenario::{Platform, QueueModel, Scenario, SECONDS_PER_QUEUE_ITEM};
 
 /// Largest value a number may take, by its key. Beyond these, counts would overflow or
 /// a run would take absurdly long; a file with such a value is almost certainly a typo.
@@ -61,13 +61,13 @@ impl Lowerer {
             if items > MAX_QUEUE_ITEMS {
                 self.error_with_help(
                     "platform.uploads_per_day",
-                    format!("the review queue would handle about {items:.1e} items per replication, each simulated on its own (roughly {:.0} s per replication); at most {MAX_QUEUE_ITEMS:e}", items * 75e-9),
+                    format!("the review queue would handle about {items:.1e} items per replication, each simulated on its own (roughly {:.0} s per replication); at most {MAX_QUEUE_ITEMS:e}", items * SECONDS_PER_QUEUE_ITEM),
                     advice.into(),
                 );
             } else if items > WARN_QUEUE_ITEMS {
                 self.warning(
                     "platform.uploads_per_day",
-                    format!("the review queue will handle about {items:.1e} items per replication (roughly {:.1} s each); {advice} to go faster", items * 75e-9),
+                    format!("the review queue will handle about {items:.1e} items per replication (roughly {:.1} s each); {advice} to go faster", items * SECONDS_PER_QUEUE_ITEM),
                 );
             }
         }
@@ -77,9 +77,8 @@ impl Lowerer {
     /// Warns when the review queue can never keep up with flags at upload, not even
     /// with every moderator the playbook will hire.
     pub(super) fn queue_warning(&mut self, p: &Platform, playbook: &[RawAction]) {
-        let flagged_per_day = p.uploads_per_day
-            * (p.categories.iter().map(|c| c.share * c.recall).sum::<f64>()
-                + (1.0 - p.categories.iter().map(|c| c.share).sum::<f64>()) * p.false_positive_rate);
+        let recall: Vec<f64> = p.categories.iter().map(|c| c.recall).collect();
+        let flagged_per_day = p.uploads_per_day * p.flag_weights(&recall).iter().sum::<f64>();
         let hired: u32 =
             playbook.iter().filter(|a| a.kind == "hire_moderators").filter_map(|a| a.moderators).sum();
         let moderators = p.review.moderators.saturating_add(hired);

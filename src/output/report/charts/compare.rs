@@ -10,6 +10,7 @@ use super::theme::{
 };
 use super::{ChartError, Draw};
 use crate::experiment::stats::quantile_sorted;
+use crate::model::Metric;
 use crate::output::report::data::RunData;
 
 /// Box plots of block durations, one per variant.
@@ -88,11 +89,11 @@ impl Draw for TradeOff<'_> {
             .map(|(i, r)| (Swatch::Dot(PALETTE[i % PALETTE.len()]), r.label.clone()))
             .collect();
         let area = with_legend(root, &entries)?;
-        let get = |r: &RunData, m: &str| {
+        let get = |r: &RunData, m: Metric| {
             r.metric(m).map_or((f64::NAN, f64::NAN, f64::NAN), |s| (s.mean, s.ci_low, s.ci_high))
         };
         let points: Vec<(Estimate, Estimate)> =
-            self.runs.iter().map(|r| (get(r, "exposure"), get(r, "user_days_lost"))).collect();
+            self.runs.iter().map(|r| (get(r, Metric::Exposure), get(r, Metric::UserDaysLost))).collect();
         // Exposure rarely falls near zero: frame the points; user-days lost starts at 0.
         let xs = points.iter().flat_map(|p| [p.0 .0, p.0 .1, p.0 .2]).filter(|v| v.is_finite());
         let (x_lo, x_hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));

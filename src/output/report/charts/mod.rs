@@ -170,6 +170,7 @@ mod fixtures {
     use std::collections::BTreeMap;
 
     use super::{render, Draw};
+    use crate::model::Metric;
     use crate::output::report::data::{BlockRow, EventRow, GridRow, MetricSummary, RunData};
 
     /// A 30-day run: two blocks (one lifted after 4 days, one still in force after 5),
@@ -207,10 +208,10 @@ mod fixtures {
             label: label.into(),
             labels: Vec::new(),
             metrics: BTreeMap::from([
-                ("blocked".into(), metric(0.25, 0.1, 0.4)),
-                ("days_blocked".into(), metric(4.5, 3.0, 6.0)),
-                ("exposure".into(), metric(1200.0, 1000.0, 1400.0)),
-                ("user_days_lost".into(), metric(300.0, 250.0, 350.0)),
+                (Metric::Blocked.into(), metric(0.25, 0.1, 0.4)),
+                (Metric::DaysBlocked.into(), metric(4.5, 3.0, 6.0)),
+                (Metric::Exposure.into(), metric(1200.0, 1000.0, 1400.0)),
+                (Metric::UserDaysLost.into(), metric(300.0, 250.0, 350.0)),
             ]),
             grid,
             blocks: vec![block(0, 10.0, 4.0, false), block(1, 25.0, 5.0, true)],

@@ -8,14 +8,15 @@ use super::theme::{
     category_label, mesh_style, plane, short_number, upper, with_legend, Swatch, BLUE, FONT, SHADE,
 };
 use super::{ChartError, Draw};
+use crate::model::Metric;
 use crate::output::report::data::RunData;
 
 /// The metrics a sweep chart shows, with their axis titles.
-const SWEEP_METRICS: [(&str, &str); 4] = [
-    ("blocked", "P(blocked at least once)"),
-    ("days_blocked", "days blocked"),
-    ("exposure", "views of violating items"),
-    ("user_days_lost", "user-days lost"),
+const SWEEP_METRICS: [(Metric, &str); 4] = [
+    (Metric::Blocked, "P(blocked at least once)"),
+    (Metric::DaysBlocked, "days blocked"),
+    (Metric::Exposure, "views of violating items"),
+    (Metric::UserDaysLost, "user-days lost"),
 ];
 
 /// Positions of a parameter's values: the numbers themselves when all are numbers,
@@ -59,7 +60,8 @@ impl Draw for SweepLines<'_> {
                     r.metric(metric).map_or((f64::NAN, f64::NAN, f64::NAN), |s| (s.mean, s.ci_low, s.ci_high))
                 })
                 .collect();
-            let y_max = if metric == "blocked" { 1.0 } else { upper(stats.iter().map(|s| s.2.max(s.0))) };
+            let y_max =
+                if metric == Metric::Blocked { 1.0 } else { upper(stats.iter().map(|s| s.2.max(s.0))) };
             let mut chart = ChartBuilder::on(panel)
                 .margin(12)
                 .x_label_area_size(50)
@@ -72,8 +74,13 @@ impl Draw for SweepLines<'_> {
                     category_label(&values, *x)
                 }
             };
-            let y_fmt =
-                |y: &f64| if metric == "blocked" { format!("{:.0}%", y * 100.0) } else { short_number(*y) };
+            let y_fmt = |y: &f64| {
+                if metric == Metric::Blocked {
+                    format!("{:.0}%", y * 100.0)
+                } else {
+                    short_number(*y)
+                }
+            };
             mesh_style(&mut chart)
                 .x_desc(self.param)
                 .y_desc(desc)
@@ -143,7 +150,7 @@ impl Draw for SweepHeatmap<'_> {
             else {
                 continue;
             };
-            let p = r.metric("blocked").map_or(f64::NAN, |s| s.mean);
+            let p = r.metric(Metric::Blocked).map_or(f64::NAN, |s| s.mean);
             let (x, y) = (i as f64, j as f64);
             let colour = if p.is_finite() { ViridisRGB::get_color(p.clamp(0.0, 1.0)) } else { SHADE };
             chart.draw_series(std::iter::once(Rectangle::new(
@@ -193,7 +200,7 @@ mod tests {
     #[test]
     fn heatmap_cells_show_the_block_probability_or_n_a() {
         let mut missing = point(&[("moderators", "60"), ("fpr", "0.1")]);
-        missing.metrics.remove("blocked");
+        missing.metrics.remove(&Metric::Blocked.into());
         let runs = [point(&[("moderators", "20"), ("fpr", "0.1")]), missing];
         let params = strings(&["moderators", "fpr"]);
         let t = texts(&SweepHeatmap { runs: &runs, params: &params });

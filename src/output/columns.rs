@@ -1,0 +1,170 @@
+//! The columns of every CSV table, defined once. `tables.rs` writes these headers and
+//! the report's reader (`report/data.rs`) reads cells by the same constants, so a
+//! renamed or misspelt column is a compile error, not an empty cell in a report.
+//!
+//! Each table starts with its label columns (`variant`, or a sweep's `point` and
+//! parameters), which depend on the command; the columns below follow them.
+
+use std::str::FromStr;
+
+use crate::model::{Metric, UnknownMetric};
+
+/// summary.csv, compare.csv and sweep.csv: a row per run and [`SummaryRow`].
+pub mod summary {
+    pub const METRIC: &str = "metric";
+    pub const UNIT: &str = "unit";
+    pub const N: &str = "n";
+    pub const MEAN: &str = "mean";
+    pub const CI95_LOW: &str = "ci95_low";
+    pub const CI95_HIGH: &str = "ci95_high";
+    pub const SD: &str = "sd";
+    pub const MIN: &str = "min";
+    pub const P05: &str = "p05";
+    pub const P25: &str = "p25";
+    pub const MEDIAN: &str = "median";
+    pub const P75: &str = "p75";
+    pub const P95: &str = "p95";
+    pub const MAX: &str = "max";
+    pub const CENSORED: &str = "censored";
+    /// Every column, in order.
+    pub const ALL: [&str; 15] =
+        [METRIC, UNIT, N, MEAN, CI95_LOW, CI95_HIGH, SD, MIN, P05, P25, MEDIAN, P75, P95, MAX, CENSORED];
+
+    pub const DIFF_MEAN: &str = "diff_mean";
+    pub const DIFF_CI95_LOW: &str = "diff_ci95_low";
+    pub const DIFF_CI95_HIGH: &str = "diff_ci95_high";
+    pub const DIFF_SIGNIFICANT: &str = "diff_significant";
+    /// The paired difference against the baseline, after `ALL` (compare only).
+    pub const DIFFERENCES: [&str; 4] = [DIFF_MEAN, DIFF_CI95_LOW, DIFF_CI95_HIGH, DIFF_SIGNIFICANT];
+}
+
+/// replications.csv: these, then a column per metric (`Metric::name`).
+pub mod replications {
+    pub const REPLICATION: &str = "replication";
+    pub const SEED: &str = "seed";
+    pub const ALL: [&str; 2] = [REPLICATION, SEED];
+}
+
+/// blocks.csv: a row per block.
+pub mod blocks {
+    pub const REPLICATION: &str = "replication";
+    pub const BLOCK: &str = "block";
+    pub const START: &str = "start";
+    pub const END: &str = "end";
+    pub const DURATION_DAYS: &str = "duration_days";
+    pub const CENSORED: &str = "censored";
+    pub const REASON: &str = "reason";
+    pub const START_DATE: &str = "start_date";
+    pub const END_DATE: &str = "end_date";
+    pub const ALL: [&str; 9] =
+        [REPLICATION, BLOCK, START, END, DURATION_DAYS, CENSORED, REASON, START_DATE, END_DATE];
+}
+
+/// events.csv: the event log of the traced replication.
+pub mod events {
+    pub const REPLICATION: &str = "replication";
+    pub const TIME_DAYS: &str = "time_days";
+    pub const DATE: &str = "date";
+    pub const ACTOR: &str = "actor";
+    pub const KIND: &str = "kind";
+    pub const TEXT: &str = "text";
+    pub const ALL: [&str; 6] = [REPLICATION, TIME_DAYS, DATE, ACTOR, KIND, TEXT];
+}
+
+/// timeseries.csv: a row per grid instant.
+pub mod timeseries {
+    pub const TIME_DAYS: &str = "time_days";
+    pub const DATE: &str = "date";
+    /// The fan chart's bands, at `experiment::timeseries::BAND_QUANTILES`.
+    pub const VISIBLE_BANDS: [&str; 5] =
+        ["visible_p05", "visible_p25", "visible_median", "visible_p75", "visible_p95"];
+    pub const VISIBLE_MEAN: &str = "visible_mean";
+    pub const BACKLOG_MEAN: &str = "backlog_mean";
+    pub const BLOCKED_PROBABILITY: &str = "blocked_probability";
+    pub const TRACED_VISIBLE: &str = "traced_visible";
+    pub const TRACED_BACKLOG: &str = "traced_backlog";
+    pub const TRACED_BLOCKED: &str = "traced_blocked";
+    pub const ALL: [&str; 13] = [
+        TIME_DAYS,
+        DATE,
+        VISIBLE_BANDS[0],
+        VISIBLE_BANDS[1],
+        VISIBLE_BANDS[2],
+        VISIBLE_BANDS[3],
+        VISIBLE_BANDS[4],
+        VISIBLE_MEAN,
+        BACKLOG_MEAN,
+        BLOCKED_PROBABILITY,
+        TRACED_VISIBLE,
+        TRACED_BACKLOG,
+        TRACED_BLOCKED,
+    ];
+}
+
+/// A row of summary.csv: one per metric, then the block durations (Kaplan-Meier).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SummaryRow {
+    Metric(Metric),
+    /// Time to unblock of every block, right-censored.
+    BlockDuration,
+}
+
+impl SummaryRow {
+    /// The value of the `metric` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            SummaryRow::Metric(m) => m.name(),
+            SummaryRow::BlockDuration => "block_duration_days",
+        }
+    }
+
+    /// Whether the row is a share (shown as a percentage).
+    pub fn is_share(self) -> bool {
+        matches!(self, SummaryRow::Metric(m) if m.unit() == "share")
+    }
+}
+
+impl From<Metric> for SummaryRow {
+    fn from(m: Metric) -> SummaryRow {
+        SummaryRow::Metric(m)
+    }
+}
+
+impl FromStr for SummaryRow {
+    type Err = UnknownMetric;
+    fn from_str(name: &str) -> Result<SummaryRow, UnknownMetric> {
+        if name == SummaryRow::BlockDuration.name() {
+            Ok(SummaryRow::BlockDuration)
+        } else {
+            name.parse().map(SummaryRow::Metric)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_rows_round_trip_through_their_names() {
+        let rows = Metric::ALL.map(SummaryRow::Metric).into_iter().chain([SummaryRow::BlockDuration]);
+        for row in rows {
+            assert_eq!(row.name().parse(), Ok(row));
+        }
+        assert!("block_durations".parse::<SummaryRow>().is_err());
+        assert!(SummaryRow::Metric(Metric::Blocked).is_share());
+        assert!(SummaryRow::Metric(Metric::FinalPrevalence).is_share());
+        assert!(!SummaryRow::BlockDuration.is_share() && !SummaryRow::Metric(Metric::Exposure).is_share());
+    }
+
+    #[test]
+    fn column_names_are_unique_within_a_table() {
+        let tables: [&[&str]; 4] = [&summary::ALL, &blocks::ALL, &events::ALL, &timeseries::ALL];
+        for columns in tables {
+            let mut sorted = columns.to_vec();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted.len(), columns.len(), "{columns:?}");
+        }
+    }
+}
