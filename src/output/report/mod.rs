@@ -13,6 +13,7 @@ use data::{FolderData, MetricSummary, Open};
 
 use crate::model::Metric;
 use crate::output::columns::SummaryRow;
+use crate::output::text;
 
 /// Why a report could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -74,7 +75,10 @@ fn format_value(row: SummaryRow, x: f64) -> String {
     }
     let a = x.abs();
     if a >= 1e6 {
-        format!("{:.2} M", x / 1e6)
+        // The terminal's suffix ladder (k, M, G, T), so a billion reads "1.00 G" in
+        // both, not "1000.00 M" here.
+        let (v, suffix) = text::thousands(x);
+        format!("{v:.2} {suffix}")
     } else if a >= 100.0 {
         format!("{x:.0}")
     } else {
@@ -385,4 +389,21 @@ fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     md_table(&mut out, &["Parameter".into(), "Value".into()], &parameter_rows(data));
     let _ = writeln!(out, "Files: {}\n", r.files.join(", "));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_numbers_use_the_terminal_s_suffixes() {
+        let views = SummaryRow::Metric(Metric::Exposure);
+        assert_eq!(format_value(views, 98.4e6), "98.40 M");
+        assert_eq!(format_value(views, 1e9), "1.00 G");
+        assert_eq!(format_value(views, 2.5e12), "2.50 T");
+        assert_eq!(format_value(views, 1234.0), "1234");
+        assert_eq!(format_value(views, 12.345), "12.35");
+        assert_eq!(format_value(SummaryRow::Metric(Metric::Blocked), 0.25), "25.0%");
+        assert_eq!(format_value(views, f64::NAN), "n/a");
+    }
 }
