@@ -1,6 +1,6 @@
 //! Serde structs that mirror the scenario file one to one.
 //!
-//! Nothing here is validated beyond types: `lower.rs` turns these into the domain types
+//! Nothing here is validated beyond types: `lower/` turns these into the domain types
 //! of `scenario::Scenario`, checking ranges and references and naming the key path of
 //! every problem. Only this file knows the TOML spelling of things.
 

@@ -1,0 +1,396 @@
+//! The domain types a valid scenario is made of: the platform, the regulator and its
+//! escalation ladder, the unblock rule and the playbook, in domain units. Only the
+//! lowering (`lower/`) builds them; everything below the scenario layer reads them.
+
+use chrono::NaiveDateTime;
+
+use super::Override;
+use crate::engine::{DurationDist, SimDuration, SimTime};
+
+/// A validated scenario: everything the model needs, in domain units.
+///
+/// Valid by construction: only [`parse`], [`load`] and their variants make one, after
+/// every check; its fields are private to the crate and read through the methods
+/// below, so code outside cannot make it invalid. To change a value, apply an
+/// [`Override`] and validate again ([`load_with`], [`parse_with`]).
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    /// Calendar date and time of simulated time zero, when the file gives one.
+    pub(crate) start: Option<NaiveDateTime>,
+    pub(crate) horizon: SimDuration,
+    /// Interval at which count-based processes (undetected uploads, views, reports,
+    /// the crawler, cleanup) are advanced.
+    pub(crate) step: SimDuration,
+    /// Review-queue statistics (waits, backlog) leave out what happens before this, so
+    /// that an empty queue at the start does not bias them.
+    pub(crate) warm_up: SimDuration,
+    pub(crate) replications: u64,
+    pub(crate) seed: u64,
+    pub(crate) platform: Platform,
+    pub(crate) regulator: Regulator,
+    pub(crate) playbook: Vec<Action>,
+    /// Named policy changes declared in the file (`[[variants]]`).
+    pub(crate) variants: Vec<VariantSpec>,
+}
+
+impl Scenario {
+    /// The scenario's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What the scenario is about.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Calendar date and time of simulated time zero, when the file gives one.
+    pub fn start(&self) -> Option<NaiveDateTime> {
+        self.start
+    }
+
+    /// How long a replication runs.
+    pub fn horizon(&self) -> SimDuration {
+        self.horizon
+    }
+
+    /// Interval at which the count-based processes are advanced.
+    pub fn step(&self) -> SimDuration {
+        self.step
+    }
+
+    /// Review-queue statistics leave out what happens before this.
+    pub fn warm_up(&self) -> SimDuration {
+        self.warm_up
+    }
+
+    /// Replications the file asks for.
+    pub fn replications(&self) -> u64 {
+        self.replications
+    }
+
+    /// Seed the file asks for.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The regulated service.
+    pub fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    /// The regulator.
+    pub fn regulator(&self) -> &Regulator {
+        &self.regulator
+    }
+
+    /// The platform's compliance actions.
+    pub fn playbook(&self) -> &[Action] {
+        &self.playbook
+    }
+
+    /// Named policy changes declared in the file (`[[variants]]`).
+    pub fn variants(&self) -> &[VariantSpec] {
+        &self.variants
+    }
+
+    /// How the review queue is simulated: as set, or by the automatic rule (cohorts
+    /// above [`COHORT_THRESHOLD_ITEMS`] expected items per replication).
+    pub fn queue_model(&self) -> QueueModel {
+        match self.platform.review.queue_model_setting {
+            Some(model) => model,
+            None if self.expected_review_items() > COHORT_THRESHOLD_ITEMS => QueueModel::Cohorts,
+            None => QueueModel::Items,
+        }
+    }
+
+    /// Review-queue work of one replication in item equivalents: the items in item
+    /// mode; in cohort mode, a few per sub-step (steps, shift changes and events).
+    pub fn expected_queue_work(&self) -> f64 {
+        match self.queue_model() {
+            QueueModel::Items => self.expected_review_items(),
+            QueueModel::Cohorts => 10.0 * self.horizon.0 as f64 / self.step.0.max(1) as f64,
+        }
+    }
+
+    /// Rough number of items the review queue handles in one replication: flags at
+    /// upload, plus every violating item that could be reported (the initial stock and
+    /// undetected uploads). An upper-end estimate, for cost guards.
+    pub fn expected_review_items(&self) -> f64 {
+        let p = &self.platform;
+        let days = self.horizon.as_days_f64();
+        let recall: Vec<f64> = p.categories.iter().map(|c| c.recall).collect();
+        let flagged_per_day = p.uploads_per_day * p.flag_weights(&recall).iter().sum::<f64>();
+        let undetected_per_day =
+            p.uploads_per_day * p.categories.iter().map(|c| c.share * (1.0 - c.recall)).sum::<f64>();
+        let reportable = if p.categories.iter().any(|c| c.report_probability > 0.0) {
+            p.categories.iter().map(|c| c.initial_stock as f64).sum::<f64>() + undetected_per_day * days
+        } else {
+            0.0
+        };
+        flagged_per_day * days + reportable
+    }
+}
+
+/// A named set of overrides declared in a scenario file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantSpec {
+    pub name: String,
+    pub description: String,
+    pub overrides: Vec<Override>,
+}
+
+/// The regulated service.
+#[derive(Clone, Debug)]
+pub struct Platform {
+    pub daily_active_users: f64,
+    pub uploads_per_day: f64,
+    /// Visible items at the start (clean and violating); the denominator of prevalence.
+    pub catalogue_items: f64,
+    /// Share of users who keep access during a block (VPNs).
+    pub vpn_share: f64,
+    pub revenue_per_user_day: f64,
+    /// Whether a flagged item stays live while it waits for review.
+    pub flagged_visible_while_queued: bool,
+    pub categories: Vec<Category>,
+    pub false_positive_rate: f64,
+    pub review: ReviewTeam,
+    pub orders: OrderHandling,
+}
+
+impl Platform {
+    /// Share of uploads flagged at upload, per review class: each category's share
+    /// times its detection `recall`, then clean uploads times the false-positive rate.
+    /// The review queue's arrival rate is uploads per day times their sum.
+    pub fn flag_weights(&self, recall: &[f64]) -> Vec<f64> {
+        let violating: f64 = self.categories.iter().map(|c| c.share).sum();
+        let mut weights: Vec<f64> = self.categories.iter().zip(recall).map(|(c, r)| c.share * r).collect();
+        weights.push((1.0 - violating).max(0.0) * self.false_positive_rate);
+        weights
+    }
+}
+
+/// A kind of violating content.
+#[derive(Clone, Debug)]
+pub struct Category {
+    pub name: String,
+    /// Share of uploads that violate in this category.
+    pub share: f64,
+    /// Urgent categories get the regulator's shorter deadline and, with the
+    /// `urgent_first` discipline, priority in the review queue.
+    pub urgent: bool,
+    pub views_per_item_per_day: f64,
+    /// Chance that one view of a violating item leads to a user report.
+    pub report_probability: f64,
+    /// Detection recall at upload.
+    pub recall: f64,
+    /// Violating items live at the start (the backlog a regulator complains about).
+    pub initial_stock: u64,
+}
+
+/// The moderators and how they work the review queue.
+#[derive(Clone, Debug)]
+pub struct ReviewTeam {
+    pub moderators: u32,
+    /// Length of the daily shift; a full day means around the clock.
+    pub shift_length: SimDuration,
+    /// Offset of the shift start from midnight.
+    pub shift_start: SimDuration,
+    pub review_time: DurationDist,
+    /// Probability that a review decides correctly.
+    pub accuracy: f64,
+    pub discipline: Discipline,
+    pub cost_per_moderator_day: f64,
+    /// How the review queue is simulated, as the file says; `None` is `auto`, which
+    /// [`Scenario::queue_model`] resolves.
+    pub queue_model_setting: Option<QueueModel>,
+}
+
+/// How the review queue is simulated.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum QueueModel {
+    /// Every flagged item an entity: exact waits, cost grows with the flagged volume.
+    Items,
+    /// Items in cohorts per sub-step, with fluid service and stationary waits: cost
+    /// grows with the number of steps only (see `model::queue::cohorts`).
+    Cohorts,
+}
+
+impl QueueModel {
+    pub fn name(self) -> &'static str {
+        match self {
+            QueueModel::Items => "items",
+            QueueModel::Cohorts => "cohorts",
+        }
+    }
+}
+
+/// The automatic rule: cohorts when a replication would put more than this many items
+/// through the review queue. Above it, item-level work (about
+/// [`SECONDS_PER_QUEUE_ITEM`] each, so 7.5 ms and more) outweighs the rest of a replication, and the cohort model's error on the
+/// scenario library stays inside the Monte Carlo confidence intervals
+/// (benches/cohort_error.py; figures in benches/README.md).
+pub const COHORT_THRESHOLD_ITEMS: f64 = 1e5;
+
+/// Time one review-queue item costs in item mode, for the cost guards' estimates: the
+/// M/M/10 benchmark measures about 60 ns an item (benches/README.md); the rest of a
+/// replication brings it to about 75 ns.
+pub const SECONDS_PER_QUEUE_ITEM: f64 = 75e-9;
+
+/// Order in which moderators take items from the review queue.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Discipline {
+    Fifo,
+    UrgentFirst,
+}
+
+/// How the platform handles takedown orders.
+#[derive(Clone, Debug)]
+pub struct OrderHandling {
+    pub handling_time: DurationDist,
+    /// Share of orders the platform acts on at all.
+    pub compliance_probability: f64,
+}
+
+/// The regulator: monitoring, orders and the escalation ladder.
+#[derive(Clone, Debug)]
+pub struct Regulator {
+    pub crawler_samples_per_day: f64,
+    pub complaints_per_violating_view: f64,
+    /// Time from the first pending finding to the order that lists it.
+    pub order_preparation: DurationDist,
+    pub order_deadline: SimDuration,
+    pub urgent_order_deadline: SimDuration,
+    pub ladder: Vec<EscalationStep>,
+    pub unblock: UnblockRule,
+}
+
+/// One rung of the escalation ladder.
+#[derive(Clone, Debug)]
+pub struct EscalationStep {
+    pub name: String,
+    pub sanction: Sanction,
+    pub trigger: Trigger,
+}
+
+/// What a step does to the platform.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Sanction {
+    Warning,
+    Fine {
+        amount: f64,
+    },
+    /// Share `access` of users keep access, until a block or a ladder restart, or for
+    /// `duration` when given.
+    Throttle {
+        access: f64,
+        duration: Option<SimDuration>,
+    },
+    Block,
+}
+
+impl Sanction {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Sanction::Warning => "warning",
+            Sanction::Fine { .. } => "fine",
+            Sanction::Throttle { .. } => "throttle",
+            Sanction::Block => "block",
+        }
+    }
+}
+
+/// When a step fires: its condition holds and not every `unless` action is done.
+#[derive(Clone, Debug)]
+pub struct Trigger {
+    pub condition: Condition,
+    /// Indices into the playbook.
+    pub unless: Vec<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Condition {
+    /// At least `count` findings within the trailing window.
+    Findings { count: u64, within: SimDuration },
+    /// At least `count` missed order deadlines within the trailing window.
+    MissedOrders { count: u64, within: SimDuration },
+    /// `wait` after step `step` (an index into the ladder) fired.
+    AfterStep { step: usize, wait: SimDuration },
+    /// At a fixed time since the scenario start.
+    At(SimTime),
+}
+
+/// How a block ends.
+#[derive(Clone, Debug)]
+pub struct UnblockRule {
+    /// Playbook indices that must be complete before verification starts.
+    pub required_actions: Vec<usize>,
+    /// Measured prevalence over the verification period must not exceed this.
+    pub max_prevalence: f64,
+    pub verification_period: SimDuration,
+    /// The regulator's time from a passed verification to lifting the block.
+    pub processing_time: DurationDist,
+    /// Ladder index from which escalation starts again after a block is lifted.
+    pub restart_at: usize,
+}
+
+/// A compliance action in the platform's playbook.
+#[derive(Clone, Debug)]
+pub struct Action {
+    pub name: String,
+    pub on: ActionTrigger,
+    pub delay: DurationDist,
+    /// One-off cost, counted when the action takes effect.
+    pub cost: f64,
+    pub effect: Effect,
+}
+
+/// The event that sets an action in motion (once per replication).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ActionTrigger {
+    Start,
+    FirstOrder,
+    /// An escalation step fired (ladder index).
+    Step(usize),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Sweep the violating stock visible when the cleanup starts, at this rate.
+    Cleanup {
+        items_per_day: f64,
+    },
+    HireModerators {
+        moderators: u32,
+    },
+    /// Raise detection recall of every category to at least this value.
+    ImproveDetection {
+        recall: f64,
+    },
+    /// Multiply views of all items by this factor.
+    AgeGate {
+        views_factor: f64,
+    },
+    /// Multiply the platform's order handling time by this factor.
+    LocalOffice {
+        handling_factor: f64,
+    },
+    Register,
+    Commitment,
+}
+
+impl Effect {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Effect::Cleanup { .. } => "cleanup",
+            Effect::HireModerators { .. } => "hire_moderators",
+            Effect::ImproveDetection { .. } => "improve_detection",
+            Effect::AgeGate { .. } => "age_gate",
+            Effect::LocalOffice { .. } => "local_office",
+            Effect::Register => "register",
+            Effect::Commitment => "commitment",
+        }
+    }
+}
