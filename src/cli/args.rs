@@ -9,7 +9,7 @@ use super::CliError;
 use crate::experiment::sweep::{Axis, Target};
 use crate::experiment::{Precision, RunConfig};
 use crate::output::Plan;
-use crate::scenario::{LoadedScenario, Override, SECONDS_PER_QUEUE_ITEM};
+use crate::scenario::{LoadedScenario, Override};
 
 /// modsim: simulate content-moderation policies, takedown orders and platform blocks.
 #[derive(Debug, Parser)]
@@ -101,7 +101,8 @@ pub(super) struct ExperimentArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<Override>,
     /// Add replications until every headline metric's 95% CI half-width is within this
-    /// share of its mean (e.g. 0.02).
+    /// share of its mean (e.g. 0.02); for the block probability, within this many
+    /// percentage points / 100 (0.02: 2 points).
     #[arg(long, value_name = "REL")]
     pub precision: Option<f64>,
     /// The most replications --precision may use.
@@ -125,12 +126,12 @@ impl ExperimentArgs {
         default_dir: PathBuf,
     ) -> Result<Plan, CliError> {
         let first = &runs[0].1.scenario;
-        let config = RunConfig {
+        let mut config = RunConfig {
             replications: self.replications.unwrap_or(first.replications),
             seed: self.seed.unwrap_or(first.seed),
             threads: self.threads,
         };
-        check_work(&runs, &config)?;
+        check_work(&runs, &mut config, self.precision.map(|_| self.max_replications))?;
         let precision = match self.precision {
             Some(p) if !(p > 0.0 && p < 1.0) => {
                 return Err(CliError::Usage(format!(
@@ -155,24 +156,76 @@ impl ExperimentArgs {
     }
 }
 
-/// Most review-queue items one command may simulate in all (about an hour of work on
-/// a 2-core machine); beyond it modsim refuses and says how to lower the cost.
-const MAX_TOTAL_ITEMS: f64 = 1e11;
+/// Most work one command may do, in core-seconds (about an hour on a 2-core machine);
+/// beyond it modsim refuses and says how to lower the cost.
+const MAX_CORE_SECONDS: f64 = 7_500.0;
 
-/// Refuses a plan with no replications, or one that would take too long.
-pub(super) fn check_work(runs: &[(String, LoadedScenario)], config: &RunConfig) -> Result<(), CliError> {
+/// Memory the per-replication records (metrics and blocks) may take in all.
+const MAX_RECORD_BYTES: f64 = 4.0 * 1024.0 * 1024.0 * 1024.0;
+
+/// Memory kept per replication and run: its metrics and a few blocks.
+const BYTES_PER_RECORD: f64 = 600.0;
+
+/// Memory the review queues of all worker threads may take at once.
+const MAX_QUEUE_BYTES: f64 = 4.0 * 1024.0 * 1024.0 * 1024.0;
+
+/// Most worker threads per core: more only adds switching (results never depend on it).
+const MAX_THREADS_PER_CORE: usize = 4;
+
+/// Refuses a plan with no replications, or one that would take too long or too much
+/// memory, counting every run (variants, sweep points), the replications `--precision`
+/// may add, steps as well as review-queue items, and the queue memory of each thread.
+/// Lowers the thread count when the threads' queues would not fit in memory together.
+pub(super) fn check_work(
+    runs: &[(String, LoadedScenario)],
+    config: &mut RunConfig,
+    max_replications: Option<u64>,
+) -> Result<(), CliError> {
     if config.replications == 0 {
         return Err(CliError::Usage("--replications must be at least 1".into()));
     }
-    let items: f64 =
-        runs.iter().map(|(_, l)| l.scenario.expected_queue_work()).sum::<f64>() * config.replications as f64;
-    if items > MAX_TOTAL_ITEMS {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if config.threads > MAX_THREADS_PER_CORE * cores {
         return Err(CliError::Usage(format!(
-            "this would simulate about {items:.1e} review-queue items ({} runs x {} replications), roughly {:.0} hours on 2 cores; lower --replications, sweep fewer points, or lower uploads_per_day, recall or false_positive_rate",
-            runs.len(),
-            config.replications,
-            items * SECONDS_PER_QUEUE_ITEM / 2.0 / 3600.0
+            "--threads {} is more than {} per core ({cores} cores here); results do not depend on it, so use at most {}, or 0 for one per core",
+            config.threads,
+            MAX_THREADS_PER_CORE,
+            MAX_THREADS_PER_CORE * cores
         )));
+    }
+    let most = max_replications.unwrap_or(0).max(config.replications);
+    let replications = most as f64;
+    let scenarios = runs.iter().map(|(_, l)| &l.scenario);
+    let items: f64 = scenarios.clone().map(|s| s.expected_queue_work()).sum::<f64>() * replications;
+    let steps: f64 = scenarios.clone().map(|s| s.steps()).sum::<f64>() * replications;
+    let seconds: f64 = scenarios.clone().map(|s| s.expected_seconds()).sum::<f64>() * replications;
+    if seconds > MAX_CORE_SECONDS {
+        return Err(CliError::Usage(format!(
+            "this would simulate about {items:.1e} review-queue items and {steps:.1e} steps ({} runs x {most} replications), roughly {:.0} hours on 2 cores; lower --replications (or --max-replications), sweep fewer points, lengthen scenario.step, or lower uploads_per_day, recall or false_positive_rate",
+            runs.len(),
+            seconds / 2.0 / 3600.0
+        )));
+    }
+    let records = runs.len() as f64 * replications * BYTES_PER_RECORD;
+    if records > MAX_RECORD_BYTES {
+        return Err(CliError::Usage(format!(
+            "the records of {} runs x {most} replications would need about {:.1} GiB of memory (at most {:.0} GiB); lower --replications (or --max-replications) or sweep fewer points",
+            runs.len(),
+            records / 1024f64.powi(3),
+            MAX_RECORD_BYTES / 1024f64.powi(3)
+        )));
+    }
+    let per_thread = scenarios.map(|s| s.expected_queue_bytes()).fold(0.0, f64::max);
+    let threads = if config.threads == 0 { cores } else { config.threads };
+    if per_thread * threads as f64 > MAX_QUEUE_BYTES {
+        let fit = ((MAX_QUEUE_BYTES / per_thread) as usize).max(1);
+        if fit < threads {
+            eprintln!(
+                "note: each worker's review queue may need {:.1} GiB; running {fit} worker threads instead of {threads}",
+                per_thread / 1024f64.powi(3)
+            );
+            config.threads = fit;
+        }
     }
     Ok(())
 }

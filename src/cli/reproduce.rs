@@ -30,15 +30,16 @@ pub(super) fn reproduce(record_path: &Path, args: &ExperimentArgs) -> Result<(),
     if &now_hash != hash {
         return Err(CliError::NotReproduced(format!(
             "{file} has changed since the run (SHA-256 {} then, {} now); restore the file as it was to reproduce the run",
-            &hash[..12],
-            &now_hash[..12]
+            short_hash(hash),
+            short_hash(&now_hash)
         )));
     }
     let overrides: Vec<Override> =
         record.overrides.iter().map(|o| o.parse().map_err(CliError::Usage)).collect::<Result<_, _>>()?;
     let runs = vec![("baseline".to_string(), load_with(&scenario_path, &overrides)?)];
-    let config = RunConfig { replications: record.replications, seed: record.seed, threads: args.threads };
-    check_work(&runs, &config)?;
+    let mut config =
+        RunConfig { replications: record.replications, seed: record.seed, threads: args.threads };
+    check_work(&runs, &mut config, None)?;
     let stem = scenario_path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
     let plan = Plan {
         command: "run",
@@ -95,4 +96,9 @@ fn read_record(record_path: &Path) -> Result<RunRecord, CliError> {
         )));
     }
     Ok(record)
+}
+
+/// The first 12 characters of a hash (all of a shorter one: run.json is user input).
+fn short_hash(hash: &str) -> &str {
+    hash.char_indices().nth(12).map_or(hash, |(i, _)| &hash[..i])
 }

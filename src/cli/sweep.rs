@@ -5,11 +5,14 @@ use std::path::Path;
 
 use super::args::ExperimentArgs;
 use super::progress::Progress;
-use super::{default_output, load_with, publish, CliError};
+use super::{default_output, print_warnings, publish, CliError};
 use crate::experiment::sweep::{self, Axis, Target};
 use crate::output::tables::Labeled;
 use crate::output::text;
 use crate::scenario::{self, Override};
+
+/// Most points of a sweep grid: each is a scenario held in memory and run.
+const MAX_POINTS: usize = 10_000;
 
 /// Runs every point of the grid of `axes` and writes sweep.csv beside the common
 /// tables.
@@ -22,15 +25,24 @@ pub(super) fn sweep(
     if axes.len() > 2 {
         return Err(CliError::Usage("sweep takes one or two --vary; for more, run several sweeps".into()));
     }
+    let size: usize = axes.iter().map(|a| a.values.len()).product();
+    if size > MAX_POINTS {
+        return Err(CliError::Usage(format!(
+            "the grid has {size} points ({}); a sweep takes at most {MAX_POINTS}: use fewer values or a coarser step",
+            axes.iter().map(|a| format!("{} values of {}", a.values.len(), a.path)).collect::<Vec<_>>().join(" x ")
+        )));
+    }
+    // Read once: every point comes from the same text, as run.json's one hash says.
+    let text = scenario::read_text(path)?;
     // The base with the command line's overrides: its errors and warnings, once.
-    load_with(path, &args.set)?;
+    print_warnings(&scenario::load_text_with(path, text.clone(), &args.set)?);
     let points = sweep::grid(axes);
     let mut runs = Vec::with_capacity(points.len());
     for point in &points {
         let mut overrides = args.set.clone();
         overrides.extend(point.iter().cloned());
         let label = point.iter().map(Override::to_string).collect::<Vec<_>>().join(" ");
-        runs.push((label, scenario::load_with(path, &overrides)?));
+        runs.push((label, scenario::load_text_with(path, text.clone(), &overrides)?));
     }
     let params: Vec<String> = axes.iter().map(|a| a.path.clone()).collect();
     let values: Vec<Vec<String>> =

@@ -98,6 +98,8 @@ pub enum ExperimentError {
     ThreadPool { threads: usize, source: rayon::ThreadPoolBuildError },
     #[error("interrupted after {done} of {planned} replications")]
     Cancelled { done: u64, planned: u64 },
+    #[error("cannot keep the records of {replications} replications in memory; use fewer replications")]
+    TooLarge { replications: u64 },
 }
 
 /// Runs one scenario.
@@ -136,7 +138,9 @@ pub fn run_all(
         progress.planned((target - n) * scenarios.len() as u64);
         for all in outcomes.iter_mut() {
             // Exactly what is needed: a doubling Vec would briefly hold twice as much.
-            all.reserve_exact((target - n) as usize);
+            // A count too large for memory is an error, not an abort.
+            let more = usize::try_from(target - n).unwrap_or(usize::MAX);
+            all.try_reserve_exact(more).map_err(|_| ExperimentError::TooLarge { replications: target })?;
         }
         let mut chunk_start = n;
         while chunk_start < target {
@@ -183,7 +187,9 @@ pub fn run_all(
         let factor =
             if worst_relative.is_finite() { (worst_relative / p.relative).powi(2) * 1.1 } else { 2.0 };
         let next = (n as f64 * factor).ceil() as u64;
-        target = next.clamp(n + n / 2, p.max_replications.max(n + 1));
+        // At least half as many again, at least one more, never past the cap (here n is
+        // below the cap).
+        target = next.max(n + n / 2).max(n + 1).min(p.max_replications);
     }
     let wall_time = started.elapsed();
     let config = RunConfig { replications: n, ..config.clone() };
@@ -224,8 +230,10 @@ fn replicate(
     scenarios.iter().map(|_| flat.by_ref().take(per as usize).collect()).collect()
 }
 
-/// The headline metric (over all scenarios) whose CI half-width is the largest share
-/// of its mean.
+/// The headline metric (over all scenarios) least precise for `--precision`, with its
+/// precision: the 95% CI half-width as a share of the mean, or, for a share such as
+/// the block probability, the half-width itself (a Wilson interval keeps a width at a
+/// mean of 0, where a relative width would be infinite however many replications ran).
 fn worst_precision(outcomes: &[Vec<ReplicationOutcome>]) -> (Metric, f64) {
     let mut worst = (HEADLINE_METRICS[0], 0.0);
     for o in outcomes {
@@ -233,15 +241,19 @@ fn worst_precision(outcomes: &[Vec<ReplicationOutcome>]) -> (Metric, f64) {
         for metric in HEADLINE_METRICS {
             let s = &summaries[metric.index()];
             let half = (s.ci_high - s.ci_low) / 2.0;
-            let relative = if half == 0.0 {
+            let precision = if half == 0.0 {
                 0.0
-            } else if s.mean == 0.0 || half.is_nan() {
+            } else if half.is_nan() {
+                f64::INFINITY
+            } else if metric.unit() == "share" {
+                half
+            } else if s.mean == 0.0 {
                 f64::INFINITY
             } else {
                 half / s.mean.abs()
             };
-            if relative > worst.1 {
-                worst = (metric, relative);
+            if precision > worst.1 {
+                worst = (metric, precision);
             }
         }
     }

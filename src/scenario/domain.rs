@@ -115,6 +115,25 @@ impl Scenario {
         }
     }
 
+    /// Steps of one replication (`horizon / step`): ticks of the count processes.
+    pub fn steps(&self) -> f64 {
+        self.horizon.0 as f64 / self.step.0.max(1) as f64
+    }
+
+    /// Rough time one replication takes on one core: review-queue work plus steps.
+    pub fn expected_seconds(&self) -> f64 {
+        self.expected_queue_work() * SECONDS_PER_QUEUE_ITEM + self.steps() * SECONDS_PER_STEP
+    }
+
+    /// Rough memory one worker thread needs for the review queue: in item mode every
+    /// flagged item may wait at once (an upper bound); cohorts need little.
+    pub fn expected_queue_bytes(&self) -> f64 {
+        match self.queue_model() {
+            QueueModel::Items => self.expected_review_items() * 16.0,
+            QueueModel::Cohorts => 64.0 * self.steps().min(1e6),
+        }
+    }
+
     /// Rough number of items the review queue handles in one replication: flags at
     /// upload, plus every violating item that could be reported (the initial stock and
     /// undetected uploads). An upper-end estimate, for cost guards.
@@ -238,6 +257,11 @@ pub const COHORT_THRESHOLD_ITEMS: f64 = 1e5;
 /// M/M/10 benchmark measures about 60 ns an item (benches/README.md); the rest of a
 /// replication brings it to about 75 ns.
 pub const SECONDS_PER_QUEUE_ITEM: f64 = 75e-9;
+
+/// Time one step of the count processes, the ladder and the time grid costs, for the
+/// cost guards: measured at about 220 ns on a one-category scenario with a one-minute
+/// step; rounded up for scenarios with more categories.
+pub const SECONDS_PER_STEP: f64 = 250e-9;
 
 /// Order in which moderators take items from the review queue.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -49,7 +49,7 @@ impl LoadedScenario {
 pub enum ScenarioError {
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("{} is {bytes} bytes; a scenario file is at most {} bytes (10 MiB)", path.display(), MAX_FILE_BYTES)]
+    #[error("{} is {}; a scenario file is at most {} bytes (10 MiB)", path.display(), size_of(*bytes), MAX_FILE_BYTES)]
     TooLarge { path: PathBuf, bytes: u64 },
     #[error("{} is not UTF-8 text (byte {offset} is not valid)", path.display())]
     NotUtf8 { path: PathBuf, offset: usize },
@@ -70,6 +70,17 @@ pub fn load_with(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, 
     build(path, text, None, overrides)
 }
 
+/// A scenario from `text`, the contents of `path` read earlier (by [`read_text`]), with
+/// `overrides` applied: a sweep reads its file once, so every point comes from the
+/// same text even if the file changes meanwhile.
+pub fn load_text_with(
+    path: &Path,
+    text: String,
+    overrides: &[Override],
+) -> Result<LoadedScenario, ScenarioError> {
+    build(path, text, None, overrides)
+}
+
 /// The file's baseline followed by each of its `[[variants]]`, all with `overrides`
 /// applied last (the command line wins).
 pub fn load_variants(path: &Path, overrides: &[Override]) -> Result<Vec<LoadedScenario>, ScenarioError> {
@@ -85,18 +96,35 @@ pub fn load_variants(path: &Path, overrides: &[Override]) -> Result<Vec<LoadedSc
     Ok(all)
 }
 
+/// "12345678 bytes", or "larger than that" for a file read up to one byte past the
+/// limit (a device or a pipe, whose size is not known in advance).
+fn size_of(bytes: u64) -> String {
+    if bytes == MAX_FILE_BYTES + 1 {
+        format!("more than {MAX_FILE_BYTES} bytes")
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// Largest scenario file read; real ones are a few kilobytes.
 pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 
-fn read_text(path: &Path) -> Result<String, ScenarioError> {
+/// Reads a scenario file's text, refusing one over [`MAX_FILE_BYTES`] or not UTF-8.
+pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
     let size = std::fs::metadata(path)
         .map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?
         .len();
     if size > MAX_FILE_BYTES {
         return Err(ScenarioError::TooLarge { path: path.to_owned(), bytes: size });
     }
-    let bytes =
-        std::fs::read(path).map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
+    // A device or a pipe reports no size: read at most one byte past the limit.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE_BYTES + 1), &mut bytes))
+        .map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ScenarioError::TooLarge { path: path.to_owned(), bytes: bytes.len() as u64 });
+    }
     String::from_utf8(bytes)
         .map_err(|e| ScenarioError::NotUtf8 { path: path.to_owned(), offset: e.utf8_error().valid_up_to() })
 }

@@ -3,7 +3,7 @@
 
 use super::Lowerer;
 use crate::scenario::raw::RawAction;
-use crate::scenario::{Platform, QueueModel, Scenario, SECONDS_PER_QUEUE_ITEM};
+use crate::scenario::{Effect, Platform, QueueModel, Scenario, SECONDS_PER_QUEUE_ITEM};
 
 /// Largest value a number may take, by its key. Beyond these, counts would overflow or
 /// a run would take absurdly long; a file with such a value is almost certainly a typo.
@@ -71,6 +71,20 @@ impl Lowerer {
                 );
             }
         }
+        // Every hire counts towards the team's limit: a count must never wrap.
+        let mut team = u64::from(s.platform.review.moderators);
+        for (i, action) in s.playbook.iter().enumerate() {
+            if let Effect::HireModerators { moderators } = action.effect {
+                team += u64::from(moderators);
+                if team > u64::from(MAX_MODERATORS) {
+                    self.error(
+                        format!("playbook[{i}].moderators"),
+                        format!("the team would grow to {team} moderators; at most {MAX_MODERATORS}"),
+                    );
+                    break;
+                }
+            }
+        }
         true
     }
 
@@ -79,9 +93,13 @@ impl Lowerer {
     pub(super) fn queue_warning(&mut self, p: &Platform, playbook: &[RawAction]) {
         let recall: Vec<f64> = p.categories.iter().map(|c| c.recall).collect();
         let flagged_per_day = p.uploads_per_day * p.flag_weights(&recall).iter().sum::<f64>();
-        let hired: u32 =
-            playbook.iter().filter(|a| a.kind == "hire_moderators").filter_map(|a| a.moderators).sum();
-        let moderators = p.review.moderators.saturating_add(hired);
+        let hired: u64 = playbook
+            .iter()
+            .filter(|a| a.kind == "hire_moderators")
+            .filter_map(|a| a.moderators)
+            .map(u64::from)
+            .sum();
+        let moderators = u64::from(p.review.moderators).saturating_add(hired);
         let capacity_per_day = moderators as f64 * p.review.shift_length.as_secs_f64()
             / p.review.review_time.mean_secs().max(1e-9);
         if flagged_per_day > 0.0 && flagged_per_day >= capacity_per_day {
