@@ -162,3 +162,29 @@ fn a_short_scenario_hash_in_run_json_is_an_error_not_a_panic() {
     assert_ne!(code, 101, "{err}");
     assert!(err.contains("abc"), "{err}");
 }
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    // `modsim check ... | head -0` panicked in println! (exit 101).
+    use std::process::Stdio;
+    for args in [&["check", HAND][..], &["trace", HAND][..]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_modsim"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn an_error_names_its_cause_once() {
+    let (code, err) = run(&["check", "no-such-scenario.toml"]);
+    assert_eq!(code, 2);
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+}

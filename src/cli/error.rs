@@ -45,7 +45,12 @@ impl CliError {
                 let mut text = format!("error: {self}");
                 let mut source = std::error::Error::source(self);
                 while let Some(s) = source {
-                    text.push_str(&format!("\n  caused by: {s}"));
+                    // Many messages already end with their cause ("cannot read x:
+                    // No such file"): say each cause once.
+                    let cause = s.to_string();
+                    if !text.contains(&cause) {
+                        text.push_str(&format!("\n  caused by: {cause}"));
+                    }
                     source = s.source();
                 }
                 text
@@ -56,6 +61,18 @@ impl CliError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let missing = std::fs::read("no-such-file.toml").unwrap_err();
+        let e = super::CliError::Scenario(crate::scenario::ScenarioError::Read {
+            path: "no-such-file.toml".into(),
+            source: missing,
+        });
+        let text = e.render();
+        assert_eq!(text.matches("No such file").count(), 1, "{text}");
+        assert!(!text.contains("caused by"), "{text}");
+    }
+
     use std::path::PathBuf;
 
     use super::*;
@@ -86,7 +103,7 @@ mod tests {
             source: io,
         }));
         assert_eq!(e.exit_code(), 1);
-        assert_eq!(e.render(), "error: cannot write out/run.json: disk full\n  caused by: disk full");
+        assert_eq!(e.render(), "error: cannot write out/run.json: disk full");
         assert_eq!(CliError::NotReproduced("changed".into()).exit_code(), 1);
     }
 }

@@ -61,6 +61,9 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`modsim check x | head -0`) ends the output quietly, as in
+        // other Unix tools.
+        Err(CliError::Terminal(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{}", e.render());
             ExitCode::from(e.exit_code())
