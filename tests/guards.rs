@@ -188,3 +188,33 @@ fn an_error_names_its_cause_once() {
     assert_eq!(code, 2);
     assert_eq!(err.matches("No such file").count(), 1, "{err}");
 }
+
+#[test]
+fn ctrl_c_stops_a_sweep_while_it_loads_its_points() {
+    // The handler only set a flag that experiments poll, so Ctrl-C was ignored for as
+    // long as a sweep loaded its points (and in check, trace and report).
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_modsim"))
+        .args([
+            "sweep",
+            HAND,
+            "--vary",
+            "platform.review.moderators=1..100 step 1",
+            "--vary",
+            "platform.daily_active_users=1..100 step 1",
+            "--out",
+        ])
+        .arg(dir.path().join("s"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let sent = Instant::now();
+    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(sent.elapsed() < Duration::from_secs(2), "took {:?} to stop", sent.elapsed());
+}

@@ -47,7 +47,7 @@ fn an_interrupted_run_leaves_the_previous_results_untouched() {
     assert!(killed.success());
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("interrupted after"), "{stderr}");
     assert!(stderr.contains("is as it was"), "{stderr}");
     assert_eq!(std::fs::read(out.join("run.json")).unwrap(), before);

@@ -26,12 +26,13 @@ pub(super) enum CliError {
 
 impl CliError {
     /// 2 for bad input (a scenario, the arguments, or an output folder modsim did not
-    /// make), 1 for anything else.
+    /// make), 130 for a run stopped by Ctrl-C, 1 for anything else.
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Scenario(_) | CliError::Usage(_) => 2,
             CliError::Output(OutputError::ForeignFolder { .. })
             | CliError::Publish(PublishError::Output(OutputError::ForeignFolder { .. })) => 2,
+            CliError::Publish(PublishError::Interrupted { .. }) => super::progress::INTERRUPTED_EXIT,
             _ => 1,
         }
     }
@@ -89,10 +90,10 @@ mod tests {
     }
 
     #[test]
-    fn an_interrupted_or_failed_run_exits_with_1() {
+    fn an_interrupted_run_exits_with_130_and_a_failed_one_with_1() {
         let interrupted = PublishError::Interrupted { target: PathBuf::from("out"), done: 3, planned: 10 };
         let e = CliError::Publish(interrupted);
-        assert_eq!(e.exit_code(), 1);
+        assert_eq!(e.exit_code(), 130);
         assert_eq!(
             e.render(),
             "error: interrupted after 3 of 10 replications: nothing was written, out is as it was"

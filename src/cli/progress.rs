@@ -9,13 +9,26 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::experiment;
 use crate::output::publish;
 
-/// Set by Ctrl-C.
+/// Set by Ctrl-C while an experiment runs.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// Makes Ctrl-C ask the running experiment to stop; the output folder is left as it
-/// was.
+/// Whether an experiment runs and polls [`INTERRUPTED`].
+static EXPERIMENT_RUNNING: AtomicBool = AtomicBool::new(false);
+
+/// Exit code of a command stopped by Ctrl-C (128 + SIGINT, the shell's convention).
+pub(super) const INTERRUPTED_EXIT: u8 = 130;
+
+/// Makes Ctrl-C ask a running experiment to stop, leaving the output folder as it was;
+/// any other work (checking, tracing, loading sweep points, rebuilding a report, which
+/// writes nothing until it swaps its files in) stops at once with exit code 130.
 pub(super) fn stop_on_ctrl_c() {
-    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+    let _ = ctrlc::set_handler(|| {
+        if EXPERIMENT_RUNNING.load(Ordering::SeqCst) {
+            INTERRUPTED.store(true, Ordering::SeqCst);
+        } else {
+            std::process::exit(i32::from(INTERRUPTED_EXIT));
+        }
+    });
 }
 
 /// A progress bar on stderr, shown only on a terminal and only once a run has taken
@@ -27,7 +40,9 @@ pub(super) struct Progress {
 }
 
 impl Progress {
+    /// The progress of an experiment about to start: from now on Ctrl-C asks it to stop.
     pub fn new() -> Progress {
+        EXPERIMENT_RUNNING.store(true, Ordering::SeqCst);
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
         if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} replications, {eta} left") {
             bar.set_style(style);
