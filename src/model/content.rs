@@ -3,11 +3,12 @@
 //! reports, uploads, complaints, the regulator's crawler samples).
 //!
 //! These are counts, not entities: each is drawn (Poisson, binomial) over the interval
-//! since the last event with the state that held during it.
+//! since the last event with the state that held during it. Items users report move
+//! to the review queue (`queue/`), which is set up here from the scenario.
 
 use super::draws::{binomial, poisson};
 use super::process;
-use super::world::World;
+use super::queue::{QueueConfig, ReviewQueue, Shift};
 use crate::engine::{stream, stream_at, SimDuration, SimTime, Stream};
 use crate::scenario::Scenario;
 
@@ -110,26 +111,23 @@ impl Content {
     pub(super) fn take_down_proportionally(&mut self, count: u64) -> u64 {
         remove_proportionally(&mut self.visible, &mut self.removed_outside_queue, count)
     }
-}
 
-impl World<'_> {
     /// Violating items of category `k` that can be viewed: live, and queued ones when
     /// the platform leaves flagged items up while they wait.
-    pub(super) fn viewable(&self, k: usize) -> u64 {
-        let queued =
-            if self.s.platform.flagged_visible_while_queued { self.queue.classes()[k].queued } else { 0 };
-        self.content.visible[k] + queued
+    pub(super) fn viewable(&self, k: usize, s: &Scenario, queue: &ReviewQueue) -> u64 {
+        let queued = if s.platform.flagged_visible_while_queued { queue.classes()[k].queued } else { 0 };
+        self.visible[k] + queued
     }
 
     /// Violating items that can be viewed, over all categories.
-    pub(super) fn viewable_total(&self) -> u64 {
-        (0..self.content.visible.len()).map(|k| self.viewable(k)).sum()
+    pub(super) fn viewable_total(&self, s: &Scenario, queue: &ReviewQueue) -> u64 {
+        (0..self.visible.len()).map(|k| self.viewable(k, s, queue)).sum()
     }
 
     /// Share of viewable items that violate.
-    pub(super) fn prevalence(&self) -> f64 {
-        let violating: f64 = (0..self.content.visible.len()).map(|k| self.viewable(k) as f64).sum();
-        let total = violating + self.content.clean_visible;
+    pub(super) fn prevalence(&self, s: &Scenario, queue: &ReviewQueue) -> f64 {
+        let violating: f64 = (0..self.visible.len()).map(|k| self.viewable(k, s, queue) as f64).sum();
+        let total = violating + self.clean_visible;
         if total > 0.0 {
             violating / total
         } else {
@@ -137,57 +135,60 @@ impl World<'_> {
         }
     }
 
-    /// Plays the count processes over the `days` up to `now`: views (exposure),
-    /// complaints and user reports; uploads; the crawler's samples; running cleanups.
-    /// Returns the regulator's findings per category.
-    pub(super) fn advance_counts(&mut self, now: SimTime, days: f64) -> Vec<u64> {
-        let s = self.s;
+    /// Plays the count processes over the `days` up to `now`, with a share `access` of
+    /// users reaching the platform: views (exposure), complaints and user reports
+    /// (reported items move to `queue`); uploads; the crawler's samples.
+    pub(super) fn advance_counts(
+        &mut self,
+        now: SimTime,
+        days: f64,
+        s: &Scenario,
+        access: f64,
+        queue: &mut ReviewQueue,
+    ) -> Counts {
         let p = &s.platform;
         let n = p.categories.len();
-        let mut findings = vec![0u64; n];
+        let mut counts = Counts { findings: vec![0u64; n], exposure: 0.0, samples: 0, hits: 0 };
 
         // Views over the step, with the stock as it stood since the last event.
-        let mut exposure = 0.0;
         for (k, c) in p.categories.iter().enumerate() {
-            let views_per_item = c.views_per_item_per_day * self.content.views_factor * self.access;
-            let views = self.viewable(k) as f64 * views_per_item * days;
-            exposure += views;
-            let streams = &mut self.content.streams;
-            findings[k] +=
+            let views_per_item = c.views_per_item_per_day * self.views_factor * access;
+            let views = self.viewable(k, s, queue) as f64 * views_per_item * days;
+            counts.exposure += views;
+            let streams = &mut self.streams;
+            counts.findings[k] +=
                 poisson(&mut streams.complaints, views * s.regulator.complaints_per_violating_view);
             // Each live item is reported at rate views x report probability.
             let report_p = 1.0 - (-views_per_item * c.report_probability * days).exp();
-            let reported = binomial(&mut streams.reports, self.content.visible[k], report_p);
+            let reported = binomial(&mut streams.reports, self.visible[k], report_p);
             if reported > 0 {
-                self.content.visible[k] -= reported;
-                self.queue.add_reported(now, k, reported);
+                self.visible[k] -= reported;
+                queue.add_reported(now, k, reported);
             }
         }
-        self.m.exposure += exposure;
 
         // Undetected violating uploads go live; clean uploads grow the catalogue.
-        let uploads = self.uploads_per_day() * days;
-        let content = &mut self.content;
+        let uploads = uploads_per_day(s, access) * days;
         let mut violating_share = 0.0;
         for (k, c) in p.categories.iter().enumerate() {
             violating_share += c.share;
-            let live = poisson(&mut content.streams.uploads, uploads * c.share * (1.0 - content.recall[k]));
-            content.visible[k] += live;
-            content.uploaded_undetected[k] += live;
+            let live = poisson(&mut self.streams.uploads, uploads * c.share * (1.0 - self.recall[k]));
+            self.visible[k] += live;
+            self.uploaded_undetected[k] += live;
         }
-        content.clean_visible += uploads * (1.0 - violating_share).max(0.0) * (1.0 - p.false_positive_rate);
+        self.clean_visible += uploads * (1.0 - violating_share).max(0.0) * (1.0 - p.false_positive_rate);
 
         // The regulator's crawler samples live content: a multinomial draw over the
         // categories and clean items, done as conditional binomials.
-        let samples = poisson(&mut self.content.streams.crawler, s.regulator.crawler_samples_per_day * days);
+        let samples = poisson(&mut self.streams.crawler, s.regulator.crawler_samples_per_day * days);
         if samples > 0 {
             let mut left = samples;
             let mut rest: f64 =
-                (0..n).map(|k| self.viewable(k) as f64).sum::<f64>() + self.content.clean_visible;
-            for (k, found) in findings.iter_mut().enumerate() {
-                let weight = self.viewable(k) as f64;
+                (0..n).map(|k| self.viewable(k, s, queue) as f64).sum::<f64>() + self.clean_visible;
+            for (k, found) in counts.findings.iter_mut().enumerate() {
+                let weight = self.viewable(k, s, queue) as f64;
                 let hits = if rest > 0.0 {
-                    binomial(&mut self.content.streams.crawler, left, (weight / rest).min(1.0))
+                    binomial(&mut self.streams.crawler, left, (weight / rest).min(1.0))
                 } else {
                     0
                 };
@@ -195,12 +196,54 @@ impl World<'_> {
                 left -= hits;
                 rest -= weight;
             }
-            self.blocks.record_samples(samples, samples - left);
+            counts.samples = samples;
+            counts.hits = samples - left;
         }
-
-        self.advance_cleanups(now, days);
-        findings
+        counts
     }
+
+    /// Raises the detection recall of every category to at least `recall`.
+    pub(super) fn improve_recall(&mut self, recall: f64) {
+        for r in &mut self.recall {
+            *r = r.max(recall);
+        }
+    }
+}
+
+/// What the count processes produced over one interval.
+pub(super) struct Counts {
+    /// The regulator's findings (complaints and crawler hits), per category.
+    pub(super) findings: Vec<u64>,
+    /// Views of violating items.
+    pub(super) exposure: f64,
+    /// The crawler's samples, and how many of them were violating.
+    pub(super) samples: u64,
+    pub(super) hits: u64,
+}
+
+/// The review queue flagged content waits in, set up from the scenario's review team.
+pub(super) fn review_queue(s: &Scenario, seed: u64, replication: u64) -> ReviewQueue {
+    let p = &s.platform;
+    let cfg = QueueConfig {
+        moderators: p.review.moderators,
+        review_time: p.review.review_time.clone(),
+        accuracy: p.review.accuracy,
+        discipline: p.review.discipline,
+        shift: Shift { start: p.review.shift_start, length: p.review.shift_length },
+        urgent: p.categories.iter().map(|c| c.urgent).collect(),
+        slot: s.step,
+        warm_up: SimTime::ZERO + s.warm_up,
+        seed,
+        replication,
+        arrivals_process: process::FLAGGED_ARRIVALS,
+        reviews_process: process::REVIEWS,
+    };
+    ReviewQueue::new(cfg, s.queue_model())
+}
+
+/// Uploads reaching the platform per day when a share `access` of users reach it.
+pub(super) fn uploads_per_day(s: &Scenario, access: f64) -> f64 {
+    s.platform.uploads_per_day * access
 }
 
 /// Removes `count` items from the per-category stock in proportion to each category's
@@ -240,6 +283,7 @@ fn remove_proportionally(stock: &mut [u64], removed: &mut [u64], count: u64) -> 
 
 #[cfg(test)]
 mod tests {
+    use super::super::core::test_scenario;
     use super::*;
 
     #[test]
@@ -252,6 +296,38 @@ mod tests {
         assert_eq!(stock[2], 0);
         remove_proportionally(&mut stock, &mut removed, 100);
         assert_eq!(stock, vec![0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn views_count_the_live_stock_and_reports_move_items_to_the_queue() {
+        let s = test_scenario(&["platform.categories[0].report_probability=1.0"]);
+        let mut content = Content::new(&s, 7, 0);
+        let mut queue = review_queue(&s, 7, 0);
+        let days = content.start_interval(SimTime::ZERO + SimDuration::DAY, s.step).unwrap();
+        assert_eq!(days, 1.0);
+        // Full access: 1,000 items seen 10 times a day, each view reports for sure.
+        let counts = content.advance_counts(SimTime::ZERO + SimDuration::DAY, days, &s, 1.0, &mut queue);
+        assert_eq!(counts.exposure, 10_000.0);
+        assert_eq!((counts.findings, counts.samples), (vec![0], 0));
+        assert_eq!(content.visible, vec![0]);
+        assert_eq!(queue.classes()[0].queued + queue.stats().reviews_done, 1_000);
+        assert_eq!(content.viewable_total(&s, &queue), 0);
+        assert_eq!(content.prevalence(&s, &queue), 0.0);
+        // No time passed: no interval to play.
+        assert_eq!(content.start_interval(SimTime::ZERO + SimDuration::DAY, s.step), None);
+    }
+
+    #[test]
+    fn a_cut_off_platform_gets_fewer_views() {
+        let s = test_scenario(&[]);
+        let mut content = Content::new(&s, 7, 0);
+        let mut queue = review_queue(&s, 7, 0);
+        let now = SimTime::ZERO + SimDuration::DAY;
+        let days = content.start_interval(now, s.step).unwrap();
+        let counts = content.advance_counts(now, days, &s, 0.25, &mut queue);
+        assert_eq!(counts.exposure, 2_500.0);
+        assert_eq!(content.visible, vec![1_000], "nobody reports in the hand-computed scenario");
+        assert!((content.prevalence(&s, &queue) - 1_000.0 / 100_000.0).abs() < 1e-12);
     }
 
     #[test]

@@ -1,11 +1,18 @@
 //! The regulator's escalation ladder: steps fire in order when their conditions hold
 //! (findings, missed orders, time after a step, a date), unless the platform has done
-//! what would spare it; each step's sanction (warning, fine, throttle, block) takes
-//! effect here, except blocks, which `block.rs` imposes and ends.
+//! what would spare it; each step's sanction (warning, fine, throttle) takes effect
+//! here, except blocks, which `block.rs` imposes and ends.
+//!
+//! The ladder decides (`decide`) and `World` acts on the decision: it fires the step
+//! here and applies what touches the other actors (the platform's reach, a block, the
+//! playbook's reaction). Imports `orders.rs` and `playbook.rs` only to read what the
+//! conditions count (findings, missed deadlines, actions done).
 
-use super::world::{Event, World};
-use crate::engine::{EventKey, SimDuration, SimTime};
-use crate::scenario::{ActionTrigger, Condition, Sanction, Scenario};
+use super::core::{Core, Event};
+use super::orders::Orders;
+use super::playbook::Playbook;
+use crate::engine::{Calendar, EventKey, SimDuration, SimTime};
+use crate::scenario::{Condition, Sanction, Scenario};
 
 /// Where the regulator stands on its ladder.
 pub(super) struct Ladder {
@@ -42,14 +49,26 @@ impl Ladder {
 
     /// Ends the throttle in force, if any, and cancels its scheduled end. Returns
     /// whether there was one.
-    pub(super) fn end_throttle(&mut self, cancel: impl FnOnce(EventKey)) -> bool {
+    pub(super) fn end_throttle(&mut self, cal: &mut Calendar<Event>) -> bool {
         match self.throttle.take() {
             Some(Throttle { end, .. }) => {
-                end.map(cancel);
+                if let Some(end) = end {
+                    cal.cancel(end);
+                }
                 true
             }
             None => false,
         }
+    }
+
+    /// A throttle with a duration runs out. Returns whether one was in force (the
+    /// platform's reach changes).
+    pub(super) fn throttle_ends(&mut self, now: SimTime, core: &mut Core) -> bool {
+        if self.throttle.take().is_none() {
+            return false;
+        }
+        core.note(now, "regulator", "throttle", "regulator ends the throttle".into());
+        true
     }
 
     /// Restarts the ladder at `now` after a block is lifted: the steps below
@@ -58,44 +77,42 @@ impl Ladder {
         self.level = restart_at.checked_sub(1);
         self.start = now;
     }
-}
 
-impl World<'_> {
-    fn next_step(&self) -> Option<usize> {
-        let next = self.ladder.level.map_or(0, |l| l + 1);
-        (next < self.s.regulator.ladder.len()).then_some(next)
+    fn next_step(&self, s: &Scenario) -> Option<usize> {
+        let next = self.level.map_or(0, |l| l + 1);
+        (next < s.regulator.ladder.len()).then_some(next)
     }
 
     /// Schedules a re-check for when the next step's time-based condition comes due.
-    pub(super) fn schedule_ladder_check(&mut self, now: SimTime) {
-        let Some(j) = self.next_step() else { return };
-        let due = match self.s.regulator.ladder[j].trigger.condition {
-            Condition::AfterStep { step, wait } => self.ladder.step_fired_at[step].map(|t| t + wait),
+    pub(super) fn schedule_check(&self, now: SimTime, s: &Scenario, core: &mut Core) {
+        let Some(j) = self.next_step(s) else { return };
+        let due = match s.regulator.ladder[j].trigger.condition {
+            Condition::AfterStep { step, wait } => self.step_fired_at[step].map(|t| t + wait),
             Condition::At(t) => Some(t),
             _ => None,
         };
         if let Some(due) = due {
-            self.cal.schedule(due.max(now), Event::LadderCheck);
+            core.cal.schedule(due.max(now), Event::LadderCheck);
         }
     }
 
     /// The condition of step `j`, with a description of what met it, if it holds now.
-    fn condition_met(&self, j: usize, now: SimTime) -> Option<String> {
-        let ladder_start = self.ladder.start;
+    fn condition_met(&self, j: usize, now: SimTime, s: &Scenario, orders: &Orders) -> Option<String> {
+        let ladder_start = self.start;
         let window_start = |within: SimDuration| (now - within).max(ladder_start);
-        match self.s.regulator.ladder[j].trigger.condition {
+        match s.regulator.ladder[j].trigger.condition {
             Condition::Findings { count, within } => {
-                let found = self.orders.findings_log.since(window_start(within));
+                let found = orders.findings_log.since(window_start(within));
                 (found >= count).then(|| format!("{found} findings in {within}"))
             }
             Condition::MissedOrders { count, within } => {
-                let missed = self.orders.missed_log.since(window_start(within));
+                let missed = orders.missed_log.since(window_start(within));
                 (missed >= count).then(|| format!("{missed} missed order deadlines in {within}"))
             }
             Condition::AfterStep { step, wait } => {
-                let fired = self.ladder.step_fired_at[step].filter(|t| *t >= ladder_start)?;
+                let fired = self.step_fired_at[step].filter(|t| *t >= ladder_start)?;
                 (now >= fired + wait)
-                    .then(|| format!("no response {} after the {}", wait, self.s.regulator.ladder[step].name))
+                    .then(|| format!("no response {} after the {}", wait, s.regulator.ladder[step].name))
             }
             // A moment that passed before the ladder restarted does not fire again.
             Condition::At(t) => (now >= t && t >= ladder_start)
@@ -103,88 +120,215 @@ impl World<'_> {
         }
     }
 
-    /// Fires every step whose condition holds now, in order, until one does not or a
-    /// block is in force.
-    pub(super) fn check_ladder(&mut self, now: SimTime) {
-        // Escalation resumes after the instant a block is lifted: otherwise a block
-        // whose lifting takes no time could be lifted and imposed again forever at
-        // one instant.
-        if self.blocks.lifted_at(now) {
-            return;
-        }
-        while !self.blocks.in_force() {
-            let Some(j) = self.next_step() else { return };
-            let Some(reason) = self.condition_met(j, now) else {
-                return;
-            };
-            let step = &self.s.regulator.ladder[j];
-            let answered = !step.trigger.unless.is_empty()
-                && step.trigger.unless.iter().all(|&a| self.playbook.is_done(a));
-            if answered {
-                // The platform did what would have spared it this step: de-escalate and
-                // count afresh from now.
-                self.ladder.level = None;
-                self.ladder.start = now;
-                let text = format!("regulator stands down from {}: the platform responded", step.name);
-                self.note(now, "regulator", "stand-down", text);
-                return;
-            }
-            self.fire_step(j, now, reason);
+    /// What the regulator does about the next step now, if its condition holds: fire
+    /// it, or stand down when the platform has done every action of its `unless`.
+    pub(super) fn decide(
+        &self,
+        now: SimTime,
+        s: &Scenario,
+        orders: &Orders,
+        playbook: &Playbook,
+    ) -> Option<Decision> {
+        let j = self.next_step(s)?;
+        let reason = self.condition_met(j, now, s, orders)?;
+        let unless = &s.regulator.ladder[j].trigger.unless;
+        if !unless.is_empty() && playbook.all_done(unless) {
+            Some(Decision::StandDown(j))
+        } else {
+            Some(Decision::Fire(j, reason))
         }
     }
 
-    fn fire_step(&mut self, j: usize, now: SimTime, reason: String) {
-        let step = &self.s.regulator.ladder[j];
-        self.ladder.level = Some(j);
-        self.ladder.step_fired_at[j] = Some(now);
+    /// The platform did what would have spared it step `j`: de-escalate and count
+    /// afresh from now.
+    pub(super) fn stand_down(&mut self, now: SimTime, j: usize, s: &Scenario, core: &mut Core) {
+        self.level = None;
+        self.start = now;
+        let text =
+            format!("regulator stands down from {}: the platform responded", s.regulator.ladder[j].name);
+        core.note(now, "regulator", "stand-down", text);
+    }
+
+    /// Fires step `j`, for `reason`, and imposes its sanction where the ladder can: a
+    /// warning, a fine or a throttle. Returns what the others must do about it.
+    pub(super) fn fire(
+        &mut self,
+        j: usize,
+        now: SimTime,
+        reason: String,
+        s: &Scenario,
+        core: &mut Core,
+    ) -> Fired {
+        let step = &s.regulator.ladder[j];
+        self.level = Some(j);
+        self.step_fired_at[j] = Some(now);
         match &step.sanction {
             Sanction::Warning => {
-                self.m.warnings += 1;
-                self.note(
+                core.m.warnings += 1;
+                core.note(
                     now,
                     "regulator",
                     "warning",
                     format!("regulator warns platform ({}): {reason}", step.name),
                 );
+                Fired::Sanctioned
             }
             Sanction::Fine { amount } => {
-                self.m.fines += 1;
-                self.m.fines_amount += amount;
-                self.m.economic_loss += amount;
-                self.note(
+                core.m.fines += 1;
+                core.m.fines_amount += amount;
+                core.m.economic_loss += amount;
+                core.note(
                     now,
                     "regulator",
                     "fine",
                     format!("regulator fines platform {amount:.0}: {reason}"),
                 );
+                Fired::Sanctioned
             }
             Sanction::Throttle { access, duration } => {
-                self.m.throttles += 1;
-                let cal = &mut self.cal;
-                self.ladder.end_throttle(|end| cal.cancel(end));
-                let end = duration.map(|d| self.cal.schedule(now + d, Event::ThrottleEnds));
-                self.ladder.throttle = Some(Throttle { access: *access, end });
-                self.set_access(now);
+                core.m.throttles += 1;
+                self.end_throttle(&mut core.cal);
+                let end = duration.map(|d| core.cal.schedule(now + d, Event::ThrottleEnds));
+                self.throttle = Some(Throttle { access: *access, end });
                 let share = access * 100.0;
-                self.note(
+                core.note(
                     now,
                     "regulator",
                     "throttle",
                     format!("regulator throttles platform to {share:.0}% of users: {reason}"),
                 );
+                Fired::Throttled
             }
-            Sanction::Block => self.impose_block(now, reason),
+            Sanction::Block => Fired::Block(reason),
         }
-        self.trigger_actions(ActionTrigger::Step(j), now);
-        self.try_start_verification(now);
-        self.schedule_ladder_check(now);
+    }
+}
+
+/// What the regulator does about the next step of its ladder.
+#[derive(Debug, PartialEq)]
+pub(super) enum Decision {
+    /// The platform answered step `j`'s `unless`: stand down.
+    StandDown(usize),
+    /// Fire step `j`, for the reason given.
+    Fire(usize, String),
+}
+
+/// What a fired step asks of the others.
+#[derive(Debug, PartialEq)]
+pub(super) enum Fired {
+    /// A warning or a fine: nothing more.
+    Sanctioned,
+    /// A throttle began: the platform's reach changes.
+    Throttled,
+    /// The step blocks the platform, for the reason given (`block.rs` imposes it).
+    Block(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::core::{day, test_scenario};
+    use super::*;
+    use crate::scenario::ActionTrigger;
+
+    /// The hand-computed ladder (a warning on day 5, then a block 2 days later unless
+    /// the commitment, action 1, is done), with its warning fired on day 5.
+    fn warned(s: &Scenario, core: &mut Core) -> (Ladder, Orders, Playbook) {
+        let (mut ladder, orders, playbook) = (Ladder::new(s), Orders::new(s, 7, 0), Playbook::new(s, 7, 0));
+        assert_eq!(ladder.decide(day(4), s, &orders, &playbook), None, "not yet day 5");
+        let decision = ladder.decide(day(5), s, &orders, &playbook);
+        assert_eq!(decision, Some(Decision::Fire(0, "the deadline of day 5 passed".into())));
+        assert_eq!(ladder.fire(0, day(5), "day 5".into(), s, core), Fired::Sanctioned);
+        assert_eq!(core.m.warnings, 1);
+        (ladder, orders, playbook)
     }
 
-    /// A throttle with a duration runs out.
-    pub(super) fn throttle_ends(&mut self, now: SimTime) {
-        if self.ladder.throttle.take().is_some() {
-            self.set_access(now);
-            self.note(now, "regulator", "throttle", "regulator ends the throttle".into());
-        }
+    #[test]
+    fn a_step_fires_when_its_condition_holds_and_schedules_the_next_check() {
+        let s = test_scenario(&[]);
+        let mut core = Core::new(true);
+        let (mut ladder, orders, playbook) = warned(&s, &mut core);
+        ladder.schedule_check(day(5), &s, &mut core);
+        assert_eq!(core.due_by(day(30)), vec![(day(7), Event::LadderCheck)]);
+        assert_eq!(ladder.decide(day(6), &s, &orders, &playbook), None);
+        let Some(Decision::Fire(1, reason)) = ladder.decide(day(7), &s, &orders, &playbook) else {
+            panic!("the block step fires when the platform has not committed");
+        };
+        assert_eq!(reason, "no response 2d after the warning");
+        assert_eq!(ladder.fire(1, day(7), reason.clone(), &s, &mut core), Fired::Block(reason));
+        assert_eq!(ladder.decide(day(8), &s, &orders, &playbook), None, "no step after the last");
+    }
+
+    #[test]
+    fn an_unless_answered_by_done_actions_stands_down_and_counts_afresh() {
+        let s = test_scenario(&[]);
+        let mut core = Core::new(true);
+        let (mut ladder, orders, mut playbook) = warned(&s, &mut core);
+        // Triggered is not done: the commitment must be complete.
+        playbook.trigger(ActionTrigger::Step(1), day(5), &s, &mut core);
+        assert!(matches!(ladder.decide(day(7), &s, &orders, &playbook), Some(Decision::Fire(1, _))));
+        playbook.complete(day(6), 1, 1, &s, &mut core);
+        assert_eq!(ladder.decide(day(7), &s, &orders, &playbook), Some(Decision::StandDown(1)));
+        ladder.stand_down(day(7), 1, &s, &mut core);
+        assert_eq!(
+            core.log().last().unwrap().text,
+            "regulator stands down from block: the platform responded"
+        );
+        // Back at the first step, whose date passed before the ladder restarted.
+        assert_eq!(ladder.decide(day(20), &s, &orders, &playbook), None);
+    }
+
+    #[test]
+    fn a_dated_step_that_passed_before_a_restart_does_not_fire() {
+        let s = test_scenario(&[]);
+        let (ladder, orders, playbook) = (Ladder::new(&s), Orders::new(&s, 7, 0), Playbook::new(&s, 7, 0));
+        let mut restarted = Ladder::new(&s);
+        restarted.restart_after_block(day(6), 1);
+        assert!(ladder.decide(day(10), &s, &orders, &playbook).is_some());
+        assert_eq!(restarted.decide(day(10), &s, &orders, &playbook), None);
+        // Restarting at step 2 counts the warning as fired, but not when: the block
+        // step waits for a warning fired since the restart.
+        let mut at_block = Ladder::new(&s);
+        at_block.restart_after_block(day(6), 2);
+        assert_eq!(at_block.decide(day(10), &s, &orders, &playbook), None);
+    }
+
+    #[test]
+    fn findings_count_within_their_window_since_the_start() {
+        let s = test_scenario(&["regulator.ladder[0].trigger={ findings = 3, within = \"2d\" }"]);
+        let (ladder, mut orders, playbook) =
+            (Ladder::new(&s), Orders::new(&s, 7, 0), Playbook::new(&s, 7, 0));
+        let mut core = Core::new(false);
+        orders.record_findings(day(1), &[2], &s, &mut core);
+        orders.record_findings(day(2), &[1], &s, &mut core);
+        assert_eq!(
+            ladder.decide(day(2), &s, &orders, &playbook),
+            Some(Decision::Fire(0, "3 findings in 2d".into()))
+        );
+        assert_eq!(
+            ladder.decide(day(3), &s, &orders, &playbook),
+            None,
+            "the first two fell out of the window"
+        );
+    }
+
+    #[test]
+    fn a_new_throttle_replaces_the_one_in_force_and_ends_once() {
+        let s = test_scenario(&[
+            "regulator.ladder[0].kind=\"throttle\"",
+            "regulator.ladder[0].access=0.5",
+            "regulator.ladder[0].duration=\"3d\"",
+        ]);
+        let mut core = Core::new(true);
+        let mut ladder = Ladder::new(&s);
+        assert_eq!(ladder.fire(0, day(5), "first".into(), &s, &mut core), Fired::Throttled);
+        assert_eq!(ladder.throttle_access(), Some(0.5));
+        assert_eq!(ladder.fire(0, day(6), "again".into(), &s, &mut core), Fired::Throttled);
+        assert_eq!(core.m.throttles, 2);
+        // The first throttle's end was cancelled: only the second one's is due.
+        assert_eq!(core.due_by(day(30)), vec![(day(9), Event::ThrottleEnds)]);
+        assert!(ladder.throttle_ends(day(9), &mut core));
+        assert_eq!(ladder.throttle_access(), None);
+        assert!(!ladder.throttle_ends(day(9), &mut core));
+        assert!(!ladder.end_throttle(&mut core.cal));
     }
 }

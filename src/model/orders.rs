@@ -1,13 +1,16 @@
 //! Takedown orders: the regulator turns findings into orders with deadlines; the
 //! platform handles them (or not) after a delay; a missed deadline counts towards the
 //! escalation ladder.
+//!
+//! Imports `content.rs` only for the stock a handled order takes down.
 
 use rand::RngExt;
 
+use super::content::Content;
+use super::core::{item_count, Core, Event};
 use super::process;
-use super::world::{item_count, Event, World};
 use crate::engine::{stream, SimTime, Stream};
-use crate::scenario::{ActionTrigger, Scenario};
+use crate::scenario::Scenario;
 
 /// One takedown order.
 struct Order {
@@ -48,62 +51,59 @@ impl Orders {
     }
 }
 
-impl World<'_> {
+impl Orders {
     /// Adds findings; the first findings after an order start the next one's preparation.
-    pub(super) fn record_findings(&mut self, now: SimTime, findings: &[u64]) {
+    pub(super) fn record_findings(&mut self, now: SimTime, findings: &[u64], s: &Scenario, core: &mut Core) {
         let found: u64 = findings.iter().sum();
-        self.m.findings += found;
-        let orders = &mut self.orders;
-        orders.findings_log.add(now, found);
-        for (pending, f) in orders.pending_findings.iter_mut().zip(findings) {
+        core.m.findings += found;
+        self.findings_log.add(now, found);
+        for (pending, f) in self.pending_findings.iter_mut().zip(findings) {
             *pending += f;
         }
-        if !orders.order_in_preparation {
-            orders.order_in_preparation = true;
-            let prep = self.s.regulator.order_preparation.sample(&mut orders.regulator_rng);
-            self.cal.schedule(now + prep, Event::IssueOrder);
+        if !self.order_in_preparation {
+            self.order_in_preparation = true;
+            let prep = s.regulator.order_preparation.sample(&mut self.regulator_rng);
+            core.cal.schedule(now + prep, Event::IssueOrder);
         }
     }
 
-    pub(super) fn issue_order(&mut self, now: SimTime) {
-        let orders = &mut self.orders;
-        orders.order_in_preparation = false;
-        let items = std::mem::replace(&mut orders.pending_findings, vec![0; self.content.visible.len()]);
+    /// The regulator turns its pending findings into an order, if there are any, and
+    /// the platform decides whether it will handle it. Returns whether this was the
+    /// first order of the replication (the playbook reacts to it).
+    pub(super) fn issue(&mut self, now: SimTime, s: &Scenario, core: &mut Core) -> bool {
+        self.order_in_preparation = false;
+        let items = std::mem::replace(&mut self.pending_findings, vec![0; s.platform.categories.len()]);
         let total: u64 = items.iter().sum();
         if total == 0 {
-            return;
+            return false;
         }
-        let r = &self.s.regulator;
-        let urgent = items.iter().zip(&self.s.platform.categories).any(|(n, c)| *n > 0 && c.urgent);
+        let r = &s.regulator;
+        let urgent = items.iter().zip(&s.platform.categories).any(|(n, c)| *n > 0 && c.urgent);
         let window = if urgent { r.urgent_order_deadline } else { r.order_deadline };
         let deadline = now + window;
-        let id = orders.orders.len();
-        orders.orders.push(Order { items, deadline, handled: false });
-        self.m.orders_issued += 1;
-        self.cal.schedule(deadline, Event::OrderDeadline(id));
-        self.note(
+        let id = self.orders.len();
+        self.orders.push(Order { items, deadline, handled: false });
+        core.m.orders_issued += 1;
+        core.cal.schedule(deadline, Event::OrderDeadline(id));
+        core.note(
             now,
             "regulator",
             "order",
             format!("regulator sends takedown order #{}: {}, deadline {window}", id + 1, item_count(total)),
         );
-        let handling = &self.s.platform.orders;
-        let orders = &mut self.orders;
-        if orders.platform_rng.random::<f64>() < handling.compliance_probability {
-            let delay = handling.handling_time.sample(&mut orders.platform_rng).scale(orders.handling_factor);
-            self.cal.schedule(now + delay, Event::OrderHandled(id));
+        let handling = &s.platform.orders;
+        if self.platform_rng.random::<f64>() < handling.compliance_probability {
+            let delay = handling.handling_time.sample(&mut self.platform_rng).scale(self.handling_factor);
+            core.cal.schedule(now + delay, Event::OrderHandled(id));
         }
-        if self.orders.orders.len() == 1 {
-            self.trigger_actions(ActionTrigger::FirstOrder, now);
-        }
+        self.orders.len() == 1
     }
 
     /// The platform takes down what order `id` demanded and is still live.
-    pub(super) fn order_handled(&mut self, now: SimTime, id: usize) {
-        let order = &mut self.orders.orders[id];
+    pub(super) fn handled(&mut self, now: SimTime, id: usize, content: &mut Content, core: &mut Core) {
+        let order = &mut self.orders[id];
         order.handled = true;
         let late = now > order.deadline;
-        let content = &mut self.content;
         let mut removed = 0;
         for (k, want) in order.items.iter().enumerate() {
             let take = (*want).min(content.visible[k]);
@@ -112,7 +112,7 @@ impl World<'_> {
             removed += take;
         }
         let when = if late { "after the deadline" } else { "in time" };
-        self.note(
+        core.note(
             now,
             "platform",
             "order",
@@ -120,14 +120,16 @@ impl World<'_> {
         );
     }
 
-    pub(super) fn order_deadline(&mut self, now: SimTime, id: usize) {
-        if self.orders.orders[id].handled {
-            return;
+    /// The deadline of order `id` passes. Returns whether it was missed (the ladder
+    /// counts missed deadlines).
+    pub(super) fn deadline_passed(&mut self, now: SimTime, id: usize, core: &mut Core) -> bool {
+        if self.orders[id].handled {
+            return false;
         }
-        self.m.orders_missed += 1;
-        self.orders.missed_log.add(now, 1);
-        self.note(now, "platform", "missed", format!("platform misses the deadline of order #{}", id + 1));
-        self.check_ladder(now);
+        core.m.orders_missed += 1;
+        self.missed_log.add(now, 1);
+        core.note(now, "platform", "missed", format!("platform misses the deadline of order #{}", id + 1));
+        true
     }
 }
 
@@ -154,7 +156,70 @@ impl CountLog {
 
 #[cfg(test)]
 mod tests {
+    use super::super::core::{day, test_scenario};
     use super::*;
+    use crate::engine::SimDuration;
+
+    /// Records `found` findings at time zero and issues the order they lead to.
+    fn order_after(s: &Scenario, found: u64, core: &mut Core) -> (Orders, bool) {
+        let mut orders = Orders::new(s, 7, 0);
+        orders.record_findings(SimTime::ZERO, &[found], s, core);
+        assert_eq!(core.due_by(day(1)), vec![(day(1), Event::IssueOrder)]);
+        let first = orders.issue(day(1), s, core);
+        (orders, first)
+    }
+
+    #[test]
+    fn urgent_findings_get_the_urgent_deadline_and_the_first_order_is_first() {
+        let s =
+            test_scenario(&["platform.categories[0].urgent=true", "regulator.urgent_order_deadline=\"1h\""]);
+        let mut core = Core::new(true);
+        let (mut orders, first) = order_after(&s, 3, &mut core);
+        assert!(first);
+        assert_eq!(orders.orders[0].deadline, day(1) + SimDuration::HOUR);
+        assert_eq!(core.m.orders_issued, 1);
+        assert_eq!(core.log()[0].text, "regulator sends takedown order #1: 3 violating items, deadline 1h");
+        // The next findings make a second order, which is not the first.
+        orders.record_findings(day(1), &[1], &s, &mut core);
+        assert!(!orders.issue(day(2), &s, &mut core));
+        assert_eq!(orders.orders.len(), 2);
+    }
+
+    #[test]
+    fn ordinary_findings_get_the_ordinary_deadline_and_no_findings_no_order() {
+        let s = test_scenario(&[]);
+        let mut core = Core::new(false);
+        let (_, first) = order_after(&s, 0, &mut core);
+        assert!(!first, "an order with nothing in it is not sent");
+        assert_eq!(core.m.orders_issued, 0);
+        let (orders, first) = order_after(&s, 2, &mut core);
+        assert!(first);
+        assert_eq!(orders.orders[0].deadline, day(2));
+    }
+
+    #[test]
+    fn a_handled_order_takes_down_what_is_live_and_is_not_missed() {
+        let s = test_scenario(&[]);
+        let mut core = Core::new(true);
+        let (mut orders, _) = order_after(&s, 5, &mut core);
+        let mut content = Content::new(&s, 7, 0);
+        // Handling takes a day: the platform handles it when its deadline falls.
+        assert!(core.due_by(day(2)).contains(&(day(2), Event::OrderHandled(0))));
+        orders.handled(day(2), 0, &mut content, &mut core);
+        assert_eq!((content.visible[0], content.removed_outside_queue[0]), (995, 5));
+        assert!(!orders.deadline_passed(day(2), 0, &mut core));
+        assert_eq!(core.m.orders_missed, 0);
+    }
+
+    #[test]
+    fn an_unhandled_order_misses_its_deadline() {
+        let s = test_scenario(&["platform.orders.compliance_probability=0"]);
+        let mut core = Core::new(false);
+        let (mut orders, _) = order_after(&s, 5, &mut core);
+        assert_eq!(core.due_by(day(2)), vec![(day(2), Event::OrderDeadline(0))]);
+        assert!(orders.deadline_passed(day(2), 0, &mut core));
+        assert_eq!((core.m.orders_missed, orders.missed_log.since(SimTime::ZERO)), (1, 1));
+    }
 
     #[test]
     fn count_log_windows() {

@@ -1,9 +1,14 @@
 //! The platform's playbook: compliance actions that start on a trigger (the start, the
 //! first order, a ladder step, a date), take effect after a delay, and count as done
 //! for the ladder's `unless` and the unblock rule. Cleanups take time of their own.
+//!
+//! The effects of other actions (more moderators, better detection, ...) touch other
+//! actors, so `World` applies them. Imports `content.rs` only for the stock cleanups
+//! sweep.
 
+use super::content::Content;
+use super::core::{item_count, Core, Event};
 use super::process;
-use super::world::{item_count, Event, World};
 use crate::engine::{stream, SimDuration, SimTime, Stream};
 use crate::scenario::{ActionTrigger, Effect, Scenario};
 
@@ -40,100 +45,192 @@ impl Playbook {
     pub(super) fn is_done(&self, i: usize) -> bool {
         self.done[i].is_some()
     }
-}
 
-impl World<'_> {
+    /// Whether every action of `actions` is done (all of none are).
+    pub(super) fn all_done(&self, actions: &[usize]) -> bool {
+        actions.iter().all(|&a| self.is_done(a))
+    }
+
     /// Starts the delay of every action waiting for `trigger`.
-    pub(super) fn trigger_actions(&mut self, trigger: ActionTrigger, now: SimTime) {
-        for i in 0..self.s.playbook.len() {
-            if self.playbook.triggered[i] || self.s.playbook[i].on != trigger {
+    pub(super) fn trigger(&mut self, trigger: ActionTrigger, now: SimTime, s: &Scenario, core: &mut Core) {
+        for i in 0..s.playbook.len() {
+            if self.triggered[i] || s.playbook[i].on != trigger {
                 continue;
             }
-            self.playbook.triggered[i] = true;
-            let delay = self.s.playbook[i].delay.sample(&mut self.playbook.rngs[i]);
-            self.cal.schedule(now + delay, Event::ActionDue(i));
+            self.triggered[i] = true;
+            let delay = s.playbook[i].delay.sample(&mut self.rngs[i]);
+            core.cal.schedule(now + delay, Event::ActionDue(i));
         }
     }
 
-    pub(super) fn action_due(&mut self, now: SimTime, i: usize) {
-        let action = &self.s.playbook[i];
-        self.m.action_cost += action.cost;
-        match action.effect {
-            Effect::Cleanup { items_per_day } => {
-                let stock: u64 = self.content.visible.iter().sum();
-                self.note(
-                    now,
-                    "platform",
-                    "action",
-                    format!("platform starts {}: {} live to sweep", action.name, item_count(stock)),
-                );
-                if stock == 0 {
-                    self.complete_action(now, i);
-                } else {
-                    self.playbook.cleanups.push(Cleanup { action: i, remaining: stock, carry: 0.0 });
-                    let days = stock as f64 / items_per_day;
-                    self.cal.schedule(now + SimDuration::from_days_f64(days), Event::CleanupDone(i));
-                }
-                return;
-            }
-            Effect::HireModerators { moderators } => self.queue.add_moderators(now, moderators),
-            Effect::ImproveDetection { recall } => {
-                for r in &mut self.content.recall {
-                    *r = r.max(recall);
-                }
-                self.update_flag_rate(now);
-            }
-            Effect::AgeGate { views_factor } => self.content.views_factor *= views_factor,
-            Effect::LocalOffice { handling_factor } => self.orders.handling_factor *= handling_factor,
-            Effect::Register | Effect::Commitment => {}
+    /// Cleanup `i` starts on the stock live in `content`, swept at `items_per_day`.
+    /// Returns whether it is over at once (nothing to sweep).
+    pub(super) fn start_cleanup(
+        &mut self,
+        now: SimTime,
+        i: usize,
+        items_per_day: f64,
+        s: &Scenario,
+        content: &Content,
+        core: &mut Core,
+    ) -> bool {
+        let stock: u64 = content.visible.iter().sum();
+        core.note(
+            now,
+            "platform",
+            "action",
+            format!("platform starts {}: {} live to sweep", s.playbook[i].name, item_count(stock)),
+        );
+        if stock == 0 {
+            return true;
         }
-        self.complete_action(now, i);
+        self.cleanups.push(Cleanup { action: i, remaining: stock, carry: 0.0 });
+        let days = stock as f64 / items_per_day;
+        core.cal.schedule(now + SimDuration::from_days_f64(days), Event::CleanupDone(i));
+        false
     }
 
-    fn complete_action(&mut self, now: SimTime, i: usize) {
-        self.playbook.done[i] = Some(now);
-        let action = &self.s.playbook[i];
+    /// Action `i` is done; `moderators` is the review team's size now (for the trace).
+    pub(super) fn complete(
+        &mut self,
+        now: SimTime,
+        i: usize,
+        moderators: u32,
+        s: &Scenario,
+        core: &mut Core,
+    ) {
+        self.done[i] = Some(now);
+        let action = &s.playbook[i];
         let detail = match action.effect {
-            Effect::HireModerators { moderators } => {
-                format!(" ({moderators} more, {} in all)", self.queue.moderators())
-            }
+            Effect::HireModerators { moderators: hired } => format!(" ({hired} more, {moderators} in all)"),
             _ => String::new(),
         };
-        self.note(now, "platform", "action_done", format!("platform completes {}{detail}", action.name));
-        self.try_start_verification(now);
-        self.check_ladder(now);
+        core.note(now, "platform", "action_done", format!("platform completes {}{detail}", action.name));
     }
 
-    /// Removes what the running cleanups sweep over `days`. A cleanup's end is an event
-    /// of its own (its length is known when it starts); if the stock runs out first,
-    /// the cleanup ends at the next event.
-    pub(super) fn advance_cleanups(&mut self, now: SimTime, days: f64) {
-        for cleanup in &mut self.playbook.cleanups {
-            let Effect::Cleanup { items_per_day } = self.s.playbook[cleanup.action].effect else {
+    /// Removes from `content` what the running cleanups sweep over `days`. A cleanup's
+    /// end is an event of its own (its length is known when it starts); if the stock
+    /// runs out first, the cleanup ends at the next event.
+    pub(super) fn advance_cleanups(
+        &mut self,
+        now: SimTime,
+        days: f64,
+        s: &Scenario,
+        content: &mut Content,
+        core: &mut Core,
+    ) {
+        for cleanup in &mut self.cleanups {
+            let Effect::Cleanup { items_per_day } = s.playbook[cleanup.action].effect else {
                 continue;
             };
             let budget = items_per_day * days + cleanup.carry;
             let take = (budget.floor() as u64).min(cleanup.remaining);
             cleanup.carry = budget - budget.floor();
-            let taken = self.content.take_down_proportionally(take);
+            let taken = content.take_down_proportionally(take);
             cleanup.remaining -= taken;
-            if self.content.visible.iter().all(|v| *v == 0) {
+            if content.visible.iter().all(|v| *v == 0) {
                 cleanup.remaining = 0;
             }
         }
         let finished: Vec<usize> =
-            self.playbook.cleanups.iter().filter(|c| c.remaining == 0).map(|c| c.action).collect();
+            self.cleanups.iter().filter(|c| c.remaining == 0).map(|c| c.action).collect();
         for action in finished {
-            self.cal.schedule(now, Event::CleanupDone(action));
+            core.cal.schedule(now, Event::CleanupDone(action));
         }
     }
 
-    pub(super) fn cleanup_done(&mut self, now: SimTime, action: usize) {
-        let Some(pos) = self.playbook.cleanups.iter().position(|c| c.action == action) else {
-            return;
+    /// Cleanup `action` has swept its stock: what is left of it comes down from
+    /// `content`. Returns whether it was still running (it is then complete).
+    pub(super) fn finish_cleanup(&mut self, action: usize, content: &mut Content) -> bool {
+        let Some(pos) = self.cleanups.iter().position(|c| c.action == action) else {
+            return false;
         };
-        let cleanup = self.playbook.cleanups.remove(pos);
-        self.content.take_down_proportionally(cleanup.remaining);
-        self.complete_action(now, action);
+        let cleanup = self.cleanups.remove(pos);
+        content.take_down_proportionally(cleanup.remaining);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::core::{day, test_scenario};
+    use super::*;
+
+    // The hand-computed playbook: a cleanup (action 0, 250 items a day, a day after the
+    // block step) and a commitment (action 1, three days after it).
+
+    /// A cleanup of the hand-computed stock (with `overrides`) started on day 8. Returns
+    /// whether it completed at once.
+    fn cleaning(overrides: &[&str]) -> (Scenario, Core, Playbook, Content, bool) {
+        let s = test_scenario(overrides);
+        let mut core = Core::new(true);
+        let mut playbook = Playbook::new(&s, 7, 0);
+        let content = Content::new(&s, 7, 0);
+        let at_once = playbook.start_cleanup(day(8), 0, 250.0, &s, &content, &mut core);
+        (s, core, playbook, content, at_once)
+    }
+
+    #[test]
+    fn actions_start_once_on_their_trigger() {
+        let s = test_scenario(&[]);
+        let mut core = Core::new(false);
+        let mut playbook = Playbook::new(&s, 7, 0);
+        playbook.trigger(ActionTrigger::Start, day(0), &s, &mut core);
+        playbook.trigger(ActionTrigger::Step(0), day(0), &s, &mut core);
+        assert_eq!(core.due_by(day(30)), vec![]);
+        playbook.trigger(ActionTrigger::Step(1), day(7), &s, &mut core);
+        playbook.trigger(ActionTrigger::Step(1), day(8), &s, &mut core);
+        assert_eq!(core.due_by(day(30)), vec![(day(8), Event::ActionDue(0)), (day(10), Event::ActionDue(1))]);
+    }
+
+    #[test]
+    fn unless_and_required_actions_count_only_done_actions() {
+        let s = test_scenario(&[]);
+        let mut core = Core::new(true);
+        let mut playbook = Playbook::new(&s, 7, 0);
+        assert!(playbook.all_done(&[]), "nothing required is all done");
+        playbook.trigger(ActionTrigger::Step(1), day(7), &s, &mut core);
+        assert!(!playbook.is_done(1) && !playbook.all_done(&[0, 1]), "triggered is not done");
+        playbook.complete(day(10), 1, 1, &s, &mut core);
+        assert_eq!(core.log().last().unwrap().text, "platform completes commitment");
+        assert!(playbook.is_done(1) && playbook.all_done(&[1]));
+        assert!(!playbook.all_done(&[0, 1]));
+    }
+
+    #[test]
+    fn a_cleanup_of_an_empty_stock_completes_at_once() {
+        let (_, mut core, _, _, at_once) = cleaning(&["platform.categories[0].initial_stock=0"]);
+        assert!(at_once);
+        assert_eq!(core.log()[0].text, "platform starts cleanup: 0 violating items live to sweep");
+        assert_eq!(core.due_by(day(30)), vec![]);
+    }
+
+    #[test]
+    fn a_cleanup_sweeps_at_its_rate_and_ends_when_the_stock_runs_out() {
+        let (s, mut core, mut playbook, mut content, at_once) = cleaning(&[]);
+        assert!(!at_once);
+        assert_eq!(core.cal.peek_time(), Some(day(12)), "1,000 items take 4 days");
+        // Half a day sweeps 125 items; the rest of the stock is gone another way.
+        playbook.advance_cleanups(day(9), 0.5, &s, &mut content, &mut core);
+        assert_eq!((content.visible[0], content.removed_outside_queue[0]), (875, 125));
+        content.take_down_proportionally(875);
+        playbook.advance_cleanups(day(9), 0.1, &s, &mut content, &mut core);
+        let due = core.due_by(day(30));
+        assert_eq!(
+            due,
+            vec![(day(9), Event::CleanupDone(0)), (day(12), Event::CleanupDone(0))],
+            "it ends now"
+        );
+        assert!(playbook.finish_cleanup(0, &mut content));
+        assert!(!playbook.finish_cleanup(0, &mut content), "its end as planned finds it finished");
+    }
+
+    #[test]
+    fn a_finished_cleanup_takes_down_what_it_had_left() {
+        let (s, mut core, mut playbook, mut content, _) = cleaning(&[]);
+        playbook.advance_cleanups(day(9), 1.0, &s, &mut content, &mut core);
+        assert_eq!(content.visible[0], 750);
+        assert!(playbook.finish_cleanup(0, &mut content));
+        assert_eq!((content.visible[0], content.removed_outside_queue[0]), (0, 1_000));
     }
 }

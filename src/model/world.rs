@@ -1,7 +1,10 @@
-//! One replication: the clock loop over the calendar and the dispatch of its events.
+//! One replication: the clock loop over the calendar, the dispatch of its events, and
+//! the glue between the actors.
 //!
-//! The state of a replication is split by actor and concern, one file each, and each
-//! file holds its state and the `World` handlers of its events:
+//! The state of a replication is split by actor, one file each; each actor's file
+//! holds its state and what it does on its own, takes what it needs explicitly (the
+//! scenario, the `Core` of calendar, metrics and trace, other actors' state) and
+//! returns what happened when another actor must react:
 //!
 //! - `content.rs`: the stock of violating and clean items and the count processes
 //!   (uploads, views, reports, complaints, crawler samples) between two events;
@@ -9,23 +12,29 @@
 //! - `ladder.rs`: the escalation ladder, its sanctions and throttles;
 //! - `block.rs`: blocks and how they end (verification, lifting);
 //! - `playbook.rs`: the platform's compliance actions;
-//! - this file: the loop, the platform's reach (blocks and throttles cut it), the time
-//!   grid, the trace and the final metrics.
+//! - `queue/`: the review queue of flagged items.
 //!
-//! A new way for something to happen is a new file with its own state, not more
-//! fields on one struct.
+//! This file is the mediator: it owns the actors, dispatches each event to the one it
+//! concerns and applies the consequences to the others (a missed deadline re-checks
+//! the ladder, a fired step triggers the playbook, a lifted block restarts the ladder).
+//! It also keeps the platform's reach (blocks and throttles cut it) and the time grid.
+//! The order of the calls in each handler is the order of the draws, events and trace
+//! lines, which results depend on.
+//!
+//! A new way for something to happen is a new actor with its own state and file, and
+//! a handler here that wires it to the others.
 
 use super::block::Blocks;
-use super::content::Content;
-use super::ladder::Ladder;
-use super::metrics::{CategoryBalance, LogEntry, Metrics, ReplicationOutcome};
+use super::content::{self, Content};
+use super::core::{Core, Event};
+use super::ladder::{Decision, Fired, Ladder};
+use super::metrics::{CategoryBalance, ReplicationOutcome};
 use super::orders::Orders;
 use super::playbook::Playbook;
-use super::process;
-use super::queue::{QueueConfig, ReviewQueue, Shift};
+use super::queue::ReviewQueue;
 use super::series::{self, GridSample};
-use crate::engine::{Calendar, SimDuration, SimTime};
-use crate::scenario::{ActionTrigger, Scenario};
+use crate::engine::{SimDuration, SimTime};
+use crate::scenario::{ActionTrigger, Effect, Scenario};
 
 /// Plays replication `replication` of `scenario` with streams derived from `seed`.
 /// With `trace`, the outcome carries the event log.
@@ -35,47 +44,19 @@ pub fn run_replication(scenario: &Scenario, seed: u64, replication: u64, trace: 
     world.finish(replication)
 }
 
-/// What the calendar holds. Events that may become moot (a block's verification, a
-/// throttle's end) are cancelled by their key, never recognised as stale.
-#[derive(Copy, Clone, Debug)]
-pub(super) enum Event {
-    /// Marks a step: re-evaluate the ladder and sample the grid.
-    Tick,
-    /// The regulator turns its pending findings into a takedown order.
-    IssueOrder,
-    /// The platform has handled order `id`.
-    OrderHandled(usize),
-    /// The deadline of order `id` passes.
-    OrderDeadline(usize),
-    /// Re-evaluate the escalation ladder (for time-based conditions).
-    LadderCheck,
-    /// A compliance action's delay has passed.
-    ActionDue(usize),
-    /// A cleanup (playbook index) has swept the stock it set out to sweep.
-    CleanupDone(usize),
-    /// The verification period of the block in force ends.
-    VerificationDone,
-    /// The regulator lifts the block in force.
-    Unblock,
-    /// The throttle in force ends.
-    ThrottleEnds,
-}
-
 /// The state of one replication; see the module docs for where each part lives.
-pub(super) struct World<'s> {
-    pub(super) s: &'s Scenario,
-    pub(super) cal: Calendar<Event>,
-    pub(super) queue: ReviewQueue,
-    pub(super) content: Content,
-    pub(super) orders: Orders,
-    pub(super) ladder: Ladder,
-    pub(super) blocks: Blocks,
-    pub(super) playbook: Playbook,
+struct World<'s> {
+    s: &'s Scenario,
+    core: Core,
+    queue: ReviewQueue,
+    content: Content,
+    orders: Orders,
+    ladder: Ladder,
+    blocks: Blocks,
+    playbook: Playbook,
     /// Share of users who can reach the platform (1 normally; less when throttled or
     /// blocked).
-    pub(super) access: f64,
-    pub(super) m: Metrics,
-    log: Option<Vec<LogEntry>>,
+    access: f64,
     /// Grid instants still to sample, earliest last.
     grid_due: Vec<SimTime>,
     series: Vec<GridSample>,
@@ -83,39 +64,22 @@ pub(super) struct World<'s> {
 
 impl<'s> World<'s> {
     fn new(s: &'s Scenario, seed: u64, rep: u64, trace: bool) -> Self {
-        let p = &s.platform;
-        let cfg = QueueConfig {
-            moderators: p.review.moderators,
-            review_time: p.review.review_time.clone(),
-            accuracy: p.review.accuracy,
-            discipline: p.review.discipline,
-            shift: Shift { start: p.review.shift_start, length: p.review.shift_length },
-            urgent: p.categories.iter().map(|c| c.urgent).collect(),
-            slot: s.step,
-            warm_up: SimTime::ZERO + s.warm_up,
-            seed,
-            replication: rep,
-            arrivals_process: process::FLAGGED_ARRIVALS,
-            reviews_process: process::REVIEWS,
-        };
         World {
             s,
-            cal: Calendar::new(),
-            queue: ReviewQueue::new(cfg, s.queue_model()),
+            core: Core::new(trace),
+            queue: content::review_queue(s, seed, rep),
             content: Content::new(s, seed, rep),
             orders: Orders::new(s, seed, rep),
             ladder: Ladder::new(s),
             blocks: Blocks::new(seed, rep),
             playbook: Playbook::new(s, seed, rep),
             access: 1.0,
-            m: Metrics { time_to_first_block_days: f64::NAN, ..Metrics::default() },
-            log: trace.then(Vec::new),
             grid_due: series::grid(s).into_iter().rev().collect(),
             series: Vec::new(),
         }
     }
 
-    pub(super) fn horizon(&self) -> SimTime {
+    fn horizon(&self) -> SimTime {
         SimTime::ZERO + self.s.horizon
     }
 
@@ -125,13 +89,13 @@ impl<'s> World<'s> {
         self.trigger_actions(ActionTrigger::Start, now);
         self.schedule_ladder_check(now);
         self.sample(now);
-        self.cal.schedule(now + self.s.step.min(self.s.horizon), Event::Tick);
+        self.core.cal.schedule(now + self.s.step.min(self.s.horizon), Event::Tick);
         let horizon = self.horizon();
-        while let Some(t) = self.cal.peek_time() {
+        while let Some(t) = self.core.cal.peek_time() {
             if t > horizon {
                 break;
             }
-            let Some((now, event)) = self.cal.pop() else {
+            let Some((now, event)) = self.core.cal.pop() else {
                 break;
             };
             self.advance(now);
@@ -145,7 +109,7 @@ impl<'s> World<'s> {
         match event {
             Event::Tick => self.tick(now),
             Event::IssueOrder => self.issue_order(now),
-            Event::OrderHandled(id) => self.order_handled(now, id),
+            Event::OrderHandled(id) => self.orders.handled(now, id, &mut self.content, &mut self.core),
             Event::OrderDeadline(id) => self.order_deadline(now, id),
             Event::LadderCheck => self.check_ladder(now),
             Event::ActionDue(i) => self.action_due(now, i),
@@ -153,13 +117,6 @@ impl<'s> World<'s> {
             Event::VerificationDone => self.verification_done(now),
             Event::Unblock => self.unblock(now),
             Event::ThrottleEnds => self.throttle_ends(now),
-        }
-    }
-
-    /// Records a line of the event log when tracing.
-    pub(super) fn note(&mut self, time: SimTime, actor: &'static str, kind: &'static str, text: String) {
-        if let Some(log) = &mut self.log {
-            log.push(LogEntry { time, actor, kind, text });
         }
     }
 
@@ -171,32 +128,33 @@ impl<'s> World<'s> {
         let Some(days) = self.content.start_interval(now, self.s.step) else {
             return;
         };
-        let findings = self.advance_counts(now, days);
+        let counts = self.content.advance_counts(now, days, self.s, self.access, &mut self.queue);
+        self.core.m.exposure += counts.exposure;
+        if counts.samples > 0 {
+            self.blocks.record_samples(counts.samples, counts.hits);
+        }
+        self.playbook.advance_cleanups(now, days, self.s, &mut self.content, &mut self.core);
         // Running costs and losses.
         let p = &self.s.platform;
-        self.m.moderation_cost += self.queue.moderators() as f64 * p.review.cost_per_moderator_day * days;
+        let m = &mut self.core.m;
+        m.moderation_cost += self.queue.moderators() as f64 * p.review.cost_per_moderator_day * days;
         let lost = p.daily_active_users * (1.0 - self.access) * days;
-        self.m.user_days_lost += lost;
-        self.m.revenue_lost += lost * p.revenue_per_user_day;
-        if findings.iter().any(|f| *f > 0) {
-            self.record_findings(now, &findings);
+        m.user_days_lost += lost;
+        m.revenue_lost += lost * p.revenue_per_user_day;
+        if counts.findings.iter().any(|f| *f > 0) {
+            self.orders.record_findings(now, &counts.findings, self.s, &mut self.core);
         }
     }
 
-    /// Uploads reaching the platform per day, given access.
-    pub(super) fn uploads_per_day(&self) -> f64 {
-        self.s.platform.uploads_per_day * self.access
-    }
-
     /// Tells the review queue how many uploads are flagged per day, and of which classes.
-    pub(super) fn update_flag_rate(&mut self, now: SimTime) {
+    fn update_flag_rate(&mut self, now: SimTime) {
         let weights = self.s.platform.flag_weights(&self.content.recall);
-        let per_day = self.uploads_per_day() * weights.iter().sum::<f64>();
+        let per_day = content::uploads_per_day(self.s, self.access) * weights.iter().sum::<f64>();
         self.queue.set_upload_flags(now, per_day, &weights);
     }
 
     /// Recomputes the platform's reach after a block or throttle began or ended.
-    pub(super) fn set_access(&mut self, now: SimTime) {
+    fn set_access(&mut self, now: SimTime) {
         self.access = if self.blocks.in_force() {
             self.s.platform.vpn_share
         } else {
@@ -212,7 +170,7 @@ impl<'s> World<'s> {
         self.sample(now);
         let horizon = self.horizon();
         if now < horizon {
-            self.cal.schedule((now + self.s.step).min(horizon), Event::Tick);
+            self.core.cal.schedule((now + self.s.step).min(horizon), Event::Tick);
         }
     }
 
@@ -221,35 +179,168 @@ impl<'s> World<'s> {
         while self.grid_due.last().is_some_and(|t| *t <= now) {
             self.grid_due.pop();
             self.series.push(GridSample {
-                visible_violating: self.viewable_total(),
+                visible_violating: self.content.viewable_total(self.s, &self.queue),
                 review_backlog: self.queue.waiting_len(),
                 blocked: self.blocks.in_force(),
             });
         }
     }
 
+    // Orders.
+
+    fn issue_order(&mut self, now: SimTime) {
+        if self.orders.issue(now, self.s, &mut self.core) {
+            self.trigger_actions(ActionTrigger::FirstOrder, now);
+        }
+    }
+
+    fn order_deadline(&mut self, now: SimTime, id: usize) {
+        if self.orders.deadline_passed(now, id, &mut self.core) {
+            self.check_ladder(now);
+        }
+    }
+
+    // The ladder.
+
+    fn schedule_ladder_check(&mut self, now: SimTime) {
+        self.ladder.schedule_check(now, self.s, &mut self.core);
+    }
+
+    /// Fires every step whose condition holds now, in order, until one does not, the
+    /// regulator stands down or a block is in force.
+    fn check_ladder(&mut self, now: SimTime) {
+        // Escalation resumes after the instant a block is lifted: otherwise a block
+        // whose lifting takes no time could be lifted and imposed again forever at
+        // one instant.
+        if self.blocks.lifted_at(now) {
+            return;
+        }
+        while !self.blocks.in_force() {
+            match self.ladder.decide(now, self.s, &self.orders, &self.playbook) {
+                None => return,
+                Some(Decision::StandDown(j)) => {
+                    self.ladder.stand_down(now, j, self.s, &mut self.core);
+                    return;
+                }
+                Some(Decision::Fire(j, reason)) => self.fire_step(j, now, reason),
+            }
+        }
+    }
+
+    fn fire_step(&mut self, j: usize, now: SimTime, reason: String) {
+        match self.ladder.fire(j, now, reason, self.s, &mut self.core) {
+            Fired::Sanctioned => {}
+            Fired::Throttled => self.set_access(now),
+            Fired::Block(reason) => {
+                self.blocks.impose(now, reason, &mut self.core);
+                self.set_access(now);
+            }
+        }
+        self.trigger_actions(ActionTrigger::Step(j), now);
+        self.try_start_verification(now);
+        self.schedule_ladder_check(now);
+    }
+
+    fn throttle_ends(&mut self, now: SimTime) {
+        if self.ladder.throttle_ends(now, &mut self.core) {
+            self.set_access(now);
+        }
+    }
+
+    // Blocks.
+
+    fn try_start_verification(&mut self, now: SimTime) {
+        let required_done = self.playbook.all_done(&self.s.regulator.unblock.required_actions);
+        self.blocks.try_start_verification(now, required_done, self.s, &mut self.core);
+    }
+
+    fn verification_done(&mut self, now: SimTime) {
+        let prevalence_now = self.content.prevalence(self.s, &self.queue);
+        self.blocks.verification_done(now, prevalence_now, self.s, &mut self.core);
+    }
+
+    /// The regulator lifts the block in force: the throttle ends with it, the platform
+    /// is reachable again and the ladder restarts.
+    fn unblock(&mut self, now: SimTime) {
+        if !self.blocks.lift(now, &mut self.core) {
+            return;
+        }
+        self.ladder.end_throttle(&mut self.core.cal);
+        self.set_access(now);
+        self.ladder.restart_after_block(now, self.s.regulator.unblock.restart_at);
+        self.schedule_ladder_check(now);
+        self.check_ladder(now);
+    }
+
+    // The playbook.
+
+    fn trigger_actions(&mut self, trigger: ActionTrigger, now: SimTime) {
+        self.playbook.trigger(trigger, now, self.s, &mut self.core);
+    }
+
+    /// Action `i` takes effect: the playbook runs cleanups; the other effects change
+    /// other actors.
+    fn action_due(&mut self, now: SimTime, i: usize) {
+        let action = &self.s.playbook[i];
+        self.core.m.action_cost += action.cost;
+        match action.effect {
+            Effect::Cleanup { items_per_day } => {
+                let at_once =
+                    self.playbook.start_cleanup(now, i, items_per_day, self.s, &self.content, &mut self.core);
+                if at_once {
+                    self.complete_action(now, i);
+                }
+                return;
+            }
+            Effect::HireModerators { moderators } => self.queue.add_moderators(now, moderators),
+            Effect::ImproveDetection { recall } => {
+                self.content.improve_recall(recall);
+                self.update_flag_rate(now);
+            }
+            Effect::AgeGate { views_factor } => self.content.views_factor *= views_factor,
+            Effect::LocalOffice { handling_factor } => self.orders.handling_factor *= handling_factor,
+            Effect::Register | Effect::Commitment => {}
+        }
+        self.complete_action(now, i);
+    }
+
+    fn complete_action(&mut self, now: SimTime, i: usize) {
+        self.playbook.complete(now, i, self.queue.moderators(), self.s, &mut self.core);
+        self.try_start_verification(now);
+        self.check_ladder(now);
+    }
+
+    fn cleanup_done(&mut self, now: SimTime, action: usize) {
+        if self.playbook.finish_cleanup(action, &mut self.content) {
+            self.complete_action(now, action);
+        }
+    }
+
+    /// The replication's outcome: the block in force at the horizon is censored, and
+    /// the review queue's statistics and the content's balance join the metrics.
     fn finish(mut self, replication: u64) -> ReplicationOutcome {
         let horizon = self.horizon();
+        let m = &mut self.core.m;
         if let Some(censored) = self.blocks.censor_at(horizon) {
-            self.m.days_blocked += censored.duration_days;
+            m.days_blocked += censored.duration_days;
         }
         let q = &self.queue;
         let stats = q.stats();
-        self.m.items_reviewed = stats.reviews_done;
-        self.m.mean_review_wait_hours = if stats.waits_counted > 0 {
+        m.items_reviewed = stats.reviews_done;
+        m.mean_review_wait_hours = if stats.waits_counted > 0 {
             stats.wait_sum_ms / stats.waits_counted as f64 / SimDuration::HOUR.0 as f64
         } else {
             0.0
         };
-        self.m.max_review_wait_hours = stats.wait_max.as_hours_f64();
-        self.m.mean_review_backlog =
+        m.max_review_wait_hours = stats.wait_max.as_hours_f64();
+        m.mean_review_backlog =
             stats.backlog_area / horizon.since(SimTime::ZERO + self.s.warm_up).0.max(1) as f64;
-        self.m.max_review_backlog = stats.backlog_max;
-        self.m.wrongful_removals = stats.wrongful_removals;
-        self.m.final_prevalence = self.prevalence();
-        self.m.final_visible_violating = self.content.visible.iter().sum();
-        self.m.economic_loss += self.m.revenue_lost;
+        m.max_review_backlog = stats.backlog_max;
+        m.wrongful_removals = stats.wrongful_removals;
         let content = &self.content;
+        m.final_prevalence = content.prevalence(self.s, q);
+        m.final_visible_violating = content.visible.iter().sum();
+        m.economic_loss += m.revenue_lost;
         let balances: Vec<CategoryBalance> = self
             .s
             .platform
@@ -268,23 +359,15 @@ impl<'s> World<'s> {
                 }
             })
             .collect();
-        self.m.violating_removed = balances.iter().map(|b| b.removed).sum();
+        m.violating_removed = balances.iter().map(|b| b.removed).sum();
+        let (metrics, log) = self.core.into_parts();
         ReplicationOutcome {
             replication,
-            metrics: self.m,
+            metrics,
             blocks: self.blocks.into_records(),
             balances,
-            log: self.log.unwrap_or_default(),
+            log,
             series: self.series,
         }
-    }
-}
-
-/// "1 violating item", "5 violating items".
-pub(super) fn item_count(n: u64) -> String {
-    if n == 1 {
-        "1 violating item".into()
-    } else {
-        format!("{n} violating items")
     }
 }
