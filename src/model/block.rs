@@ -7,7 +7,7 @@
 //! verification or its lifting) is held by key, so a new way to end a block cancels
 //! it instead of leaving a stale event behind.
 
-use super::core::{Core, Event};
+use super::base::{Core, Event};
 use super::metrics::BlockRecord;
 use super::process;
 use crate::engine::{stream, EventKey, SimDuration, SimTime, Stream};
@@ -186,7 +186,7 @@ impl Blocks {
 
 #[cfg(test)]
 mod tests {
-    use super::super::core::{day, test_scenario};
+    use super::super::base::{day, test_scenario};
     use super::*;
 
     /// A block imposed on day 7 of the hand-computed scenario.

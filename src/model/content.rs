@@ -283,7 +283,7 @@ fn remove_proportionally(stock: &mut [u64], removed: &mut [u64], count: u64) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::super::core::test_scenario;
+    use super::super::base::test_scenario;
     use super::*;
 
     #[test]

@@ -8,7 +8,7 @@
 //! playbook's reaction). Imports `orders.rs` and `playbook.rs` only to read what the
 //! conditions count (findings, missed deadlines, actions done).
 
-use super::core::{Core, Event};
+use super::base::{Core, Event};
 use super::orders::Orders;
 use super::playbook::Playbook;
 use crate::engine::{Calendar, EventKey, SimDuration, SimTime};
@@ -226,7 +226,7 @@ pub(super) enum Fired {
 
 #[cfg(test)]
 mod tests {
-    use super::super::core::{day, test_scenario};
+    use super::super::base::{day, test_scenario};
     use super::*;
     use crate::scenario::ActionTrigger;
 

@@ -6,9 +6,9 @@
 //! undetected violating uploads, the visible stock, views, user reports, crawler
 //! samples), so work does not grow with the number of clean uploads.
 
+mod base;
 mod block;
 mod content;
-mod core;
 mod draws;
 mod ladder;
 mod metrics;

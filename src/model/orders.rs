@@ -6,8 +6,8 @@
 
 use rand::RngExt;
 
+use super::base::{item_count, Core, Event};
 use super::content::Content;
-use super::core::{item_count, Core, Event};
 use super::process;
 use crate::engine::{stream, SimTime, Stream};
 use crate::scenario::Scenario;
@@ -156,7 +156,7 @@ impl CountLog {
 
 #[cfg(test)]
 mod tests {
-    use super::super::core::{day, test_scenario};
+    use super::super::base::{day, test_scenario};
     use super::*;
     use crate::engine::SimDuration;
 

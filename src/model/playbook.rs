@@ -6,8 +6,8 @@
 //! actors, so `World` applies them. Imports `content.rs` only for the stock cleanups
 //! sweep.
 
+use super::base::{item_count, Core, Event};
 use super::content::Content;
-use super::core::{item_count, Core, Event};
 use super::process;
 use crate::engine::{stream, SimDuration, SimTime, Stream};
 use crate::scenario::{ActionTrigger, Effect, Scenario};
@@ -153,7 +153,7 @@ impl Playbook {
 
 #[cfg(test)]
 mod tests {
-    use super::super::core::{day, test_scenario};
+    use super::super::base::{day, test_scenario};
     use super::*;
 
     // The hand-computed playbook: a cleanup (action 0, 250 items a day, a day after the

@@ -24,9 +24,9 @@
 //! A new way for something to happen is a new actor with its own state and file, and
 //! a handler here that wires it to the others.
 
+use super::base::{Core, Event};
 use super::block::Blocks;
 use super::content::{self, Content};
-use super::core::{Core, Event};
 use super::ladder::{Decision, Fired, Ladder};
 use super::metrics::{CategoryBalance, ReplicationOutcome};
 use super::orders::Orders;
