@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Compares the divan benchmarks of two commits in one sitting: builds both benchmark
+# binaries, then runs them alternately (old, new, old, new, ...) so that the machine's
+# noise falls on both alike, and prints each benchmark's median per round and the
+# ratio new/old of the medians of medians.
+#
+#   benches/compare-commits.sh OLD_COMMIT [NEW_COMMIT (default: the work tree)] [ROUNDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+old=$1
+new=${2:-}
+rounds=${3:-4}
+work=$(mktemp -d)
+trap 'git worktree remove --force "$work/old" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+
+build() { # DIR OUT: builds the benchmark binary of the checkout in DIR and copies it to OUT
+    local bin
+    bin=$(cd "$1" && cargo bench --locked --bench engine --no-run --message-format json 2>/dev/null |
+        grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4)
+    cp "$bin" "$2"
+}
+git worktree add --detach "$work/old" "$old" >/dev/null 2>&1
+build "$work/old" "$work/bench-old"
+if [ -n "$new" ]; then
+    git worktree add --detach "$work/new" "$new" >/dev/null 2>&1
+    build "$work/new" "$work/bench-new"
+else
+    build . "$work/bench-new"
+fi
+for round in $(seq "$rounds"); do
+    for v in old new; do
+        "$work/bench-$v" --bench flagship_replication review_queue_mm10 2>/dev/null |
+            awk -v v="$v" '/flagship_replication|review_queue_mm10/ { n=$2; m=$9 " " $10; print v, n, m }'
+    done
+done | tee "$work/rounds.txt"
+python3 - "$work/rounds.txt" <<'PY'
+import statistics, sys
+unit = {"ns": 1e-9, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
+times = {}
+for line in open(sys.argv[1]):
+    version, name, value, u = line.split()
+    times.setdefault(name, {}).setdefault(version, []).append(float(value) * unit[u])
+for name, by in times.items():
+    old, new = statistics.median(by["old"]), statistics.median(by["new"])
+    print(f"{name}: old {old*1e3:.3f} ms, new {new*1e3:.3f} ms, new/old {new/old:.3f}")
+PY
