@@ -30,18 +30,18 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// Locates `span` (byte offsets into `text`) and builds the diagnostic.
+    /// Locates `span` (byte offsets into the text of `lines`) and builds the diagnostic.
     pub(crate) fn new(
         severity: Severity,
         origin: &str,
-        text: &str,
+        lines: &Lines,
         span: Option<Range<usize>>,
         key: String,
         message: String,
         help: Option<String>,
     ) -> Diagnostic {
         let (line, column, source_line, caret, underline) = match span {
-            Some(span) => locate(text, span),
+            Some(span) => locate(lines, span),
             None => (0, 0, String::new(), 0, 0),
         };
         Diagnostic {
@@ -104,12 +104,33 @@ pub fn render_all(diagnostics: &[Diagnostic]) -> String {
 
 /// Line (1-based), column (1-based, in characters), the line's text as shown, the
 /// caret's column in the shown text, and how many characters the span covers.
-fn locate(text: &str, span: Range<usize>) -> (usize, usize, String, usize, usize) {
+/// The start of every line of a text, so that locating many diagnostics in one file
+/// costs a search each, not a scan of the text each (10,000 errors in a large file
+/// took 18 s that way).
+pub(crate) struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(text: &'a str) -> Lines<'a> {
+        let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        Lines { text, starts }
+    }
+
+    /// The 1-based line of byte `offset` and the byte where that line starts.
+    fn line_of(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|s| *s <= offset);
+        (line, self.starts[line.saturating_sub(1)])
+    }
+}
+
+fn locate(lines: &Lines, span: Range<usize>) -> (usize, usize, String, usize, usize) {
+    let text = lines.text;
     let start = floor_char_boundary(text, span.start.min(text.len()));
     let end = floor_char_boundary(text, span.end.min(text.len()).max(start));
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let (line, line_start) = lines.line_of(start);
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let line = text[..start].matches('\n').count() + 1;
     let column = text[line_start..start].chars().count() + 1;
     let source_line = text[line_start..line_end].trim_end_matches('\r');
     let underline = text[start..end.min(line_end)].chars().count();
@@ -154,8 +175,15 @@ mod tests {
     #[test]
     fn locates_line_and_column() {
         let text = "a = 1\nbb = \"x\"\n";
-        let d =
-            Diagnostic::new(Severity::Error, "f.toml", text, Some(11..14), "bb".into(), "bad".into(), None);
+        let d = Diagnostic::new(
+            Severity::Error,
+            "f.toml",
+            &Lines::new(text),
+            Some(11..14),
+            "bb".into(),
+            "bad".into(),
+            None,
+        );
         assert_eq!((d.line, d.column), (2, 6));
         let rendered = d.render();
         assert!(rendered.contains("--> f.toml:2:6"), "{rendered}");
@@ -169,7 +197,7 @@ mod tests {
         let d = Diagnostic::new(
             Severity::Error,
             "f.toml",
-            &text,
+            &Lines::new(&text),
             Some(504..505),
             String::new(),
             "bad".into(),

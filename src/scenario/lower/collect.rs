@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use crate::scenario::diagnostic::{nearest, Diagnostic, Severity};
+use crate::scenario::diagnostic::{nearest, Diagnostic, Lines, Severity};
 use crate::scenario::raw::RawScenario;
 use crate::scenario::Override;
 
@@ -73,7 +73,7 @@ pub(super) fn deserialize_all(text: &str, origin: &str) -> Result<RawScenario, V
             d = Diagnostic::new(
                 Severity::Error,
                 origin,
-                text,
+                &Lines::new(text),
                 Some(span),
                 d.key.clone(),
                 d.message.clone(),
@@ -170,7 +170,7 @@ fn syntax_diagnostic(e: &toml::de::Error, text: &str, origin: &str) -> Diagnosti
             });
         }
     }
-    Diagnostic::new(Severity::Error, origin, text, e.span(), key, message, help)
+    Diagnostic::new(Severity::Error, origin, &Lines::new(text), e.span(), key, message, help)
 }
 
 /// Dotted path of the innermost value whose span contains `span`.

@@ -22,7 +22,7 @@ mod variants;
 
 use self::collect::{deserialize_all, span_of};
 use self::cost::MAX_REPLICATIONS;
-use super::diagnostic::{Diagnostic, Severity};
+use super::diagnostic::{Diagnostic, Lines, Severity};
 use super::raw::RawScenario;
 use super::{Action, Scenario, ScenarioError};
 use crate::engine::SimDuration;
@@ -57,10 +57,11 @@ pub(super) fn parse_and_lower(
     let scenario = lowerer.scenario(&raw);
     let doc = text.parse::<toml_edit::Document<String>>().ok();
     let locate = |key: &str| doc.as_ref().and_then(|d| span_of(d, key));
+    let lines = Lines::new(text);
     let (errors, warnings): (Vec<_>, Vec<_>) = lowerer
         .problems
         .into_iter()
-        .map(|p| Diagnostic::new(p.severity, origin, text, locate(&p.key), p.key, p.message, p.help))
+        .map(|p| Diagnostic::new(p.severity, origin, &lines, locate(&p.key), p.key, p.message, p.help))
         .partition(|d| d.severity == Severity::Error);
     match scenario {
         Some(s) if errors.is_empty() => Ok((s, warnings)),
