@@ -5,6 +5,9 @@
 //! write, so a damaged, truncated or hand-made folder is an error naming the file, the
 //! line and the column, never a panic, an infinity or a number of hundreds of digits
 //! in a report.
+//!
+//! Above 500 lines with its tests: it is one reader, from the bytes to [`FolderData`],
+//! with each check beside the cell it checks.
 
 use std::collections::BTreeMap;
 use std::io::Read as _;

@@ -2,6 +2,9 @@
 //! alone: `run`, `compare` and `sweep` call [`build`] on the folder they have just
 //! written, and `modsim report DIR` calls it on an existing folder, so both give the
 //! same report.
+//!
+//! Above 500 lines with its tests: the HTML and Markdown renderings of one report, and
+//! the escaping each needs, are kept side by side so they say the same.
 
 pub mod charts;
 pub mod data;
