@@ -1,5 +1,6 @@
 //! `CliError`: everything that can stop a command, rendered once with its causes and
-//! mapped to an exit code: 2 bad input (scenario or arguments), 1 anything else.
+//! mapped to an exit code: 2 bad input (scenario, arguments, or a folder that does not
+//! read back), 1 anything else.
 
 use crate::output::report::ReportError;
 use crate::output::{OutputError, PublishError};
@@ -25,13 +26,16 @@ pub(super) enum CliError {
 }
 
 impl CliError {
-    /// 2 for bad input (a scenario, the arguments, or an output folder modsim did not
-    /// make), 130 for a run stopped by Ctrl-C, 1 for anything else.
+    /// 2 for bad input (a scenario, the arguments, an output folder modsim did not make
+    /// or one that does not read back), 130 for a run stopped by Ctrl-C, 1 for anything
+    /// else.
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Scenario(_) | CliError::Usage(_) => 2,
             CliError::Output(OutputError::ForeignFolder { .. })
             | CliError::Publish(PublishError::Output(OutputError::ForeignFolder { .. })) => 2,
+            // A folder that does not read back (`modsim report`) is bad input too.
+            CliError::Report(ReportError::Invalid { .. } | ReportError::Missing(_)) => 2,
             CliError::Publish(PublishError::Interrupted { .. }) => super::progress::INTERRUPTED_EXIT,
             _ => 1,
         }
@@ -87,6 +91,22 @@ mod tests {
         assert_eq!(CliError::Output(foreign("out")).exit_code(), 2);
         assert_eq!(CliError::Publish(PublishError::Output(foreign("out"))).exit_code(), 2);
         assert_eq!(CliError::Usage("x".into()).exit_code(), 2);
+    }
+
+    #[test]
+    fn a_folder_that_does_not_read_back_is_bad_input_but_a_failed_read_is_not() {
+        let invalid = ReportError::Invalid {
+            file: "summary.csv".into(),
+            line: Some(3),
+            column: Some("mean".into()),
+            reason: "\"x\" is not a number".into(),
+        };
+        let e = CliError::Report(invalid);
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(e.render(), "error: summary.csv, line 3, column mean: \"x\" is not a number");
+        assert_eq!(CliError::Report(ReportError::Missing("summary.csv".into())).exit_code(), 2);
+        let io = ReportError::Table { file: "summary.csv".into(), reason: "permission denied".into() };
+        assert_eq!(CliError::Report(io).exit_code(), 1);
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub mod summary {
     pub const DIFF_SIGNIFICANT: &str = "diff_significant";
     /// The paired difference against the baseline, after `ALL` (compare only).
     pub const DIFFERENCES: [&str; 4] = [DIFF_MEAN, DIFF_CI95_LOW, DIFF_CI95_HIGH, DIFF_SIGNIFICANT];
+    /// The columns the report reads: a table without one of them does not read back.
+    /// Each table's list starts with its first column after the label columns.
+    pub const REQUIRED: [&str; 10] = [METRIC, UNIT, N, MEAN, CI95_LOW, CI95_HIGH, MEDIAN, P05, P95, CENSORED];
 }
 
 /// replications.csv: these, then a column per metric (`Metric::name`).
@@ -58,6 +61,8 @@ pub mod blocks {
     pub const END_DATE: &str = "end_date";
     pub const ALL: [&str; 9] =
         [REPLICATION, BLOCK, START, END, DURATION_DAYS, CENSORED, REASON, START_DATE, END_DATE];
+    /// The columns the report reads.
+    pub const REQUIRED: [&str; 5] = [REPLICATION, START, END, DURATION_DAYS, CENSORED];
 }
 
 /// events.csv: the event log of the traced replication.
@@ -69,6 +74,8 @@ pub mod events {
     pub const KIND: &str = "kind";
     pub const TEXT: &str = "text";
     pub const ALL: [&str; 6] = [REPLICATION, TIME_DAYS, DATE, ACTOR, KIND, TEXT];
+    /// The columns the report reads.
+    pub const REQUIRED: [&str; 5] = [REPLICATION, TIME_DAYS, ACTOR, KIND, TEXT];
 }
 
 /// timeseries.csv: a row per grid instant.
@@ -165,6 +172,18 @@ mod tests {
             sorted.sort();
             sorted.dedup();
             assert_eq!(sorted.len(), columns.len(), "{columns:?}");
+        }
+    }
+
+    #[test]
+    fn the_required_columns_are_written() {
+        let tables: [(&[&str], &[&str]); 3] = [
+            (&summary::REQUIRED, &summary::ALL),
+            (&blocks::REQUIRED, &blocks::ALL),
+            (&events::REQUIRED, &events::ALL),
+        ];
+        for (required, all) in tables {
+            assert!(required.iter().all(|c| all.contains(c)), "{required:?}");
         }
     }
 }

@@ -268,11 +268,14 @@ pub struct RunRecord {
     pub seed: u64,
     pub replications: u64,
     pub threads: usize,
+    #[serde(with = "json_number")]
     pub horizon_days: f64,
     pub precision: Option<PrecisionRecord>,
     /// The folder the results were written to.
     pub output: String,
+    #[serde(with = "json_number")]
     pub wall_time_seconds: f64,
+    #[serde(with = "json_number")]
     pub replications_per_second: f64,
     pub files: Vec<String>,
 }
@@ -285,10 +288,52 @@ pub struct RunEntry {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PrecisionRecord {
+    #[serde(with = "json_number")]
     pub target: f64,
     pub reached: bool,
     pub worst_metric: String,
+    /// Infinite when a mean is 0 and its half-width is not.
+    #[serde(with = "json_number")]
     pub worst_relative_half_width: f64,
+}
+
+/// run.json's numbers. JSON has no infinity or NaN (serde_json writes them as `null`,
+/// which does not read back as a number), so those are written as the strings "inf",
+/// "-inf" and "NaN"; finite numbers are written as before. `null`, from files written
+/// before, reads as NaN.
+mod json_number {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        match *x {
+            x if x.is_finite() => s.serialize_f64(x),
+            x if x.is_nan() => s.serialize_str("NaN"),
+            x if x > 0.0 => s.serialize_str("inf"),
+            _ => s.serialize_str("-inf"),
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Number(f64),
+        Text(String),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        match Option::<Stored>::deserialize(d)? {
+            Some(Stored::Number(x)) => Ok(x),
+            None => Ok(f64::NAN),
+            Some(Stored::Text(t)) => match t.as_str() {
+                "inf" => Ok(f64::INFINITY),
+                "-inf" => Ok(f64::NEG_INFINITY),
+                "NaN" => Ok(f64::NAN),
+                _ => Err(serde::de::Error::custom(format!(
+                    "{t:?} is not a number, \"inf\", \"-inf\" or \"NaN\""
+                ))),
+            },
+        }
+    }
 }
 
 impl RunRecord {
@@ -353,5 +398,65 @@ impl RunRecord {
         let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
         bytes.push(b'\n');
         bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(worst: f64) -> RunRecord {
+        let mut record: RunRecord = serde_json::from_value(serde_json::json!({
+            "modsim_version": "0", "command": "run", "scenario_files": [], "scenario_name": "x",
+            "scenario_sha256": [], "overrides": [], "runs": [], "seed": 1, "replications": 4,
+            "threads": 1, "horizon_days": 30.0, "precision": null, "output": "",
+            "wall_time_seconds": 0.25, "replications_per_second": 16.0, "files": [],
+        }))
+        .unwrap();
+        record.precision = Some(PrecisionRecord {
+            target: 0.05,
+            reached: false,
+            worst_metric: "blocked".into(),
+            worst_relative_half_width: worst,
+        });
+        record
+    }
+
+    fn worst_after_round_trip(worst: f64) -> f64 {
+        let back: RunRecord = serde_json::from_slice(&record(worst).to_json()).unwrap();
+        back.precision.unwrap().worst_relative_half_width
+    }
+
+    #[test]
+    fn non_finite_numbers_in_run_json_read_back() {
+        assert_eq!(worst_after_round_trip(f64::INFINITY), f64::INFINITY);
+        assert_eq!(worst_after_round_trip(f64::NEG_INFINITY), f64::NEG_INFINITY);
+        assert!(worst_after_round_trip(f64::NAN).is_nan());
+        assert_eq!(worst_after_round_trip(0.125), 0.125);
+        let json = String::from_utf8(record(f64::INFINITY).to_json()).unwrap();
+        assert!(json.contains("\"worst_relative_half_width\": \"inf\""), "{json}");
+    }
+
+    #[test]
+    fn finite_numbers_are_written_as_before() {
+        let json = String::from_utf8(record(0.1).to_json()).unwrap();
+        for line in [
+            "\"horizon_days\": 30.0,",
+            "\"target\": 0.05,",
+            "\"worst_relative_half_width\": 0.1",
+            "\"wall_time_seconds\": 0.25,",
+        ] {
+            assert!(json.contains(line), "{line} not in {json}");
+        }
+    }
+
+    #[test]
+    fn null_from_older_files_reads_as_nan_and_other_text_is_refused() {
+        let mut value = serde_json::to_value(record(0.1)).unwrap();
+        value["precision"]["worst_relative_half_width"] = serde_json::Value::Null;
+        let back: RunRecord = serde_json::from_value(value.clone()).unwrap();
+        assert!(back.precision.unwrap().worst_relative_half_width.is_nan());
+        value["precision"]["worst_relative_half_width"] = serde_json::json!("lots");
+        assert!(serde_json::from_value::<RunRecord>(value).is_err());
     }
 }

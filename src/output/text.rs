@@ -1,5 +1,8 @@
-//! Text for people: the run summary table and the trace timeline.
+//! Text for people: the run summary table and the trace timeline. Names and texts from
+//! a scenario reach the terminal through [`visible`], so none can move the cursor, ring
+//! the bell or start a line of its own.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use chrono::NaiveDateTime;
@@ -12,6 +15,42 @@ use crate::model::{LogEntry, Metric};
 use crate::scenario::Scenario;
 
 use super::tables::date_of;
+
+/// Whether `c` would act on a terminal instead of showing: a control character (ESC,
+/// BEL, NUL, a newline) or a bidirectional override, which reorders what follows.
+fn is_hidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Appends `c` to `out` as it should show: itself, or for a hidden character a visible
+/// escape (`\n`, `\t`, `\x1b`, `\u{202e}`).
+pub fn push_visible(out: &mut String, c: char) {
+    match c {
+        c if !is_hidden(c) => out.push(c),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if c.is_ascii() => {
+            let _ = write!(out, "\\x{:02x}", u32::from(c));
+        }
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+    }
+}
+
+/// `s` for the terminal: hidden characters as visible escapes (see [`push_visible`]);
+/// ordinary text as it is.
+pub fn visible(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_hidden) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push_visible(&mut out, c);
+    }
+    Cow::Owned(out)
+}
 
 /// `x` scaled for a thousands suffix: 12,345 -> (12.345, "k"), 5.6e9 -> (5.6, "G");
 /// below 10,000 unscaled, with no suffix.
@@ -64,7 +103,7 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
     let _ = writeln!(
         out,
         "{}: {} replications of {}, seed {}, {} threads, {:.2} s",
-        scenario.name,
+        visible(&scenario.name),
         c.replications,
         scenario.horizon,
         c.seed,
@@ -130,9 +169,9 @@ pub fn when(start: Option<NaiveDateTime>, t: SimTime) -> String {
 /// A replication's event log as a timeline.
 pub fn timeline(scenario: &Scenario, replication: u64, log: &[LogEntry], blocks: usize) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}: replication {replication}", scenario.name);
+    let _ = writeln!(out, "{}: replication {replication}", visible(&scenario.name));
     for e in log {
-        let _ = writeln!(out, "{}  {}", when(scenario.start, e.time), e.text);
+        let _ = writeln!(out, "{}  {}", when(scenario.start, e.time), visible(&e.text));
     }
     let _ = writeln!(
         out,
@@ -191,6 +230,7 @@ pub fn compare_table(
     let Some(first) = runs.first() else {
         return out;
     };
+    let labels: Vec<Cow<str>> = labels.iter().map(|l| visible(l)).collect();
     let c = &first.config;
     let _ = writeln!(
         out,
@@ -198,11 +238,11 @@ pub fn compare_table(
         runs.len(),
         c.replications,
         c.seed,
-        labels[0]
+        labels.first().map_or("", |l| l.as_ref())
     );
     let width = labels.iter().map(|l| l.len()).max().unwrap_or(0).max(22) + 2;
     let _ = write!(out, "{:<24}", "");
-    for l in labels {
+    for l in &labels {
         let _ = write!(out, "{l:>width$}");
     }
     let _ = writeln!(out);
@@ -210,7 +250,7 @@ pub fn compare_table(
         let i = metric.index();
         let _ = write!(out, "{label:<24}");
         for (v, r) in runs.iter().enumerate() {
-            let mean = show(metric, r.summaries[i].mean);
+            let mean = show(metric, r.summary(metric).mean);
             let cell = match differences.get(v).and_then(|d| d.get(i)) {
                 Some(d) if v > 0 => format!("{mean} ({})", show_difference(metric, d)),
                 _ => mean,
@@ -233,6 +273,7 @@ pub fn compare_table(
         "variant", "exposure, views (95% CI)", "user-days lost (95% CI)"
     );
     for (l, r) in labels.iter().zip(runs) {
+        let l = l.as_ref();
         let cell = |m: Metric| {
             let s = r.summary(m);
             format!("{} ({} to {})", quantity(s.mean), quantity(s.ci_low), quantity(s.ci_high))
@@ -245,6 +286,7 @@ pub fn compare_table(
 /// The table `modsim sweep` prints: a row per point.
 pub fn sweep_table(params: &[String], points: &[Vec<String>], runs: &[RunResults]) -> String {
     let mut out = String::new();
+    let params: Vec<Cow<str>> = params.iter().map(|p| visible(p)).collect();
     let widths: Vec<usize> = params.iter().map(|p| p.len().max(8) + 2).collect();
     for (p, w) in params.iter().zip(&widths) {
         let _ = write!(out, "{p:<w$}");
@@ -256,7 +298,7 @@ pub fn sweep_table(params: &[String], points: &[Vec<String>], runs: &[RunResults
     );
     for (values, r) in points.iter().zip(runs) {
         for (v, w) in values.iter().zip(&widths) {
-            let _ = write!(out, "{v:<w$}");
+            let _ = write!(out, "{:<w$}", visible(v));
         }
         let s = r.summary(Metric::Blocked);
         let blocked = format!("{} ({}-{})", percent(s.mean), percent(s.ci_low), percent(s.ci_high));
@@ -282,15 +324,19 @@ pub fn target_answer(
     runs: &[RunResults],
 ) -> String {
     let describe = |i: usize| {
-        let at: Vec<String> = params.iter().zip(&points[i]).map(|(p, v)| format!("{p}={v}")).collect();
-        let s = runs[i].summary(target.metric);
+        let (Some(values), Some(run)) = (points.get(i), runs.get(i)) else {
+            return String::new();
+        };
+        let at: Vec<String> =
+            params.iter().zip(values).map(|(p, v)| format!("{}={}", visible(p), visible(v))).collect();
+        let s = run.summary(target.metric);
         let value = format!(
             "{} (95% CI {} to {})",
             show(target.metric, s.mean),
             show(target.metric, s.ci_low),
             show(target.metric, s.ci_high)
         );
-        format!("{}: {value}, compliance cost {}", at.join(" "), quantity(compliance_cost(&runs[i])))
+        format!("{}: {value}, compliance cost {}", at.join(" "), quantity(compliance_cost(run)))
     };
     let mut out = format!("target {target}\n");
     match answer.cheapest {
@@ -339,6 +385,14 @@ mod tests {
         assert_eq!(quantity(12_345.0), "12.3 k");
         assert_eq!(quantity(5.6e9), "5.60 G");
         assert_eq!(quantity(f64::NAN), "n/a");
+    }
+
+    #[test]
+    fn hidden_characters_show_as_escapes_and_ordinary_text_is_untouched() {
+        assert!(matches!(visible("TikTok in Indonesia, 2018 – é"), Cow::Borrowed(_)));
+        assert_eq!(visible("a\u{1b}[2J\u{7}\u{0}b"), "a\\x1b[2J\\x07\\x00b");
+        assert_eq!(visible("one\ntwo\tthree\r"), "one\\ntwo\\tthree\\r");
+        assert_eq!(visible("\u{202e}evil\u{85}"), "\\u{202e}evil\\u{85}");
     }
 
     #[test]

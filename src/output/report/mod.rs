@@ -2,6 +2,9 @@
 //! alone: `run`, `compare` and `sweep` call [`build`] on the folder they have just
 //! written, and `modsim report DIR` calls it on an existing folder, so both give the
 //! same report.
+//!
+//! This file is long because, with its tests, the HTML and Markdown renderings of one report, and
+//! the escaping each needs, are kept side by side so they say the same.
 
 pub mod charts;
 pub mod data;
@@ -20,10 +23,33 @@ use crate::output::text;
 pub enum ReportError {
     #[error("the folder has no {0}; is it a modsim output folder?")]
     Missing(String),
+    /// The file could not be read (an I/O error).
     #[error("cannot read {file}: {reason}")]
     Table { file: String, reason: String },
+    /// The file was read but does not read back as what modsim writes: bad input.
+    #[error("{file}{}: {reason}", place(*.line, .column.as_deref()))]
+    Invalid {
+        file: String,
+        /// The line (from 1), where it is known.
+        line: Option<u64>,
+        /// The column: a CSV column's name, or run.json's character column.
+        column: Option<String>,
+        reason: String,
+    },
     #[error("cannot draw a chart: {0}")]
     Chart(#[from] charts::ChartError),
+}
+
+/// ", line 3, column mean" for an error message.
+fn place(line: Option<u64>, column: Option<&str>) -> String {
+    let mut at = String::new();
+    if let Some(line) = line {
+        let _ = write!(at, ", line {line}");
+    }
+    if let Some(column) = column {
+        let _ = write!(at, ", column {column}");
+    }
+    at
 }
 
 /// A file of the report, relative to the output folder.
@@ -126,10 +152,11 @@ fn findings_table(data: &FolderData) -> (Vec<String>, Vec<Vec<String>>) {
     match data.record.command.as_str() {
         "compare" => {
             let mut header = vec!["Outcome (mean, 95% CI)".to_string()];
+            let baseline = runs.first().map_or("", |r| r.label.as_str());
             for (i, r) in runs.iter().enumerate() {
                 header.push(r.label.clone());
                 if i > 0 {
-                    header.push(format!("{} vs {}", r.label, runs[0].label));
+                    header.push(format!("{} vs {baseline}", r.label));
                 }
             }
             let rows = KEY_METRICS
@@ -174,7 +201,10 @@ fn findings_table(data: &FolderData) -> (Vec<String>, Vec<Vec<String>>) {
                 "Mean (95% CI)".to_string(),
                 "5% to 95% of replications".to_string(),
             ];
-            let r = &runs[0];
+            // The reader refuses a folder without runs; without one there is nothing to say.
+            let Some(r) = runs.first() else {
+                return (header, Vec::new());
+            };
             let rows = KEY_METRICS
                 .iter()
                 .filter_map(|&(key, words)| {
@@ -211,14 +241,17 @@ fn what_was_run(data: &FolderData) -> Vec<(String, String)> {
         facts.push(("Set on the command line".into(), r.overrides.join(", ")));
     }
     if let Some(p) = &r.precision {
+        // A mean of 0 with a half-width above 0 has no finite relative half-width.
+        let worst = p.worst_relative_half_width;
+        let worst =
+            if worst.is_finite() { format!("at {:.1}%", worst * 100.0) } else { "not estimable".to_owned() };
         facts.push((
             "Precision".into(),
             format!(
-                "target {:.1}% relative half-width, {} (worst: {} at {:.1}%)",
+                "target {:.1}% relative half-width, {} (worst: {} {worst})",
                 p.target * 100.0,
                 if p.reached { "reached" } else { "not reached" },
                 p.worst_metric,
-                p.worst_relative_half_width * 100.0
             ),
         ));
     }
@@ -350,21 +383,56 @@ fn findings_note(data: &FolderData) -> String {
     note
 }
 
+/// Text for report.md, kept to what it says: one line (a newline or tab becomes a
+/// space), no HTML (`<`, `>`, `&` as entities), no code span or table cell end of its
+/// own, and control characters shown as escapes (`text::push_visible`). Ordinary text
+/// comes out unchanged.
+fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            '|' => out.push_str("\\|"),
+            '`' => out.push_str("\\`"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c => text::push_visible(&mut out, c),
+        }
+    }
+    out
+}
+
+/// [`md`] for text that starts a line (a heading's or a paragraph's), where a leading
+/// `#`, `-`, `+`, `*` or `=` would begin a heading, a list or a rule of its own.
+fn md_line(s: &str) -> String {
+    let mut out = md(s);
+    let indent = out.len() - out.trim_start().len();
+    if out.trim_start().starts_with(['#', '-', '+', '*', '=']) {
+        out.insert(indent, '\\');
+    }
+    out
+}
+
+/// A chart's title as an image's alternative text, where a bracket would end it.
+fn md_alt(title: &str) -> String {
+    md(title).replace('[', "\\[").replace(']', "\\]")
+}
+
 fn md_table(out: &mut String, header: &[String], rows: &[Vec<String>]) {
-    let cell = |s: &str| s.replace('|', "\\|");
-    let _ = writeln!(out, "| {} |", header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(out, "| {} |", header.iter().map(|h| md(h)).collect::<Vec<_>>().join(" | "));
     let _ = writeln!(out, "|{}", header.iter().map(|_| "---|").collect::<String>());
     for row in rows {
-        let _ = writeln!(out, "| {} |", row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
+        let _ = writeln!(out, "| {} |", row.iter().map(|c| md(c)).collect::<Vec<_>>().join(" | "));
     }
     out.push('\n');
 }
 
 fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     let r = &data.record;
-    let mut out = format!("# {}\n\n", r.scenario_name);
+    let mut out = format!("# {}\n\n", md_line(&r.scenario_name));
     if !r.scenario_description.is_empty() {
-        let _ = writeln!(out, "{}\n", r.scenario_description);
+        let _ = writeln!(out, "{}\n", md_line(&r.scenario_description));
     }
     out.push_str("## What was simulated\n\n");
     md_table(&mut out, &["".into(), "".into()], &pairs(what_was_run(data)));
@@ -383,11 +451,18 @@ fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
         );
     }
     for c in charts {
-        let _ = writeln!(out, "### {}\n\n![{}](charts/{}.png)\n\n{}\n", c.title, c.title, c.name, c.caption);
+        let _ = writeln!(
+            out,
+            "### {}\n\n![{}](charts/{}.png)\n\n{}\n",
+            md_line(&c.title),
+            md_alt(&c.title),
+            c.name,
+            md_line(&c.caption)
+        );
     }
     out.push_str("## Parameters and assumptions\n\n");
     md_table(&mut out, &["Parameter".into(), "Value".into()], &parameter_rows(data));
-    let _ = writeln!(out, "Files: {}\n", r.files.join(", "));
+    let _ = writeln!(out, "Files: {}\n", md(&r.files.join(", ")));
     out
 }
 
@@ -405,5 +480,45 @@ mod tests {
         assert_eq!(format_value(views, 12.345), "12.35");
         assert_eq!(format_value(SummaryRow::Metric(Metric::Blocked), 0.25), "25.0%");
         assert_eq!(format_value(views, f64::NAN), "n/a");
+    }
+
+    #[test]
+    fn markdown_text_stays_text_and_ordinary_text_is_untouched() {
+        for plain in ["TikTok in Indonesia, 2018", "regulator.ladder.block.trigger", "-304 (-306 to -303) *"]
+        {
+            assert_eq!(md(plain), plain);
+        }
+        assert_eq!(md("a | b"), "a \\| b");
+        assert_eq!(md("<script>&`x`"), "&lt;script&gt;&amp;\\`x\\`");
+        assert_eq!(md("one\n# two\u{1b}"), "one # two\\x1b");
+        assert_eq!(md_line("# heading"), "\\# heading");
+        assert_eq!(md_line("  - item"), "  \\- item");
+        assert_eq!(md_line("Plain words"), "Plain words");
+        assert_eq!(md_alt("a [b](c)"), "a \\[b\\](c)");
+    }
+
+    #[test]
+    fn an_infinite_precision_is_not_estimable() {
+        let mut data = data::tests::folder("run");
+        data.record.precision = Some(crate::output::tables::PrecisionRecord {
+            target: 0.05,
+            reached: false,
+            worst_metric: "blocked".into(),
+            worst_relative_half_width: f64::INFINITY,
+        });
+        let facts = what_was_run(&data);
+        let precision = facts.iter().find(|(k, _)| k == "Precision").unwrap();
+        assert_eq!(
+            precision.1,
+            "target 5.0% relative half-width, not reached (worst: blocked not estimable)"
+        );
+    }
+
+    #[test]
+    fn a_folder_without_runs_has_an_empty_findings_table() {
+        for command in ["run", "compare", "sweep"] {
+            let (_, rows) = findings_table(&data::tests::folder(command));
+            assert!(rows.iter().all(|r| r.len() == 1) || rows.is_empty(), "{command}: {rows:?}");
+        }
     }
 }

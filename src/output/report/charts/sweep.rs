@@ -102,6 +102,12 @@ impl Draw for SweepLines<'_> {
     }
 }
 
+/// A point's two swept values. Its labels are `point` and the values: the reader gives
+/// every run the same label columns, and a run without them has no cell.
+fn point_values(r: &RunData) -> Option<(&String, &String)> {
+    Some((&r.labels.get(1)?.1, &r.labels.get(2)?.1))
+}
+
 /// A two-parameter sweep: the probability of a block in each cell of the grid.
 pub(super) struct SweepHeatmap<'a> {
     pub(super) runs: &'a [RunData],
@@ -113,13 +119,12 @@ impl Draw for SweepHeatmap<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let mut xv: Vec<String> = Vec::new();
         let mut yv: Vec<String> = Vec::new();
-        for r in self.runs {
-            let (x, y) = (r.labels[1].1.clone(), r.labels[2].1.clone());
-            if !xv.contains(&x) {
-                xv.push(x);
+        for (x, y) in self.runs.iter().filter_map(point_values) {
+            if !xv.contains(x) {
+                xv.push(x.clone());
             }
-            if !yv.contains(&y) {
-                yv.push(y);
+            if !yv.contains(y) {
+                yv.push(y.clone());
             }
         }
         let entries = [
@@ -132,8 +137,8 @@ impl Draw for SweepHeatmap<'_> {
         let x_fmt = |x: &f64| category_label(&xv, *x);
         let y_fmt = |y: &f64| category_label(&yv, *y);
         mesh_style(&mut chart)
-            .x_desc(self.params[0].as_str())
-            .y_desc(self.params[1].as_str())
+            .x_desc(self.params.first().map_or("", String::as_str))
+            .y_desc(self.params.get(1).map_or("", String::as_str))
             .x_labels(nx * 2 + 1)
             .y_labels(ny * 2 + 1)
             .x_label_formatter(&x_fmt)
@@ -145,9 +150,8 @@ impl Draw for SweepHeatmap<'_> {
             plotters::style::text_anchor::VPos::Center,
         );
         for r in self.runs {
-            let (Some(i), Some(j)) =
-                (xv.iter().position(|v| *v == r.labels[1].1), yv.iter().position(|v| *v == r.labels[2].1))
-            else {
+            let Some((x, y)) = point_values(r) else { continue };
+            let (Some(i), Some(j)) = (xv.iter().position(|v| v == x), yv.iter().position(|v| v == y)) else {
                 continue;
             };
             let p = r.metric(Metric::Blocked).map_or(f64::NAN, |s| s.mean);
@@ -175,6 +179,15 @@ mod tests {
 
     fn strings(values: &[&str]) -> Vec<String> {
         values.iter().map(|v| v.to_string()).collect()
+    }
+
+    #[test]
+    fn a_heatmap_skips_a_run_without_two_values() {
+        let runs = vec![point(&[("moderators", "20"), ("fpr", "0.1")]), point(&[("moderators", "60")])];
+        let params = strings(&["moderators", "fpr"]);
+        let drawn = texts(&SweepHeatmap { runs: &runs, params: &params });
+        assert_has(&drawn, "20");
+        assert!(!drawn.iter().any(|t| t == "60"), "{drawn:?}");
     }
 
     #[test]
