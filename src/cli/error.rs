@@ -30,8 +30,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Scenario(_) | CliError::Usage(_) => 2,
-            CliError::Output(OutputError::ForeignFolder { .. })
-            | CliError::Publish(PublishError::Output(OutputError::ForeignFolder { .. })) => 2,
+            CliError::Output(e) | CliError::Publish(PublishError::Output(e)) if refused_target(e) => 2,
             _ => 1,
         }
     }
@@ -54,6 +53,18 @@ impl CliError {
     }
 }
 
+/// An output target that modsim will not replace: it is not a folder, or not one that
+/// modsim made (without `--force`).
+fn refused_target(e: &OutputError) -> bool {
+    matches!(
+        e,
+        OutputError::ForeignFolder { .. }
+            | OutputError::NotAFolder { .. }
+            | OutputError::NotARecord { .. }
+            | OutputError::UnknownFiles { .. }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
@@ -69,6 +80,10 @@ mod tests {
         assert_eq!(CliError::Output(foreign("out")).exit_code(), 2);
         assert_eq!(CliError::Publish(PublishError::Output(foreign("out"))).exit_code(), 2);
         assert_eq!(CliError::Usage("x".into()).exit_code(), 2);
+        let file = OutputError::NotAFolder { path: PathBuf::from("/dev/null"), found: "a device" };
+        assert_eq!(CliError::Publish(PublishError::Output(file)).exit_code(), 2);
+        let unlisted = OutputError::UnknownFiles { path: PathBuf::from("out"), files: vec!["a.txt".into()] };
+        assert_eq!(CliError::Output(unlisted).exit_code(), 2);
     }
 
     #[test]
