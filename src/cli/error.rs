@@ -32,8 +32,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Scenario(_) | CliError::Usage(_) => 2,
-            CliError::Output(OutputError::ForeignFolder { .. })
-            | CliError::Publish(PublishError::Output(OutputError::ForeignFolder { .. })) => 2,
+            CliError::Output(e) | CliError::Publish(PublishError::Output(e)) if refused_target(e) => 2,
             // A folder that does not read back (`modsim report`) is bad input too.
             CliError::Report(ReportError::Invalid { .. } | ReportError::Missing(_)) => 2,
             CliError::Publish(PublishError::Interrupted { .. }) => super::progress::INTERRUPTED_EXIT,
@@ -64,6 +63,18 @@ impl CliError {
     }
 }
 
+/// An output target that modsim will not replace: it is not a folder, or not one that
+/// modsim made (without `--force`).
+fn refused_target(e: &OutputError) -> bool {
+    matches!(
+        e,
+        OutputError::ForeignFolder { .. }
+            | OutputError::NotAFolder { .. }
+            | OutputError::NotARecord { .. }
+            | OutputError::UnknownFiles { .. }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -91,6 +102,10 @@ mod tests {
         assert_eq!(CliError::Output(foreign("out")).exit_code(), 2);
         assert_eq!(CliError::Publish(PublishError::Output(foreign("out"))).exit_code(), 2);
         assert_eq!(CliError::Usage("x".into()).exit_code(), 2);
+        let file = OutputError::NotAFolder { path: PathBuf::from("/dev/null"), found: "a device" };
+        assert_eq!(CliError::Publish(PublishError::Output(file)).exit_code(), 2);
+        let unlisted = OutputError::UnknownFiles { path: PathBuf::from("out"), files: vec!["a.txt".into()] };
+        assert_eq!(CliError::Output(unlisted).exit_code(), 2);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! `modsim run --reproduce run.json`: the same scenario text, overrides, seed and
-//! replications, then a byte-for-byte check of the tables against those beside the
-//! record (when they are still there).
+//! replications, rerun into a fresh folder, then a byte-for-byte check of the tables
+//! against those beside the record (when they are still there). The output folder may
+//! not be, or hold, the recorded run: the evidence is never overwritten, and never
+//! compared with itself.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,7 +16,7 @@ use crate::experiment::RunConfig;
 use crate::output::publish::TABLES;
 use crate::output::tables::RunRecord;
 use crate::output::Plan;
-use crate::scenario::Override;
+use crate::scenario::{Override, Parameter};
 
 /// Reruns the `run` recorded at `record_path`; of `args` only the output options
 /// (`--out`, `--threads`, `--force`, `--no-charts`) apply.
@@ -36,7 +38,9 @@ pub(super) fn reproduce(record_path: &Path, args: &ExperimentArgs) -> Result<(),
     }
     let overrides: Vec<Override> =
         record.overrides.iter().map(|o| o.parse().map_err(CliError::Usage)).collect::<Result<_, _>>()?;
-    let runs = vec![("baseline".to_string(), load_with(&scenario_path, &overrides)?)];
+    let loaded = load_with(&scenario_path, &overrides)?;
+    check_parameters(record_path, &record.parameters, &loaded.scenario.parameters())?;
+    let runs = vec![("baseline".to_string(), loaded)];
     let mut config =
         RunConfig { replications: record.replications, seed: record.seed, threads: args.threads };
     check_work(&runs, &mut config, None)?;
@@ -51,13 +55,27 @@ pub(super) fn reproduce(record_path: &Path, args: &ExperimentArgs) -> Result<(),
         force: args.force,
         charts: !args.no_charts,
     };
+    let original = match record_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if holds(&plan.target, original) {
+        return Err(CliError::Usage(format!(
+            "--out {} holds the run being reproduced ({}); reproducing into it would replace the tables it is checked against; choose another --out",
+            plan.target.display(),
+            record_path.display()
+        )));
+    }
     run_plan(&plan)?;
     // Compare with the tables beside the record, if they are there.
-    let original = record_path.parent().unwrap_or(Path::new("."));
     let mut stdout = std::io::stdout().lock();
     let mut compared = 0;
+    let mut missing = Vec::new();
     for file in TABLES {
-        let Ok(before) = std::fs::read(original.join(file)) else { continue };
+        let Ok(before) = std::fs::read(original.join(file)) else {
+            missing.push(file);
+            continue;
+        };
         let after = std::fs::read(plan.target.join(file)).unwrap_or_default();
         if before != after {
             return Err(CliError::NotReproduced(format!(
@@ -67,10 +85,69 @@ pub(super) fn reproduce(record_path: &Path, args: &ExperimentArgs) -> Result<(),
         }
         compared += 1;
     }
-    if compared > 0 {
+    if compared == 0 {
+        writeln!(
+            stdout,
+            "not compared: {} holds none of the run's tables, so the rerun in {} was not checked against them",
+            original.display(),
+            plan.target.display()
+        )?;
+    } else if missing.is_empty() {
         writeln!(stdout, "reproduced: {compared} tables byte-identical to those in {}", original.display())?;
+    } else {
+        writeln!(
+            stdout,
+            "reproduced: {compared} tables byte-identical to those in {} ({} not there to compare)",
+            original.display(),
+            missing.join(", ")
+        )?;
     }
     Ok(())
+}
+
+/// Whether replacing the folder `target` would replace `dir`: it is `dir` or holds it.
+fn holds(target: &Path, dir: &Path) -> bool {
+    let Ok(dir) = std::fs::canonicalize(dir) else { return false };
+    // The target need not exist yet; its parent must, for it to hold anything.
+    let target = match std::fs::canonicalize(target) {
+        Ok(t) => t,
+        Err(_) => match (target.parent(), target.file_name()) {
+            (Some(parent), Some(name)) => {
+                let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+                match std::fs::canonicalize(parent) {
+                    Ok(p) => p.join(name),
+                    Err(_) => return false,
+                }
+            }
+            _ => return false,
+        },
+    };
+    dir.starts_with(target)
+}
+
+/// Fails if run.json's parameters are not those of the scenario and overrides it
+/// names: the record was edited, and a rerun would not be the run it describes.
+fn check_parameters(record_path: &Path, recorded: &[Parameter], now: &[Parameter]) -> Result<(), CliError> {
+    // Records without parameters (older ones) have nothing to check.
+    if recorded.is_empty() || recorded == now {
+        return Ok(());
+    }
+    let difference = recorded
+        .iter()
+        .zip(now)
+        .find(|(r, n)| r != n)
+        .map(|(r, n)| {
+            if r.path == n.path {
+                format!("{} is {} there, {} in the scenario", r.path, r.value, n.value)
+            } else {
+                format!("{} there, {} in the scenario", r.path, n.path)
+            }
+        })
+        .unwrap_or_else(|| format!("{} parameters there, {} in the scenario", recorded.len(), now.len()));
+    Err(CliError::NotReproduced(format!(
+        "{} records parameters that its scenario and overrides do not give ({difference}); run.json was edited, so the run it describes cannot be reproduced",
+        record_path.display()
+    )))
 }
 
 /// Reads a run.json that this modsim can rerun: a `run` made by the same version.

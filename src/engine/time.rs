@@ -101,7 +101,7 @@ impl fmt::Display for SimDuration {
             return write!(f, "0s");
         }
         for (ms, unit) in units {
-            if self.0 % ms == 0 {
+            if self.0.is_multiple_of(ms) {
                 return write!(f, "{}{unit}", self.0 / ms);
             }
         }

@@ -1,6 +1,7 @@
 //! Publishing an experiment: run the labelled scenarios of a [`Plan`] and fill its
 //! output folder with the tables, the command's own table, run.json, the report and
-//! the charts. The folder appears whole or not at all (see [`OutputFolder`]).
+//! the charts. The folder appears whole or not at all (see [`OutputFolder`]); a report
+//! that cannot be built or written does not take the tables and run.json with it.
 //!
 //! `run`, `compare` and `sweep` share this pipeline; each adds only its labels, its
 //! own table and its terminal summary. Nothing here reads arguments or draws on the
@@ -33,6 +34,13 @@ pub enum PublishError {
     Interrupted { target: PathBuf, done: u64, planned: u64 },
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// The tables and run.json are in place; the report (or a chart) is not.
+    #[error("{} holds the tables and run.json, but not the report: run `modsim report {}` once the cause is fixed", target.display(), target.display())]
+    ReportNotWritten {
+        target: PathBuf,
+        #[source]
+        source: Box<PublishError>,
+    },
 }
 
 /// What a plan reports while it runs: the experiment's progress, and the moment the
@@ -124,11 +132,31 @@ impl Plan {
     /// from a finished folder, and moves the folder into place; returns where it is.
     /// Callers drop their results first: the report needs only the files, and memory
     /// stays flat.
+    ///
+    /// The tables and run.json are committed whatever happens to the report: if it
+    /// cannot be built or written (a reader that rejects a value, a full disk), the
+    /// folder goes into place without it and the error says so.
     pub fn publish(&self, folder: OutputFolder) -> Result<PathBuf, PublishError> {
+        let report = self.write_report(&folder);
+        if report.is_err() {
+            // A partial report must not pass for a whole one; if this fails, the
+            // folder is still usable and `modsim report` rewrites it.
+            for entry in REPORT.iter().chain(&["charts"]) {
+                let _ = folder.remove(entry);
+            }
+        }
+        let target = folder.commit()?;
+        match report {
+            Ok(()) => Ok(target),
+            Err(source) => Err(PublishError::ReportNotWritten { target, source: Box::new(source) }),
+        }
+    }
+
+    fn write_report(&self, folder: &OutputFolder) -> Result<(), PublishError> {
         for f in report::build(&|file| folder.open(file), self.charts)? {
             folder.write(&f.path, &f.bytes)?;
         }
-        Ok(folder.commit()?)
+        Ok(())
     }
 
     fn record(&self, results: &[RunResults], files: &[&str]) -> Vec<u8> {
@@ -169,6 +197,13 @@ mod tests {
         }
     }
 
+    /// The plan's folder with its tables and run.json written, not yet published.
+    fn recorded(plan: &Plan) -> OutputFolder {
+        let (results, folder) = plan.execute(|_| Vec::new(), &()).unwrap();
+        plan.record_run(&folder, &results, None).unwrap();
+        folder
+    }
+
     #[test]
     fn publishing_writes_the_tables_the_record_and_the_report() {
         let dir = tempfile::tempdir().unwrap();
@@ -204,6 +239,25 @@ mod tests {
         assert_eq!(files.last(), Some(&"charts/"));
     }
 
+    #[test]
+    fn a_report_that_fails_leaves_the_tables_and_the_record_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        let plan = plan(&target, true);
+        let folder = recorded(&plan);
+        // A report that cannot be built: the reader rejects this run.json.
+        folder.write("run.json", b"not json").unwrap();
+        folder.write("report.md", b"half").unwrap();
+        let Err(e) = plan.publish(folder) else { panic!("the report must fail") };
+        assert!(matches!(e, PublishError::ReportNotWritten { .. }), "{e:?}");
+        assert!(e.to_string().contains("run `modsim report"), "{e}");
+        for table in TABLES {
+            assert!(target.join(table).is_file(), "{table}");
+        }
+        assert!(!target.join("report.md").exists(), "a partial report is not left");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no staging folder is left");
+    }
+
     /// A progress that has already been cancelled, and notes whether it was told the
     /// simulation ended.
     struct Cancelled(std::sync::atomic::AtomicBool);
@@ -224,8 +278,9 @@ mod tests {
     fn a_cancelled_run_leaves_the_previous_folder_as_it_was() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out");
-        std::fs::create_dir(&target).unwrap();
-        std::fs::write(target.join("run.json"), "previous").unwrap();
+        let first = plan(&target, false);
+        first.publish(recorded(&first)).unwrap();
+        let previous = std::fs::read(target.join("run.json")).unwrap();
         let progress = Cancelled(Default::default());
         let Err(e) = plan(&target, false).execute(|_| Vec::new(), &progress) else {
             panic!("a cancelled run must fail");
@@ -237,7 +292,7 @@ mod tests {
         );
         assert_eq!(e.to_string(), expected);
         assert!(progress.0.load(std::sync::atomic::Ordering::SeqCst));
-        assert_eq!(std::fs::read_to_string(target.join("run.json")).unwrap(), "previous");
+        assert_eq!(std::fs::read(target.join("run.json")).unwrap(), previous);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no staging folder is left");
     }
 }
