@@ -2,10 +2,44 @@
 //! could never be lifted.
 
 use super::Lowerer;
+use crate::scenario::raw::RawScenario;
 use crate::scenario::{ActionTrigger, Sanction, Scenario};
 
 impl Lowerer {
     /// Each name of a list (entries under `key`) is used once.
+    /// Names and descriptions reach terminals, reports and charts: a control
+    /// character (an escape sequence, a NUL that makes an SVG invalid) has no place in
+    /// them. Descriptions may span lines; names may not.
+    pub(super) fn printable_texts(&mut self, raw: &RawScenario) {
+        let mut texts: Vec<(String, &str, bool)> = vec![
+            ("scenario.name".into(), &raw.scenario.name, false),
+            ("scenario.description".into(), &raw.scenario.description, true),
+        ];
+        for (i, c) in raw.platform.categories.iter().enumerate() {
+            texts.push((format!("platform.categories[{i}].name"), &c.name, false));
+        }
+        for (i, step) in raw.regulator.ladder.iter().enumerate() {
+            texts.push((format!("regulator.ladder[{i}].name"), &step.name, false));
+        }
+        for (i, action) in raw.playbook.iter().enumerate() {
+            texts.push((format!("playbook[{i}].name"), &action.name, false));
+        }
+        for (i, v) in raw.variants.iter().enumerate() {
+            texts.push((format!("variants[{i}].name"), &v.name, false));
+            texts.push((format!("variants[{i}].description"), &v.description, true));
+        }
+        for (key, text, multiline) in texts {
+            let bad =
+                text.chars().find(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\t' | '\r')));
+            if let Some(c) = bad {
+                self.error(
+                    key,
+                    format!("contains the control character U+{:04X}; use printable text", c as u32),
+                );
+            }
+        }
+    }
+
     pub(super) fn unique_names(&mut self, key: &str, names: &[&str]) {
         for (i, name) in names.iter().enumerate() {
             if names[..i].contains(name) {

@@ -93,6 +93,7 @@ impl Lowerer {
     /// across them. `None` when a part could not be built (its problems are recorded).
     fn scenario(&mut self, raw: &RawScenario) -> Option<Scenario> {
         let meta = &raw.scenario;
+        self.printable_texts(raw);
         let start = meta.start.as_ref().and_then(|v| self.datetime("scenario.start", v));
         let horizon = self.positive_duration("scenario.horizon", &meta.horizon);
         let step = match &meta.step {
