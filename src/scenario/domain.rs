@@ -9,10 +9,10 @@ use crate::engine::{DurationDist, SimDuration, SimTime};
 
 /// A validated scenario: everything the model needs, in domain units.
 ///
-/// Valid by construction: only [`parse`], [`load`] and their variants make one, after
+/// Valid by construction: only [`parse`](super::parse), [`load`](super::load) and their variants make one, after
 /// every check; its fields are private to the crate and read through the methods
 /// below, so code outside cannot make it invalid. To change a value, apply an
-/// [`Override`] and validate again ([`load_with`], [`parse_with`]).
+/// [`Override`] and validate again ([`load_with`](super::load_with), [`parse_with`](super::parse_with)).
 #[derive(Clone, Debug)]
 pub struct Scenario {
     pub(crate) name: String,
