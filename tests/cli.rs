@@ -136,6 +136,23 @@ fn trace_without_a_start_date_counts_days() {
     assert!(text.contains("day  15 00:00  regulator lifts the block after 8.0 days"), "{text}");
 }
 
+/// The whole diagnostic of every file in tests/malformed, as `check` prints it, against
+/// its snapshot in tests/snapshots/: a changed message is reviewed as a whole, not by
+/// one pinned phrase. After an intended change: `INSTA_UPDATE=always cargo test --test
+/// cli` and review the diff of tests/snapshots/.
+#[test]
+fn malformed_scenarios_give_the_diagnostics_of_their_snapshots() {
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir("tests/malformed").unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    for file in files {
+        let out = modsim().arg("check").arg(&file).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let name = format!("malformed__{}", file.file_stem().unwrap().to_string_lossy());
+        insta::assert_snapshot!(name, stderr);
+    }
+}
+
 /// Every file in tests/malformed names, in its second line, a phrase the error must
 /// contain. Each must exit with code 2, point at a line, and leave no output folder.
 #[test]
