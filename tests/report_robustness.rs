@@ -20,19 +20,7 @@ const TABLES: [&str; 4] = ["summary.csv", "timeseries.csv", "blocks.csv", "event
 /// A run's folder without charts (quick to make), in `dir`, to damage.
 fn fresh_run(dir: &Path) -> PathBuf {
     let out = dir.join("run");
-    let status = modsim()
-        .args([
-            "run",
-            "scenarios/registration-block-2022.toml",
-            "--replications",
-            "5",
-            "--no-charts",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    common::small_run("scenarios/registration-block-2022.toml", 5, &out);
     out
 }
 

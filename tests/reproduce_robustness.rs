@@ -17,19 +17,7 @@ fn recorded() -> &'static (tempfile::TempDir, String) {
     RECORD.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("run");
-        let status = modsim()
-            .args([
-                "run",
-                "tests/scenarios/hand-computed.toml",
-                "--replications",
-                "2",
-                "--no-charts",
-                "--out",
-            ])
-            .arg(&out)
-            .output()
-            .unwrap();
-        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        common::small_run("tests/scenarios/hand-computed.toml", 2, &out);
         let text = std::fs::read_to_string(out.join("run.json")).unwrap();
         (dir, text)
     })

@@ -21,3 +21,14 @@ pub fn library() -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// Runs `scenario` for `replications` replications without charts into `out`, and
+/// panics with modsim's message if that fails: a small real folder for a test.
+pub fn small_run(scenario: &str, replications: u32, out: &std::path::Path) {
+    let status = modsim()
+        .args(["run", scenario, "--replications", &replications.to_string(), "--no-charts", "--out"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+}
