@@ -84,9 +84,16 @@ fn compare_and_sweeps_draw_their_charts() {
     }
     report_names_everything(&compare, &charts);
     let html = std::fs::read_to_string(compare.join("report.html")).unwrap();
+    let durations = std::fs::read_to_string(compare.join("charts/compare-durations.svg")).unwrap();
     for variant in ["orders-then-fines", "moderators-200", "age-gate-day-one"] {
         assert!(html.contains(variant), "compare report lacks {variant}");
+        assert!(durations.contains(variant), "the duration chart lacks {variant}");
     }
+    // Survival curves from survival.csv, not box plots of censored durations.
+    assert!(durations.contains("share of blocks still in force"));
+    assert!(!durations.contains("middle half of blocks"));
+    let survival = std::fs::read_to_string(compare.join("survival.csv")).unwrap();
+    assert!(survival.starts_with("variant,time_days,survival,ci95_low,ci95_high,at_risk,events,censored\n"));
 
     let sweep = dir.path().join("sweep");
     run_into(

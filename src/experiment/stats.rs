@@ -159,14 +159,38 @@ pub fn welch_half_width(a: &[f64], b: &[f64]) -> f64 {
     t * se
 }
 
+/// One step of a Kaplan-Meier curve: a distinct observed time, events or censorings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KaplanMeierStep {
+    pub time: f64,
+    /// The estimate just after `time`.
+    pub survival: f64,
+    /// The pointwise 95% interval of `survival`; NaN where the curve is 0, where the
+    /// log-scale interval is not defined (R's `survfit` gives NA there too).
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// Durations still running just before `time`.
+    pub at_risk: usize,
+    /// Durations that ended at `time`.
+    pub events: usize,
+    /// Durations censored at `time`.
+    pub censored: usize,
+}
+
 /// Kaplan-Meier estimate of a survival function from right-censored durations.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KaplanMeier {
-    /// (time, survival just after time, lower 95%, upper 95%) at each event time.
-    pub steps: Vec<(f64, f64, f64, f64)>,
+    /// One step per distinct time, in increasing time, like the rows of R's `survfit`;
+    /// at a time with censorings only, the survival does not drop.
+    pub steps: Vec<KaplanMeierStep>,
     pub n: usize,
     pub censored: usize,
 }
+
+/// How close a curve must come to a level to count as equal to it, as in R's
+/// `quantile.survfit` (`sqrt(.Machine$double.eps)`): a product like 0.9 x 8/9 x ... x 5/6
+/// is 0.5 only up to rounding.
+const LEVEL_TOLERANCE: f64 = 1.490_116_119_384_765_6e-8;
 
 impl KaplanMeier {
     /// `durations[i]` is an observed end when `censored[i]` is false, otherwise only a
@@ -177,44 +201,56 @@ impl KaplanMeier {
         // At tied times, events come before censorings (the usual convention).
         data.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let n = data.len();
-        let mut at_risk = n as f64;
+        let mut at_risk = n;
         let mut survival = 1.0;
         let mut greenwood = 0.0;
         let mut steps = Vec::new();
         let mut i = 0;
         while i < n {
-            let t = data[i].0;
-            let (mut events, mut leaving) = (0.0, 0.0);
-            while i < n && data[i].0 == t {
+            let time = data[i].0;
+            let (mut events, mut leaving) = (0, 0);
+            while i < n && data[i].0 == time {
                 if !data[i].1 {
-                    events += 1.0;
+                    events += 1;
                 }
-                leaving += 1.0;
+                leaving += 1;
                 i += 1;
             }
-            if events > 0.0 {
-                survival *= 1.0 - events / at_risk;
+            if events > 0 {
+                let (d, r) = (events as f64, at_risk as f64);
+                survival *= 1.0 - d / r;
                 if at_risk > events {
-                    greenwood += events / (at_risk * (at_risk - events));
+                    greenwood += d / (r * (r - d));
                 }
-                let se = greenwood.sqrt();
-                let (lo, hi) = if survival > 0.0 {
-                    ((survival * (-Z975 * se).exp()).max(0.0), (survival * (Z975 * se).exp()).min(1.0))
-                } else {
-                    (0.0, 0.0)
-                };
-                steps.push((t, survival, lo, hi));
             }
+            let se = greenwood.sqrt();
+            let (ci_low, ci_high) = if survival > 0.0 {
+                ((survival * (-Z975 * se).exp()).max(0.0), (survival * (Z975 * se).exp()).min(1.0))
+            } else {
+                (f64::NAN, f64::NAN)
+            };
+            steps.push(KaplanMeierStep {
+                time,
+                survival,
+                ci_low,
+                ci_high,
+                at_risk,
+                events,
+                censored: leaving - events,
+            });
             at_risk -= leaving;
         }
         KaplanMeier { steps, n, censored: censored.iter().filter(|c| **c).count() }
     }
 
-    /// Smallest time at which the survival drops to `1 - p` or below (the p-quantile of
-    /// the duration); `None` when the curve never gets that low (too much censoring).
+    /// The p-quantile of the duration as R's `quantile.survfit` defines it: the first
+    /// time the curve drops to `1 - p` or below, except where the curve equals `1 - p`
+    /// over an interval, where it is the middle of that interval (for 1..10 uncensored,
+    /// the median is 5.5, not 5), and that interval runs to the last observed time when
+    /// the curve ends at `1 - p`. `None` when the curve never gets that low (too much
+    /// censoring).
     pub fn quantile(&self, p: f64) -> Option<f64> {
-        let level = 1.0 - p;
-        self.steps.iter().find(|s| s.1 <= level + 1e-12).map(|s| s.0)
+        self.quantile_of(p, |s| s.survival)
     }
 
     pub fn median(&self) -> Option<f64> {
@@ -222,12 +258,47 @@ impl KaplanMeier {
     }
 
     /// 95% interval of the median (Brookmeyer-Crowley via the pointwise band, as R's
-    /// `print.survfit` reports it): the lower limit is where the lower band first reaches 0.5, the upper
-    /// limit where the upper band does.
+    /// `quantile.survfit` and `print.survfit` report it): the median of the lower band
+    /// and of the upper band, by the same rule as [`KaplanMeier::quantile`].
     pub fn median_ci(&self) -> (Option<f64>, Option<f64>) {
-        let lower = self.steps.iter().find(|s| s.2 <= 0.5 + 1e-12).map(|s| s.0);
-        let upper = self.steps.iter().find(|s| s.3 <= 0.5 + 1e-12).map(|s| s.0);
-        (lower, upper)
+        (self.quantile_of(0.5, |s| s.ci_low), self.quantile_of(0.5, |s| s.ci_high))
+    }
+
+    /// The p-quantile of the curve `level` of the steps (the estimate or a band; NaN
+    /// where it is not defined), by the rule of R's `findq` in `quantile.survfit`.
+    fn quantile_of(&self, p: f64, level: impl Fn(&KaplanMeierStep) -> f64) -> Option<f64> {
+        // The distribution function 1 - S from time 0, at each distinct level: a
+        // censoring repeats the level before it and so drops out, but the last
+        // observed time still ends the curve.
+        let last_time = self.steps.last().map_or(0.0, |s| s.time);
+        let mut points: Vec<(f64, f64)> = vec![(0.0, 0.0)];
+        // Levels seen, by their bits; R's `duplicated` counts a repeated NA as a repeat too.
+        let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::from([0f64.to_bits()]);
+        for s in &self.steps {
+            let y = 1.0 - level(s);
+            let key = if y.is_nan() { f64::NAN.to_bits() } else { y.to_bits() };
+            if seen.insert(key) {
+                points.push((s.time, y));
+            }
+        }
+        let highest = points.iter().map(|q| q.1).filter(|y| !y.is_nan()).fold(f64::NEG_INFINITY, f64::max);
+        if highest < p {
+            return None;
+        }
+        if p == 0.0 {
+            return Some(0.0);
+        }
+        // R's `approx(y, index, v, method = "constant", f = 1)` over the defined
+        // points, sorted by level: the first point at or above level v.
+        let mut defined: Vec<(f64, f64)> = points.iter().copied().filter(|q| !q.1.is_nan()).collect();
+        defined.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let first_at = |v: f64| defined.iter().find(|q| q.1 >= v).map(|q| q.0);
+        let reached = first_at(p - LEVEL_TOLERANCE)?;
+        let ends_at_p = points.last().is_some_and(|q| (p - q.1).abs() < LEVEL_TOLERANCE);
+        if ends_at_p {
+            return Some((reached + last_time) / 2.0);
+        }
+        first_at(p + LEVEL_TOLERANCE).map(|left| (reached + left) / 2.0)
     }
 }
 
@@ -288,9 +359,57 @@ mod tests {
         let c = [false, false, true, false, false, true, false, false, true, false, true];
         let km = KaplanMeier::new(&t, &c);
         assert_eq!(km.median(), Some(31.0));
-        assert!(close(km.steps[1].1, 0.8181818, 1e-6));
+        assert!(close(km.steps[1].survival, 0.8181818, 1e-6));
+        assert_eq!((km.steps[1].at_risk, km.steps[1].events, km.steps[1].censored), (10, 1, 1));
         assert_eq!(km.median_ci(), (Some(18.0), None));
         assert_eq!(km.censored, 4);
+    }
+
+    #[test]
+    fn a_flat_at_the_level_gives_its_midpoint_as_r_does() {
+        // R: quantile(survfit(Surv(1:10) ~ 1), c(.25, .5, .75, .9, .95, 1)) by the rule of
+        // quantile.survfit's findq: S is 0.5 from 5 to 6, so the median is 5.5; 0.1 from
+        // 9 to 10 gives 9.5; 0.75 and 0.25 are never the level of a flat, so the first
+        // time below them (3, 8); 1 ends the curve at 10, so (10 + 10) / 2.
+        let t: Vec<f64> = (1..=10).map(f64::from).collect();
+        let km = KaplanMeier::new(&t, &[false; 10]);
+        let got: Vec<Option<f64>> = [0.25, 0.5, 0.75, 0.9, 0.95, 1.0].map(|p| km.quantile(p)).to_vec();
+        let want = [3.0, 5.5, 8.0, 9.5, 10.0, 10.0].map(Some).to_vec();
+        assert_eq!(got, want);
+        // The band by the same rule. Greenwood's sum at k is 1/(10 - k) - 1/10, so the
+        // lower band at 2 is 0.8 exp(-1.96 x 0.1581) = 0.587 and at 3 is
+        // 0.7 exp(-1.96 x 0.2070) = 0.466: the lower limit is 3. The upper band stays
+        // above 0.5 (0.642 at 9) and is not defined at 10 where S = 0, so the upper limit
+        // is not estimable. R prints median 5.5, 0.95LCL 3, 0.95UCL NA.
+        assert_eq!(km.median_ci(), (Some(3.0), None));
+        assert!(km.steps[9].ci_low.is_nan() && km.steps[9].ci_high.is_nan());
+    }
+
+    #[test]
+    fn censored_flats_follow_r_too() {
+        // 1+ 2 3 4 5: after the censoring at 1, four at risk; S = 3/4 at 2, 1/2 at 3
+        // (3/4 x 2/3), so S = 0.5 from 3 to 4 and findq gives (3 + 4) / 2 = 3.5.
+        let km = KaplanMeier::new(&[1.0, 2.0, 3.0, 4.0, 5.0], &[true, false, false, false, false]);
+        assert_eq!(km.median(), Some(3.5));
+        // 1 2 3+ 4+: S = 0.5 from 2 to the end of the curve; findq's end-of-curve rule
+        // takes the middle of 2 and the last time observed, 4: (2 + 4) / 2 = 3.
+        let km = KaplanMeier::new(&[1.0, 2.0, 3.0, 4.0], &[false, false, true, true]);
+        assert_eq!(km.median(), Some(3.0));
+        // Never below 0.5: not estimable.
+        let km = KaplanMeier::new(&[1.0, 2.0, 3.0], &[false, true, true]);
+        assert_eq!(km.median(), None);
+        assert_eq!(KaplanMeier::new(&[], &[]).median(), None);
+    }
+
+    #[test]
+    fn a_step_per_distinct_time_with_its_counts() {
+        // 2 2 3+ 5 5+: three distinct times.
+        let km = KaplanMeier::new(&[2.0, 5.0, 3.0, 2.0, 5.0], &[false, true, true, false, false]);
+        let rows: Vec<(f64, f64, usize, usize, usize)> =
+            km.steps.iter().map(|s| (s.time, s.survival, s.at_risk, s.events, s.censored)).collect();
+        assert_eq!(rows, [(2.0, 0.6, 5, 2, 0), (3.0, 0.6, 3, 0, 1), (5.0, 0.3, 2, 1, 1)]);
+        // A censoring leaves the band as it was.
+        assert_eq!((km.steps[0].ci_low, km.steps[0].ci_high), (km.steps[1].ci_low, km.steps[1].ci_high));
     }
 
     #[test]

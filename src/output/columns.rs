@@ -108,6 +108,27 @@ pub mod timeseries {
     ];
 }
 
+/// survival.csv: a row per run and distinct block duration, the steps of the
+/// Kaplan-Meier curve of block durations (as the rows of R's `survfit`).
+pub mod survival {
+    /// Days since the block began.
+    pub const TIME_DAYS: &str = "time_days";
+    /// The estimated share of blocks still in force just after `time_days`.
+    pub const SURVIVAL: &str = "survival";
+    /// Its pointwise 95% interval (log scale); empty where the survival is 0.
+    pub const CI95_LOW: &str = "ci95_low";
+    pub const CI95_HIGH: &str = "ci95_high";
+    /// Blocks still in force just before `time_days`.
+    pub const AT_RISK: &str = "at_risk";
+    /// Blocks lifted after exactly `time_days`.
+    pub const EVENTS: &str = "events";
+    /// Blocks still in force at the horizon after exactly `time_days`.
+    pub const CENSORED: &str = "censored";
+    pub const ALL: [&str; 7] = [TIME_DAYS, SURVIVAL, CI95_LOW, CI95_HIGH, AT_RISK, EVENTS, CENSORED];
+    /// The columns the report reads.
+    pub const REQUIRED: [&str; 7] = ALL;
+}
+
 /// A row of summary.csv: one per metric, then the block durations (Kaplan-Meier).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SummaryRow {
@@ -166,7 +187,8 @@ mod tests {
 
     #[test]
     fn column_names_are_unique_within_a_table() {
-        let tables: [&[&str]; 4] = [&summary::ALL, &blocks::ALL, &events::ALL, &timeseries::ALL];
+        let tables: [&[&str]; 5] =
+            [&summary::ALL, &blocks::ALL, &events::ALL, &timeseries::ALL, &survival::ALL];
         for columns in tables {
             let mut sorted = columns.to_vec();
             sorted.sort();
@@ -177,10 +199,11 @@ mod tests {
 
     #[test]
     fn the_required_columns_are_written() {
-        let tables: [(&[&str], &[&str]); 3] = [
+        let tables: [(&[&str], &[&str]); 4] = [
             (&summary::REQUIRED, &summary::ALL),
             (&blocks::REQUIRED, &blocks::ALL),
             (&events::REQUIRED, &events::ALL),
+            (&survival::REQUIRED, &survival::ALL),
         ];
         for (required, all) in tables {
             assert!(required.iter().all(|c| all.contains(c)), "{required:?}");

@@ -16,8 +16,8 @@ use crate::output::{OutputError, OutputFolder};
 use crate::scenario::{LoadedScenario, Scenario};
 
 /// The tables every experiment writes, in this order.
-pub const TABLES: [&str; 5] =
-    ["summary.csv", "replications.csv", "blocks.csv", "events.csv", "timeseries.csv"];
+pub const TABLES: [&str; 6] =
+    ["summary.csv", "replications.csv", "blocks.csv", "survival.csv", "events.csv", "timeseries.csv"];
 
 /// The report files every experiment writes.
 const REPORT: [&str; 2] = ["report.html", "report.md"];
@@ -100,6 +100,7 @@ impl Plan {
         folder.write_table("summary.csv", |w| tables::summary_csv(w, &labeled))?;
         folder.write_table("replications.csv", |w| tables::replications_csv(w, &labeled))?;
         folder.write_table("blocks.csv", |w| tables::blocks_csv(w, &labeled, start))?;
+        folder.write_table("survival.csv", |w| tables::survival_csv(w, &labeled))?;
         folder.write_table("events.csv", |w| tables::events_csv(w, &labeled, start))?;
         folder.write_table("timeseries.csv", |w| tables::timeseries_csv(w, &labeled, start))?;
         Ok((results, folder))

@@ -181,6 +181,26 @@ pub fn blocks_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDateTim
     })
 }
 
+/// survival.csv: a row per run and distinct block duration: the steps of the
+/// Kaplan-Meier curve that summary.csv's block-duration quantiles come from, so a
+/// reader can draw or check the curve without re-estimating it.
+pub fn survival_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
+    write_csv(out, |w| {
+        let mut header = label_header(runs);
+        header.extend(columns::survival::ALL.map(String::from));
+        w.write_record(&header)?;
+        for run in runs {
+            for step in &run.results.block_durations.steps {
+                let mut row = label_values(run);
+                row.extend([step.time, step.survival, step.ci_low, step.ci_high].map(num));
+                row.extend([step.at_risk, step.events, step.censored].map(|c| c.to_string()));
+                w.write_record(&row)?;
+            }
+        }
+        Ok(())
+    })
+}
+
 /// events.csv: the event log of the traced replication(s).
 pub fn events_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDateTime>) -> csv::Result<()> {
     write_csv(out, |w| {

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use std::io::Read as _;
 
 use super::ReportError;
-use crate::output::columns::{blocks, events, summary, timeseries, SummaryRow};
+use crate::experiment::stats::KaplanMeier;
+use crate::output::columns::{blocks, events, summary, survival, timeseries, SummaryRow};
 use crate::output::tables::RunRecord;
 
 /// Opens a file of the folder by name, `None` if it is missing.
@@ -58,6 +59,19 @@ pub struct BlockRow {
     pub censored: bool,
 }
 
+/// One row of survival.csv: a step of the Kaplan-Meier curve of block durations.
+#[derive(Clone, Debug, Default)]
+pub struct SurvivalRow {
+    pub day: f64,
+    pub survival: f64,
+    /// The 95% band; NaN where the survival is 0.
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub at_risk: u64,
+    pub events: u64,
+    pub censored: u64,
+}
+
 /// One row of events.csv.
 #[derive(Clone, Debug, Default)]
 pub struct EventRow {
@@ -76,6 +90,8 @@ pub struct RunData {
     pub metrics: BTreeMap<SummaryRow, MetricSummary>,
     pub grid: Vec<GridRow>,
     pub blocks: Vec<BlockRow>,
+    /// The Kaplan-Meier curve of the block durations, in increasing time.
+    pub survival: Vec<SurvivalRow>,
     /// The traced replication's events.
     pub events: Vec<EventRow>,
 }
@@ -348,6 +364,25 @@ fn run_of<'r>(runs: &'r mut [RunData], row: &Row, labels: &Labels) -> Result<&'r
     }
 }
 
+/// The Kaplan-Meier curve of `blocks`, as survival.csv would hold it.
+fn curve_of(blocks: &[BlockRow]) -> Vec<SurvivalRow> {
+    let durations: Vec<f64> = blocks.iter().map(|b| b.duration_days).collect();
+    let censored: Vec<bool> = blocks.iter().map(|b| b.censored).collect();
+    KaplanMeier::new(&durations, &censored)
+        .steps
+        .iter()
+        .map(|s| SurvivalRow {
+            day: s.time,
+            survival: s.survival,
+            ci_low: s.ci_low,
+            ci_high: s.ci_high,
+            at_risk: s.at_risk as u64,
+            events: s.events as u64,
+            censored: s.censored as u64,
+        })
+        .collect()
+}
+
 /// The line of run.json where `field` is, if it is there.
 fn line_of(text: &[u8], field: &str) -> Option<u64> {
     let key = format!("\"{field}\":");
@@ -528,6 +563,47 @@ impl FolderData {
                 Ok(())
             })?;
         }
+        let survival_input = open("survival.csv");
+        if survival_input.is_none() {
+            // A folder from before survival.csv: the same curve, estimated from blocks.csv.
+            for run in &mut runs {
+                run.survival = curve_of(&run.blocks);
+            }
+        }
+        if let Some(input) = survival_input {
+            for_each_row("survival.csv", input, &survival::REQUIRED, Some(&labels), |row, labels| {
+                let step = SurvivalRow {
+                    day: row.number(survival::TIME_DAYS, day)?,
+                    survival: row.number(survival::SURVIVAL, Valid::Share)?,
+                    ci_low: row.optional(survival::CI95_LOW, Valid::Share)?,
+                    ci_high: row.optional(survival::CI95_HIGH, Valid::Share)?,
+                    at_risk: row.count(survival::AT_RISK)?,
+                    events: row.count(survival::EVENTS)?,
+                    censored: row.count(survival::CENSORED)?,
+                };
+                // What leaves at a step was at risk just before it, and the curve only
+                // moves forward in time.
+                if step.events.saturating_add(step.censored) > step.at_risk {
+                    let reason = format!(
+                        "{} events and {} censored of only {} at risk",
+                        step.events, step.censored, step.at_risk
+                    );
+                    return Err(row.invalid(survival::AT_RISK, reason));
+                }
+                let run = run_of(&mut runs, row, labels)?;
+                if let Some(before) = run.survival.last() {
+                    if step.day <= before.day || step.survival > before.survival {
+                        let reason = format!(
+                            "day {} at survival {} follows day {} at {}: the curve must move forward and not rise",
+                            step.day, step.survival, before.day, before.survival
+                        );
+                        return Err(row.invalid(survival::TIME_DAYS, reason));
+                    }
+                }
+                run.survival.push(step);
+                Ok(())
+            })?;
+        }
         if let Some(input) = open("events.csv") {
             for_each_row("events.csv", input, &events::REQUIRED, Some(&labels), |row, labels| {
                 let replication = row.count(events::REPLICATION)?;
@@ -668,6 +744,53 @@ pub(super) mod tests {
         assert_eq!(
             (data.sweep_params, data.runs[0].label.as_str()),
             (vec!["moderators".to_owned()], "moderators=20")
+        );
+    }
+
+    const SURVIVAL: &str = "time_days,survival,ci95_low,ci95_high,at_risk,events,censored\n\
+        4,0.5,0.1,1,2,1,0\n\
+        5,0.5,0.1,1,1,0,1\n";
+
+    /// The first run's survival steps: (day, survival, at risk, events, censored).
+    fn steps(tables: &[(&str, &str)]) -> Vec<(f64, f64, u64, u64, u64)> {
+        let data = read("run", tables).unwrap();
+        data.runs[0].survival.iter().map(|s| (s.day, s.survival, s.at_risk, s.events, s.censored)).collect()
+    }
+
+    #[test]
+    fn a_survival_curve_reads_back_and_a_bad_step_does_not() {
+        let steps = steps(&[("summary.csv", SUMMARY), ("survival.csv", SURVIVAL)]);
+        assert_eq!(steps, [(4.0, 0.5, 2, 1, 0), (5.0, 0.5, 1, 0, 1)]);
+        let bad = |from: &str, to: &str| SURVIVAL.replacen(from, to, 1);
+        let cases = [
+            (bad("4,0.5,", "4,1.5,"), "survival.csv, line 2, column survival: \"1.5\" is not a share from 0 to 1"),
+            (bad("0.1,1,2", "-0.5,1,2"), "survival.csv, line 2, column ci95_low: \"-0.5\" is not a share from 0 to 1"),
+            (bad("4,0.5", "31,0.5"), "survival.csv, line 2, column time_days: \"31\" is not a day from 0 to the horizon (30)"),
+            (bad("2,1,0", "2,2,1"), "survival.csv, line 2, column at_risk: 2 events and 1 censored of only 2 at risk"),
+            (bad("1,0,1", "x,0,1"), "survival.csv, line 3, column at_risk: \"x\" is not a whole number of 0 or more"),
+            (
+                bad("5,0.5", "3,0.5"),
+                "survival.csv, line 3, column time_days: day 3 at survival 0.5 follows day 4 at 0.5: the curve must move forward and not rise",
+            ),
+            (
+                bad("5,0.5", "5,0.75"),
+                "survival.csv, line 3, column time_days: day 5 at survival 0.75 follows day 4 at 0.5: the curve must move forward and not rise",
+            ),
+        ];
+        for (table, message) in cases {
+            assert_eq!(error("run", &[("summary.csv", SUMMARY), ("survival.csv", &table)]), message);
+        }
+    }
+
+    #[test]
+    fn a_folder_without_survival_csv_has_the_curve_of_its_blocks() {
+        let blocks = "replication,block,start,end,duration_days,censored,reason,start_date,end_date\n\
+            0,1,10,14,4,false,,,\n\
+            1,1,25,,5,true,,,\n";
+        // The curve survival.csv would hold for these blocks: SURVIVAL's.
+        assert_eq!(
+            steps(&[("summary.csv", SUMMARY), ("blocks.csv", blocks)]),
+            steps(&[("summary.csv", SUMMARY), ("survival.csv", SURVIVAL)])
         );
     }
 

@@ -51,7 +51,10 @@ impl Draw for Durations<'_> {
         // Step functions: S holds from one event time to the next.
         let (mut curve, mut lo, mut hi) = (vec![(0.0, 1.0)], vec![(0.0, 1.0)], vec![(0.0, 1.0)]);
         let (mut s, mut l, mut h) = (1.0, 1.0, 1.0);
-        for &(t, s1, l1, h1) in &km.steps {
+        for step in km.steps.iter().filter(|step| step.events > 0) {
+            // Where S reaches 0 the band is not defined; it closes at 0 with the curve.
+            let (t, s1) = (step.time, step.survival);
+            let (l1, h1) = if s1 > 0.0 { (step.ci_low, step.ci_high) } else { (0.0, 0.0) };
             curve.extend([(t, s), (t, s1)]);
             lo.extend([(t, l), (t, l1)]);
             hi.extend([(t, h), (t, h1)]);

@@ -1,72 +1,56 @@
-//! Charts of a comparison, one mark or line per variant: block durations, the
+//! Charts of a comparison, one mark or line per variant: how long blocks last, the
 //! exposure/user-days trade-off, and the probability of being blocked over time.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::theme::{
-    category_label, mesh_style, plane, short_number, upper, with_legend, Swatch, TimeAxis, BLUE, FONT, INK,
-    PALETTE, VERMILLION,
+    mesh_style, plane, short_number, upper, with_legend, Swatch, TimeAxis, FONT, INK, PALETTE,
 };
 use super::{ChartError, Draw};
-use crate::experiment::stats::quantile_sorted;
 use crate::model::Metric;
 use crate::output::report::data::RunData;
 
-/// Box plots of block durations, one per variant.
+/// How long blocks last, one Kaplan-Meier curve (survival.csv) per variant: blocks
+/// still in force at the horizon are censored, not counted as lifted, so a curve that
+/// ends above 0 is the share of blocks the horizon cut short.
 pub(super) struct CompareDurations<'a> {
     pub(super) runs: &'a [RunData],
 }
 
 impl Draw for CompareDurations<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
-        let entries = [
-            (Swatch::Band(BLUE, 0.35), "middle half of blocks".to_string()),
-            (Swatch::Line(INK), "median; whiskers to 5% and 95%".to_string()),
-            (Swatch::Dot(VERMILLION), "no block in any replication".to_string()),
-        ];
+        let entries: Vec<(Swatch, String)> = self
+            .runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let label =
+                    if r.survival.is_empty() { format!("{} (no block)", r.label) } else { r.label.clone() };
+                (Swatch::Line(PALETTE[i % PALETTE.len()]), label)
+            })
+            .collect();
         let area = with_legend(root, &entries)?;
-        let n = self.runs.len();
-        let y_max = upper(self.runs.iter().flat_map(|r| r.blocks.iter().map(|b| b.duration_days)));
-        let names: Vec<String> = self.runs.iter().map(|r| r.label.clone()).collect();
-        let mut chart = plane(&area, -0.5f64..(n as f64 - 0.5), 0f64..y_max, 80)?;
-        let x_fmt = |x: &f64| category_label(&names, *x);
+        let x_max = upper(self.runs.iter().filter_map(|r| r.survival.last()).map(|s| s.day));
+        let mut chart = plane(&area, 0f64..x_max, 0f64..1.02, 80)?;
         mesh_style(&mut chart)
-            .x_desc("variant")
-            .y_desc("block duration (days; censored at the horizon)")
-            .x_labels(n * 2 + 1)
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&|y: &f64| short_number(*y))
-            .disable_x_mesh()
+            .x_desc("days since the block began (censored at the horizon)")
+            .y_desc("share of blocks still in force")
+            .y_label_formatter(&|y: &f64| format!("{:.0}%", y * 100.0))
+            .x_label_formatter(&|x: &f64| short_number(*x))
             .draw()?;
         for (i, run) in self.runs.iter().enumerate() {
-            let x = i as f64;
-            let mut d: Vec<f64> = run.blocks.iter().map(|b| b.duration_days).collect();
-            if d.is_empty() {
-                chart.draw_series(std::iter::once(Circle::new((x, 0.0), 8, VERMILLION.filled())))?;
-                continue;
+            let Some(last) = run.survival.last() else { continue };
+            // A step function: the survival holds from one lifting to the next, and
+            // the curve runs on to the last block observed.
+            let mut curve = vec![(0.0, 1.0)];
+            let mut before = 1.0;
+            for step in run.survival.iter().filter(|s| s.events > 0) {
+                curve.extend([(step.day, before), (step.day, step.survival)]);
+                before = step.survival;
             }
-            d.sort_by(f64::total_cmp);
-            let q = |p: f64| quantile_sorted(&d, p);
-            let (p05, q1, med, q3, p95) = (q(0.05), q(0.25), q(0.5), q(0.75), q(0.95));
-            let half = 0.28;
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(x - half, q1), (x + half, q3)],
-                BLUE.mix(0.35).filled(),
-            )))?;
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(x - half, q1), (x + half, q3)],
-                BLUE.stroke_width(2),
-            )))?;
-            for seg in [
-                vec![(x - half, med), (x + half, med)],
-                vec![(x, q3), (x, p95)],
-                vec![(x, q1), (x, p05)],
-                vec![(x - half / 2.0, p95), (x + half / 2.0, p95)],
-                vec![(x - half / 2.0, p05), (x + half / 2.0, p05)],
-            ] {
-                chart.draw_series(std::iter::once(PathElement::new(seg, INK.stroke_width(3))))?;
-            }
+            curve.push((last.day, before));
+            chart.draw_series(LineSeries::new(curve, PALETTE[i % PALETTE.len()].stroke_width(3)))?;
         }
         Ok(())
     }
@@ -172,15 +156,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_variant_has_a_box_and_one_never_blocked_a_dot_on_the_axis() {
-        let runs = [run("baseline"), RunData { blocks: Vec::new(), ..run("faster") }];
+    fn each_variant_has_a_survival_curve_and_one_never_blocked_none() {
+        let runs = [run("baseline"), RunData { survival: Vec::new(), ..run("faster") }];
         let chart = CompareDurations { runs: &runs };
         let t = texts(&chart);
         assert_has(&t, "baseline");
-        assert_has(&t, "faster");
-        assert_has(&t, "no block in any replication");
-        // The legend's dot has radius 6; the dots on the axis have radius 8.
-        assert_eq!(count(&svg(&chart), "circle", &[("r", "8"), ("fill", "#D55E00")]), 1);
+        assert_has(&t, "faster (no block)");
+        assert_has(&t, "share of blocks still in force");
+        let svg = svg(&chart);
+        let lines = |colour: &str| count(&svg, "polyline", &[("stroke", colour), ("stroke-width", "3")]);
+        // Legend swatch and curve for the baseline; only the swatch for the other.
+        assert_eq!((lines("#0072B2"), lines("#E69F00")), (2, 1));
+        // The baseline's curve: from 1 at day 0, down to 0.5 at day 4, on to day 5.
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let points: Vec<usize> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some("#0072B2"))
+            .map(|n| n.attribute("points").unwrap_or_default().split_whitespace().count())
+            .collect();
+        assert!(points.contains(&4), "{points:?}");
     }
 
     #[test]

@@ -62,8 +62,8 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
         "compare" => {
             charts.push(render(
                 "compare-durations",
-                "Block durations by variant",
-                "Each box holds the middle half of the blocks of that variant, the line inside is the median and the whiskers reach the 5th and 95th percentiles. Blocks still in force at the horizon count with their length so far, so a long box at the horizon means blocks that were not lifted. A dot on the axis means the variant was never blocked.".into(),
+                "How long blocks last, by variant",
+                "For each variant, the Kaplan-Meier estimate of the share of blocks still in force after each number of days (survival.csv). Blocks still in force at the horizon are censored, not counted as lifted: a curve that ends above 0 ends where the horizon cut the last blocks short. The median duration is where a curve crosses 50%. A variant never blocked has no curve and says so in the legend.".into(),
                 &CompareDurations { runs: &data.runs },
             )?);
             charts.push(render(
@@ -171,7 +171,7 @@ mod fixtures {
 
     use super::{render, Draw};
     use crate::model::Metric;
-    use crate::output::report::data::{BlockRow, EventRow, GridRow, MetricSummary, RunData};
+    use crate::output::report::data::{BlockRow, EventRow, GridRow, MetricSummary, RunData, SurvivalRow};
 
     /// A 30-day run: two blocks (one lifted after 4 days, one still in force after 5),
     /// two takedown orders, a warning, a completed action, and the four sweep metrics.
@@ -215,6 +215,27 @@ mod fixtures {
             ]),
             grid,
             blocks: vec![block(0, 10.0, 4.0, false), block(1, 25.0, 5.0, true)],
+            // The Kaplan-Meier curve of those two blocks.
+            survival: vec![
+                SurvivalRow {
+                    day: 4.0,
+                    survival: 0.5,
+                    ci_low: 0.1,
+                    ci_high: 1.0,
+                    at_risk: 2,
+                    events: 1,
+                    censored: 0,
+                },
+                SurvivalRow {
+                    day: 5.0,
+                    survival: 0.5,
+                    ci_low: 0.1,
+                    ci_high: 1.0,
+                    at_risk: 1,
+                    events: 0,
+                    censored: 1,
+                },
+            ],
             events: vec![
                 event(2.0, "regulator", "order"),
                 event(5.0, "regulator", "order"),
