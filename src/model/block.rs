@@ -10,7 +10,7 @@
 use super::base::{Core, Event};
 use super::metrics::BlockRecord;
 use super::process;
-use crate::engine::{stream, EventKey, SimDuration, SimTime, Stream};
+use crate::engine::{stream_at, EventKey, SimDuration, SimTime};
 use crate::scenario::Scenario;
 
 /// The block in force, if any, and the record of past blocks.
@@ -19,12 +19,19 @@ pub(super) struct Blocks {
     /// When the last block was lifted.
     last_lifted: Option<SimTime>,
     records: Vec<BlockRecord>,
-    /// Unblock processing times: a stream of their own, so that a policy that changes
-    /// the number of orders does not shift the draws of block lengths.
-    unblock_rng: Stream,
+    /// Blocks imposed so far: the sequence number of the next one.
+    imposed: u64,
+    /// The replication's seed and number, which key each block's unblock processing
+    /// time.
+    seed: u64,
+    replication: u64,
 }
 
 struct ActiveBlock {
+    /// Sequence number in the replication (0 for the first block): the key of its
+    /// unblock processing time, so a block's length does not depend on the draws of
+    /// earlier blocks (common random numbers stay aligned between variants).
+    index: u64,
     start: SimTime,
     reason: String,
     /// Crawler samples and violating hits since the verification period began.
@@ -43,12 +50,7 @@ struct Verification {
 
 impl Blocks {
     pub(super) fn new(seed: u64, replication: u64) -> Self {
-        Blocks {
-            active: None,
-            last_lifted: None,
-            records: Vec::new(),
-            unblock_rng: stream(seed, replication, process::UNBLOCK),
-        }
+        Blocks { active: None, last_lifted: None, records: Vec::new(), imposed: 0, seed, replication }
     }
 
     pub(super) fn in_force(&self) -> bool {
@@ -92,12 +94,14 @@ impl Blocks {
     /// reach).
     pub(super) fn impose(&mut self, now: SimTime, reason: String, core: &mut Core) {
         self.active = Some(ActiveBlock {
+            index: self.imposed,
             start: now,
             reason: reason.clone(),
             verification: None,
             pending: None,
             lifting: false,
         });
+        self.imposed += 1;
         core.m.blocks += 1;
         if !core.m.blocked {
             core.m.blocked = true;
@@ -139,7 +143,8 @@ impl Blocks {
         let measured = if v.samples > 0 { v.hits as f64 / v.samples as f64 } else { prevalence_now };
         if measured <= rule.max_prevalence {
             block.lifting = true;
-            let delay = rule.processing_time.sample(&mut self.unblock_rng);
+            let mut rng = stream_at(self.seed, self.replication, process::BLOCK_UNBLOCK, block.index);
+            let delay = rule.processing_time.sample(&mut rng);
             block.pending = Some(core.cal.schedule(now + delay, Event::Unblock));
             let text = format!("regulator verifies compliance: measured prevalence {:.4}%", measured * 100.0);
             core.note(now, "regulator", "verification", text);
@@ -269,6 +274,39 @@ mod tests {
         let mut blocks = verifying(&s, &mut core);
         assert!(blocks.lift(day(9), &mut core));
         assert_eq!(core.due_by(day(30)), vec![], "the verification of a lifted block does not end");
+    }
+
+    /// Imposes a block at `start` that passes its verification with `s`; returns the
+    /// end of the verification and the lifting.
+    fn lifting_at(blocks: &mut Blocks, start: SimTime, s: &Scenario) -> (SimTime, SimTime) {
+        let mut core = Core::new(false);
+        blocks.impose(start, "no response".into(), &mut core);
+        blocks.try_start_verification(start, true, s, &mut core);
+        let [(verified, Event::VerificationDone)] = core.due_by(SimTime(u64::MAX))[..] else {
+            panic!("one verification")
+        };
+        blocks.verification_done(verified, 0.0, s, &mut core);
+        let [(lifted, Event::Unblock)] = core.due_by(SimTime(u64::MAX))[..] else { panic!("one lifting") };
+        assert!(blocks.lift(lifted, &mut core));
+        (verified, lifted)
+    }
+
+    #[test]
+    fn a_blocks_processing_time_does_not_depend_on_what_earlier_blocks_drew() {
+        let random =
+            test_scenario(&[r#"regulator.unblock.processing_time={ dist = "exponential", mean = "1d" }"#]);
+        // A first block processed in a fixed time draws nothing; the second block must
+        // not notice.
+        let fixed = test_scenario(&[]);
+        let second_block = |first: &Scenario| {
+            let mut blocks = Blocks::new(7, 0);
+            lifting_at(&mut blocks, day(1), first);
+            lifting_at(&mut blocks, day(100), &random)
+        };
+        let (verified, lifted) = second_block(&random);
+        assert_eq!(second_block(&fixed), (verified, lifted));
+        let processing = random.regulator.unblock.processing_time;
+        assert_eq!(lifted, verified + processing.sample(&mut stream_at(7, 0, process::BLOCK_UNBLOCK, 1)));
     }
 
     #[test]

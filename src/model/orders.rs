@@ -3,13 +3,28 @@
 //! escalation ladder.
 //!
 //! Imports `content.rs` only for the stock a handled order takes down.
+//!
+//! Common random numbers: the draws of each order come from a stream keyed by the
+//! order's sequence number (order i: compliance and handling; the k-th preparation:
+//! its duration), not from one stream consumed in sequence. An order's draws then do
+//! not depend on how many draws earlier orders took: in a variant where an earlier
+//! order is refused instead of handled (it takes no handling draw), or where the
+//! handling or preparation distribution differs, order i still sees the same uniform
+//! numbers as in the baseline.
+//!
+//! Why the sequence number: it is known when the draw is made, it depends on nothing
+//! but how many orders came before, and two variants share it for as long as they
+//! issue the same orders. An extra order in a variant still pairs each later order
+//! with the baseline's order of the same number (one further along); the other
+//! identities an order has (the findings it lists, its issue instant) change with the
+//! policy itself, so keying by them would pair less, not more.
 
 use rand::RngExt;
 
 use super::base::{item_count, Core, Event};
 use super::content::Content;
 use super::process;
-use crate::engine::{stream, SimTime, Stream};
+use crate::engine::{stream_at, SimTime};
 use crate::scenario::Scenario;
 
 /// One takedown order.
@@ -30,10 +45,11 @@ pub(super) struct Orders {
     pub(super) missed_log: CountLog,
     /// Factor on the platform's handling time (a local office lowers it).
     pub(super) handling_factor: f64,
-    /// The platform's compliance and handling times.
-    platform_rng: Stream,
-    /// Order preparation times.
-    regulator_rng: Stream,
+    /// Order preparations started so far: the key of the next one's duration.
+    preparations: u64,
+    /// The replication's seed and number, which key each order's streams.
+    seed: u64,
+    replication: u64,
 }
 
 impl Orders {
@@ -45,8 +61,9 @@ impl Orders {
             findings_log: CountLog::default(),
             missed_log: CountLog::default(),
             handling_factor: 1.0,
-            platform_rng: stream(seed, replication, process::ORDERS),
-            regulator_rng: stream(seed, replication, process::REGULATOR),
+            preparations: 0,
+            seed,
+            replication,
         }
     }
 }
@@ -62,7 +79,10 @@ impl Orders {
         }
         if !self.order_in_preparation {
             self.order_in_preparation = true;
-            let prep = s.regulator.order_preparation.sample(&mut self.regulator_rng);
+            let mut rng =
+                stream_at(self.seed, self.replication, process::ORDER_PREPARATION, self.preparations);
+            self.preparations += 1;
+            let prep = s.regulator.order_preparation.sample(&mut rng);
             core.cal.schedule(now + prep, Event::IssueOrder);
         }
     }
@@ -92,8 +112,9 @@ impl Orders {
             format!("regulator sends takedown order #{}: {}, deadline {window}", id + 1, item_count(total)),
         );
         let handling = &s.platform.orders;
-        if self.platform_rng.random::<f64>() < handling.compliance_probability {
-            let delay = handling.handling_time.sample(&mut self.platform_rng).scale(self.handling_factor);
+        let mut rng = stream_at(self.seed, self.replication, process::ORDER_HANDLING, id as u64);
+        if rng.random::<f64>() < handling.compliance_probability {
+            let delay = handling.handling_time.sample(&mut rng).scale(self.handling_factor);
             core.cal.schedule(now + delay, Event::OrderHandled(id));
         }
         self.orders.len() == 1
@@ -219,6 +240,48 @@ mod tests {
         assert_eq!(core.due_by(day(2)), vec![(day(2), Event::OrderDeadline(0))]);
         assert!(orders.deadline_passed(day(2), 0, &mut core));
         assert_eq!((core.m.orders_missed, orders.missed_log.since(SimTime::ZERO)), (1, 1));
+    }
+
+    /// Findings at `found_at` with `s`: the order they lead to is issued, and the
+    /// instants of its issue and of its handling (if the platform handles it) returned.
+    fn next_order(orders: &mut Orders, found_at: SimTime, s: &Scenario) -> (SimTime, Option<SimTime>) {
+        let mut core = Core::new(false);
+        orders.record_findings(found_at, &[1], s, &mut core);
+        let [(issued, Event::IssueOrder)] =
+            core.due_by(found_at + SimDuration(1_000 * SimDuration::DAY.0))[..]
+        else {
+            panic!("one order in preparation")
+        };
+        orders.issue(issued, s, &mut core);
+        let handled =
+            core.due_by(SimTime(u64::MAX)).into_iter().find(|(_, e)| matches!(e, Event::OrderHandled(_)));
+        (issued, handled.map(|(t, _)| t))
+    }
+
+    #[test]
+    fn an_orders_draws_do_not_depend_on_what_earlier_orders_drew() {
+        let random = test_scenario(&[
+            r#"platform.orders.handling_time={ dist = "exponential", mean = "1d" }"#,
+            r#"regulator.order_preparation={ dist = "exponential", mean = "1d" }"#,
+        ]);
+        // A first order prepared in a fixed time and refused draws less than a random
+        // one that is handled; the second order must not notice.
+        let refused = test_scenario(&["platform.orders.compliance_probability=0"]);
+        let second_order = |first: &Scenario| {
+            let mut orders = Orders::new(&random, 7, 0);
+            let (_, handled) = next_order(&mut orders, SimTime::ZERO, first);
+            assert_eq!(handled.is_some(), std::ptr::eq(first, &random));
+            next_order(&mut orders, day(100), &random)
+        };
+        let (issued, handled) = second_order(&random);
+        assert_eq!(second_order(&refused), (issued, handled));
+        // And the draws are those of the order's own keys.
+        let prep =
+            random.regulator.order_preparation.sample(&mut stream_at(7, 0, process::ORDER_PREPARATION, 1));
+        assert_eq!(issued, day(100) + prep);
+        let mut rng = stream_at(7, 0, process::ORDER_HANDLING, 1);
+        let _compliance: f64 = rng.random();
+        assert_eq!(handled, Some(issued + random.platform.orders.handling_time.sample(&mut rng)));
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! Random-stream ids of the model's processes; with the seed and the replication they
 //! name a stream (see `engine::random`). Fixed numbers: changing one changes results.
+//!
+//! Ids 7, 8 and 9 named the sequential streams of order handling, order preparation
+//! and unblock processing before those draws were keyed by entity; they are retired
+//! and must not be given to another process.
 
 pub const UPLOADS: u64 = 1;
 pub const REPORTS: u64 = 2;
@@ -7,11 +11,13 @@ pub const CRAWLER: u64 = 3;
 pub const COMPLAINTS: u64 = 4;
 pub const FLAGGED_ARRIVALS: u64 = 5;
 pub const REVIEWS: u64 = 6;
-pub const ORDERS: u64 = 7;
-/// Order preparation times.
-pub const REGULATOR: u64 = 8;
-/// Unblock processing times: a stream of their own, so that a policy that changes
-/// the number of orders does not shift the draws of block lengths.
-pub const UNBLOCK: u64 = 9;
+/// Order i's compliance and handling draws come from stream `stream_at(.., ORDER_HANDLING, i)`,
+/// i being the order's sequence number in the replication (0 for the first order).
+pub const ORDER_HANDLING: u64 = 10;
+/// The k-th order preparation of a replication draws from `stream_at(.., ORDER_PREPARATION, k)`.
+pub const ORDER_PREPARATION: u64 = 11;
+/// Block b's unblock processing time draws from `stream_at(.., BLOCK_UNBLOCK, b)`, b
+/// being the block's sequence number in the replication.
+pub const BLOCK_UNBLOCK: u64 = 12;
 /// Action i draws its delay from stream ACTIONS + i.
 pub const ACTIONS: u64 = 1_000;
