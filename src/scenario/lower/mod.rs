@@ -163,6 +163,7 @@ impl Lowerer {
         // the rest moot.
         if self.bounded_cost(&scenario) {
             self.blocks_can_end(&scenario);
+            self.dated_within_horizon(&scenario);
         }
         Some(scenario)
     }
@@ -223,7 +224,10 @@ mod tests {
         let short = "scenario.horizon=\"12h\"";
         assert_eq!(
             warnings(&edited(&[short])),
-            ["scenario.horizon: the horizon (12h) is shorter than the order deadline (1d)"]
+            [
+                "scenario.horizon: the horizon (12h) is shorter than the order deadline (1d)",
+                "regulator.ladder[0].trigger.at: step \"warning\" comes on day 5, after the horizon ends on day 0.5: it can never happen within the horizon",
+            ]
         );
         assert_eq!(
             errors(&edited(&[short, "scenario.replications=0"])),
