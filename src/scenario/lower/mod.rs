@@ -129,9 +129,6 @@ impl Lowerer {
                 );
             }
         }
-        if let Some(p) = &platform {
-            self.queue_warning(p, &raw.playbook);
-        }
         let variants = self.variants(&raw.variants);
         let scenario = Scenario {
             name: meta.name.clone(),
@@ -159,8 +156,9 @@ impl Lowerer {
             playbook: playbook.into_iter().collect::<Option<Vec<_>>>()?,
             variants,
         };
-        // Checks that need the whole scenario; a horizon beyond the cost guard makes
-        // the rest moot.
+        // Checks that need the whole scenario (the queue warning first, so that warnings
+        // keep their order); a horizon beyond the cost guard makes the rest moot.
+        self.queue_warning(&scenario);
         if self.bounded_cost(&scenario) {
             self.blocks_can_end(&scenario);
             self.dated_within_horizon(&scenario);
