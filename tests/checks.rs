@@ -88,3 +88,21 @@ fn sweep_reports_every_invalid_point_before_running_any() {
     );
     assert!(!out_dir.exists(), "a sweep with invalid points left a folder");
 }
+
+#[test]
+fn sweep_refuses_a_target_that_is_not_finite_and_a_step_too_small() {
+    let out = modsim()
+        .args(["sweep", HAND, "--vary", "platform.vpn_share=0.1,0.2", "--target", "exposure<NaN"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("`NaN` in `exposure<NaN` is not a finite number"), "{stderr}");
+    let out = modsim()
+        .args(["sweep", HAND, "--vary", "platform.review.moderators=1..5 step 1e-300"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("has about 4.0e300 values; at most 1000 per axis"), "{stderr}");
+}
