@@ -23,6 +23,14 @@ fn line_of(path: &Path, prefix: &str) -> usize {
     text.lines().position(|l| l.starts_with(prefix)).expect("the line") + 1
 }
 
+/// The stderr of `modsim ARGS`, which must exit with code 2 (bad input).
+fn refused(args: &[&str]) -> String {
+    let out = modsim().args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    stderr
+}
+
 #[test]
 fn check_refuses_every_invalid_variant_at_its_entry() {
     let dir = tempfile::tempdir().unwrap();
@@ -91,18 +99,23 @@ fn sweep_reports_every_invalid_point_before_running_any() {
 
 #[test]
 fn sweep_refuses_a_target_that_is_not_finite_and_a_step_too_small() {
-    let out = modsim()
-        .args(["sweep", HAND, "--vary", "platform.vpn_share=0.1,0.2", "--target", "exposure<NaN"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr =
+        refused(&["sweep", HAND, "--vary", "platform.vpn_share=0.1,0.2", "--target", "exposure<NaN"]);
     assert!(stderr.contains("`NaN` in `exposure<NaN` is not a finite number"), "{stderr}");
+    let stderr = refused(&["sweep", HAND, "--vary", "platform.review.moderators=1..5 step 1e-300"]);
+    assert!(stderr.contains("has about 4.0e300 values; at most 1000 per axis"), "{stderr}");
+}
+
+#[test]
+fn set_makes_a_table_the_file_leaves_out() {
+    assert!(!std::fs::read_to_string(HAND).unwrap().contains("[platform.detection]"));
     let out = modsim()
-        .args(["sweep", HAND, "--vary", "platform.review.moderators=1..5 step 1e-300"])
+        .args(["trace", HAND, "--set", "platform.detection.false_positive_rate=0.01"])
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("has about 4.0e300 values; at most 1000 per axis"), "{stderr}");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A table the format does not have is still refused, with a suggestion.
+    let stderr = refused(&["trace", HAND, "--set", "platform.detecton.false_positive_rate=0.01"]);
+    assert!(stderr.contains("unknown field `detecton`"), "{stderr}");
+    assert!(stderr.contains("did you mean `detection`?"), "{stderr}");
 }
