@@ -37,12 +37,34 @@ pub(super) fn sweep(
     // The base with the command line's overrides: its errors and warnings, once.
     print_warnings(&scenario::load_text_with(path, text.clone(), &args.set)?);
     let points = sweep::grid(axes);
+    // Every point is validated before the first replication runs, and every invalid
+    // point is reported, not only the first.
     let mut runs = Vec::with_capacity(points.len());
+    let mut invalid = Vec::new();
     for point in &points {
         let mut overrides = args.set.clone();
         overrides.extend(point.iter().cloned());
         let label = point.iter().map(Override::to_string).collect::<Vec<_>>().join(" ");
-        runs.push((label, scenario::load_text_with(path, text.clone(), &overrides)?));
+        match scenario::load_text_with(path, text.clone(), &overrides) {
+            Ok(loaded) => runs.push((label, loaded)),
+            Err(e) => {
+                eprintln!("{}", CliError::from(e).render());
+                invalid.push(label);
+            }
+        }
+    }
+    if !invalid.is_empty() {
+        // The labels of the first few; each point's own errors are printed above.
+        const SHOWN: usize = 10;
+        let mut list = invalid.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+        if invalid.len() > SHOWN {
+            list.push_str(&format!(" and {} more", invalid.len() - SHOWN));
+        }
+        return Err(CliError::Usage(format!(
+            "{} of {} grid points are invalid ({list}); nothing was run",
+            invalid.len(),
+            points.len()
+        )));
     }
     let params: Vec<String> = axes.iter().map(|a| a.path.clone()).collect();
     let values: Vec<Vec<String>> =

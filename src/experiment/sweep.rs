@@ -62,11 +62,14 @@ fn parse_values(spec: &str) -> Result<Vec<String>, String> {
             if !(step > 0.0 && step.is_finite()) {
                 return Err(format!("`{spec}`: the step must be above 0"));
             }
-            let count = ((b - a) / step + 1e-9).floor() as usize + 1;
-            if count > MAX_POINTS_PER_AXIS {
+            // Counted as a float first: a tiny step makes more values than a usize
+            // holds (1..5 step 1e-300 wrapped round to none).
+            let count = ((b - a) / step + 1e-9).floor() + 1.0;
+            if count > MAX_POINTS_PER_AXIS as f64 {
+                let count = if count < 1e15 { format!("{count:.0}") } else { format!("about {count:.1e}") };
                 return Err(format!("`{spec}` has {count} values; at most {MAX_POINTS_PER_AXIS} per axis"));
             }
-            (0..count).map(|i| a + step * i as f64).collect()
+            (0..count as usize).map(|i| a + step * i as f64).collect()
         }
         "geometric" => {
             let n: usize =
@@ -146,6 +149,12 @@ impl FromStr for Target {
             .trim()
             .parse()
             .map_err(|_| format!("`{}` in `{s}` is not a number", &s[pos + op.len()..]))?;
+        if !value.is_finite() {
+            return Err(format!(
+                "`{}` in `{s}` is not a finite number; a target compares with a number such as 0.05",
+                s[pos + op.len()..].trim()
+            ));
+        }
         // "block_probability" is what people say; the metric is the share blocked.
         let canonical = if name == "block_probability" { "blocked" } else { name };
         let metric: Metric = canonical.parse().map_err(|_| {
@@ -245,6 +254,18 @@ mod tests {
     }
 
     #[test]
+    fn a_step_too_small_for_the_axis_says_how_many_values_it_makes() {
+        assert_eq!(
+            values("p=1..5 step 1e-300"),
+            ["ERR `1..5 step 1e-300` has about 4.0e300 values; at most 1000 per axis"]
+        );
+        assert_eq!(
+            values("p=1..5 step 0.001"),
+            ["ERR `1..5 step 0.001` has 4001 values; at most 1000 per axis"]
+        );
+    }
+
+    #[test]
     fn grid_is_the_full_product() {
         let a: Axis = "x=1,2".parse().unwrap();
         let b: Axis = "y=a,b,c".parse().unwrap();
@@ -261,5 +282,17 @@ mod tests {
         assert_eq!(t.comparison, Comparison::AtMost);
         assert!("blok_probability<0.1".parse::<Target>().is_err());
         assert!("exposure".parse::<Target>().is_err());
+    }
+
+    #[test]
+    fn targets_must_be_finite() {
+        for bad in ["exposure<NaN", "exposure<nan", "blocked>inf", "blocked>=-infinity"] {
+            let err = bad.parse::<Target>().unwrap_err();
+            assert!(err.contains("is not a finite number"), "{bad}: {err}");
+        }
+        assert_eq!(
+            "exposure<NaN".parse::<Target>().unwrap_err(),
+            "`NaN` in `exposure<NaN` is not a finite number; a target compares with a number such as 0.05"
+        );
     }
 }

@@ -12,6 +12,7 @@ use super::base::{Core, Event};
 use super::orders::Orders;
 use super::playbook::Playbook;
 use crate::engine::{Calendar, EventKey, SimDuration, SimTime};
+use crate::scenario::units::date_after;
 use crate::scenario::{Condition, Sanction, Scenario};
 
 /// Where the regulator stands on its ladder.
@@ -115,8 +116,10 @@ impl Ladder {
                     .then(|| format!("no response {} after the {}", wait, s.regulator.ladder[step].name))
             }
             // A moment that passed before the ladder restarted does not fire again.
-            Condition::At(t) => (now >= t && t >= ladder_start)
-                .then(|| format!("the deadline of day {:.0} passed", t.as_days_f64())),
+            Condition::At(t) => (now >= t && t >= ladder_start).then(|| match s.start {
+                Some(start) => format!("the date {} passed", date_after(start, SimDuration(t.0))),
+                None => format!("the deadline of day {:.0} passed", t.as_days_f64()),
+            }),
         }
     }
 
@@ -275,6 +278,16 @@ mod tests {
         );
         // Back at the first step, whose date passed before the ladder restarted.
         assert_eq!(ladder.decide(day(20), &s, &orders, &playbook), None);
+    }
+
+    #[test]
+    fn a_dated_step_of_a_scenario_with_a_start_names_its_date() {
+        let s = test_scenario(&["scenario.start=\"2019-11-09\""]);
+        let (ladder, orders, playbook) = (Ladder::new(&s), Orders::new(&s, 7, 0), Playbook::new(&s, 7, 0));
+        assert_eq!(
+            ladder.decide(day(5), &s, &orders, &playbook),
+            Some(Decision::Fire(0, "the date 2019-11-14 passed".into()))
+        );
     }
 
     #[test]

@@ -135,13 +135,14 @@ impl Scenario {
     }
 
     /// Rough number of items the review queue handles in one replication: flags at
-    /// upload, plus every violating item that could be reported (the initial stock and
-    /// undetected uploads). An upper-end estimate, for cost guards.
+    /// upload at the [`largest_recall`](Self::largest_recall) the playbook can reach,
+    /// plus every violating item that could be reported (the initial stock and the
+    /// uploads the file's own recall misses). An upper-end estimate, for cost guards and
+    /// the automatic queue model.
     pub fn expected_review_items(&self) -> f64 {
         let p = &self.platform;
         let days = self.horizon.as_days_f64();
-        let recall: Vec<f64> = p.categories.iter().map(|c| c.recall).collect();
-        let flagged_per_day = p.uploads_per_day * p.flag_weights(&recall).iter().sum::<f64>();
+        let flagged_per_day = self.largest_flags_per_day();
         let undetected_per_day =
             p.uploads_per_day * p.categories.iter().map(|c| c.share * (1.0 - c.recall)).sum::<f64>();
         let reportable = if p.categories.iter().any(|c| c.report_probability > 0.0) {
@@ -150,6 +151,27 @@ impl Scenario {
             0.0
         };
         flagged_per_day * days + reportable
+    }
+
+    /// The largest recall of each category the scenario can reach: its own, or that of
+    /// an `improve_detection` action, which raises every category to its recall.
+    pub fn largest_recall(&self) -> Vec<f64> {
+        let improved = self
+            .playbook
+            .iter()
+            .filter_map(|a| match a.effect {
+                Effect::ImproveDetection { recall } => Some(recall),
+                _ => None,
+            })
+            .fold(0.0, f64::max);
+        self.platform.categories.iter().map(|c| c.recall.max(improved)).collect()
+    }
+
+    /// Items flagged at upload per day at the [`largest_recall`](Self::largest_recall),
+    /// false positives included: the most the playbook can make the queue receive.
+    pub fn largest_flags_per_day(&self) -> f64 {
+        let p = &self.platform;
+        p.uploads_per_day * p.flag_weights(&self.largest_recall()).iter().sum::<f64>()
     }
 }
 

@@ -13,6 +13,7 @@ pub mod overrides;
 mod parameters;
 mod raw;
 pub mod units;
+mod variant_errors;
 
 use std::path::{Path, PathBuf};
 
@@ -82,18 +83,28 @@ pub fn load_text_with(
 }
 
 /// The file's baseline followed by each of its `[[variants]]`, all with `overrides`
-/// applied last (the command line wins).
+/// applied last (the command line wins). Every variant is validated: the problems of
+/// all invalid variants come back together, each located at its variant's entry.
 pub fn load_variants(path: &Path, overrides: &[Override]) -> Result<Vec<LoadedScenario>, ScenarioError> {
     let text = read_text(path)?;
     let base = build(path, text.clone(), None, overrides)?;
-    let mut all = Vec::with_capacity(base.scenario.variants.len() + 1);
-    for spec in &base.scenario.variants {
+    let specs = base.scenario.variants.clone();
+    let mut all = Vec::with_capacity(specs.len() + 1);
+    all.push(base);
+    let mut diagnostics = Vec::new();
+    for (i, spec) in specs.iter().enumerate() {
         let mut list = spec.overrides.clone();
         list.extend_from_slice(overrides);
-        all.push(build(path, text.clone(), Some(spec.name.clone()), &list)?);
+        match build(path, text.clone(), Some(spec.name.clone()), &list) {
+            Ok(loaded) => all.push(loaded),
+            Err(e) => diagnostics.extend(variant_errors::located(path, &text, i, spec, e)?),
+        }
     }
-    all.insert(0, base);
-    Ok(all)
+    if diagnostics.is_empty() {
+        Ok(all)
+    } else {
+        Err(ScenarioError::Invalid { diagnostics })
+    }
 }
 
 /// "12345678 bytes", or "larger than that" for a file read up to one byte past the

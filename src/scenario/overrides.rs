@@ -123,8 +123,14 @@ fn set(item: &mut Item, segments: &[&str], prefix: &str, value: Value) -> Result
         return Ok(());
     }
     let keys: Vec<String> = table.iter().map(|(k, _)| k.to_owned()).collect();
+    let near = nearest(key, keys.iter().map(String::as_str)).map(str::to_owned);
+    if !table.contains_key(key) && index.is_none() && near.is_none() {
+        // A table the file leaves out (`platform.detection`): made here, and refused
+        // by the validation that follows if the format has no such table.
+        table.insert(key, Item::Table(toml_edit::Table::new()));
+    }
     let Some(child) = table.get_mut(key) else {
-        let help = nearest(key, keys.iter().map(String::as_str))
+        let help = near
             .map(|n| format!("did you mean `{n}`?"))
             .unwrap_or_else(|| format!("keys here: {}", keys.join(", ")));
         return Err((format!("there is no `{here}`"), Some(help)));
@@ -210,6 +216,19 @@ trigger = { after_step = "notice", wait = "7d" }
         );
         // An optional key that the file leaves out is inserted.
         check("platform.review.accuracy=0.9", "accuracy = 0.9");
+    }
+
+    #[test]
+    fn a_table_the_file_leaves_out_is_made() {
+        let mut doc: DocumentMut = DOC.parse().unwrap();
+        apply(&mut doc, &"platform.detection.false_positive_rate=0.01".parse().unwrap()).unwrap();
+        let back: toml::Table = toml::from_str(&doc.to_string()).unwrap();
+        assert_eq!(back["platform"]["detection"]["false_positive_rate"].as_float(), Some(0.01), "{doc}");
+        // Inside an inline table too.
+        apply(&mut doc, &"regulator.ladder.block.trigger.extra.x=1".parse().unwrap()).unwrap();
+        assert!(doc.to_string().contains("extra = { x = 1 }"), "{doc}");
+        // A near miss of a key that exists is a typo, not a new table.
+        check_err("platform.reveiw.moderators=3", "did you mean `review`?");
     }
 
     #[test]

@@ -151,6 +151,8 @@ pub struct RawUnblock {
 pub struct RawAction {
     pub name: String,
     pub kind: String,
+    /// A trigger's name, or a date in quotes or bare (`on = 2018-07-03`), as text.
+    #[serde(deserialize_with = "text_or_date")]
     pub on: String,
     pub delay: Option<RawDist>,
     pub cost: Option<f64>,
@@ -205,4 +207,25 @@ impl<'de> Deserialize<'de> for RawDist {
         }
         deserializer.deserialize_any(DistVisitor)
     }
+}
+
+/// Text, or a bare TOML date or date-time as the text it would be in quotes, so that
+/// `on = 2018-07-03` means `on = "2018-07-03"`.
+fn text_or_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    struct TextVisitor;
+    impl<'de> Visitor<'de> for TextVisitor {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string or a date")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+        // toml hands a bare date to serde as a one-key table.
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<String, A::Error> {
+            toml::value::Datetime::deserialize(de::value::MapAccessDeserializer::new(map))
+                .map(|d| d.to_string())
+        }
+    }
+    deserializer.deserialize_any(TextVisitor)
 }

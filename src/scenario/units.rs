@@ -65,6 +65,23 @@ pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
         .map_err(|_| format!("`{text}` is not a date like \"2018-07-03\" or \"2018-07-03T09:00\""))
 }
 
+/// The calendar date `offset` after `start`, as a scenario file writes it: "2019-11-14",
+/// or "2019-11-14T09:30" when it is not midnight; past the calendar's end, the day.
+pub fn date_after(start: NaiveDateTime, offset: SimDuration) -> String {
+    let when = i64::try_from(offset.0)
+        .ok()
+        .and_then(chrono::TimeDelta::try_milliseconds)
+        .and_then(|d| start.checked_add_signed(d));
+    let Some(when) = when else {
+        return format!("day {:.0}", offset.as_days_f64());
+    };
+    if when.time() == NaiveTime::MIN {
+        when.format("%Y-%m-%d").to_string()
+    } else {
+        when.format("%Y-%m-%dT%H:%M").to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +117,8 @@ mod tests {
         assert_eq!(parse_datetime("2018-07-03").unwrap().to_string(), "2018-07-03 00:00:00");
         assert_eq!(parse_datetime("2018-07-03T09:00").unwrap().to_string(), "2018-07-03 09:00:00");
         assert!(parse_datetime("3 July 2018").is_err());
+        let start = parse_datetime("2018-07-03").unwrap();
+        assert_eq!(date_after(start, SimDuration(500 * 86_400_000)), "2019-11-15");
+        assert_eq!(date_after(start, SimDuration(9 * 3_600_000 + 30 * 60_000)), "2018-07-03T09:30");
     }
 }

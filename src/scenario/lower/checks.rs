@@ -1,9 +1,11 @@
-//! Semantic checks across entries or sections: names used twice, and blocks that
-//! could never be lifted.
+//! Semantic checks across entries or sections: names used twice, blocks that could
+//! never be lifted, and dated steps and required actions beyond the horizon.
 
 use super::Lowerer;
+use crate::engine::{DurationDist, SimDuration};
 use crate::scenario::raw::RawScenario;
-use crate::scenario::{ActionTrigger, Sanction, Scenario};
+use crate::scenario::units::date_after;
+use crate::scenario::{ActionTrigger, Condition, Sanction, Scenario};
 
 impl Lowerer {
     /// Each name of a list (entries under `key`) is used once.
@@ -91,9 +93,62 @@ impl Lowerer {
     }
 }
 
+impl Lowerer {
+    /// A ladder step dated after the horizon, or a required action that takes effect
+    /// at a fixed time after it, can never happen within the run: legal (a longer
+    /// `--set scenario.horizon` reaches it) but almost surely a mistake.
+    pub(super) fn dated_within_horizon(&mut self, s: &Scenario) {
+        let when = |t: SimDuration| match s.start {
+            Some(start) => date_after(start, t),
+            None => format!("day {}", days(t)),
+        };
+        let end =
+            format!("after the horizon ends on {}: it can never happen within the horizon", when(s.horizon));
+        let dated = |i: usize| match s.regulator.ladder[i].trigger.condition {
+            Condition::At(t) => Some(SimDuration(t.0)),
+            _ => None,
+        };
+        for (i, step) in s.regulator.ladder.iter().enumerate() {
+            if let Some(t) = dated(i).filter(|t| *t > s.horizon) {
+                self.warning(
+                    format!("regulator.ladder[{i}].trigger.at"),
+                    format!("step \"{}\" comes on {}, {end}", step.name, when(t)),
+                );
+            }
+        }
+        for (i, &a) in s.regulator.unblock.required_actions.iter().enumerate() {
+            let action = &s.playbook[a];
+            let DurationDist::Fixed(delay) = action.delay else { continue };
+            let set_off = match action.on {
+                ActionTrigger::Start => Some(SimDuration::ZERO),
+                ActionTrigger::Step(j) => dated(j),
+                ActionTrigger::FirstOrder => None,
+            };
+            if let Some(t) =
+                set_off.map(|t| SimDuration(t.0.saturating_add(delay.0))).filter(|t| *t > s.horizon)
+            {
+                self.warning(
+                    format!("regulator.unblock.required_actions[{i}]"),
+                    format!("the required action \"{}\" takes effect on {}, {end}", action.name, when(t)),
+                );
+            }
+        }
+    }
+}
+
+/// Whole days, or days with their fraction when not whole ("day 400", "day 2.5").
+fn days(t: SimDuration) -> String {
+    let d = t.as_days_f64();
+    if d.fract() == 0.0 {
+        format!("{d:.0}")
+    } else {
+        format!("{d:.2}").trim_end_matches('0').to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{edited, errors, lowered, only_warnings, recorded};
+    use super::super::testing::{edited, errors, lowered, only_warnings, recorded, warnings};
     use super::*;
 
     /// A ladder of a warning, a block and a warning after it; the unblock needs the
@@ -165,6 +220,29 @@ mod tests {
         let mut lowerer = Lowerer::default();
         lowerer.blocks_can_end(&s);
         assert!(recorded(&lowerer).is_empty());
+    }
+
+    #[test]
+    fn steps_and_required_actions_dated_after_the_horizon_are_warned_about() {
+        assert_eq!(
+            warnings(&edited(&["regulator.ladder.warning.trigger.at=\"40d\"", "playbook.cleanup.on=\"start\"", "playbook.cleanup.delay=\"31.5d\""])),
+            [
+                "regulator.ladder[0].trigger.at: step \"warning\" comes on day 40, after the horizon ends on day 30: it can never happen within the horizon",
+                "regulator.unblock.required_actions[0]: the required action \"cleanup\" takes effect on day 31.5, after the horizon ends on day 30: it can never happen within the horizon",
+            ]
+        );
+        // With a start date, the dates; an action on a date is set off from the start.
+        assert_eq!(
+            warnings(&edited(&[
+                "scenario.start=\"2018-07-01\"",
+                "regulator.ladder.warning.trigger.at=\"2018-07-05\"",
+                "playbook.commitment.on=\"2018-08-15\"",
+                "playbook.commitment.delay=\"0s\"",
+            ]).replace("delay = \"0s\"", "")),
+            ["regulator.unblock.required_actions[1]: the required action \"commitment\" takes effect on 2018-08-15, after the horizon ends on 2018-07-31: it can never happen within the horizon"]
+        );
+        // Within the horizon, or at its very end: nothing to say.
+        assert!(warnings(&edited(&["regulator.ladder.warning.trigger.at=\"30d\""])).is_empty());
     }
 
     #[test]

@@ -159,6 +159,14 @@ fn syntax_diagnostic(e: &toml::de::Error, text: &str, origin: &str) -> Diagnosti
         (Some(span), Ok(doc)) => key_at(doc.as_item(), &span, "").unwrap_or_default(),
         _ => String::new(),
     };
+    // toml hands a bare date to serde as a one-key table: serde's words for it ("invalid
+    // type: map", "unknown field `$__toml_private_datetime`") say nothing to a person.
+    let date = e.span().and_then(|span| text.get(span)).and_then(bare_date);
+    if let Some(date) =
+        date.filter(|_| message.contains("invalid type: map") || message.contains("$__toml_private_datetime"))
+    {
+        message = format!("expected {}, found {date}", expected_text(&key));
+    }
     let mut help = None;
     // serde words unknown keys as "unknown field `x`, expected one of `a`, `b`".
     if let Some(rest) = message.strip_prefix("unknown field `") {
@@ -171,6 +179,49 @@ fn syntax_diagnostic(e: &toml::de::Error, text: &str, origin: &str) -> Diagnosti
         }
     }
     Diagnostic::new(Severity::Error, origin, &Lines::new(text), e.span(), key, message, help)
+}
+
+/// "the date 2018-01-01" (or date-time, or time) when `value` is a bare TOML one.
+fn bare_date(value: &str) -> Option<String> {
+    let d = value.trim().parse::<toml::value::Datetime>().ok()?;
+    let what = match (d.date.is_some(), d.time.is_some()) {
+        (true, false) => "date",
+        (true, true) => "date-time",
+        _ => "time",
+    };
+    Some(format!("the {what} {d}"))
+}
+
+/// What the text key at `key` holds, as a person would write it.
+fn expected_text(key: &str) -> &'static str {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let last = last.split('[').next().unwrap_or(last);
+    match last {
+        "horizon"
+        | "step"
+        | "warm_up"
+        | "order_deadline"
+        | "urgent_order_deadline"
+        | "duration"
+        | "within"
+        | "wait"
+        | "verification_period"
+        | "review_time"
+        | "handling_time"
+        | "order_preparation"
+        | "processing_time"
+        | "delay"
+        | "value"
+        | "mean"
+        | "median"
+        | "p90"
+        | "sd"
+        | "min"
+        | "mode"
+        | "max" => "a duration such as \"365d\"",
+        "shift_start" => "a clock time such as \"09:00\"",
+        _ => "text in quotes",
+    }
 }
 
 /// Dotted path of the innermost value whose span contains `span`.
@@ -269,6 +320,26 @@ processing_time = "1d"
 
     fn document(text: &str) -> toml_edit::Document<String> {
         text.parse().expect("a TOML document")
+    }
+
+    #[test]
+    fn a_bare_date_where_text_is_expected_is_named() {
+        let cases = [
+            ("horizon = \"30d\"", "horizon = 2018-01-01", "scenario.horizon: expected a duration such as \"365d\", found the date 2018-01-01"),
+            ("step = \"1d\"", "step = 2018-01-01T06:00:00", "scenario.step: expected a duration such as \"365d\", found the date-time 2018-01-01T06:00:00"),
+            ("review_time = \"10m\"", "review_time = 00:10:00", "platform.review.review_time: expected a duration such as \"365d\", found the time 00:10:00"),
+            ("name = \"hand-computed\"", "name = 2018-01-01", "scenario.name: expected text in quotes, found the date 2018-01-01"),
+        ];
+        for (from, to, expected) in cases {
+            let text = VALID.replacen(from, to, 1);
+            let found: Vec<String> = deserialize_all(&text, "t.toml")
+                .map(|_| ())
+                .expect_err("a type error")
+                .iter()
+                .map(|d| format!("{}: {}", d.key, d.message))
+                .collect();
+            assert_eq!(found, [expected], "{to}");
+        }
     }
 
     #[test]

@@ -2,8 +2,7 @@
 //! that validates runs in bounded time and memory.
 
 use super::Lowerer;
-use crate::scenario::raw::RawAction;
-use crate::scenario::{Effect, Platform, QueueModel, Scenario, SECONDS_PER_QUEUE_ITEM};
+use crate::scenario::{Effect, QueueModel, Scenario, SECONDS_PER_QUEUE_ITEM};
 
 /// Largest value a number may take, by its key. Beyond these, counts would overflow or
 /// a run would take absurdly long; a file with such a value is almost certainly a typo.
@@ -88,16 +87,21 @@ impl Lowerer {
         true
     }
 
-    /// Warns when the review queue can never keep up with flags at upload, not even
-    /// with every moderator the playbook will hire.
-    pub(super) fn queue_warning(&mut self, p: &Platform, playbook: &[RawAction]) {
-        let recall: Vec<f64> = p.categories.iter().map(|c| c.recall).collect();
-        let flagged_per_day = p.uploads_per_day * p.flag_weights(&recall).iter().sum::<f64>();
-        let hired: u64 = playbook
+    /// Warns when the review queue can never keep up with flags at upload, at the most
+    /// the playbook's detection can flag, not even with every moderator it will hire.
+    pub(super) fn queue_warning(&mut self, s: &Scenario) {
+        let p = &s.platform;
+        let flagged_per_day = s.largest_flags_per_day();
+        let own_recall: Vec<f64> = p.categories.iter().map(|c| c.recall).collect();
+        let improved = flagged_per_day > p.uploads_per_day * p.flag_weights(&own_recall).iter().sum::<f64>();
+        let when = if improved { " once the playbook improves detection" } else { "" };
+        let hired: u64 = s
+            .playbook
             .iter()
-            .filter(|a| a.kind == "hire_moderators")
-            .filter_map(|a| a.moderators)
-            .map(u64::from)
+            .filter_map(|a| match a.effect {
+                Effect::HireModerators { moderators } => Some(u64::from(moderators)),
+                _ => None,
+            })
             .sum();
         let moderators = u64::from(p.review.moderators).saturating_add(hired);
         let capacity_per_day = moderators as f64 * p.review.shift_length.as_secs_f64()
@@ -106,7 +110,7 @@ impl Lowerer {
             self.warning(
                 "platform.review.moderators",
                 format!(
-                    "the review queue is overloaded: about {flagged_per_day:.0} items are flagged per day at upload but {moderators} moderators (with those the playbook hires) review about {capacity_per_day:.0}; the backlog grows without bound"
+                    "the review queue is overloaded: about {flagged_per_day:.0} items are flagged per day at upload{when} but {moderators} moderators (with those the playbook hires) review about {capacity_per_day:.0}; the backlog grows without bound"
                 ),
             );
         }
@@ -117,7 +121,8 @@ impl Lowerer {
 mod tests {
     use super::super::testing::{check_errors, edited, lowered, only_warnings, recorded};
     use super::*;
-    use crate::engine::SimDuration;
+    use crate::engine::{DurationDist, SimDuration};
+    use crate::scenario::{Action, ActionTrigger};
 
     /// The valid scenario with half of its uploads violating and nine in ten of those
     /// flagged, every item simulated on its own: about 13.5 review items per daily
@@ -232,19 +237,27 @@ mod tests {
         assert_eq!(found(&s), (vec![], true));
     }
 
+    /// `s` with one more action, set off at the start, with `effect`.
+    fn with_action(s: &Scenario, effect: Effect) -> Scenario {
+        let mut s = s.clone();
+        s.playbook.push(Action {
+            name: "extra".into(),
+            on: ActionTrigger::Start,
+            delay: DurationDist::fixed(SimDuration::ZERO),
+            cost: 0.0,
+            effect,
+        });
+        s
+    }
+
     #[test]
     fn an_overloaded_queue_is_warned_about_unless_the_playbook_hires_enough() {
         // 450 flags a day against 144 reviews per moderator.
         let s = busy();
-        let hire = |moderators: u32| -> RawAction {
-            let text = format!(
-                "name = \"h\"\nkind = \"hire_moderators\"\non = \"start\"\nmoderators = {moderators}"
-            );
-            toml::from_str(&text).expect("an action")
-        };
+        let hire = |moderators: u32| with_action(&s, Effect::HireModerators { moderators });
         let mut lowerer = Lowerer::default();
-        lowerer.queue_warning(&s.platform, &[]);
-        lowerer.queue_warning(&s.platform, &[hire(1)]);
+        lowerer.queue_warning(&s);
+        lowerer.queue_warning(&hire(1));
         assert_eq!(
             recorded(&lowerer),
             [
@@ -254,7 +267,50 @@ mod tests {
         );
         assert!(only_warnings(&lowerer));
         let mut lowerer = Lowerer::default();
-        lowerer.queue_warning(&s.platform, &[hire(3)]);
+        lowerer.queue_warning(&hire(3));
         assert!(recorded(&lowerer).is_empty());
+    }
+
+    #[test]
+    fn the_overload_warning_counts_the_flags_of_improved_detection() {
+        // 50 flags a day at recall 0.1: two moderators keep up, until detection
+        // reaches 0.9 and flags 450.
+        let mut s = busy();
+        s.platform.categories[0].recall = 0.1;
+        let s = with_action(&s, Effect::HireModerators { moderators: 1 });
+        let mut lowerer = Lowerer::default();
+        lowerer.queue_warning(&s);
+        assert!(recorded(&lowerer).is_empty());
+        lowerer.queue_warning(&with_action(&s, Effect::ImproveDetection { recall: 0.9 }));
+        assert_eq!(
+            recorded(&lowerer),
+            ["platform.review.moderators: the review queue is overloaded: about 450 items are flagged per day at upload once the playbook improves detection but 2 moderators (with those the playbook hires) review about 288; the backlog grows without bound"]
+        );
+    }
+
+    #[test]
+    fn the_automatic_queue_model_and_the_cost_guard_count_improved_detection() {
+        // No detection at all: only the (absent) reports reach the queue.
+        let mut s = busy();
+        s.platform.review.queue_model_setting = None;
+        s.platform.categories[0].recall = 0.0;
+        s.platform.uploads_per_day = 1e4;
+        assert_eq!(s.expected_review_items(), 0.0);
+        assert_eq!(s.queue_model(), QueueModel::Items);
+        // Detection raised to 0.9 flags 4,500 a day, 135,000 over 30 days.
+        let improved = with_action(&s, Effect::ImproveDetection { recall: 0.9 });
+        assert_eq!(improved.largest_recall(), [0.9]);
+        assert!((improved.expected_review_items() - 135_000.0).abs() < 1e-6);
+        assert_eq!(improved.queue_model(), QueueModel::Cohorts);
+        // A lower recall than the file's changes nothing.
+        let lower = with_action(&busy(), Effect::ImproveDetection { recall: 0.5 });
+        assert_eq!(lower.largest_recall(), [0.9]);
+        // The guard refuses what only improved detection makes too large.
+        let mut huge = with_action(&s, Effect::ImproveDetection { recall: 0.9 });
+        huge.platform.review.queue_model_setting = Some(QueueModel::Items);
+        huge.platform.uploads_per_day = 1e7;
+        let mut lowerer = Lowerer::default();
+        assert!(lowerer.bounded_cost(&huge));
+        assert!(!only_warnings(&lowerer), "{:?}", recorded(&lowerer));
     }
 }

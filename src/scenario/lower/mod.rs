@@ -129,9 +129,6 @@ impl Lowerer {
                 );
             }
         }
-        if let Some(p) = &platform {
-            self.queue_warning(p, &raw.playbook);
-        }
         let variants = self.variants(&raw.variants);
         let scenario = Scenario {
             name: meta.name.clone(),
@@ -159,10 +156,12 @@ impl Lowerer {
             playbook: playbook.into_iter().collect::<Option<Vec<_>>>()?,
             variants,
         };
-        // Checks that need the whole scenario; a horizon beyond the cost guard makes
-        // the rest moot.
+        // Checks that need the whole scenario (the queue warning first, so that warnings
+        // keep their order); a horizon beyond the cost guard makes the rest moot.
+        self.queue_warning(&scenario);
         if self.bounded_cost(&scenario) {
             self.blocks_can_end(&scenario);
+            self.dated_within_horizon(&scenario);
         }
         Some(scenario)
     }
@@ -223,7 +222,10 @@ mod tests {
         let short = "scenario.horizon=\"12h\"";
         assert_eq!(
             warnings(&edited(&[short])),
-            ["scenario.horizon: the horizon (12h) is shorter than the order deadline (1d)"]
+            [
+                "scenario.horizon: the horizon (12h) is shorter than the order deadline (1d)",
+                "regulator.ladder[0].trigger.at: step \"warning\" comes on day 5, after the horizon ends on day 0.5: it can never happen within the horizon",
+            ]
         );
         assert_eq!(
             errors(&edited(&[short, "scenario.replications=0"])),

@@ -174,6 +174,23 @@ mod tests {
     }
 
     #[test]
+    fn an_action_on_a_bare_date_or_date_time_starts_then() {
+        for (bare, days) in [("2018-07-04", 3.0), ("2018-07-04T12:00:00", 3.5)] {
+            let text = commitment_on(bare).replace(&format!("on = \"{bare}\""), &format!("on = {bare}"));
+            assert!(text.contains(&format!("on = {bare}\n")), "{text}");
+            let playbook = lowered(&text).playbook;
+            assert_eq!(playbook[1].on, ActionTrigger::Start);
+            assert_eq!(playbook[1].delay.mean_secs(), days * 86_400.0, "{bare}");
+        }
+        // Other types still name what `on` takes.
+        let text = edited(&[]).replace("on = \"block\"\ndelay = \"3d\"", "on = 5");
+        assert_eq!(
+            errors(&text),
+            ["playbook[1].on: invalid type: integer `5`, expected text in quotes or a date"]
+        );
+    }
+
+    #[test]
     fn bad_actions_are_refused_under_their_keys() {
         let cases: &[(&[&str], &[&str])] = &[
             (&["playbook[1].on=\"blok\""], &["playbook[1].on: no trigger named \"blok\""]),
