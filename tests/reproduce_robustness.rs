@@ -101,3 +101,22 @@ fn the_untouched_record_reproduces() {
     let (code, stderr) = reproduce(text.as_bytes());
     assert_eq!(code, Some(0), "{stderr}");
 }
+
+#[test]
+fn a_record_naming_a_device_is_refused_without_reading_it_all() {
+    // A run.json whose scenario file is /dev/zero made --reproduce read until the
+    // process was killed for want of memory; and so did `--reproduce /dev/zero`.
+    if !Path::new("/dev/zero").exists() {
+        return;
+    }
+    let (_, text) = recorded();
+    let mut record: serde_json::Value = serde_json::from_str(text).unwrap();
+    record["scenario_files"] = serde_json::json!(["/dev/zero"]);
+    let (code, stderr) = reproduce(&serde_json::to_vec(&record).unwrap());
+    assert!(matches!(code, Some(1 | 2)), "exit {code:?}: {stderr}");
+    assert!(stderr.contains("more than 10485760 bytes"), "{stderr}");
+    let out = modsim().args(["run", "--reproduce", "/dev/zero"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is larger than"), "{stderr}");
+}

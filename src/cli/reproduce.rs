@@ -26,9 +26,11 @@ pub(super) fn reproduce(record_path: &Path, args: &ExperimentArgs) -> Result<(),
         return Err(CliError::Usage(format!("{} names no scenario file", record_path.display())));
     };
     let scenario_path = PathBuf::from(file);
-    let now = std::fs::read(&scenario_path)
-        .map_err(|e| CliError::NotReproduced(format!("cannot read the recorded scenario {file}: {e}")))?;
-    let now_hash = format!("{:x}", sha2::Sha256::digest(&now));
+    // Read like any scenario file: at most 10 MiB, so a record naming a device
+    // cannot make modsim read without end.
+    let now = crate::scenario::read_text(&scenario_path)
+        .map_err(|e| CliError::NotReproduced(format!("cannot read the recorded scenario: {e}")))?;
+    let now_hash = format!("{:x}", sha2::Sha256::digest(now.as_bytes()));
     if &now_hash != hash {
         return Err(CliError::NotReproduced(format!(
             "{file} has changed since the run (SHA-256 {} then, {} now); restore the file as it was to reproduce the run",
@@ -150,10 +152,22 @@ fn check_parameters(record_path: &Path, recorded: &[Parameter], now: &[Parameter
     )))
 }
 
+/// Most bytes read of a run.json.
+const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Reads a run.json that this modsim can rerun: a `run` made by the same version.
 fn read_record(record_path: &Path) -> Result<RunRecord, CliError> {
-    let text = std::fs::read_to_string(record_path)
+    // A run.json is a few kilobytes; read at most 64 MiB of whatever was named.
+    let mut text = String::new();
+    std::fs::File::open(record_path)
+        .and_then(|f| std::io::Read::read_to_string(&mut std::io::Read::take(f, MAX_RECORD_BYTES), &mut text))
         .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", record_path.display())))?;
+    if text.len() as u64 >= MAX_RECORD_BYTES {
+        return Err(CliError::Usage(format!(
+            "{} is larger than {MAX_RECORD_BYTES} bytes; it is not a modsim run.json",
+            record_path.display()
+        )));
+    }
     let record: RunRecord = serde_json::from_str(&text)
         .map_err(|e| CliError::Usage(format!("{} is not a modsim run.json: {e}", record_path.display())))?;
     let version = env!("CARGO_PKG_VERSION");

@@ -155,9 +155,7 @@ mod tests {
             ),
             (
                 &["regulator.complaints_per_violating_view=1.5"],
-                &[&format!(
-                    "regulator.complaints_per_violating_view: expected at most 1e0, found 1.5e0; {typo}"
-                )],
+                &[&format!("regulator.complaints_per_violating_view: expected at most 1, found 1.5; {typo}")],
             ),
             (
                 &["scenario.replications=1000000001"],

@@ -81,9 +81,7 @@ impl Lowerer {
         }
         let shift_start = match &raw.shift_start {
             Some(s) => parse_clock_time(s)
-                .map_err(|m| {
-                    self.error("platform.review.shift_start", format!("expected a clock time, found {m}"))
-                })
+                .map_err(|m| self.error("platform.review.shift_start", format!("expected a clock time: {m}")))
                 .ok(),
             None => Some(SimDuration(9 * SimDuration::HOUR.0)),
         };
@@ -224,9 +222,6 @@ mod tests {
     fn a_shift_start_must_be_a_clock_time() {
         let found = errors(&edited(&["platform.review.shift_start=\"9am\""]));
         assert_eq!(found.len(), 1);
-        assert!(
-            found[0].starts_with("platform.review.shift_start: expected a clock time, found "),
-            "{found:?}"
-        );
+        assert!(found[0].starts_with("platform.review.shift_start: expected a clock time: "), "{found:?}");
     }
 }

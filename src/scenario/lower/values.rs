@@ -25,7 +25,14 @@ impl Lowerer {
         if !value.is_finite() || value < 0.0 {
             self.error(key, format!("expected a finite number of at least 0, found {value}"));
         } else if value > max {
-            self.error(key, format!("expected at most {max:e}, found {value:e}; a value this large is almost certainly a typo"));
+            self.error(
+                key,
+                format!(
+                    "expected at most {}, found {}; a value this large is almost certainly a typo",
+                    number(max),
+                    number(value)
+                ),
+            );
         }
         value
     }
@@ -37,7 +44,7 @@ impl Lowerer {
             Err(msg) => {
                 self.error_with_help(
                     key,
-                    format!("expected a duration, found {msg}"),
+                    format!("expected a duration: {msg}"),
                     "write a number and a unit: \"30m\", \"4h\", \"7d\", \"2w\"".into(),
                 );
                 None
@@ -110,8 +117,8 @@ impl Lowerer {
                     self.error(
                         sub,
                         format!(
-                            "`{name}` does not apply to a {} distribution (it takes {})",
-                            t.dist,
+                            "`{name}` does not apply to {} distribution (it takes {})",
+                            with_article(&t.dist),
                             needed.join(", ")
                         ),
                     );
@@ -149,7 +156,7 @@ impl Lowerer {
                 return None;
             }
         };
-        parse_datetime(&text).map_err(|m| self.error(key, format!("expected a date, found {m}"))).ok()
+        parse_datetime(&text).map_err(|m| self.error(key, format!("expected a date: {m}"))).ok()
     }
 
     /// The index of `name` among `names` (of a kind `what`), with a suggestion when
@@ -193,6 +200,22 @@ impl Lowerer {
             return None;
         }
         Some(SimTime(ms as u64))
+    }
+}
+
+/// "an exponential", "a gamma".
+fn with_article(word: &str) -> String {
+    let vowel = word.chars().next().is_some_and(|c| "aeiou".contains(c));
+    format!("{} {word}", if vowel { "an" } else { "a" })
+}
+
+/// A number as people write it: 3, 0.5, 250000; powers of ten for very large or small
+/// magnitudes (1e10, 1e-9).
+fn number(x: f64) -> String {
+    if x != 0.0 && !(1e-3..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
     }
 }
 
@@ -255,7 +278,7 @@ mod tests {
         assert_eq!(lowerer.positive_duration("e", "1w"), Some(SimDuration(7 * 86_400_000)));
         let found = recorded(&lowerer);
         assert_eq!(found.len(), 2, "{found:?}");
-        assert!(found[0].starts_with("c: expected a duration, found "), "{found:?}");
+        assert!(found[0].starts_with("c: expected a duration: "), "{found:?}");
         assert_eq!(found[1], "d: expected a duration longer than zero, found 0");
         assert_eq!(
             lowerer.problems[0].help.as_deref(),
@@ -287,9 +310,9 @@ mod tests {
             ("{ dist = \"gamma\", mean = \"1h\" }", "x: a gamma distribution needs `sd`"),
             (
                 "{ dist = \"exponential\", mean = \"1h\", max = \"2h\" }",
-                "x.max: `max` does not apply to a exponential distribution (it takes mean)",
+                "x.max: `max` does not apply to an exponential distribution (it takes mean)",
             ),
-            ("{ dist = \"fixed\", value = \"soon\" }", "x.value: expected a duration, found "),
+            ("{ dist = \"fixed\", value = \"soon\" }", "x.value: expected a duration: "),
             ("{ dist = \"uniform\", min = \"3h\", max = \"1h\" }", "x: invalid uniform distribution: "),
             (
                 "{ dist = \"lognormal\", median = \"2h\", p90 = \"1h\" }",
