@@ -119,3 +119,29 @@ fn set_makes_a_table_the_file_leaves_out() {
     assert!(stderr.contains("unknown field `detecton`"), "{stderr}");
     assert!(stderr.contains("did you mean `detection`?"), "{stderr}");
 }
+
+#[test]
+fn a_sweep_varies_a_duration_over_a_range() {
+    // `--vary "...=1d..30d step 1d"` was refused: ranges took numbers only.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s");
+    let run = common::modsim()
+        .args([
+            "sweep",
+            "tests/scenarios/hand-computed.toml",
+            "--vary",
+            "regulator.order_deadline=12h..36h step 12h",
+            "--replications",
+            "2",
+            "--no-charts",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let sweep = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    for value in ["12h", "1d", "36h"] {
+        assert!(sweep.lines().any(|l| l.split(',').nth(1) == Some(value)), "{value} missing:\n{sweep}");
+    }
+}

@@ -43,8 +43,9 @@ pub(super) enum Command {
     /// Run a grid of values for one or two parameters.
     Sweep {
         scenario: PathBuf,
-        /// PATH=VALUES: a list (10,20,50), a range (20..400 step 20) or a geometric
-        /// range (10..1000 geometric 5). Give it once or twice (a full grid).
+        /// PATH=VALUES: a list (10,20,50), a range (20..400 step 20, or of durations:
+        /// 1d..30d step 1d) or a geometric range (10..1000 geometric 5). Give it once or
+        /// twice (a full grid).
         #[arg(long = "vary", required = true, value_name = "PATH=VALUES")]
         vary: Vec<Axis>,
         /// Report the cheapest point that meets this, e.g. block_probability<0.05.

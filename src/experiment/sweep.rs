@@ -6,7 +6,9 @@ use std::str::FromStr;
 
 use super::stats::Summary;
 use super::RunResults;
+use crate::engine::SimDuration;
 use crate::model::Metric;
+use crate::scenario::units::parse_duration;
 use crate::scenario::Override;
 
 /// The most points one axis may have; a larger grid is almost always a typo.
@@ -49,6 +51,20 @@ fn parse_values(spec: &str) -> Result<Vec<String>, String> {
         [to, kind, by] => (*to, *kind, *by),
         _ => return Err(format!("`{spec}`: write a range as `A..B step S` or `A..B geometric N`")),
     };
+    // A range of durations ("1d..30d step 1d"): the same range in milliseconds,
+    // written back as durations.
+    if let (Ok(a), Ok(b)) = (parse_duration(from), parse_duration(to)) {
+        let by = if kind == "step" {
+            parse_duration(by).map(|d| d.0.to_string()).map_err(|e| format!("`{spec}`: {e}"))?
+        } else {
+            by.to_owned()
+        };
+        let millis = parse_values(&format!("{}..{} {kind} {by}", a.0, b.0))?;
+        return Ok(millis
+            .iter()
+            .map(|ms| SimDuration(ms.parse::<f64>().unwrap_or(0.0).round() as u64).to_string())
+            .collect());
+    }
     let number = |t: &str| t.trim().parse::<f64>().map_err(|_| format!("`{t}` in `{spec}` is not a number"));
     let whole = |t: &str| !t.contains(['.', 'e', 'E']);
     let (a, b) = (number(from)?, number(to)?);
@@ -272,6 +288,14 @@ mod tests {
         let g = grid(&[a, b]);
         assert_eq!(g.len(), 6);
         assert_eq!(g[4].iter().map(|o| o.to_string()).collect::<Vec<_>>(), ["x=2", "y=b"]);
+    }
+
+    #[test]
+    fn ranges_of_durations_keep_their_units() {
+        assert_eq!(parse_values("1d..3d step 1d").unwrap(), ["1d", "2d", "3d"]);
+        assert_eq!(parse_values("12h..2d step 12h").unwrap(), ["12h", "1d", "36h", "2d"]);
+        assert_eq!(parse_values("1h..100h geometric 3").unwrap(), ["1h", "10h", "100h"]);
+        assert!(parse_values("1d..3d step soon").unwrap_err().contains("1d..3d step soon"));
     }
 
     #[test]
