@@ -6,8 +6,8 @@ use chrono::NaiveDateTime;
 use super::Lowerer;
 use crate::engine::{DurationDist, SimDuration};
 use crate::scenario::diagnostic::nearest;
-use crate::scenario::raw::RawAction;
-use crate::scenario::units::parse_datetime;
+use crate::scenario::raw::{RawAction, RawDist};
+use crate::scenario::units::{parse_datetime, parse_duration};
 use crate::scenario::{Action, ActionTrigger, Effect};
 
 impl Lowerer {
@@ -21,8 +21,15 @@ impl Lowerer {
     ) -> Option<Action> {
         // A calendar date: the action starts then (a fixed delay from the start).
         if let (Some(start), Ok(when)) = (start, parse_datetime(&raw.on)) {
-            if raw.delay.is_some() {
-                self.error(format!("{key}.delay"), "an action on a date takes no `delay`");
+            // A zero delay is allowed, so that a variant can move an action from a
+            // delay to a date (an override cannot remove the file's `delay`).
+            let zero =
+                |d: &RawDist| matches!(d, RawDist::Fixed(t) if parse_duration(t) == Ok(SimDuration::ZERO));
+            if raw.delay.as_ref().is_some_and(|d| !zero(d)) {
+                self.error(
+                    format!("{key}.delay"),
+                    "an action on a date takes no `delay` (other than \"0s\")",
+                );
             }
             let ms = (when - start).num_milliseconds();
             if ms < 0 {
@@ -169,8 +176,15 @@ mod tests {
         );
         assert_eq!(
             errors(&edited(&["scenario.start=\"2018-07-01\"", "playbook[1].on=\"2018-07-04\""])),
-            ["playbook[1].delay: an action on a date takes no `delay`"]
+            ["playbook[1].delay: an action on a date takes no `delay` (other than \"0s\")"]
         );
+        // A variant moves an action from a delay to a date by zeroing the delay.
+        let moved = lowered(&edited(&[
+            "scenario.start=\"2018-07-01\"",
+            "playbook[1].on=\"2018-07-04\"",
+            "playbook[1].delay=\"0s\"",
+        ]));
+        assert_eq!(moved.playbook[1].delay.mean_secs(), 3.0 * 86_400.0);
     }
 
     #[test]
