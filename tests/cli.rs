@@ -80,6 +80,7 @@ fn run_tables(scenario: &str, threads: &str, out_dir: &Path) -> Vec<(String, Vec
         "summary.csv",
         "replications.csv",
         "blocks.csv",
+        "survival.csv",
         "events.csv",
         "timeseries.csv",
         "report.md",

@@ -380,8 +380,15 @@ fn a_run_whose_report_fails_still_leaves_its_tables() {
         .arg(&out_dir)
         .output()
         .unwrap();
-    for file in ["summary.csv", "replications.csv", "blocks.csv", "events.csv", "timeseries.csv", "run.json"]
-    {
+    for file in [
+        "summary.csv",
+        "replications.csv",
+        "blocks.csv",
+        "survival.csv",
+        "events.csv",
+        "timeseries.csv",
+        "run.json",
+    ] {
         assert!(out_dir.join(file).is_file(), "{file}: {}", stderr(&out));
     }
     if !out.status.success() {
