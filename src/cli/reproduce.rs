@@ -15,7 +15,7 @@ use super::{load_with, CliError};
 use crate::experiment::RunConfig;
 use crate::output::publish::TABLES;
 use crate::output::tables::RunRecord;
-use crate::output::Plan;
+use crate::output::{report, Plan};
 use crate::scenario::{Override, Parameter};
 
 /// Reruns the `run` recorded at `record_path`; of `args` only the output options
@@ -152,23 +152,12 @@ fn check_parameters(record_path: &Path, recorded: &[Parameter], now: &[Parameter
     )))
 }
 
-/// Most bytes read of a run.json.
-const MAX_RECORD_BYTES: u64 = 64 * 1024 * 1024;
-
 /// Reads a run.json that this modsim can rerun: a `run` made by the same version.
 fn read_record(record_path: &Path) -> Result<RunRecord, CliError> {
-    // A run.json is a few kilobytes; read at most 64 MiB of whatever was named.
-    let mut text = String::new();
-    std::fs::File::open(record_path)
-        .and_then(|f| std::io::Read::read_to_string(&mut std::io::Read::take(f, MAX_RECORD_BYTES), &mut text))
+    // The report's reader: bounded, and it checks what a run needs.
+    let file = std::fs::File::open(record_path)
         .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", record_path.display())))?;
-    if text.len() as u64 >= MAX_RECORD_BYTES {
-        return Err(CliError::Usage(format!(
-            "{} is larger than {MAX_RECORD_BYTES} bytes; it is not a modsim run.json",
-            record_path.display()
-        )));
-    }
-    let record: RunRecord = serde_json::from_str(&text)
+    let record = report::data::read_record(Box::new(file))
         .map_err(|e| CliError::Usage(format!("{} is not a modsim run.json: {e}", record_path.display())))?;
     let version = env!("CARGO_PKG_VERSION");
     if record.modsim_version != version {

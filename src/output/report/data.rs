@@ -390,8 +390,9 @@ fn line_of(text: &[u8], field: &str) -> Option<u64> {
     Some(1 + text.iter().take(at).filter(|&&b| b == b'\n').count() as u64)
 }
 
-/// Reads run.json: it must parse, and hold what the report relies on.
-fn read_record(input: Box<dyn std::io::Read>) -> Result<RunRecord, ReportError> {
+/// Reads run.json (at most 64 MiB of it): it must parse, and hold what the report and
+/// `--reproduce` rely on.
+pub fn read_record(input: Box<dyn std::io::Read>) -> Result<RunRecord, ReportError> {
     const FILE: &str = "run.json";
     let mut text = Vec::new();
     input
