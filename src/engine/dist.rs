@@ -11,7 +11,7 @@ const Z90: f64 = 1.281_551_565_544_600_4;
 
 /// A distribution of durations. Samples are rounded to whole milliseconds and never
 /// negative.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum DurationDist {
     Fixed(SimDuration),
     Exponential { mean_secs: f64, exp: Exp<f64> },

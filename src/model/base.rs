@@ -6,6 +6,7 @@
 
 use super::metrics::{LogEntry, Metrics};
 use crate::engine::{Calendar, SimTime};
+use crate::scenario::LiftPath;
 
 /// What the calendar holds. Events that may become moot (a block's verification, a
 /// throttle's end) are cancelled by their key, never recognised as stale.
@@ -27,8 +28,18 @@ pub(super) enum Event {
     CleanupDone(usize),
     /// The verification period of the block in force ends.
     VerificationDone,
-    /// The regulator lifts the block in force.
+    /// The regulator has processed the lifting of a block whose compliance it verified.
     Unblock,
+    /// The block decided last takes effect (ISPs and app stores have applied it).
+    BlockTakesEffect,
+    /// The platform appeals the block in force.
+    Appeal,
+    /// The court rules on the platform's appeal.
+    CourtRules,
+    /// A path that needs no compliance (backdown, mistake) lifts the block in force.
+    PathLifts(LiftPath),
+    /// Access comes back after a lifting (the lift lag has passed).
+    AccessRestored,
     /// The throttle in force ends.
     ThrottleEnds,
 }

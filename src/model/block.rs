@@ -1,17 +1,22 @@
-//! Blocks and how they end. A block starts when the ladder's block step fires. It is
-//! lifted once every action the unblock rule requires is done, a verification period
-//! measures prevalence at or below the rule's limit, and the regulator has processed
-//! the lifting. A block still in force at the horizon is censored.
+//! Blocks and how they end. A block is decided when the ladder's block step fires and
+//! takes effect after its apply lag (ISPs and app stores apply it). From then on the
+//! lifting paths compete: compliance (every action the block's rule requires is done, a
+//! verification period measures prevalence at or below its limit, and the regulator has
+//! processed the lifting), and the paths of `lifting.rs` (court, backdown, mistake). The
+//! first to come decides the lifting; access is restored after the lift lag, and the
+//! block's duration runs from taking effect to access restored, as blocks are reported.
+//! A block still in force at the horizon is censored.
 //!
-//! Each way for a block to end is a method here; a block's pending event (its
-//! verification or its lifting) is held by key, so a new way to end a block cancels
-//! it instead of leaving a stale event behind.
+//! Each way for a block to end is a method here; a block's pending events are held by
+//! key, so the path that ends a block cancels the others instead of leaving stale
+//! events behind.
 
 use super::base::{Core, Event};
+use super::lifting::{self, PathPlan};
 use super::metrics::BlockRecord;
 use super::process;
 use crate::engine::{stream_at, EventKey, SimDuration, SimTime};
-use crate::scenario::Scenario;
+use crate::scenario::{BlockSpec, LiftPath, Sanction, Scenario, UnblockRule};
 
 /// The block in force, if any, and the record of past blocks.
 pub(super) struct Blocks {
@@ -19,27 +24,37 @@ pub(super) struct Blocks {
     /// When the last block was lifted.
     last_lifted: Option<SimTime>,
     records: Vec<BlockRecord>,
-    /// Blocks imposed so far: the sequence number of the next one.
+    /// Blocks decided so far: the sequence number of the next one.
     imposed: u64,
-    /// The replication's seed and number, which key each block's unblock processing
-    /// time.
+    /// The replication's seed and number, which key each block's draws.
     seed: u64,
     replication: u64,
 }
 
 struct ActiveBlock {
     /// Sequence number in the replication (0 for the first block): the key of its
-    /// unblock processing time, so a block's length does not depend on the draws of
-    /// earlier blocks (common random numbers stay aligned between variants).
+    /// draws, so a block's length does not depend on the draws of earlier blocks
+    /// (common random numbers stay aligned between variants).
     index: u64,
-    start: SimTime,
+    /// The ladder step that imposed it.
+    step: usize,
+    /// When it took effect; `None` while ISPs are still applying it.
+    start: Option<SimTime>,
     reason: String,
     /// Crawler samples and violating hits since the verification period began.
     verification: Option<Verification>,
-    /// The block's pending verification end or lifting.
+    /// The block's pending compliance event: its verification end or lifting.
     pending: Option<EventKey>,
     /// The regulator has verified compliance and is processing the lifting.
     lifting: bool,
+    /// The pending events of the other paths (and of the block taking effect).
+    others: Vec<EventKey>,
+    /// The court's ruling, once the platform has appealed.
+    appeal: Option<lifting::Appeal>,
+    /// The lifting is decided, by this path; access comes back after the lift lag.
+    decided: Option<LiftPath>,
+    /// Its lift lag, drawn with its apply lag when the block was decided.
+    lift_lag: SimDuration,
 }
 
 #[derive(Default)]
@@ -48,13 +63,50 @@ struct Verification {
     hits: u64,
 }
 
+/// The spec of the block ladder step `step` imposes.
+pub(super) fn spec(s: &Scenario, step: usize) -> &BlockSpec {
+    match &s.regulator.ladder[step].sanction {
+        Sanction::Block(spec) => spec,
+        _ => unreachable!("only a block step imposes a block"),
+    }
+}
+
 impl Blocks {
     pub(super) fn new(seed: u64, replication: u64) -> Self {
         Blocks { active: None, last_lifted: None, records: Vec::new(), imposed: 0, seed, replication }
     }
 
+    /// Whether a block is decided and not yet lifted (the ladder waits meanwhile).
     pub(super) fn in_force(&self) -> bool {
         self.active.is_some()
+    }
+
+    /// The share of users the block in force cuts off at `now` (before VPNs), if it has
+    /// taken effect: its `cut_off`, or for an app-store block the users who left since
+    /// it took effect and were not replaced.
+    pub(super) fn cut_off(&self, now: SimTime, s: &Scenario) -> Option<f64> {
+        let block = self.active.as_ref()?;
+        let start = block.start?;
+        let spec = spec(s, block.step);
+        Some(if spec.stops_installs {
+            let kept = (1.0 - s.platform.user_turnover_per_day).powf(now.since(start).as_days_f64());
+            spec.cut_off * (1.0 - kept)
+        } else {
+            spec.cut_off
+        })
+    }
+
+    /// Whether the reach of the block in force changes with time (an app-store block).
+    pub(super) fn reach_changes(&self, s: &Scenario) -> bool {
+        self.active.as_ref().is_some_and(|b| b.start.is_some() && spec(s, b.step).stops_installs)
+    }
+
+    /// The compliance rule of the block in force, if compliance can end it and the
+    /// block has taken effect.
+    pub(super) fn compliance_rule<'s>(&self, s: &'s Scenario) -> Option<&'s UnblockRule> {
+        let block = self.active.as_ref().filter(|b| b.start.is_some())?;
+        let spec = spec(s, block.step);
+        spec.lifted_by(LiftPath::Compliance).then_some(&spec.unblock)
     }
 
     /// Whether a block was lifted at `now`.
@@ -70,16 +122,19 @@ impl Blocks {
         }
     }
 
-    /// Ends the block in force at the horizon, censored; returns its record.
+    /// Ends the block in force at the horizon, censored; returns its record (none for
+    /// a block that had not yet taken effect).
     pub(super) fn censor_at(&mut self, horizon: SimTime) -> Option<&BlockRecord> {
         let block = self.active.take()?;
-        let duration = horizon.since(block.start).as_days_f64();
+        let start = block.start?;
         self.records.push(BlockRecord {
-            start: block.start,
+            number: block.index + 1,
+            start,
             end: None,
-            duration_days: duration,
+            duration_days: horizon.since(start).as_days_f64(),
             censored: true,
             reason: block.reason,
+            lifted_by: None,
         });
         self.records.last()
     }
@@ -90,28 +145,102 @@ impl Blocks {
 }
 
 impl Blocks {
-    /// The ladder's block step fires: the block begins (`World` cuts the platform's
-    /// reach).
-    pub(super) fn impose(&mut self, now: SimTime, reason: String, core: &mut Core) {
-        self.active = Some(ActiveBlock {
+    /// Ladder step `step` decides a block for `reason`. Returns whether it takes effect
+    /// at once (`World` then cuts the platform's reach); otherwise its taking effect
+    /// is on the calendar.
+    pub(super) fn impose(
+        &mut self,
+        now: SimTime,
+        step: usize,
+        reason: String,
+        s: &Scenario,
+        core: &mut Core,
+    ) -> bool {
+        let spec = spec(s, step);
+        let mut rng = stream_at(self.seed, self.replication, process::BLOCK_LAGS, self.imposed);
+        let apply_lag = spec.apply_lag.sample(&mut rng);
+        let lift_lag = spec.lift_lag.sample(&mut rng);
+        let who = spec.ordered_by.as_str();
+        let reason = if who == "regulator" { reason } else { format!("{reason} (ordered by {who})") };
+        let mut block = ActiveBlock {
             index: self.imposed,
-            start: now,
+            step,
+            start: None,
             reason: reason.clone(),
             verification: None,
             pending: None,
             lifting: false,
-        });
+            others: Vec::new(),
+            appeal: None,
+            decided: None,
+            lift_lag,
+        };
         self.imposed += 1;
+        if apply_lag == SimDuration::ZERO {
+            core.note(now, "regulator", "block", format!("{who} blocks platform: {reason}"));
+            self.active = Some(block);
+            self.take_effect(now, s, core);
+            return true;
+        }
+        let text = format!("{who} orders a block, applied in {apply_lag}: {reason}");
+        core.note(now, "regulator", "block", text);
+        block.others.push(core.cal.schedule(now + apply_lag, Event::BlockTakesEffect));
+        self.active = Some(block);
+        false
+    }
+
+    /// The block in force takes effect: it counts from now, and the paths that need no
+    /// compliance draw when they would end it.
+    pub(super) fn take_effect(&mut self, now: SimTime, s: &Scenario, core: &mut Core) {
+        let Some(block) = &mut self.active else { return };
+        if block.start.is_some() {
+            return;
+        }
+        block.start = Some(now);
+        block.others.clear();
         core.m.blocks += 1;
         if !core.m.blocked {
             core.m.blocked = true;
             core.m.time_to_first_block_days = now.as_days_f64();
         }
-        core.note(now, "regulator", "block", format!("regulator blocks platform: {reason}"));
+        if spec(s, block.step).apply_lag != crate::engine::DurationDist::fixed(SimDuration::ZERO) {
+            core.note(now, "regulator", "block", "the block takes effect".into());
+        }
+        let plan: PathPlan =
+            lifting::plan(s, spec(s, block.step), now, self.seed, self.replication, block.index);
+        if let Some(appeal) = plan.appeal {
+            block.others.push(core.cal.schedule(appeal.filed, Event::Appeal));
+            block.appeal = Some(appeal);
+        }
+        if let Some(t) = plan.backdown {
+            block.others.push(core.cal.schedule(t, Event::PathLifts(LiftPath::Backdown)));
+        }
+        if let Some(t) = plan.mistake {
+            block.others.push(core.cal.schedule(t, Event::PathLifts(LiftPath::Mistake)));
+        }
     }
 
-    /// Starts the verification of the block in force, if any, once the actions the
-    /// unblock rule requires are done (`required_done`).
+    /// The platform appeals the block in force: the court will rule.
+    pub(super) fn appeal(&mut self, now: SimTime, core: &mut Core) {
+        let Some(block) = &mut self.active else { return };
+        let Some(appeal) = &block.appeal else { return };
+        let ruling = appeal.ruling;
+        block.others.push(core.cal.schedule(ruling, Event::CourtRules));
+        core.note(now, "platform", "appeal", "platform appeals the block in court".into());
+    }
+
+    /// The court rules on the appeal: whether it lifts the block.
+    pub(super) fn court_rules(&mut self, now: SimTime, core: &mut Core) -> bool {
+        let Some(block) = &mut self.active else { return false };
+        let lifts = block.appeal.take().is_some_and(|a| a.lifts);
+        if !lifts {
+            core.note(now, "court", "ruling", "court upholds the block".into());
+        }
+        lifts
+    }
+
+    /// Starts the verification of the block in force, if compliance can end it, once
+    /// the actions its rule requires are done (`required_done`).
     pub(super) fn try_start_verification(
         &mut self,
         now: SimTime,
@@ -119,13 +248,14 @@ impl Blocks {
         s: &Scenario,
         core: &mut Core,
     ) {
+        let Some(rule) = self.compliance_rule(s) else { return };
+        let period = rule.verification_period;
         let Some(block) = &mut self.active else { return };
-        if !required_done || block.verification.is_some() || block.lifting {
+        if !required_done || block.verification.is_some() || block.lifting || block.decided.is_some() {
             return;
         }
         block.verification = Some(Verification::default());
-        block.pending =
-            Some(core.cal.schedule(now + s.regulator.unblock.verification_period, Event::VerificationDone));
+        block.pending = Some(core.cal.schedule(now + period, Event::VerificationDone));
     }
 
     /// The verification period ends: the regulator measures prevalence on its samples
@@ -137,7 +267,7 @@ impl Blocks {
         s: &Scenario,
         core: &mut Core,
     ) {
-        let rule = &s.regulator.unblock;
+        let Some(rule) = self.compliance_rule(s) else { return };
         let Some(block) = &mut self.active else { return };
         let Some(v) = block.verification.take() else { return };
         let measured = if v.samples > 0 { v.hits as f64 / v.samples as f64 } else { prevalence_now };
@@ -164,28 +294,69 @@ impl Blocks {
         }
     }
 
-    /// The regulator lifts the block in force and cancels its pending event. Returns
-    /// whether there was one (`World` then ends the throttle, restores the platform's
-    /// reach and restarts the ladder).
-    pub(super) fn lift(&mut self, now: SimTime, core: &mut Core) -> bool {
-        let Some(block) = self.active.take() else {
+    /// `path` decides the lifting of the block in force: every other path's pending
+    /// event is cancelled. Returns whether access comes back now (no lift lag; `World`
+    /// then calls [`Blocks::lift`]); otherwise its return is on the calendar.
+    pub(super) fn decide_lifting(&mut self, now: SimTime, path: LiftPath, core: &mut Core) -> bool {
+        let Some(block) = &mut self.active else { return false };
+        if block.decided.is_some() {
             return false;
-        };
-        if let Some(pending) = block.pending {
-            core.cal.cancel(pending);
         }
-        let duration = now.since(block.start).as_days_f64();
+        block.decided = Some(path);
+        for key in block.pending.take().into_iter().chain(block.others.drain(..)) {
+            core.cal.cancel(key);
+        }
+        let text = match path {
+            LiftPath::Compliance => None,
+            LiftPath::Court => Some(("court", "court lifts the block")),
+            LiftPath::Backdown => {
+                Some(("regulator", "regulator backs down and lifts the block without compliance"))
+            }
+            LiftPath::Mistake => Some(("regulator", "regulator corrects the block as a mistake")),
+        };
+        if let Some((actor, text)) = text {
+            core.note(now, actor, "lifting", text.into());
+        }
+        if block.lift_lag == SimDuration::ZERO {
+            return true;
+        }
+        let back = now + block.lift_lag;
+        block.others.push(core.cal.schedule(back, Event::AccessRestored));
+        core.note(now, "regulator", "lifting", format!("access comes back in {}", block.lift_lag));
+        false
+    }
+
+    /// Access comes back: the block in force ends and its pending events are
+    /// cancelled. Returns the ladder step that imposed it, if there was one (`World`
+    /// then ends the throttle, restores the platform's reach and restarts the ladder).
+    pub(super) fn lift(&mut self, now: SimTime, core: &mut Core) -> Option<usize> {
+        let mut block = self.active.take()?;
+        for key in block.pending.take().into_iter().chain(block.others.drain(..)) {
+            core.cal.cancel(key);
+        }
+        self.last_lifted = Some(now);
+        let Some(start) = block.start else {
+            // Lifted before ISPs applied it: no one was cut off.
+            return Some(block.step);
+        };
+        let duration = now.since(start).as_days_f64();
         core.m.days_blocked += duration;
+        let path = block.decided.unwrap_or(LiftPath::Compliance);
         self.records.push(BlockRecord {
-            start: block.start,
+            number: block.index + 1,
+            start,
             end: Some(now),
             duration_days: duration,
             censored: false,
             reason: block.reason,
+            lifted_by: Some(path),
         });
-        self.last_lifted = Some(now);
-        core.note(now, "regulator", "unblock", format!("regulator lifts the block after {duration:.1} days"));
-        true
+        let text = match path {
+            LiftPath::Compliance => format!("regulator lifts the block after {duration:.1} days"),
+            other => format!("the block ends after {duration:.1} days ({})", other.name()),
+        };
+        core.note(now, "regulator", "unblock", text);
+        Some(block.step)
     }
 }
 
@@ -195,10 +366,10 @@ mod tests {
     use super::*;
 
     /// A block imposed on day 7 of the hand-computed scenario.
-    fn blocked(core: &mut Core) -> Blocks {
+    fn blocked(s: &Scenario, core: &mut Core) -> Blocks {
         let mut blocks = Blocks::new(7, 0);
         assert!(!blocks.in_force());
-        blocks.impose(day(7), "no response".into(), core);
+        assert!(blocks.impose(day(7), 1, "no response".into(), s, core), "no apply lag");
         assert!(blocks.in_force());
         assert_eq!((core.m.blocks, core.m.blocked, core.m.time_to_first_block_days), (1, true, 7.0));
         blocks
@@ -206,7 +377,7 @@ mod tests {
 
     /// A block imposed on day 7 whose verification started on day 8.
     fn verifying(s: &Scenario, core: &mut Core) -> Blocks {
-        let mut blocks = blocked(core);
+        let mut blocks = blocked(s, core);
         blocks.try_start_verification(day(8), true, s, core);
         blocks
     }
@@ -215,7 +386,7 @@ mod tests {
     fn verification_waits_for_the_required_actions_and_starts_once() {
         let s = test_scenario(&[]);
         let mut core = Core::new(false);
-        let mut blocks = blocked(&mut core);
+        let mut blocks = blocked(&s, &mut core);
         blocks.try_start_verification(day(8), false, &s, &mut core);
         assert_eq!(core.due_by(day(30)), vec![]);
         blocks.try_start_verification(day(8), true, &s, &mut core);
@@ -249,10 +420,10 @@ mod tests {
             vec![(day(13), Event::Unblock)],
             "no new verification while lifting"
         );
-        assert!(blocks.lift(day(13), &mut core));
+        assert_eq!(blocks.lift(day(13), &mut core), Some(1));
         assert!(!blocks.in_force() && blocks.lifted_at(day(13)) && !blocks.lifted_at(day(14)));
         assert_eq!(core.m.days_blocked, 6.0);
-        assert!(!blocks.lift(day(14), &mut core), "no block left to lift");
+        assert_eq!(blocks.lift(day(14), &mut core), None, "no block left to lift");
         let records = blocks.into_records();
         assert_eq!((records.len(), records[0].end, records[0].censored), (1, Some(day(13)), false));
     }
@@ -272,7 +443,7 @@ mod tests {
         let s = test_scenario(&[]);
         let mut core = Core::new(false);
         let mut blocks = verifying(&s, &mut core);
-        assert!(blocks.lift(day(9), &mut core));
+        assert_eq!(blocks.lift(day(9), &mut core), Some(1));
         assert_eq!(core.due_by(day(30)), vec![], "the verification of a lifted block does not end");
     }
 
@@ -280,14 +451,15 @@ mod tests {
     /// end of the verification and the lifting.
     fn lifting_at(blocks: &mut Blocks, start: SimTime, s: &Scenario) -> (SimTime, SimTime) {
         let mut core = Core::new(false);
-        blocks.impose(start, "no response".into(), &mut core);
+        blocks.impose(start, 1, "no response".into(), s, &mut core);
         blocks.try_start_verification(start, true, s, &mut core);
         let [(verified, Event::VerificationDone)] = core.due_by(SimTime(u64::MAX))[..] else {
             panic!("one verification")
         };
         blocks.verification_done(verified, 0.0, s, &mut core);
         let [(lifted, Event::Unblock)] = core.due_by(SimTime(u64::MAX))[..] else { panic!("one lifting") };
-        assert!(blocks.lift(lifted, &mut core));
+        assert!(blocks.decide_lifting(lifted, LiftPath::Compliance, &mut core));
+        assert_eq!(blocks.lift(lifted, &mut core), Some(1));
         (verified, lifted)
     }
 
@@ -311,8 +483,9 @@ mod tests {
 
     #[test]
     fn a_block_in_force_at_the_horizon_is_censored() {
+        let s = test_scenario(&[]);
         let mut core = Core::new(false);
-        let mut blocks = blocked(&mut core);
+        let mut blocks = blocked(&s, &mut core);
         let censored = blocks.censor_at(day(30)).cloned().unwrap();
         assert_eq!((censored.duration_days, censored.censored, censored.end), (23.0, true, None));
         assert!(!blocks.in_force());

@@ -11,7 +11,8 @@
 use super::base::{Core, Event};
 use super::orders::Orders;
 use super::playbook::Playbook;
-use crate::engine::{Calendar, EventKey, SimDuration, SimTime};
+use super::process;
+use crate::engine::{stream_at, Calendar, DurationDist, EventKey, SimDuration, SimTime};
 use crate::scenario::units::date_after;
 use crate::scenario::{Condition, Sanction, Scenario};
 
@@ -22,7 +23,15 @@ pub(super) struct Ladder {
     /// When the ladder last (re)started: conditions count from here.
     start: SimTime,
     step_fired_at: Vec<Option<SimTime>>,
+    /// Each step's `after_step` wait, drawn when the step it waits for fired.
+    waits: Vec<SimDuration>,
+    /// How often each step has fired: the key of the waits drawn when it fires.
+    firings: Vec<u64>,
+    /// After a lifting with `restart_ladder_at = "none"`: no more escalation.
+    closed: bool,
     throttle: Option<Throttle>,
+    seed: u64,
+    replication: u64,
 }
 
 /// A throttle in force.
@@ -34,13 +43,27 @@ struct Throttle {
 }
 
 impl Ladder {
-    pub(super) fn new(s: &Scenario) -> Self {
-        Ladder {
+    pub(super) fn new(s: &Scenario, seed: u64, replication: u64) -> Self {
+        let n = s.regulator.ladder.len();
+        let mut ladder = Ladder {
             level: None,
             start: SimTime::ZERO,
-            step_fired_at: vec![None; s.regulator.ladder.len()],
+            step_fired_at: vec![None; n],
+            waits: vec![SimDuration::ZERO; n],
+            firings: vec![0; n],
+            closed: false,
             throttle: None,
+            seed,
+            replication,
+        };
+        // Fixed waits are known from the start; random ones are drawn when the step
+        // they wait for fires.
+        for (j, step) in s.regulator.ladder.iter().enumerate() {
+            if let Condition::AfterStep { wait: DurationDist::Fixed(w), .. } = step.trigger.condition {
+                ladder.waits[j] = w;
+            }
         }
+        ladder
     }
 
     /// The access a throttle in force leaves, if any.
@@ -72,14 +95,33 @@ impl Ladder {
         true
     }
 
-    /// Restarts the ladder at `now` after a block is lifted: the steps below
-    /// `restart_at` (1-based) count as fired.
-    pub(super) fn restart_after_block(&mut self, now: SimTime, restart_at: usize) {
-        self.level = restart_at.checked_sub(1);
-        self.start = now;
+    /// Restarts the ladder after a block is lifted at `now`: from `probation` later,
+    /// with the steps below `restart_at` counting as fired; with no `restart_at`,
+    /// escalation is over.
+    pub(super) fn restart_after_block(
+        &mut self,
+        now: SimTime,
+        restart_at: Option<usize>,
+        probation: SimDuration,
+    ) {
+        match restart_at {
+            Some(restart_at) => {
+                self.level = restart_at.checked_sub(1);
+                self.start = now + probation;
+            }
+            None => self.closed = true,
+        }
+    }
+
+    /// When escalation resumes after a lifting (conditions count from then).
+    pub(super) fn resumes_at(&self) -> SimTime {
+        self.start
     }
 
     fn next_step(&self, s: &Scenario) -> Option<usize> {
+        if self.closed {
+            return None;
+        }
         let next = self.level.map_or(0, |l| l + 1);
         (next < s.regulator.ladder.len()).then_some(next)
     }
@@ -88,7 +130,7 @@ impl Ladder {
     pub(super) fn schedule_check(&self, now: SimTime, s: &Scenario, core: &mut Core) {
         let Some(j) = self.next_step(s) else { return };
         let due = match s.regulator.ladder[j].trigger.condition {
-            Condition::AfterStep { step, wait } => self.step_fired_at[step].map(|t| t + wait),
+            Condition::AfterStep { step, .. } => self.step_fired_at[step].map(|t| t + self.waits[j]),
             Condition::At(t) => Some(t),
             _ => None,
         };
@@ -110,7 +152,8 @@ impl Ladder {
                 let missed = orders.missed_log.since(window_start(within));
                 (missed >= count).then(|| format!("{missed} missed order deadlines in {within}"))
             }
-            Condition::AfterStep { step, wait } => {
+            Condition::AfterStep { step, .. } => {
+                let wait = self.waits[j];
                 let fired = self.step_fired_at[step].filter(|t| *t >= ladder_start)?;
                 (now >= fired + wait)
                     .then(|| format!("no response {} after the {}", wait, s.regulator.ladder[step].name))
@@ -133,6 +176,9 @@ impl Ladder {
         playbook: &Playbook,
     ) -> Option<Decision> {
         let j = self.next_step(s)?;
+        if now < self.start {
+            return None; // On probation after a lifting.
+        }
         let reason = self.condition_met(j, now, s, orders)?;
         let unless = &s.regulator.ladder[j].trigger.unless;
         if !unless.is_empty() && playbook.all_done(unless) {
@@ -165,6 +211,7 @@ impl Ladder {
         let step = &s.regulator.ladder[j];
         self.level = Some(j);
         self.step_fired_at[j] = Some(now);
+        self.draw_waits_after(j, s);
         match &step.sanction {
             Sanction::Warning => {
                 core.m.warnings += 1;
@@ -202,7 +249,24 @@ impl Ladder {
                 );
                 Fired::Throttled
             }
-            Sanction::Block => Fired::Block(reason),
+            Sanction::Block(_) => Fired::Block(reason),
+        }
+    }
+
+    /// Step `j` fired: the random waits of the steps that wait for it are drawn, each
+    /// from a stream keyed by (waiting step, how often `j` fired), so that one firing's
+    /// draw does not shift another's.
+    fn draw_waits_after(&mut self, j: usize, s: &Scenario) {
+        let firing = self.firings[j];
+        self.firings[j] += 1;
+        for (k, step) in s.regulator.ladder.iter().enumerate() {
+            if let Condition::AfterStep { step: after, wait } = &step.trigger.condition {
+                if *after == j && !matches!(wait, DurationDist::Fixed(_)) {
+                    let key = ((k as u64) << 32) | firing;
+                    let mut rng = stream_at(self.seed, self.replication, process::STEP_WAIT, key);
+                    self.waits[k] = wait.sample(&mut rng);
+                }
+            }
         }
     }
 }
@@ -236,7 +300,8 @@ mod tests {
     /// The hand-computed ladder (a warning on day 5, then a block 2 days later unless
     /// the commitment, action 1, is done), with its warning fired on day 5.
     fn warned(s: &Scenario, core: &mut Core) -> (Ladder, Orders, Playbook) {
-        let (mut ladder, orders, playbook) = (Ladder::new(s), Orders::new(s, 7, 0), Playbook::new(s, 7, 0));
+        let (mut ladder, orders, playbook) =
+            (Ladder::new(s, 7, 0), Orders::new(s, 7, 0), Playbook::new(s, 7, 0));
         assert_eq!(ladder.decide(day(4), s, &orders, &playbook), None, "not yet day 5");
         let decision = ladder.decide(day(5), s, &orders, &playbook);
         assert_eq!(decision, Some(Decision::Fire(0, "the deadline of day 5 passed".into())));
@@ -283,7 +348,8 @@ mod tests {
     #[test]
     fn a_dated_step_of_a_scenario_with_a_start_names_its_date() {
         let s = test_scenario(&["scenario.start=\"2019-11-09\""]);
-        let (ladder, orders, playbook) = (Ladder::new(&s), Orders::new(&s, 7, 0), Playbook::new(&s, 7, 0));
+        let (ladder, orders, playbook) =
+            (Ladder::new(&s, 7, 0), Orders::new(&s, 7, 0), Playbook::new(&s, 7, 0));
         assert_eq!(
             ladder.decide(day(5), &s, &orders, &playbook),
             Some(Decision::Fire(0, "the date 2019-11-14 passed".into()))
@@ -293,15 +359,16 @@ mod tests {
     #[test]
     fn a_dated_step_that_passed_before_a_restart_does_not_fire() {
         let s = test_scenario(&[]);
-        let (ladder, orders, playbook) = (Ladder::new(&s), Orders::new(&s, 7, 0), Playbook::new(&s, 7, 0));
-        let mut restarted = Ladder::new(&s);
-        restarted.restart_after_block(day(6), 1);
+        let (ladder, orders, playbook) =
+            (Ladder::new(&s, 7, 0), Orders::new(&s, 7, 0), Playbook::new(&s, 7, 0));
+        let mut restarted = Ladder::new(&s, 7, 0);
+        restarted.restart_after_block(day(6), Some(1), SimDuration::ZERO);
         assert!(ladder.decide(day(10), &s, &orders, &playbook).is_some());
         assert_eq!(restarted.decide(day(10), &s, &orders, &playbook), None);
         // Restarting at step 2 counts the warning as fired, but not when: the block
         // step waits for a warning fired since the restart.
-        let mut at_block = Ladder::new(&s);
-        at_block.restart_after_block(day(6), 2);
+        let mut at_block = Ladder::new(&s, 7, 0);
+        at_block.restart_after_block(day(6), Some(2), SimDuration::ZERO);
         assert_eq!(at_block.decide(day(10), &s, &orders, &playbook), None);
     }
 
@@ -309,7 +376,7 @@ mod tests {
     fn findings_count_within_their_window_since_the_start() {
         let s = test_scenario(&["regulator.ladder[0].trigger={ findings = 3, within = \"2d\" }"]);
         let (ladder, mut orders, playbook) =
-            (Ladder::new(&s), Orders::new(&s, 7, 0), Playbook::new(&s, 7, 0));
+            (Ladder::new(&s, 7, 0), Orders::new(&s, 7, 0), Playbook::new(&s, 7, 0));
         let mut core = Core::new(false);
         orders.record_findings(day(1), &[2], &s, &mut core);
         orders.record_findings(day(2), &[1], &s, &mut core);
@@ -332,7 +399,7 @@ mod tests {
             "regulator.ladder[0].duration=\"3d\"",
         ]);
         let mut core = Core::new(true);
-        let mut ladder = Ladder::new(&s);
+        let mut ladder = Ladder::new(&s, 7, 0);
         assert_eq!(ladder.fire(0, day(5), "first".into(), &s, &mut core), Fired::Throttled);
         assert_eq!(ladder.throttle_access(), Some(0.5));
         assert_eq!(ladder.fire(0, day(6), "again".into(), &s, &mut core), Fired::Throttled);

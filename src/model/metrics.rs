@@ -2,10 +2,14 @@
 
 use super::series::GridSample;
 use crate::engine::SimTime;
+use crate::scenario::LiftPath;
 
 /// One block of the platform.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockRecord {
+    /// 1 for a replication's first block, 2 for the next, ...
+    pub number: u64,
+    /// When it took effect.
     pub start: SimTime,
     /// When the block was lifted; `None` if it was still in force at the horizon.
     pub end: Option<SimTime>,
@@ -14,6 +18,8 @@ pub struct BlockRecord {
     pub censored: bool,
     /// Why the regulator blocked ("212 findings in 7d").
     pub reason: String,
+    /// The path that ended it; `None` when censored.
+    pub lifted_by: Option<LiftPath>,
 }
 
 /// Conservation of violating items of one category at the end of a replication:

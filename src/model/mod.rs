@@ -11,6 +11,7 @@ mod block;
 mod content;
 mod draws;
 mod ladder;
+mod lifting;
 mod metrics;
 mod orders;
 mod playbook;

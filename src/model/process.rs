@@ -19,5 +19,12 @@ pub const ORDER_PREPARATION: u64 = 11;
 /// Block b's unblock processing time draws from `stream_at(.., BLOCK_UNBLOCK, b)`, b
 /// being the block's sequence number in the replication.
 pub const BLOCK_UNBLOCK: u64 = 12;
+/// A random `after_step` wait of step k, drawn when the step it waits for fires for
+/// the f-th time, comes from `stream_at(.., STEP_WAIT, (k << 32) | f)`.
+pub const STEP_WAIT: u64 = 20;
+/// Block b's court, backdown and mistake draws come from `stream_at(.., BLOCK_PATHS, b)`.
+pub const BLOCK_PATHS: u64 = 21;
+/// Block b's apply and lift lags come from `stream_at(.., BLOCK_LAGS, b)`.
+pub const BLOCK_LAGS: u64 = 22;
 /// Action i draws its delay from stream ACTIONS + i.
 pub const ACTIONS: u64 = 1_000;

@@ -25,7 +25,7 @@
 //! a handler here that wires it to the others.
 
 use super::base::{Core, Event};
-use super::block::Blocks;
+use super::block::{self, Blocks};
 use super::content::{self, Content};
 use super::ladder::{Decision, Fired, Ladder};
 use super::metrics::{CategoryBalance, ReplicationOutcome};
@@ -34,7 +34,7 @@ use super::playbook::Playbook;
 use super::queue::ReviewQueue;
 use super::series::{self, GridSample};
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::{ActionTrigger, Effect, Scenario};
+use crate::scenario::{ActionTrigger, Effect, LiftPath, Scenario};
 
 /// Plays replication `replication` of `scenario` with streams derived from `seed`.
 /// With `trace`, the outcome carries the event log.
@@ -70,7 +70,7 @@ impl<'s> World<'s> {
             queue: content::review_queue(s, seed, rep),
             content: Content::new(s, seed, rep),
             orders: Orders::new(s, seed, rep),
-            ladder: Ladder::new(s),
+            ladder: Ladder::new(s, seed, rep),
             blocks: Blocks::new(seed, rep),
             playbook: Playbook::new(s, seed, rep),
             access: 1.0,
@@ -115,8 +115,17 @@ impl<'s> World<'s> {
             Event::ActionDue(i) => self.action_due(now, i),
             Event::CleanupDone(i) => self.cleanup_done(now, i),
             Event::VerificationDone => self.verification_done(now),
-            Event::Unblock => self.unblock(now),
+            Event::Unblock => self.lifting_decided(now, LiftPath::Compliance),
             Event::ThrottleEnds => self.throttle_ends(now),
+            Event::BlockTakesEffect => self.block_takes_effect(now),
+            Event::Appeal => self.blocks.appeal(now, &mut self.core),
+            Event::CourtRules => {
+                if self.blocks.court_rules(now, &mut self.core) {
+                    self.lifting_decided(now, LiftPath::Court);
+                }
+            }
+            Event::PathLifts(path) => self.lifting_decided(now, path),
+            Event::AccessRestored => self.access_restored(now),
         }
     }
 
@@ -153,12 +162,12 @@ impl<'s> World<'s> {
         self.queue.set_upload_flags(now, per_day, &weights);
     }
 
-    /// Recomputes the platform's reach after a block or throttle began or ended.
+    /// Recomputes the platform's reach after a block or throttle began or ended: a
+    /// block in effect cuts off its share of users but those with VPNs.
     fn set_access(&mut self, now: SimTime) {
-        self.access = if self.blocks.in_force() {
-            self.s.platform.vpn_share
-        } else {
-            self.ladder.throttle_access().unwrap_or(1.0)
+        self.access = match self.blocks.cut_off(now, self.s) {
+            Some(cut_off) => 1.0 - cut_off * (1.0 - self.s.platform.vpn_share),
+            None => self.ladder.throttle_access().unwrap_or(1.0),
         };
         self.update_flag_rate(now);
     }
@@ -166,6 +175,9 @@ impl<'s> World<'s> {
     /// Marks a step: the count-based processes were advanced before any event, so a
     /// tick only re-evaluates the ladder and schedules the next tick.
     fn tick(&mut self, now: SimTime) {
+        if self.blocks.reach_changes(self.s) {
+            self.set_access(now);
+        }
         self.check_ladder(now);
         self.sample(now);
         let horizon = self.horizon();
@@ -232,8 +244,9 @@ impl<'s> World<'s> {
             Fired::Sanctioned => {}
             Fired::Throttled => self.set_access(now),
             Fired::Block(reason) => {
-                self.blocks.impose(now, reason, &mut self.core);
-                self.set_access(now);
+                if self.blocks.impose(now, j, reason, self.s, &mut self.core) {
+                    self.set_access(now);
+                }
             }
         }
         self.trigger_actions(ActionTrigger::Step(j), now);
@@ -250,8 +263,17 @@ impl<'s> World<'s> {
     // Blocks.
 
     fn try_start_verification(&mut self, now: SimTime) {
-        let required_done = self.playbook.all_done(&self.s.regulator.unblock.required_actions);
+        let Some(rule) = self.blocks.compliance_rule(self.s) else { return };
+        let required_done = self.playbook.all_done(&rule.required_actions);
         self.blocks.try_start_verification(now, required_done, self.s, &mut self.core);
+    }
+
+    /// A block decided earlier takes effect: the platform's reach falls, and the
+    /// platform may already have done what lifting it requires.
+    fn block_takes_effect(&mut self, now: SimTime) {
+        self.blocks.take_effect(now, self.s, &mut self.core);
+        self.set_access(now);
+        self.try_start_verification(now);
     }
 
     fn verification_done(&mut self, now: SimTime) {
@@ -259,15 +281,28 @@ impl<'s> World<'s> {
         self.blocks.verification_done(now, prevalence_now, self.s, &mut self.core);
     }
 
-    /// The regulator lifts the block in force: the throttle ends with it, the platform
-    /// is reachable again and the ladder restarts.
-    fn unblock(&mut self, now: SimTime) {
-        if !self.blocks.lift(now, &mut self.core) {
-            return;
+    /// A lifting path decides to lift the block in force; access comes back at once
+    /// or after the block's lift lag.
+    fn lifting_decided(&mut self, now: SimTime, path: LiftPath) {
+        if self.blocks.decide_lifting(now, path, &mut self.core) {
+            self.access_restored(now);
         }
+    }
+
+    /// The block in force ends: the throttle ends with it, the platform is reachable
+    /// again and the ladder restarts as the block's rule says (after its probation, or
+    /// not at all).
+    fn access_restored(&mut self, now: SimTime) {
+        let Some(step) = self.blocks.lift(now, &mut self.core) else {
+            return;
+        };
         self.ladder.end_throttle(&mut self.core.cal);
         self.set_access(now);
-        self.ladder.restart_after_block(now, self.s.regulator.unblock.restart_at);
+        let rule = &block::spec(self.s, step).unblock;
+        self.ladder.restart_after_block(now, rule.restart_at, rule.probation);
+        if rule.probation > SimDuration::ZERO && rule.restart_at.is_some() {
+            self.core.cal.schedule(self.ladder.resumes_at(), Event::LadderCheck);
+        }
         self.schedule_ladder_check(now);
         self.check_ladder(now);
     }

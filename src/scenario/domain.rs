@@ -4,6 +4,7 @@
 
 use chrono::NaiveDateTime;
 
+use super::lifting::{Backdown, BlockSpec, Court, LiftPath, Mistake, UnblockRule};
 use super::Override;
 use crate::engine::{DurationDist, SimDuration, SimTime};
 
@@ -192,6 +193,9 @@ pub struct Platform {
     pub catalogue_items: f64,
     /// Share of users who keep access during a block (VPNs).
     pub vpn_share: f64,
+    /// Share of daily users replaced by new installs each day (an app-store block
+    /// stops the replacement).
+    pub user_turnover_per_day: f64,
     pub revenue_per_user_day: f64,
     /// Whether a flagged item stays live while it waits for review.
     pub flagged_visible_while_queued: bool,
@@ -310,7 +314,31 @@ pub struct Regulator {
     pub order_deadline: SimDuration,
     pub urgent_order_deadline: SimDuration,
     pub ladder: Vec<EscalationStep>,
+    /// The compliance path's rule, for every block that does not name its own.
     pub unblock: UnblockRule,
+    /// The court path, when the file has `[regulator.court]`.
+    pub court: Option<Court>,
+    /// The backdown path, when the file has `[regulator.backdown]`.
+    pub backdown: Option<Backdown>,
+    /// The mistake path, when the file has `[regulator.mistake]`.
+    pub mistake: Option<Mistake>,
+}
+
+impl Regulator {
+    /// The lifting paths the file configures (compliance always).
+    pub fn lift_paths(&self) -> Vec<LiftPath> {
+        let mut paths = vec![LiftPath::Compliance];
+        if self.court.is_some() {
+            paths.push(LiftPath::Court);
+        }
+        if self.backdown.is_some() {
+            paths.push(LiftPath::Backdown);
+        }
+        if self.mistake.is_some() {
+            paths.push(LiftPath::Mistake);
+        }
+        paths
+    }
 }
 
 /// One rung of the escalation ladder.
@@ -334,7 +362,7 @@ pub enum Sanction {
         access: f64,
         duration: Option<SimDuration>,
     },
-    Block,
+    Block(Box<BlockSpec>),
 }
 
 impl Sanction {
@@ -343,7 +371,7 @@ impl Sanction {
             Sanction::Warning => "warning",
             Sanction::Fine { .. } => "fine",
             Sanction::Throttle { .. } => "throttle",
-            Sanction::Block => "block",
+            Sanction::Block(_) => "block",
         }
     }
 }
@@ -362,24 +390,11 @@ pub enum Condition {
     Findings { count: u64, within: SimDuration },
     /// At least `count` missed order deadlines within the trailing window.
     MissedOrders { count: u64, within: SimDuration },
-    /// `wait` after step `step` (an index into the ladder) fired.
-    AfterStep { step: usize, wait: SimDuration },
+    /// `wait` after step `step` (an index into the ladder) fired; a random wait is
+    /// drawn each time that step fires.
+    AfterStep { step: usize, wait: DurationDist },
     /// At a fixed time since the scenario start.
     At(SimTime),
-}
-
-/// How a block ends.
-#[derive(Clone, Debug)]
-pub struct UnblockRule {
-    /// Playbook indices that must be complete before verification starts.
-    pub required_actions: Vec<usize>,
-    /// Measured prevalence over the verification period must not exceed this.
-    pub max_prevalence: f64,
-    pub verification_period: SimDuration,
-    /// The regulator's time from a passed verification to lifting the block.
-    pub processing_time: DurationDist,
-    /// Ladder index from which escalation starts again after a block is lifted.
-    pub restart_at: usize,
 }
 
 /// A compliance action in the platform's playbook.

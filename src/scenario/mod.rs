@@ -8,6 +8,7 @@
 
 mod diagnostic;
 mod domain;
+mod lifting;
 mod lower;
 pub mod overrides;
 mod parameters;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use domain::*;
+pub use lifting::*;
 pub use overrides::{Override, OverrideError};
 pub use parameters::Parameter;
 

@@ -85,13 +85,15 @@ impl Scenario {
                     access * 100.0,
                     duration.map_or(String::new(), |d| format!(" for {d}"))
                 ),
-                Sanction::Block => "block".to_string(),
+                Sanction::Block(_) => "block".to_string(),
             };
             put(format!("{at}.kind"), sanction);
             let condition = match &step.trigger.condition {
                 Condition::Findings { count, within } => format!("{count} findings within {within}"),
                 Condition::MissedOrders { count, within } => format!("{count} missed orders within {within}"),
-                Condition::AfterStep { step, wait } => format!("{wait} after {}", ladder_name(*step)),
+                Condition::AfterStep { step, wait } => {
+                    format!("{} after {}", wait.describe(), ladder_name(*step))
+                }
                 Condition::At(t) => format!("at day {}", t.as_days_f64()),
             };
             put(format!("{at}.trigger"), condition);
@@ -106,7 +108,7 @@ impl Scenario {
         put("regulator.unblock.max_prevalence".into(), u.max_prevalence.to_string());
         put("regulator.unblock.verification_period".into(), u.verification_period.to_string());
         put("regulator.unblock.processing_time".into(), u.processing_time.describe());
-        put("regulator.unblock.restart_ladder_at".into(), ladder_name(u.restart_at));
+        put("regulator.unblock.restart_ladder_at".into(), u.restart_at.map_or("none".into(), ladder_name));
 
         for a in &self.playbook {
             let at = format!("playbook.{}", a.name);

@@ -52,6 +52,7 @@ pub struct RawPlatform {
     pub uploads_per_day: f64,
     pub catalogue_items: f64,
     pub vpn_share: Option<f64>,
+    pub user_turnover_per_day: Option<f64>,
     pub revenue_per_user_day: Option<f64>,
     pub flagged_visible_while_queued: Option<bool>,
     pub categories: Vec<RawCategory>,
@@ -109,6 +110,33 @@ pub struct RawRegulator {
     pub urgent_order_deadline: Option<String>,
     pub ladder: Vec<RawStep>,
     pub unblock: RawUnblock,
+    pub court: Option<RawCourt>,
+    pub backdown: Option<RawBackdown>,
+    pub mistake: Option<RawMistake>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCourt {
+    pub appeal_probability: Option<f64>,
+    pub appeal_delay: Option<RawDist>,
+    pub ruling_time: RawDist,
+    pub lift_probability: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBackdown {
+    pub after: Option<RawDist>,
+    pub rate_per_million_user_days: Option<f64>,
+    pub at: Option<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMistake {
+    pub probability: f64,
+    pub corrected_after: RawDist,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +148,26 @@ pub struct RawStep {
     pub amount: Option<f64>,
     pub access: Option<f64>,
     pub duration: Option<String>,
+    pub lifted_by: Option<Vec<String>>,
+    pub unblock: Option<RawStepUnblock>,
+    pub ordered_by: Option<String>,
+    pub cut_off: Option<f64>,
+    pub stops_installs: Option<bool>,
+    pub apply_lag: Option<RawDist>,
+    pub lift_lag: Option<RawDist>,
+}
+
+/// A block step's own unblock rule: any key of `[regulator.unblock]`, the others taken
+/// from there.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStepUnblock {
+    pub required_actions: Option<Vec<String>>,
+    pub max_prevalence: Option<f64>,
+    pub verification_period: Option<String>,
+    pub processing_time: Option<RawDist>,
+    pub restart_ladder_at: Option<String>,
+    pub probation: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,7 +177,7 @@ pub struct RawTrigger {
     pub missed_orders: Option<u64>,
     pub within: Option<String>,
     pub after_step: Option<String>,
-    pub wait: Option<String>,
+    pub wait: Option<RawDist>,
     pub at: Option<toml::Value>,
     #[serde(default)]
     pub unless: Vec<String>,
@@ -144,6 +192,7 @@ pub struct RawUnblock {
     pub verification_period: Option<String>,
     pub processing_time: RawDist,
     pub restart_ladder_at: Option<String>,
+    pub probation: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -5,7 +5,7 @@ use super::Lowerer;
 use crate::engine::{DurationDist, SimDuration};
 use crate::scenario::raw::RawScenario;
 use crate::scenario::units::date_after;
-use crate::scenario::{ActionTrigger, Condition, Sanction, Scenario};
+use crate::scenario::{ActionTrigger, Condition, LiftPath, Sanction, Scenario};
 
 impl Lowerer {
     /// Each name of a list (entries under `key`) is used once.
@@ -54,12 +54,23 @@ impl Lowerer {
     /// by something that can happen while the platform is blocked.
     pub(super) fn blocks_can_end(&mut self, s: &Scenario) {
         let ladder = &s.regulator.ladder;
-        let Some(first_block) = ladder.iter().position(|st| st.sanction == Sanction::Block) else {
+        let Some((first_block, spec)) = ladder.iter().enumerate().find_map(|(j, st)| match &st.sanction {
+            Sanction::Block(spec) => Some((j, spec)),
+            _ => None,
+        }) else {
             return;
+        };
+        // A step's own rule is told under its own key.
+        let rule_key = if spec.unblock == s.regulator.unblock {
+            "regulator.unblock".to_string()
+        } else {
+            format!("regulator.ladder[{first_block}].unblock")
         };
         let no_findings =
             s.regulator.crawler_samples_per_day == 0.0 && s.regulator.complaints_per_violating_view == 0.0;
-        for (i, &a) in s.regulator.unblock.required_actions.iter().enumerate() {
+        // Another lifting path can end a block whose required actions never come.
+        let compliance_only = spec.lifted_by == [LiftPath::Compliance];
+        for (i, &a) in spec.unblock.required_actions.iter().enumerate().filter(|_| compliance_only) {
             let action = &s.playbook[a];
             let reachable = match action.on {
                 ActionTrigger::Start => true,
@@ -68,7 +79,7 @@ impl Lowerer {
             };
             if !reachable {
                 self.error_with_help(
-                    format!("regulator.unblock.required_actions[{i}]"),
+                    format!("{rule_key}.required_actions[{i}]"),
                     format!(
                         "the block could never be lifted: \"{}\" can only start after the block ends",
                         action.name
@@ -78,17 +89,21 @@ impl Lowerer {
                 );
             }
         }
-        let restart = s.regulator.unblock.restart_at;
-        if restart <= first_block {
-            for (j, step) in ladder.iter().enumerate().skip(first_block + 1) {
-                self.warning(
-                    format!("regulator.ladder[{j}]"),
-                    format!(
-                        "step \"{}\" comes after the block \"{}\" and the ladder restarts at \"{}\", so it can never fire",
-                        step.name, ladder[first_block].name, ladder[restart].name
-                    ),
-                );
+        let restart = match spec.unblock.restart_at {
+            Some(restart) if restart <= first_block => {
+                format!("the ladder restarts at \"{}\"", ladder[restart].name)
             }
+            Some(_) => return,
+            None => "the ladder does not restart".into(),
+        };
+        for (j, step) in ladder.iter().enumerate().skip(first_block + 1) {
+            self.warning(
+                format!("regulator.ladder[{j}]"),
+                format!(
+                    "step \"{}\" comes after the block \"{}\" and {restart}, so it can never fire",
+                    step.name, ladder[first_block].name
+                ),
+            );
         }
     }
 }
@@ -215,11 +230,21 @@ mod tests {
 
     #[test]
     fn steps_after_the_block_fire_when_the_ladder_restarts_past_it() {
-        let mut s = with_step_after_block();
-        s.regulator.unblock.restart_at = 2;
-        let mut lowerer = Lowerer::default();
-        lowerer.blocks_can_end(&s);
-        assert!(recorded(&lowerer).is_empty());
+        let restarting_at = |restart_at: Option<usize>| {
+            let mut s = with_step_after_block();
+            for step in &mut s.regulator.ladder {
+                if let Sanction::Block(spec) = &mut step.sanction {
+                    spec.unblock.restart_at = restart_at;
+                }
+            }
+            let mut lowerer = Lowerer::default();
+            lowerer.blocks_can_end(&s);
+            recorded(&lowerer)
+        };
+        assert!(restarting_at(Some(2)).is_empty());
+        let never = restarting_at(None);
+        assert_eq!(never.len(), 1, "{never:?}");
+        assert!(never[0].contains("and the ladder does not restart, so it can never fire"), "{never:?}");
     }
 
     #[test]

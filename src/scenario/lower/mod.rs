@@ -12,6 +12,7 @@
 mod checks;
 mod collect;
 mod cost;
+mod lifting;
 mod platform;
 mod playbook;
 mod regulator;

@@ -35,6 +35,8 @@ impl Lowerer {
             uploads_per_day: self.non_negative("platform.uploads_per_day", raw.uploads_per_day),
             catalogue_items: self.non_negative("platform.catalogue_items", raw.catalogue_items),
             vpn_share: self.share("platform.vpn_share", raw.vpn_share.unwrap_or(0.0)),
+            user_turnover_per_day: self
+                .share("platform.user_turnover_per_day", raw.user_turnover_per_day.unwrap_or(0.0)),
             revenue_per_user_day: self
                 .non_negative("platform.revenue_per_user_day", raw.revenue_per_user_day.unwrap_or(0.0)),
             flagged_visible_while_queued: raw.flagged_visible_while_queued.unwrap_or(false),

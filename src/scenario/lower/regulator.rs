@@ -1,12 +1,25 @@
-//! Lowering of `[regulator]`: the escalation ladder, its triggers and the unblock rule.
+//! Lowering of `[regulator]`: the escalation ladder and its triggers; how blocks end is
+//! in `lifting.rs`.
 
 use chrono::NaiveDateTime;
 
 use super::Lowerer;
-use crate::engine::SimDuration;
+use crate::engine::{DurationDist, SimDuration};
 use crate::scenario::diagnostic::nearest;
-use crate::scenario::raw::{RawRegulator, RawStep, RawTrigger, RawUnblock};
-use crate::scenario::{Condition, EscalationStep, Regulator, Sanction, Trigger, UnblockRule};
+use crate::scenario::raw::{RawRegulator, RawStep, RawTrigger};
+use crate::scenario::{Condition, EscalationStep, LiftPath, Regulator, Sanction, Trigger, UnblockRule};
+
+/// What every ladder step's lowering needs from the rest of the file.
+struct StepContext<'a> {
+    steps: &'a [&'a str],
+    actions: &'a [&'a str],
+    start: Option<NaiveDateTime>,
+    /// The regulator's unblock rule, which block steps complete theirs from; `None`
+    /// when it has errors of its own.
+    unblock: Option<&'a UnblockRule>,
+    /// The lifting paths the file configures.
+    configured: &'a [LiftPath],
+}
 
 impl Lowerer {
     /// The `[regulator]` table; `steps` and `actions` are the names of the ladder
@@ -26,13 +39,28 @@ impl Lowerer {
         if raw.ladder.is_empty() {
             self.error("regulator.ladder", "expected at least one escalation step");
         }
+        let unblock = self.unblock(&raw.unblock, steps, actions);
+        let court = raw.court.as_ref().map(|c| self.court(c));
+        let backdown = raw.backdown.as_ref().map(|b| self.backdown(b, start));
+        let mistake = raw.mistake.as_ref().map(|m| self.mistake(m));
+        let mut configured = vec![LiftPath::Compliance];
+        for (path, given) in [
+            (LiftPath::Court, court.is_some()),
+            (LiftPath::Backdown, backdown.is_some()),
+            (LiftPath::Mistake, mistake.is_some()),
+        ] {
+            if given {
+                configured.push(path);
+            }
+        }
+        let context =
+            StepContext { steps, actions, start, unblock: unblock.as_ref(), configured: &configured };
         let ladder: Vec<Option<EscalationStep>> = raw
             .ladder
             .iter()
             .enumerate()
-            .map(|(i, s)| self.step(&format!("regulator.ladder[{i}]"), i, s, steps, actions, start))
+            .map(|(i, s)| self.step(&format!("regulator.ladder[{i}]"), i, s, &context))
             .collect();
-        let unblock = self.unblock(&raw.unblock, steps, actions);
         Some(Regulator {
             crawler_samples_per_day: self.non_negative(
                 "regulator.crawler_samples_per_day",
@@ -47,18 +75,14 @@ impl Lowerer {
             urgent_order_deadline: urgent_order_deadline?,
             ladder: ladder.into_iter().collect::<Option<Vec<_>>>()?,
             unblock: unblock?,
+            court: court.map(|c| c.ok_or(())).transpose().ok()?,
+            backdown: backdown.map(|b| b.ok_or(())).transpose().ok()?,
+            mistake: mistake.map(|m| m.ok_or(())).transpose().ok()?,
         })
     }
 
-    fn step(
-        &mut self,
-        key: &str,
-        index: usize,
-        raw: &RawStep,
-        steps: &[&str],
-        actions: &[&str],
-        start: Option<NaiveDateTime>,
-    ) -> Option<EscalationStep> {
+    fn step(&mut self, key: &str, index: usize, raw: &RawStep, cx: &StepContext) -> Option<EscalationStep> {
+        let block = self.block_parts(key, raw, cx.steps, cx.actions);
         let sanction = match raw.kind.as_str() {
             "warning" => Some(Sanction::Warning),
             "fine" => match raw.amount {
@@ -81,7 +105,12 @@ impl Lowerer {
                     None
                 }
             },
-            "block" => Some(Sanction::Block),
+            "block" => match (block, cx.unblock) {
+                (Some(parts), Some(default)) => {
+                    Some(Sanction::Block(Box::new(self.block_spec(key, parts, default, cx.configured))))
+                }
+                _ => None,
+            },
             other => {
                 let kinds = ["warning", "fine", "throttle", "block"];
                 let help = match nearest(other, kinds) {
@@ -104,7 +133,8 @@ impl Lowerer {
                 format!("`access` applies to throttle steps, not to a {}", raw.kind),
             );
         }
-        let trigger = self.trigger(&format!("{key}.trigger"), index, &raw.trigger, steps, actions, start);
+        let trigger =
+            self.trigger(&format!("{key}.trigger"), index, &raw.trigger, cx.steps, cx.actions, cx.start);
         Some(EscalationStep { name: raw.name.clone(), sanction: sanction?, trigger: trigger? })
     }
 
@@ -148,8 +178,8 @@ impl Lowerer {
                 return None;
             }
             let wait = match &raw.wait {
-                Some(w) => self.duration(&format!("{key}.wait"), w)?,
-                None => SimDuration::ZERO,
+                Some(w) => self.dist(&format!("{key}.wait"), w)?,
+                None => DurationDist::fixed(SimDuration::ZERO),
             };
             Condition::AfterStep { step, wait }
         } else {
@@ -175,39 +205,6 @@ impl Lowerer {
             .collect();
         Some(Trigger { condition, unless: unless.into_iter().collect::<Option<Vec<_>>>()? })
     }
-
-    fn unblock(&mut self, raw: &RawUnblock, steps: &[&str], actions: &[&str]) -> Option<UnblockRule> {
-        let required: Vec<Option<usize>> = raw
-            .required_actions
-            .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                self.reference(
-                    &format!("regulator.unblock.required_actions[{i}]"),
-                    a,
-                    actions,
-                    "playbook action",
-                )
-            })
-            .collect();
-        let verification_period = match &raw.verification_period {
-            Some(p) => self.duration("regulator.unblock.verification_period", p),
-            None => Some(SimDuration::ZERO),
-        };
-        let restart_at = match &raw.restart_ladder_at {
-            Some(name) => {
-                self.reference("regulator.unblock.restart_ladder_at", name, steps, "escalation step")
-            }
-            None => Some(0),
-        };
-        Some(UnblockRule {
-            required_actions: required.into_iter().collect::<Option<Vec<_>>>()?,
-            max_prevalence: self.share("regulator.unblock.max_prevalence", raw.max_prevalence.unwrap_or(1.0)),
-            verification_period: verification_period?,
-            processing_time: self.dist("regulator.unblock.processing_time", &raw.processing_time)?,
-            restart_at: restart_at?,
-        })
-    }
 }
 
 #[cfg(test)]
@@ -223,14 +220,17 @@ mod tests {
         assert_eq!((r.crawler_samples_per_day, r.complaints_per_violating_view), (0.0, 0.0));
         assert_eq!(r.ladder[0].sanction, Sanction::Warning);
         assert!(matches!(r.ladder[0].trigger.condition, Condition::At(SimTime(ms)) if ms == 5 * 86_400_000));
-        assert_eq!(r.ladder[1].sanction, Sanction::Block);
+        let Sanction::Block(spec) = &r.ladder[1].sanction else { panic!("a block step") };
+        assert_eq!(spec.lifted_by, [LiftPath::Compliance], "no other path configured");
+        assert_eq!((spec.cut_off, spec.stops_installs, spec.ordered_by.as_str()), (1.0, false, "regulator"));
+        assert_eq!(spec.unblock, r.unblock, "the regulator's rule unless the step has its own");
         assert!(matches!(
             r.ladder[1].trigger.condition,
-            Condition::AfterStep { step: 0, wait: SimDuration(ms) } if ms == 2 * 86_400_000
+            Condition::AfterStep { step: 0, wait: DurationDist::Fixed(SimDuration(ms)) } if ms == 2 * 86_400_000
         ));
         assert_eq!(r.ladder[1].trigger.unless, [1]);
         assert_eq!(r.unblock.required_actions, [0, 1]);
-        assert_eq!((r.unblock.max_prevalence, r.unblock.restart_at), (0.001, 0));
+        assert_eq!((r.unblock.max_prevalence, r.unblock.restart_at), (0.001, Some(0)));
         assert_eq!(r.unblock.verification_period, SimDuration(2 * 86_400_000));
     }
 
@@ -280,11 +280,13 @@ mod tests {
 
     #[test]
     fn every_unknown_action_is_reported() {
+        let mut found = errors(&edited(&[
+            "regulator.ladder[1].trigger.unless=[\"comitment\"]",
+            "regulator.unblock.required_actions=[\"cleanup\", \"apology\"]",
+        ]));
+        found.sort();
         assert_eq!(
-            errors(&edited(&[
-                "regulator.ladder[1].trigger.unless=[\"comitment\"]",
-                "regulator.unblock.required_actions=[\"cleanup\", \"apology\"]",
-            ])),
+            found,
             [
                 "regulator.ladder[1].trigger.unless[0]: there is no playbook action named \"comitment\"",
                 "regulator.unblock.required_actions[1]: there is no playbook action named \"apology\"",
