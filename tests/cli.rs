@@ -43,11 +43,14 @@ fn run_writes_every_table_for_every_scenario() {
         assert!(out.status.success(), "{}: {}", scenario.display(), String::from_utf8_lossy(&out.stderr));
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains("block probability"), "{stdout}");
-        assert!(stdout.contains("median block duration"), "{stdout}");
+        assert!(stdout.contains("median first block"), "{stdout}");
         for (file, header) in [
             ("summary.csv", "metric,unit,n,mean,ci95_low,ci95_high"),
             ("replications.csv", "replication,seed,blocked,blocks"),
-            ("blocks.csv", "replication,block,start,end,duration_days,censored,reason"),
+            (
+                "blocks.csv",
+                "replication,block,start,end,duration_days,censored,reason,start_date,end_date,lifted_by",
+            ),
             ("events.csv", "replication,time_days,date,actor,kind,text"),
         ] {
             let text = read(&out_dir.join(file));

@@ -150,8 +150,8 @@ fn sweep_writes_a_tidy_table_and_answers_a_target() {
         ),
         "{header}"
     );
-    // 6 points x (every metric + block durations).
-    let rows_per_point = modsim::model::Metric::ALL.len() + 1;
+    // 6 points x (every metric + the durations of all blocks and of first blocks).
+    let rows_per_point = modsim::model::Metric::ALL.len() + 2;
     assert_eq!(csv.lines().count(), 1 + 6 * rows_per_point);
     assert!(csv.contains("\n5,60,4000,blocked,"), "the last point is moderators=60, cleanup=4000");
 }

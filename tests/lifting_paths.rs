@@ -243,3 +243,54 @@ fn a_backdown_hazard_that_grows_with_the_loss_has_the_median_of_its_inversion() 
     let half_width = 3.29 * (0.25 / n as f64).sqrt();
     assert!((below as f64 / n as f64 - 0.5).abs() < half_width, "{below} of {n} below the median {median}");
 }
+
+#[test]
+fn outputs_name_each_blocks_path_and_put_the_first_block_apart() {
+    use modsim::experiment::{self, RunConfig};
+    use modsim::output::text;
+    // Registration blocks after content blocks: every replication relapses once, and
+    // the court ends the content blocks of this variant.
+    let s = scenario(
+        "relapse.toml",
+        &[
+            "regulator.court.ruling_time=2d",
+            "regulator.ladder.content-block.lifted_by=[\"court\"]",
+            "regulator.ladder.registration-block.lifted_by=[\"compliance\"]",
+        ],
+    );
+    let config = RunConfig { replications: 4, seed: 1, threads: 1 };
+    let results = experiment::run(&s, &config, &()).unwrap();
+    assert_eq!(results.summary(modsim::model::Metric::Relapses).mean, 1.0);
+    assert_eq!(results.summary(modsim::model::Metric::LiftedByCourt).mean, 1.0);
+    // The first blocks last 2 days; all blocks, the registration blocks' 5 included,
+    // have a median between.
+    assert_eq!(results.first_block_durations.median(), Some(2.0));
+    let summary = text::run_summary(&s, &results);
+    assert!(summary.contains("median first block"), "{summary}");
+    let ended = summary.lines().find(|l| l.contains("blocks ended by")).expect("a line on lifting paths");
+    assert!(ended.ends_with("compliance 50%, court 50%"), "{summary}");
+    assert_eq!(text::relapse_warning(&results), None, "one re-block is not a burst");
+}
+
+#[test]
+fn bursts_of_short_re_blocks_are_warned_about_and_probation_calms_them() {
+    use modsim::experiment::{self, RunConfig};
+    use modsim::output::text;
+    // A block on any finding, lifted a day after a one-off commitment, and a crawler
+    // that always finds something: the ladder blocks again as soon as it restarts.
+    let eager = [
+        "platform.catalogue_items=2000",
+        "platform.categories.pornography.initial_stock=1000",
+        "regulator.crawler_samples_per_day=100",
+        "regulator.ladder.content-block.trigger={ findings = 1, within = \"1d\" }",
+        "regulator.unblock.restart_ladder_at=content-block",
+    ];
+    let config = RunConfig { replications: 4, seed: 1, threads: 1 };
+    let bursts = experiment::run(&scenario("relapse.toml", &eager), &config, &()).unwrap();
+    let warning = text::relapse_warning(&bursts).expect("a burst of re-blocks is warned about");
+    assert!(warning.contains("probation"), "{warning}");
+    let calm: Vec<&str> = eager.iter().copied().chain(["regulator.unblock.probation=90d"]).collect();
+    let calmed = experiment::run(&scenario("relapse.toml", &calm), &config, &()).unwrap();
+    assert_eq!(text::relapse_warning(&calmed), None);
+    assert!(calmed.summary(modsim::model::Metric::Relapses).mean < 1.0);
+}

@@ -87,6 +87,9 @@ pub struct RunResults {
     pub summaries: Vec<Summary>,
     /// Time to unblock of every block, with censoring.
     pub block_durations: KaplanMeier,
+    /// Time to unblock of each replication's first block, with censoring: the headline
+    /// duration, which relapses do not dilute.
+    pub first_block_durations: KaplanMeier,
     pub precision: Option<PrecisionReport>,
     pub wall_time: Duration,
 }
@@ -286,11 +289,14 @@ impl RunResults {
         let summaries = summarise(&outcomes);
         let (durations, censored): (Vec<f64>, Vec<bool>) =
             outcomes.iter().flat_map(|o| &o.blocks).map(|b| (b.duration_days, b.censored)).unzip();
+        let (first, first_censored): (Vec<f64>, Vec<bool>) =
+            outcomes.iter().filter_map(|o| o.blocks.first()).map(|b| (b.duration_days, b.censored)).unzip();
         RunResults {
             config,
             threads_used,
             summaries,
             block_durations: KaplanMeier::new(&durations, &censored),
+            first_block_durations: KaplanMeier::new(&first, &first_censored),
             outcomes,
             timeseries,
             precision,

@@ -57,6 +57,10 @@ pub struct LogEntry {
 pub struct Metrics {
     pub blocked: bool,
     pub blocks: u32,
+    /// Blocks after the first.
+    pub relapses: u32,
+    /// Blocks lifted by each path, in the order of `LiftPath::ALL`.
+    pub lifted_by: [u32; 4],
     /// Days from the start to the first block; NaN when never blocked.
     pub time_to_first_block_days: f64,
     pub days_blocked: f64,
@@ -124,6 +128,11 @@ metrics! {
     value of m;
     Blocked = "blocked", "share", "replications with at least one block", f64::from(u8::from(m.blocked));
     Blocks = "blocks", "count", "blocks per replication", f64::from(m.blocks);
+    Relapses = "relapses", "count", "blocks after the first", f64::from(m.relapses);
+    LiftedByCompliance = "lifted_by_compliance", "count", "blocks lifted on verified compliance", f64::from(m.lifted_by[0]);
+    LiftedByCourt = "lifted_by_court", "count", "blocks lifted by a court", f64::from(m.lifted_by[1]);
+    LiftedByBackdown = "lifted_by_backdown", "count", "blocks lifted without compliance (backdown)", f64::from(m.lifted_by[2]);
+    LiftedByMistake = "lifted_by_mistake", "count", "blocks corrected as mistakes", f64::from(m.lifted_by[3]);
     TimeToFirstBlockDays = "time_to_first_block_days", "days", "start to first block (blocked replications only)", m.time_to_first_block_days;
     DaysBlocked = "days_blocked", "days", "total time blocked", m.days_blocked;
     Exposure = "exposure", "views", "views of violating items", m.exposure;

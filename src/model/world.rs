@@ -395,14 +395,14 @@ impl<'s> World<'s> {
             })
             .collect();
         m.violating_removed = balances.iter().map(|b| b.removed).sum();
-        let (metrics, log) = self.core.into_parts();
-        ReplicationOutcome {
-            replication,
-            metrics,
-            blocks: self.blocks.into_records(),
-            balances,
-            log,
-            series: self.series,
+        let (mut metrics, log) = self.core.into_parts();
+        let blocks = self.blocks.into_records();
+        metrics.relapses = metrics.blocks.saturating_sub(1);
+        for b in &blocks {
+            if let Some(path) = b.lifted_by {
+                metrics.lifted_by[path as usize] += 1;
+            }
         }
+        ReplicationOutcome { replication, metrics, blocks, balances, log, series: self.series }
     }
 }

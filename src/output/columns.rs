@@ -59,8 +59,9 @@ pub mod blocks {
     pub const REASON: &str = "reason";
     pub const START_DATE: &str = "start_date";
     pub const END_DATE: &str = "end_date";
-    pub const ALL: [&str; 9] =
-        [REPLICATION, BLOCK, START, END, DURATION_DAYS, CENSORED, REASON, START_DATE, END_DATE];
+    pub const LIFTED_BY: &str = "lifted_by";
+    pub const ALL: [&str; 10] =
+        [REPLICATION, BLOCK, START, END, DURATION_DAYS, CENSORED, REASON, START_DATE, END_DATE, LIFTED_BY];
     /// The columns the report reads.
     pub const REQUIRED: [&str; 5] = [REPLICATION, START, END, DURATION_DAYS, CENSORED];
 }
@@ -129,12 +130,16 @@ pub mod survival {
     pub const REQUIRED: [&str; 7] = ALL;
 }
 
-/// A row of summary.csv: one per metric, then the block durations (Kaplan-Meier).
+/// A row of summary.csv: one per metric, then the block durations (Kaplan-Meier) of
+/// every block and of first blocks.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SummaryRow {
     Metric(Metric),
     /// Time to unblock of every block, right-censored.
     BlockDuration,
+    /// Time to unblock of each replication's first block, right-censored: the
+    /// headline, which relapses do not dilute.
+    FirstBlockDuration,
 }
 
 impl SummaryRow {
@@ -143,6 +148,7 @@ impl SummaryRow {
         match self {
             SummaryRow::Metric(m) => m.name(),
             SummaryRow::BlockDuration => "block_duration_days",
+            SummaryRow::FirstBlockDuration => "first_block_duration_days",
         }
     }
 
@@ -163,6 +169,8 @@ impl FromStr for SummaryRow {
     fn from_str(name: &str) -> Result<SummaryRow, UnknownMetric> {
         if name == SummaryRow::BlockDuration.name() {
             Ok(SummaryRow::BlockDuration)
+        } else if name == SummaryRow::FirstBlockDuration.name() {
+            Ok(SummaryRow::FirstBlockDuration)
         } else {
             name.parse().map(SummaryRow::Metric)
         }
@@ -175,7 +183,10 @@ mod tests {
 
     #[test]
     fn summary_rows_round_trip_through_their_names() {
-        let rows = Metric::ALL.map(SummaryRow::Metric).into_iter().chain([SummaryRow::BlockDuration]);
+        let rows = Metric::ALL
+            .map(SummaryRow::Metric)
+            .into_iter()
+            .chain([SummaryRow::BlockDuration, SummaryRow::FirstBlockDuration]);
         for row in rows {
             assert_eq!(row.name().parse(), Ok(row));
         }

@@ -9,7 +9,7 @@ use crate::engine::SimTime;
 use crate::experiment::stats::{PairedDifference, Summary};
 use crate::experiment::timeseries::BAND_QUANTILES;
 use crate::experiment::RunResults;
-use crate::model::Metric;
+use crate::model::{BlockRecord, Metric};
 use crate::output::columns::{self, SummaryRow};
 use crate::scenario::{LoadedScenario, Parameter};
 
@@ -92,33 +92,38 @@ pub fn summary_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
             }
             // Block durations are right-censored: the mean is not estimable, the
             // quantiles come from the Kaplan-Meier curve and the CI is the median's.
-            let km = &results.block_durations;
-            let (lo, hi) = km.median_ci();
-            let durations: Vec<f64> =
-                results.outcomes.iter().flat_map(|o| &o.blocks).map(|b| b.duration_days).collect();
-            let observed = Summary::of(&durations);
-            let mut row = label_values(run);
-            row.extend([
-                SummaryRow::BlockDuration.name().to_string(),
-                "days".into(),
-                km.n.to_string(),
-                String::new(),
-                opt(lo),
-                opt(hi),
-                String::new(),
-                num(observed.min),
-                opt(km.quantile(0.05)),
-                opt(km.quantile(0.25)),
-                opt(km.median()),
-                opt(km.quantile(0.75)),
-                opt(km.quantile(0.95)),
-                num(observed.max),
-                km.censored.to_string(),
-            ]);
-            if with_differences {
-                row.extend([String::new(), String::new(), String::new(), String::new()]);
+            let all: Vec<&BlockRecord> = results.outcomes.iter().flat_map(|o| &o.blocks).collect();
+            let first: Vec<&BlockRecord> = results.outcomes.iter().filter_map(|o| o.blocks.first()).collect();
+            for (which, km, blocks) in [
+                (SummaryRow::BlockDuration, &results.block_durations, all),
+                (SummaryRow::FirstBlockDuration, &results.first_block_durations, first),
+            ] {
+                let (lo, hi) = km.median_ci();
+                let durations: Vec<f64> = blocks.iter().map(|b| b.duration_days).collect();
+                let observed = Summary::of(&durations);
+                let mut row = label_values(run);
+                row.extend([
+                    which.name().to_string(),
+                    "days".into(),
+                    km.n.to_string(),
+                    String::new(),
+                    opt(lo),
+                    opt(hi),
+                    String::new(),
+                    num(observed.min),
+                    opt(km.quantile(0.05)),
+                    opt(km.quantile(0.25)),
+                    opt(km.median()),
+                    opt(km.quantile(0.75)),
+                    opt(km.quantile(0.95)),
+                    num(observed.max),
+                    km.censored.to_string(),
+                ]);
+                if with_differences {
+                    row.extend([String::new(), String::new(), String::new(), String::new()]);
+                }
+                w.write_record(&row)?;
             }
-            w.write_record(&row)?;
         }
         Ok(())
     })
@@ -160,11 +165,11 @@ pub fn blocks_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDateTim
         w.write_record(&header)?;
         for run in runs {
             for o in &run.results.outcomes {
-                for (i, b) in o.blocks.iter().enumerate() {
+                for b in &o.blocks {
                     let mut row = label_values(run);
                     row.extend([
                         o.replication.to_string(),
-                        (i + 1).to_string(),
+                        b.number.to_string(),
                         num(b.start.as_days_f64()),
                         b.end.map_or(String::new(), |e| num(e.as_days_f64())),
                         num(b.duration_days),
@@ -172,6 +177,7 @@ pub fn blocks_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDateTim
                         b.reason.clone(),
                         date_text(start, Some(b.start)),
                         date_text(start, b.end),
+                        b.lifted_by.map_or(String::new(), |p| p.name().to_owned()),
                     ]);
                     w.write_record(&row)?;
                 }

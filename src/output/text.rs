@@ -12,7 +12,7 @@ use crate::experiment::stats::PairedDifference;
 use crate::experiment::sweep::{compliance_cost, Target, TargetAnswer};
 use crate::experiment::RunResults;
 use crate::model::{LogEntry, Metric};
-use crate::scenario::Scenario;
+use crate::scenario::{LiftPath, Scenario};
 
 use super::tables::date_of;
 
@@ -120,9 +120,11 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
         percent(s.mean),
         format!("95% CI {} to {}", percent(s.ci_low), percent(s.ci_high)),
     );
-    let km = &results.block_durations;
+    // The headline is the first block's duration: relapses, often short, would
+    // otherwise pull the median of all blocks down.
+    let km = &results.first_block_durations;
     if km.n == 0 {
-        row(&mut out, "median block duration", "no blocks".into(), String::new());
+        row(&mut out, "median first block", "no blocks".into(), String::new());
     } else {
         let (lo, hi) = km.median_ci();
         // With heavy censoring a median or a limit may not be estimable: say so.
@@ -134,7 +136,20 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
         };
         let ci =
             format!("{ci}; Kaplan-Meier, {} of {} blocks still in force at the horizon", km.censored, km.n);
-        row(&mut out, "median block duration", median, ci);
+        row(&mut out, "median first block", median, ci);
+    }
+    let relapses = results.summary(Metric::Relapses);
+    if relapses.mean >= 0.01 {
+        let all = results.block_durations.median().map_or("not reached".into(), |m| format!("{m:.1} days"));
+        row(
+            &mut out,
+            "re-blocks",
+            quantity(relapses.mean),
+            format!("per replication; median of all blocks {all}"),
+        );
+    }
+    if let Some(paths) = lifting_paths(results) {
+        row(&mut out, "blocks ended by", String::new(), paths);
     }
     for (metric, label, unit) in [
         (Metric::Exposure, "exposure", " views"),
@@ -150,7 +165,46 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
             format!("95% CI {} to {}", quantity(s.ci_low), quantity(s.ci_high)),
         );
     }
+    if let Some(warning) = relapse_warning(results) {
+        let _ = writeln!(out, "warning: {warning}");
+    }
     out
+}
+
+/// How blocks ended, as shares of all blocks ("compliance 80%, court 15%, still in
+/// force at the horizon 5%"), when any ended otherwise than by compliance.
+pub fn lifting_paths(results: &RunResults) -> Option<String> {
+    let blocks: Vec<_> = results.outcomes.iter().flat_map(|o| &o.blocks).collect();
+    if blocks.iter().all(|b| b.lifted_by.is_none_or(|p| p == LiftPath::Compliance)) {
+        return None;
+    }
+    let share = |n: usize| format!("{:.0}%", 100.0 * n as f64 / blocks.len() as f64);
+    let mut parts: Vec<String> = LiftPath::ALL
+        .into_iter()
+        .map(|path| (path, blocks.iter().filter(|b| b.lifted_by == Some(path)).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(path, n)| format!("{} {}", path.name(), share(n)))
+        .collect();
+    let censored = blocks.iter().filter(|b| b.censored).count();
+    if censored > 0 {
+        parts.push(format!("still in force at the horizon {}", share(censored)));
+    }
+    Some(parts.join(", "))
+}
+
+/// A warning when blocked replications average two or more re-blocks: real regulators
+/// rarely block a platform again and again within days, so such bursts usually mean
+/// the ladder restarts too eagerly after a lifting.
+pub fn relapse_warning(results: &RunResults) -> Option<String> {
+    let blocked: Vec<_> = results.outcomes.iter().filter(|o| o.metrics.blocks > 0).collect();
+    let relapses: u32 = blocked.iter().map(|o| o.metrics.relapses).sum();
+    let per_blocked = f64::from(relapses) / blocked.len().max(1) as f64;
+    (per_blocked >= 2.0).then(|| {
+        format!(
+            "blocked replications average {per_blocked:.1} re-blocks; if real blocks do not recur like this, \
+             set a `probation` or `restart_ladder_at = \"none\"` in [regulator.unblock]"
+        )
+    })
 }
 
 /// A point in time as a person reads it: a calendar date when the scenario has a start
@@ -212,7 +266,7 @@ fn show_difference(metric: Metric, d: &PairedDifference) -> String {
 }
 
 fn median_block(results: &RunResults) -> String {
-    let km = &results.block_durations;
+    let km = &results.first_block_durations;
     if km.n == 0 {
         return "no blocks".into();
     }
@@ -259,7 +313,7 @@ pub fn compare_table(
         }
         let _ = writeln!(out);
     }
-    let _ = write!(out, "{:<24}", "median block duration");
+    let _ = write!(out, "{:<24}", "median first block");
     for r in runs {
         let _ = write!(out, "{:>width$}", median_block(r));
     }

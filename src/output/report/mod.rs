@@ -80,11 +80,12 @@ pub fn build(open: Open, with_charts: bool) -> Result<Vec<ReportFile>, ReportErr
 }
 
 /// The metrics of the key-findings table, with how to say them.
-const KEY_METRICS: [(SummaryRow, &str); 9] = [
+const KEY_METRICS: [(SummaryRow, &str); 10] = [
     (SummaryRow::Metric(Metric::Blocked), "Probability of at least one block"),
     (SummaryRow::Metric(Metric::TimeToFirstBlockDays), "Days to the first block (blocked replications)"),
     (SummaryRow::Metric(Metric::DaysBlocked), "Days blocked"),
-    (SummaryRow::BlockDuration, "Block duration, median (Kaplan-Meier), days"),
+    (SummaryRow::FirstBlockDuration, "First block's duration, median (Kaplan-Meier), days"),
+    (SummaryRow::BlockDuration, "Duration of all blocks, relapses included, median (Kaplan-Meier), days"),
     (SummaryRow::Metric(Metric::Exposure), "Views of violating items"),
     (SummaryRow::Metric(Metric::UserDaysLost), "User-days lost"),
     (SummaryRow::Metric(Metric::WrongfulRemovals), "Clean items removed (collateral damage)"),
@@ -114,7 +115,11 @@ fn format_value(row: SummaryRow, x: f64) -> String {
 
 /// "12.3 (11.9 to 12.8)": a mean or median with its 95% CI.
 fn with_ci(row: SummaryRow, m: &MetricSummary) -> String {
-    let centre = if row == SummaryRow::BlockDuration { m.median } else { m.mean };
+    let centre = if matches!(row, SummaryRow::BlockDuration | SummaryRow::FirstBlockDuration) {
+        m.median
+    } else {
+        m.mean
+    };
     if centre.is_nan() && m.n == 0.0 {
         return "no blocks".into();
     }
