@@ -120,7 +120,7 @@ pub fn grid(axes: &[Axis]) -> Vec<Vec<Override>> {
             .flat_map(|p| {
                 axis.values.iter().map(move |v| {
                     let mut q = p.clone();
-                    q.push(Override { path: axis.path.clone(), value: v.clone() });
+                    q.push(Override::set(axis.path.clone(), v.clone()));
                     q
                 })
             })

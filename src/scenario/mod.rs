@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use domain::*;
-pub use overrides::{Override, OverrideError};
+pub use overrides::{Change, Override, OverrideError};
 pub use parameters::Parameter;
 
 /// A scenario read from a file, with the text it came from (for hashing and reports)
