@@ -1,5 +1,6 @@
 //! Overrides on the command line and in `[[variants]]`, end to end: `--unset` and a
-//! variant's `unset`, and their record in run.json read back by `--reproduce`.
+//! variant's `unset`, their record in run.json read back by `--reproduce`, sweeps over
+//! whole distribution tables, and the warning for a sweep that changes a spread.
 
 use std::path::Path;
 use std::process::Output;
@@ -144,4 +145,87 @@ fn a_variant_can_do_without_an_action() {
     assert!(events
         .lines()
         .any(|l| l.split(',').nth(variant) == Some("lean") && l.contains("completes cleanup")));
+}
+
+const EXPONENTIAL: &str = r#"{ dist = "exponential", mean = "5m" }"#;
+const LOGNORMAL: &str = r#"{ dist = "lognormal", median = "4m", p90 = "9m" }"#;
+
+fn sweep(vary: &[String], extra: &[&str], out: &Path) -> Output {
+    let mut command = modsim();
+    command.args(["sweep", MMC, "--replications", "3", "--out"]).arg(out).args(extra);
+    for axis in vary {
+        command.args(["--vary", axis]);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn a_sweep_over_distribution_tables_writes_every_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let listed = dir.path().join("listed");
+    let out = sweep(&[format!("platform.review.review_time={EXPONENTIAL},{LOGNORMAL}")], &[], &listed);
+    succeeded(&out);
+    // sweep.csv quotes each table once, with its quotes doubled.
+    let csv = read(&listed.join("sweep.csv"));
+    for (point, table) in [(0, EXPONENTIAL), (1, LOGNORMAL)] {
+        let cell = format!("{point},\"{}\",blocked,", table.replace('"', "\"\""));
+        assert!(csv.contains(&cell), "{cell} not in\n{csv}");
+    }
+    // The terminal table keeps its columns: each outcome starts where its header does.
+    let stdout = text(&out.stdout);
+    let header = stdout.lines().find(|l| l.starts_with("platform.review.review_time")).expect("a table");
+    let width = header.find("block probability").expect("a header");
+    for table in [EXPONENTIAL, LOGNORMAL] {
+        let row =
+            stdout.lines().find(|l| l.starts_with(table)).unwrap_or_else(|| panic!("{table} in\n{stdout}"));
+        assert!(row[table.len()..width].chars().all(|c| c == ' '), "{row}\n{header}");
+        assert!(row[..width + 26].ends_with(')'), "{row}\n{header}");
+    }
+    // The chart names each table in words, the report shows both.
+    let svg = read(&listed.join("charts/sweep.svg"));
+    assert!(svg.contains("exponential mean 5m") && svg.contains("lognormal median 4m p90 9m"), "{svg}");
+    let report = read(&listed.join("report.md"));
+    assert!(report.contains(&format!("| {LOGNORMAL} |")), "{report}");
+    // The same values as a bracketed TOML array: the same sweep.
+    let bracketed = dir.path().join("bracketed");
+    let array = format!("platform.review.review_time=[ {EXPONENTIAL}, {LOGNORMAL} ]");
+    succeeded(&sweep(&[array], &["--no-charts"], &bracketed));
+    assert_eq!(read(&bracketed.join("sweep.csv")), csv);
+}
+
+#[test]
+fn a_sweep_of_a_median_with_its_p90_fixed_warns_before_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let lognormal = r#"platform.review.review_time={ dist = "lognormal", median = "4m", p90 = "12m" }"#;
+    let median = "platform.review.review_time.median=2m,4m,8m".to_owned();
+    let out =
+        sweep(std::slice::from_ref(&median), &["--no-charts", "--set", lognormal], &dir.path().join("a"));
+    succeeded(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("warning: `platform.review.review_time`: --vary platform.review.review_time.median changes the median of this lognormal while its p90 stays 12m: its p90/median ratio goes from 6 to 1.5 along the axis, so its spread changes too"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(r#"= help: to keep its shape, vary whole tables: --vary 'platform.review.review_time={ dist = "lognormal", median = "2m", p90 = "12m" },{ dist = "lognormal", median = "4m", p90 = "24m" },...'"#), "{stderr}");
+    // The warning comes before the run's progress and results.
+    assert!(stderr.starts_with("warning:"), "{stderr}");
+    // Varying both quantiles is meant: no warning.
+    let both = [median, "platform.review.review_time.p90=12m,20m".to_owned()];
+    let out = sweep(&both, &["--no-charts", "--set", lognormal], &dir.path().join("b"));
+    succeeded(&out);
+    assert!(!text(&out.stderr).contains("spread"), "{}", text(&out.stderr));
+    // A gamma's mean with its sd fixed changes its coefficient of variation.
+    let gamma = r#"platform.review.review_time={ dist = "gamma", mean = "6m", sd = "3m" }"#;
+    let out = sweep(
+        &["platform.review.review_time.mean=3m,6m".to_owned()],
+        &["--no-charts", "--set", gamma],
+        &dir.path().join("c"),
+    );
+    succeeded(&out);
+    assert!(
+        text(&out.stderr)
+            .contains("its coefficient of variation (sd/mean) goes from 1 to 0.5 along the axis"),
+        "{}",
+        text(&out.stderr)
+    );
 }

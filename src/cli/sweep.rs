@@ -36,6 +36,11 @@ pub(super) fn sweep(
     let text = scenario::read_text(path)?;
     // The base with the command line's overrides: its errors and warnings, once.
     print_warnings(&scenario::load_text_with(path, text.clone(), &args.overrides())?);
+    let varied: Vec<(&str, &[String])> =
+        axes.iter().map(|a| (a.path.as_str(), a.values.as_slice())).collect();
+    for w in scenario::spread_warnings(&path.display().to_string(), &text, &args.overrides(), &varied) {
+        eprintln!("{}", w.render());
+    }
     let points = sweep::grid(axes);
     // Every point is validated before the first replication runs, and every invalid
     // point is reported, not only the first.
