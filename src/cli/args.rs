@@ -9,6 +9,7 @@ use super::CliError;
 use crate::experiment::sweep::{Axis, Target};
 use crate::experiment::{Precision, RunConfig};
 use crate::output::Plan;
+use crate::scenario::overrides::unset_path;
 use crate::scenario::{LoadedScenario, Override};
 
 /// modsim: simulate content-moderation policies, takedown orders and platform blocks.
@@ -27,7 +28,7 @@ pub(super) enum Command {
         scenario: Option<PathBuf>,
         /// Run again what a run.json describes (same scenario, overrides, seed and
         /// replications) and check that the tables come out identical.
-        #[arg(long, value_name = "RUN_JSON", conflicts_with_all = ["scenario", "seed", "replications", "set", "precision"])]
+        #[arg(long, value_name = "RUN_JSON", conflicts_with_all = ["scenario", "seed", "replications", "set", "unset", "precision"])]
         reproduce: Option<PathBuf>,
         #[command(flatten)]
         experiment: ExperimentArgs,
@@ -43,9 +44,9 @@ pub(super) enum Command {
     /// Run a grid of values for one or two parameters.
     Sweep {
         scenario: PathBuf,
-        /// PATH=VALUES: a list (10,20,50), a range (20..400 step 20, or of durations:
-        /// 1d..30d step 1d) or a geometric range (10..1000 geometric 5). Give it once or
-        /// twice (a full grid).
+        /// PATH=VALUES: a list (10,20,50, or of tables: {...},{...}), a range (20..400
+        /// step 20, or of durations: 1d..30d step 1d) or a geometric range (10..1000
+        /// geometric 5). Give it once or twice (a full grid).
         #[arg(long = "vary", required = true, value_name = "PATH=VALUES")]
         vary: Vec<Axis>,
         /// Report the cheapest point that meets this, e.g. block_probability<0.05.
@@ -80,6 +81,9 @@ pub(super) enum Command {
         /// Override a parameter, e.g. --set platform.review.moderators=200.
         #[arg(long = "set", value_name = "PATH=VALUE")]
         set: Vec<Override>,
+        /// Delete a key or an entry, e.g. --unset playbook.cleanup (before the sets).
+        #[arg(long = "unset", value_name = "PATH", value_parser = unset_path)]
+        unset: Vec<Override>,
     },
 }
 
@@ -101,6 +105,10 @@ pub(super) struct ExperimentArgs {
     /// Override a parameter, e.g. --set platform.review.moderators=200 (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<Override>,
+    /// Delete a key, or an entry of an array of tables, e.g. --unset playbook.cleanup
+    /// (repeatable; applied before the sets).
+    #[arg(long = "unset", value_name = "PATH", value_parser = unset_path)]
+    pub unset: Vec<Override>,
     /// Add replications until every headline metric's 95% CI half-width is within this
     /// share of its mean (e.g. 0.02); for the block probability, within this many
     /// percentage points / 100 (0.02: 2 points).
@@ -117,7 +125,17 @@ pub(super) struct ExperimentArgs {
     pub no_charts: bool,
 }
 
+/// The command line's overrides in the order they apply: `--unset`, then `--set`.
+pub(super) fn in_order(unset: &[Override], set: &[Override]) -> Vec<Override> {
+    unset.iter().chain(set).cloned().collect()
+}
+
 impl ExperimentArgs {
+    /// The command line's overrides, unsets first.
+    pub fn overrides(&self) -> Vec<Override> {
+        in_order(&self.unset, &self.set)
+    }
+
     /// The plan of `command` over the labelled `runs`: the scenario's replications and
     /// seed unless given, written to `--out` or else `default_dir`.
     pub fn plan(
@@ -150,7 +168,7 @@ impl ExperimentArgs {
             target: self.out.clone().unwrap_or(default_dir),
             config,
             precision,
-            overrides: self.set.iter().map(Override::to_string).collect(),
+            overrides: self.overrides().iter().map(Override::to_string).collect(),
             force: self.force,
             charts: !self.no_charts,
         })

@@ -16,7 +16,7 @@ use crate::scenario::{self, LoadedScenario};
 /// beside the common tables.
 pub(super) fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), CliError> {
     let runs: Vec<(String, LoadedScenario)> = if let [path] = paths {
-        let all = scenario::load_variants(path, &args.set)?;
+        let all = scenario::load_variants(path, &args.overrides())?;
         print_warnings(&all[0]);
         if all.len() < 2 {
             return Err(CliError::Usage(format!(
@@ -32,7 +32,7 @@ pub(super) fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), Cl
             if runs.iter().any(|(l, _)| *l == stem) {
                 return Err(CliError::Usage(format!("two scenario files are called `{stem}`; rename one")));
             }
-            runs.push((stem, load_with(path, &args.set)?));
+            runs.push((stem, load_with(path, &args.overrides())?));
         }
         runs
     };

@@ -54,8 +54,8 @@ pub fn main() -> ExitCode {
             sweep::sweep(&scenario, &vary, target.as_ref(), &experiment)
         }
         Command::Check { scenarios } => check::check(&scenarios),
-        Command::Trace { scenario, replication, seed, set } => {
-            trace::trace(&scenario, replication, seed, &set)
+        Command::Trace { scenario, replication, seed, set, unset } => {
+            trace::trace(&scenario, replication, seed, &args::in_order(&unset, &set))
         }
         Command::Report { folder, no_charts } => report::rebuild_report(&folder, !no_charts),
     };

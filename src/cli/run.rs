@@ -9,7 +9,7 @@ use crate::output::{text, Plan};
 
 /// Runs the scenario at `path` with the command line's options.
 pub(super) fn run(path: &Path, args: &ExperimentArgs) -> Result<(), CliError> {
-    let loaded = load_with(path, &args.set)?;
+    let loaded = load_with(path, &args.overrides())?;
     let plan = args.plan("run", vec![("baseline".into(), loaded)], default_output(path, ""))?;
     run_plan(&plan)
 }

@@ -35,14 +35,19 @@ pub(super) fn sweep(
     // Read once: every point comes from the same text, as run.json's one hash says.
     let text = scenario::read_text(path)?;
     // The base with the command line's overrides: its errors and warnings, once.
-    print_warnings(&scenario::load_text_with(path, text.clone(), &args.set)?);
+    print_warnings(&scenario::load_text_with(path, text.clone(), &args.overrides())?);
+    let varied: Vec<(&str, &[String])> =
+        axes.iter().map(|a| (a.path.as_str(), a.values.as_slice())).collect();
+    for w in scenario::spread_warnings(&path.display().to_string(), &text, &args.overrides(), &varied) {
+        eprintln!("{}", w.render());
+    }
     let points = sweep::grid(axes);
     // Every point is validated before the first replication runs, and every invalid
     // point is reported, not only the first.
     let mut runs = Vec::with_capacity(points.len());
     let mut invalid = Vec::new();
     for point in &points {
-        let mut overrides = args.set.clone();
+        let mut overrides = args.overrides();
         overrides.extend(point.iter().cloned());
         let label = point.iter().map(Override::to_string).collect::<Vec<_>>().join(" ");
         match scenario::load_text_with(path, text.clone(), &overrides) {
@@ -68,7 +73,7 @@ pub(super) fn sweep(
     }
     let params: Vec<String> = axes.iter().map(|a| a.path.clone()).collect();
     let values: Vec<Vec<String>> =
-        points.iter().map(|p| p.iter().map(|o| o.value.clone()).collect()).collect();
+        points.iter().map(|p| p.iter().map(|o| o.value().unwrap_or_default().to_owned()).collect()).collect();
     let plan = args.plan("sweep", runs, default_output(path, "-sweep"))?;
     let labels_of = |i: usize| {
         let mut labels = vec![("point".to_string(), i.to_string())];

@@ -43,8 +43,16 @@ impl FromStr for Axis {
 }
 
 fn parse_values(spec: &str) -> Result<Vec<String>, String> {
-    let Some((from, rest)) = spec.split_once("..") else {
-        return Ok(spec.split(',').map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).collect());
+    // A list: values apart at commas outside braces, brackets and quotes, so that a
+    // value may be a table (`{ dist = "exponential", mean = "5m" },{ ... }`), and the
+    // whole list may be bracketed as a TOML array.
+    let inner =
+        spec.strip_prefix('[').and_then(|s| s.strip_suffix(']')).filter(|_| outside(spec).next().is_none());
+    let list = split_list(inner.unwrap_or(spec));
+    let Some((from, rest)) =
+        spec.split_once("..").filter(|_| list.len() == 1 && inner.is_none() && !spec.starts_with('{'))
+    else {
+        return Ok(list);
     };
     let words: Vec<&str> = rest.split_whitespace().collect();
     let (to, kind, by) = match words.as_slice() {
@@ -111,6 +119,45 @@ fn parse_values(spec: &str) -> Result<Vec<String>, String> {
     Ok(values.iter().map(|v| format!("{}", (v * 1e12).round() / 1e12)).collect())
 }
 
+/// The byte offsets of `text` that lie outside braces, brackets and quoted strings
+/// (the brackets and quotes themselves are inside): none for `[1, 2]`, which is one
+/// bracketed group, the comma and the space for `[1], [2]`.
+fn outside(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    text.char_indices().filter_map(move |(i, c)| {
+        let was_outside = depth == 0 && quote.is_none();
+        match (quote, c) {
+            (Some('"'), '\\') if !escaped => escaped = true,
+            (Some(q), c) => {
+                if c == q && !escaped {
+                    quote = None;
+                }
+                escaped = false;
+            }
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '{' | '[') => depth += 1,
+            (None, '}' | ']') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        (was_outside && depth == 0 && quote.is_none()).then_some(i)
+    })
+}
+
+/// `text` cut at its commas outside braces, brackets and quotes, each value trimmed;
+/// empty values are left out.
+fn split_list(text: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut start = 0;
+    for i in outside(text).filter(|&i| text.as_bytes()[i] == b',') {
+        values.push(&text[start..i]);
+        start = i + 1;
+    }
+    values.push(&text[start..]);
+    values.into_iter().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned).collect()
+}
+
 /// Every combination of the axes' values (first axis outermost), as overrides.
 pub fn grid(axes: &[Axis]) -> Vec<Vec<Override>> {
     let mut points: Vec<Vec<Override>> = vec![Vec::new()];
@@ -120,7 +167,7 @@ pub fn grid(axes: &[Axis]) -> Vec<Vec<Override>> {
             .flat_map(|p| {
                 axis.values.iter().map(move |v| {
                     let mut q = p.clone();
-                    q.push(Override { path: axis.path.clone(), value: v.clone() });
+                    q.push(Override::set(axis.path.clone(), v.clone()));
                     q
                 })
             })
@@ -288,6 +335,30 @@ mod tests {
         let g = grid(&[a, b]);
         assert_eq!(g.len(), 6);
         assert_eq!(g[4].iter().map(|o| o.to_string()).collect::<Vec<_>>(), ["x=2", "y=b"]);
+    }
+
+    #[test]
+    fn a_list_is_cut_only_at_commas_between_values() {
+        let exponential = r#"{ dist = "exponential", mean = "5m" }"#;
+        let lognormal = r#"{ dist = "lognormal", median = "4m", p90 = "9m" }"#;
+        let tables = [exponential, lognormal];
+        assert_eq!(parse_values(&format!("{exponential},{lognormal}")).unwrap(), tables);
+        assert_eq!(parse_values(&format!("[ {exponential}, {lognormal} ]")).unwrap(), tables);
+        assert_eq!(parse_values(exponential).unwrap(), [exponential]);
+        // Arrays as values, and commas inside quotes.
+        assert_eq!(
+            parse_values(r#"["cleanup"], ["cleanup", "commitment"]"#).unwrap(),
+            [r#"["cleanup"]"#, r#"["cleanup", "commitment"]"#]
+        );
+        assert_eq!(parse_values(r#""a,b", 'c,d', "e\",f""#).unwrap(), [r#""a,b""#, "'c,d'", r#""e\",f""#]);
+        // A bracketed list of plain values; and `[a] , [b]` is two arrays, not one list.
+        assert_eq!(parse_values("[10, 20, 50]").unwrap(), ["10", "20", "50"]);
+        assert_eq!(parse_values("[1], [2]").unwrap(), ["[1]", "[2]"]);
+        // A table whose text holds `..` is a value, not a range.
+        assert_eq!(
+            parse_values(r#"{ dist = "fixed", value = "1..2" }"#).unwrap(),
+            [r#"{ dist = "fixed", value = "1..2" }"#]
+        );
     }
 
     #[test]

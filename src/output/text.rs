@@ -341,7 +341,15 @@ pub fn compare_table(
 pub fn sweep_table(params: &[String], points: &[Vec<String>], runs: &[RunResults]) -> String {
     let mut out = String::new();
     let params: Vec<Cow<str>> = params.iter().map(|p| visible(p)).collect();
-    let widths: Vec<usize> = params.iter().map(|p| p.len().max(8) + 2).collect();
+    // Each column as wide as its name or its widest value (a table is long).
+    let widths: Vec<usize> = params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let widest = points.iter().filter_map(|v| v.get(i)).map(|v| visible(v).chars().count()).max();
+            p.chars().count().max(widest.unwrap_or(0)).max(8) + 2
+        })
+        .collect();
     for (p, w) in params.iter().zip(&widths) {
         let _ = write!(out, "{p:<w$}");
     }

@@ -13,6 +13,7 @@ mod lower;
 pub mod overrides;
 mod parameters;
 mod raw;
+mod spread;
 pub mod units;
 mod variant_errors;
 
@@ -21,8 +22,9 @@ use std::path::{Path, PathBuf};
 pub use diagnostic::{Diagnostic, Severity};
 pub use domain::*;
 pub use lifting::*;
-pub use overrides::{Override, OverrideError};
+pub use overrides::{Change, Override, OverrideError};
 pub use parameters::Parameter;
+pub use spread::spread_warnings;
 
 /// A scenario read from a file, with the text it came from (for hashing and reports)
 /// and the overrides applied to it.

@@ -1,13 +1,14 @@
-//! Parameter overrides: one path syntax for `--set PATH=VALUE`, for `[[variants]]` and
-//! for `--vary` in sweeps.
+//! Parameter overrides: one path syntax for `--set PATH=VALUE`, `--unset PATH`,
+//! `[[variants]]` and `--vary` in sweeps.
 //!
 //! A path is a dotted list of keys: `platform.review.moderators`. Arrays of tables are
 //! addressed by the `name` of an entry (`regulator.ladder.block.trigger.wait`,
 //! `playbook.cleanup.items_per_day`, `platform.categories.pornography.share`) or by
 //! index (`platform.categories[0].share`). A value is read as TOML when it parses as
 //! TOML (`200`, `0.5`, `true`, `{ dist = "exponential", mean = "3d" }`) and as text
-//! otherwise (`3d`, `urgent_first`). Overrides edit the document before validation, so
-//! an overridden value is checked exactly like one written in the file.
+//! otherwise (`3d`, `urgent_first`). An unset deletes the key, or the whole entry of an
+//! array of tables (`playbook.cleanup`). Overrides edit the document before
+//! validation, so an overridden value is checked exactly like one written in the file.
 
 use std::fmt;
 use std::str::FromStr;
@@ -16,31 +17,79 @@ use toml_edit::{DocumentMut, Item, Value};
 
 use super::diagnostic::nearest;
 
-/// One `PATH=VALUE` override.
+/// One override: `PATH=VALUE` sets a key, `unset PATH` deletes one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Override {
     pub path: String,
-    pub value: String,
+    pub change: Change,
 }
 
+/// What an override does at its path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Set the key to this value text (TOML, or else plain text).
+    Set(String),
+    /// Delete the key, or the entry of an array of tables.
+    Unset,
+}
+
+impl Override {
+    /// `path=value`.
+    pub fn set(path: impl Into<String>, value: impl Into<String>) -> Override {
+        Override { path: path.into(), change: Change::Set(value.into()) }
+    }
+
+    /// `unset path`.
+    pub fn unset(path: impl Into<String>) -> Override {
+        Override { path: path.into(), change: Change::Unset }
+    }
+
+    /// The value text a set gives; `None` for an unset.
+    pub fn value(&self) -> Option<&str> {
+        match &self.change {
+            Change::Set(value) => Some(value),
+            Change::Unset => None,
+        }
+    }
+}
+
+/// The text form run.json records and [`FromStr`] reads back: `PATH=VALUE` or
+/// `unset PATH` (a path has no `=`, so the two cannot be confused).
 impl fmt::Display for Override {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={}", self.path, self.value)
+        match &self.change {
+            Change::Set(value) => write!(f, "{}={value}", self.path),
+            Change::Unset => write!(f, "unset {}", self.path),
+        }
     }
 }
 
 impl FromStr for Override {
     type Err = String;
     fn from_str(s: &str) -> Result<Override, String> {
-        let (path, value) = s
-            .split_once('=')
-            .ok_or_else(|| format!("`{s}` is not PATH=VALUE (for example platform.review.moderators=200)"))?;
+        let Some((path, value)) = s.split_once('=') else {
+            return match s.trim().strip_prefix("unset ") {
+                Some(path) => unset_path(path),
+                None => Err(format!("`{s}` is not PATH=VALUE (for example platform.review.moderators=200)")),
+            };
+        };
         let path = path.trim();
         if path.is_empty() {
             return Err(format!("`{s}` has an empty path"));
         }
-        Ok(Override { path: path.to_owned(), value: value.trim().to_owned() })
+        Ok(Override::set(path, value.trim()))
     }
+}
+
+/// The unset of `path` as `--unset` gives it: one path, no value.
+pub fn unset_path(path: &str) -> Result<Override, String> {
+    let path = path.trim();
+    if path.is_empty() || path.contains(['=', ' ']) {
+        return Err(format!(
+            "`{path}` is not a path (for example playbook.cleanup or platform.review.accuracy)"
+        ));
+    }
+    Ok(Override::unset(path))
 }
 
 /// Why an override could not be applied.
@@ -52,10 +101,14 @@ pub struct OverrideError {
     pub help: Option<String>,
 }
 
-/// Applies `ov` to `doc`, inserting the last key if it is absent (the validation that
-/// follows rejects keys the format does not have).
+/// Applies `ov` to `doc`. A set inserts the last key if it is absent (the validation
+/// that follows rejects keys the format does not have); an unset deletes a key or an
+/// entry that is there, and makes nothing.
 pub fn apply(doc: &mut DocumentMut, ov: &Override) -> Result<(), OverrideError> {
-    let value = parse_value(&ov.value);
+    let edit = match &ov.change {
+        Change::Set(value) => Edit::Set(parse_value(value)),
+        Change::Unset => Edit::Unset,
+    };
     let segments: Vec<&str> = ov.path.split('.').collect();
     if segments.iter().any(|s| s.is_empty()) {
         return Err(OverrideError {
@@ -64,11 +117,21 @@ pub fn apply(doc: &mut DocumentMut, ov: &Override) -> Result<(), OverrideError> 
             help: None,
         });
     }
-    set(doc.as_item_mut(), &segments, "", value).map_err(|(message, help)| OverrideError {
+    walk(doc.as_item_mut(), &segments, "", edit).map(|_| ()).map_err(|(message, help)| OverrideError {
         override_: ov.to_string(),
         message,
         help,
     })
+}
+
+/// A copy of what `path` names in `doc` (a value, a table or an entry), found by the
+/// same walk as an override's; `None` when it is not there.
+pub fn lookup(doc: &DocumentMut, path: &str) -> Option<Item> {
+    let segments: Vec<&str> = path.split('.').collect();
+    if segments.iter().any(|s| s.is_empty()) {
+        return None;
+    }
+    walk(doc.clone().as_item_mut(), &segments, "", Edit::Unset).ok().flatten()
 }
 
 /// A value as TOML if it parses as TOML, otherwise as text.
@@ -79,9 +142,23 @@ pub fn parse_value(text: &str) -> Value {
     value
 }
 
+/// Whether the problem at `key` concerns the value at `path` or lies inside it:
+/// `platform.review.review_time.mean` is within `platform.review.review_time`.
+pub fn path_within(key: &str, path: &str) -> bool {
+    key == path || key.strip_prefix(path).is_some_and(|rest| rest.starts_with(['.', '[']))
+}
+
 type Failure = (String, Option<String>);
 
-fn set(item: &mut Item, segments: &[&str], prefix: &str, value: Value) -> Result<(), Failure> {
+/// An override's change with its value read.
+enum Edit {
+    Set(Value),
+    Unset,
+}
+
+/// Walks `segments` down from `item` and makes the edit at the end; an unset hands
+/// back what it removed.
+fn walk(item: &mut Item, segments: &[&str], prefix: &str, edit: Edit) -> Result<Option<Item>, Failure> {
     let (segment, rest) = (segments[0], &segments[1..]);
     let (key, index) = match segment.split_once('[') {
         Some((k, i)) => {
@@ -108,23 +185,32 @@ fn set(item: &mut Item, segments: &[&str], prefix: &str, value: Value) -> Result
                 .unwrap_or_else(|| format!("entries: {}", names.join(", ")));
             return Err((format!("`{prefix}` has no entry named `{key}`"), Some(help)));
         };
-        let entry = nth_entry(item, i).ok_or_else(|| (format!("`{prefix}` has no entry {i}"), None))?;
         if rest.is_empty() {
-            return Err((format!("`{here}` is a whole entry; name one of its keys"), None));
+            return match edit {
+                Edit::Unset => remove_entry(item, i, prefix),
+                Edit::Set(_) => Err((format!("`{here}` is a whole entry; name one of its keys"), None)),
+            };
         }
-        return set(entry, rest, &here, value);
+        let entry = nth_entry(item, i).ok_or_else(|| (format!("`{prefix}` has no entry {i}"), None))?;
+        return walk(entry, rest, &here, edit);
     }
 
     let Some(table) = item.as_table_like_mut() else {
         return Err((format!("`{prefix}` is a value, not a table"), None));
     };
     if rest.is_empty() && index.is_none() {
-        table.insert(key, Item::Value(value));
-        return Ok(());
+        if let Edit::Set(value) = edit {
+            table.insert(key, Item::Value(value));
+            return Ok(None);
+        }
+        if let Some(removed) = table.remove(key) {
+            return Ok(Some(removed));
+        }
     }
     let keys: Vec<String> = table.iter().map(|(k, _)| k.to_owned()).collect();
     let near = nearest(key, keys.iter().map(String::as_str)).map(str::to_owned);
-    if !table.contains_key(key) && index.is_none() && near.is_none() {
+    let set = matches!(edit, Edit::Set(_));
+    if set && !table.contains_key(key) && index.is_none() && near.is_none() {
         // A table the file leaves out (`platform.detection`): made here, and refused
         // by the validation that follows if the format has no such table.
         table.insert(key, Item::Table(toml_edit::Table::new()));
@@ -136,15 +222,27 @@ fn set(item: &mut Item, segments: &[&str], prefix: &str, value: Value) -> Result
         return Err((format!("there is no `{here}`"), Some(help)));
     };
     match index {
+        Some(i) if rest.is_empty() => match edit {
+            Edit::Unset => remove_entry(child, i, &here),
+            Edit::Set(_) => Err((format!("`{here}[{i}]` is a whole entry; name one of its keys"), None)),
+        },
         Some(i) => {
             let entry = nth_entry(child, i).ok_or_else(|| (format!("`{here}` has no entry {i}"), None))?;
-            if rest.is_empty() {
-                return Err((format!("`{here}[{i}]` is a whole entry; name one of its keys"), None));
-            }
-            set(entry, rest, &format!("{here}[{i}]"), value)
+            walk(entry, rest, &format!("{here}[{i}]"), edit)
         }
-        None => set(child, rest, &here, value),
+        None => walk(child, rest, &here, edit),
     }
+}
+
+/// Removes entry `i` of the array (of tables, or of values) at `item`, named `here`.
+fn remove_entry(item: &mut Item, i: usize, here: &str) -> Result<Option<Item>, Failure> {
+    if let Some(aot) = item.as_array_of_tables_mut().filter(|a| i < a.len()) {
+        return Ok(Some(Item::Table(aot.remove(i))));
+    }
+    if let Some(array) = item.as_array_mut().filter(|a| i < a.len()) {
+        return Ok(Some(Item::Value(array.remove(i))));
+    }
+    Err((format!("`{here}` has no entry {i}"), None))
 }
 
 fn is_array_of_tables(item: &Item) -> bool {
@@ -238,5 +336,102 @@ trigger = { after_step = "notice", wait = "7d" }
         check_err("platform.categories.gamblng.share=0.1", "did you mean `gambling`?");
         check_err("platform.review.moderators.x=1", "is a value, not a table");
         assert!("moderators".parse::<Override>().is_err());
+    }
+
+    /// `DOC` with `unset` applied, as a table.
+    fn unset(path: &str) -> Result<toml::Table, String> {
+        let mut doc: DocumentMut = DOC.parse().unwrap();
+        apply(&mut doc, &Override::unset(path)).map_err(|e| e.to_string())?;
+        Ok(toml::from_str(&doc.to_string()).unwrap())
+    }
+
+    #[test]
+    fn an_unset_deletes_a_key_or_a_whole_entry() {
+        let left = unset("platform.review.moderators").unwrap();
+        assert_eq!(
+            left["platform"]["review"].as_table().unwrap().keys().collect::<Vec<_>>(),
+            ["review_time"]
+        );
+        let left = unset("platform.review.review_time.mean").unwrap();
+        assert_eq!(left["platform"]["review"]["review_time"].as_table().unwrap().len(), 1);
+        // An entry by name, by index, and by position in an array of tables.
+        for path in ["platform.categories.pornography", "platform.categories[0]", "platform.categories.0"] {
+            let left = unset(path).unwrap();
+            let names: Vec<_> = left["platform"]["categories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(names, ["gambling"], "{path}");
+        }
+        let left = unset("regulator.ladder.block.trigger.wait").unwrap();
+        assert_eq!(
+            left["regulator"]["ladder"][0]["trigger"].as_table().unwrap().keys().collect::<Vec<_>>(),
+            ["after_step"]
+        );
+    }
+
+    #[test]
+    fn an_unset_of_what_is_not_there_is_refused_and_makes_nothing() {
+        assert_eq!(
+            unset("platform.review.moderaters").unwrap_err(),
+            "cannot apply `unset platform.review.moderaters`: there is no `platform.review.moderaters` (did you mean `moderators`?)"
+        );
+        assert_eq!(
+            unset("playbook.cleanup").unwrap_err(),
+            "cannot apply `unset playbook.cleanup`: there is no `playbook` (keys here: platform, regulator)"
+        );
+        assert_eq!(
+            unset("platform.categories.gamblng").unwrap_err(),
+            "cannot apply `unset platform.categories.gamblng`: `platform.categories` has no entry named `gamblng` (did you mean `gambling`?)"
+        );
+        assert!(unset("platform.categories[5]").unwrap_err().contains("has no entry 5"));
+        // A table the file leaves out is not made, as a set would.
+        let err = unset("platform.detection.false_positive_rate").unwrap_err();
+        assert!(err.contains("there is no `platform.detection`"), "{err}");
+        let err = unset("platform.review.accuracy").unwrap_err();
+        assert!(
+            err.contains("there is no `platform.review.accuracy` (keys here: moderators, review_time)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn lookup_finds_what_an_override_would_reach() {
+        let doc: DocumentMut = DOC.parse().unwrap();
+        let found = |path: &str| lookup(&doc, path).map(|i| i.to_string().trim().to_owned());
+        assert_eq!(found("platform.review.moderators").as_deref(), Some("20"));
+        assert_eq!(found("platform.review.review_time.mean").as_deref(), Some("\"5m\""));
+        assert_eq!(found("regulator.ladder.block.trigger.wait").as_deref(), Some("\"7d\""));
+        let entry = lookup(&doc, "platform.categories.gambling").unwrap();
+        assert_eq!(entry.get("share").and_then(|s| s.as_float()), Some(0.02));
+        let table = lookup(&doc, "platform.review.review_time").unwrap();
+        assert_eq!(table.get("dist").and_then(|d| d.as_str()), Some("exponential"));
+        for missing in ["platform.review.accuracy", "platform.x.y", "a..b", "platform.categories.porn"] {
+            assert!(lookup(&doc, missing).is_none(), "{missing}");
+        }
+        // The document is left as it was.
+        assert_eq!(doc.to_string(), DOC);
+    }
+
+    #[test]
+    fn overrides_read_back_from_their_text() {
+        for ov in [
+            Override::set("platform.review.moderators", "200"),
+            Override::set(
+                "platform.review.review_time",
+                r#"{ dist = "lognormal", median = "4m", p90 = "9m" }"#,
+            ),
+            Override::unset("playbook.cleanup"),
+            Override::unset("platform.categories[0].recall"),
+        ] {
+            let text = ov.to_string();
+            assert_eq!(text.parse::<Override>(), Ok(ov), "{text}");
+        }
+        assert_eq!(Override::unset("playbook.cleanup").to_string(), "unset playbook.cleanup");
+        assert!("unset ".parse::<Override>().is_err());
+        assert!("unset a b".parse::<Override>().is_err());
+        assert!(unset_path("a=1").is_err());
     }
 }

@@ -27,7 +27,11 @@ pub struct RawVariant {
     #[serde(default)]
     pub description: String,
     /// Override paths (quoted keys) and their values.
+    #[serde(default)]
     pub set: toml::Table,
+    /// Paths to delete, before `set` is applied.
+    #[serde(default)]
+    pub unset: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -13,11 +13,29 @@ use crate::scenario::Override;
 /// Most type errors collected from one file before giving up.
 const MAX_TYPE_ERRORS: usize = 20;
 
+/// What the search found in a file that does not deserialize as written.
+#[derive(Debug)]
+pub(super) struct TypeErrors {
+    /// Every independent type error, located in the file as written.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The file with every offending key taken out, and the paths taken out, when that
+    /// deserializes with no stand-in: its range errors are then the file's too. A
+    /// stand-in's value reaches beyond its own key (a ladder step named by a stand-in
+    /// breaks every reference to it), so a file that needs one gets no lowering.
+    pub stripped: Option<Box<(RawScenario, Vec<String>)>>,
+}
+
+impl TypeErrors {
+    fn only(diagnostics: Vec<Diagnostic>) -> TypeErrors {
+        TypeErrors { diagnostics, stripped: None }
+    }
+}
+
 /// Deserializes the raw scenario, collecting every independent type error: after each
 /// error the offending key is taken out of a copy of the document and the rest is
 /// tried again. Each error is located in the original text through its key path.
 /// Syntax errors and missing keys stop the search (nothing can be taken out).
-pub(super) fn deserialize_all(text: &str, origin: &str) -> Result<RawScenario, Vec<Diagnostic>> {
+pub(super) fn deserialize_all(text: &str, origin: &str) -> Result<RawScenario, TypeErrors> {
     let mut err = match toml::from_str::<RawScenario>(text) {
         Ok(raw) => return Ok(raw),
         Err(e) => e,
@@ -26,11 +44,13 @@ pub(super) fn deserialize_all(text: &str, origin: &str) -> Result<RawScenario, V
     let (Ok(original), Ok(mut doc)) =
         (text.parse::<toml_edit::Document<String>>(), text.parse::<toml_edit::DocumentMut>())
     else {
-        return Err(diagnostics);
+        return Err(TypeErrors::only(diagnostics));
     };
     // Keys taken out so far: serde then misses those that are required, an artifact
     // of this search and not a problem of the file.
     let mut removed: Vec<String> = Vec::new();
+    let mut stand_ins = false;
+    let mut stripped = None;
     while diagnostics.len() < MAX_TYPE_ERRORS && !err.message().starts_with("missing field") {
         let current = doc.to_string();
         let Some(path) = path_of(&err, &current) else {
@@ -47,7 +67,7 @@ pub(super) fn deserialize_all(text: &str, origin: &str) -> Result<RawScenario, V
             // Put a stand-in of some type in its place: the first that serde accepts.
             let fixed = ["0", "0.5", "\"1d\"", "false", "[]"].iter().find_map(|stand_in| {
                 let mut trial = doc.clone();
-                let ov = Override { path: artifact.clone(), value: (*stand_in).to_owned() };
+                let ov = Override::set(artifact.clone(), *stand_in);
                 crate::scenario::overrides::apply(&mut trial, &ov).ok()?;
                 let e = toml::from_str::<RawScenario>(&trial.to_string()).err();
                 let text = trial.to_string();
@@ -59,12 +79,19 @@ pub(super) fn deserialize_all(text: &str, origin: &str) -> Result<RawScenario, V
             });
             let Some((trial, e)) = fixed else {
                 diagnostics.sort_by_key(|d| (d.line, d.column));
-                return Err(diagnostics);
+                return Err(TypeErrors::only(diagnostics));
             };
             doc = trial;
             next = e;
+            stand_ins = true;
         }
-        let Some(e) = next else { break };
+        let Some(e) = next else {
+            if !stand_ins {
+                stripped =
+                    toml::from_str::<RawScenario>(&doc.to_string()).ok().map(|raw| Box::new((raw, removed)));
+            }
+            break;
+        };
         err = e;
         let current = doc.to_string();
         let mut d = syntax_diagnostic(&err, &current, origin);
@@ -83,7 +110,7 @@ pub(super) fn deserialize_all(text: &str, origin: &str) -> Result<RawScenario, V
         diagnostics.push(d);
     }
     diagnostics.sort_by_key(|d| (d.line, d.column));
-    Err(diagnostics)
+    Err(TypeErrors { diagnostics, stripped })
 }
 
 /// The path of a key this search removed, if `err` says that key is missing.
@@ -335,6 +362,7 @@ processing_time = "1d"
             let found: Vec<String> = deserialize_all(&text, "t.toml")
                 .map(|_| ())
                 .expect_err("a type error")
+                .diagnostics
                 .iter()
                 .map(|d| format!("{}: {}", d.key, d.message))
                 .collect();
@@ -344,7 +372,7 @@ processing_time = "1d"
 
     #[test]
     fn every_independent_type_error_is_found_and_located() {
-        let diagnostics = deserialize_all(TYPE_ERRORS, "t.toml").expect_err("type errors");
+        let diagnostics = deserialize_all(TYPE_ERRORS, "t.toml").expect_err("type errors").diagnostics;
         let found: Vec<_> =
             diagnostics.iter().map(|d| (d.key.as_str(), d.line, d.column, d.message.as_str())).collect();
         assert_eq!(
@@ -383,7 +411,7 @@ processing_time = "1d"
     fn a_syntax_error_ends_the_search() {
         // Two syntax errors: only the first is reported (nothing can be taken out).
         let text = "[scenario]\nname = = \"x\"\nhorizon = \"30d\"\n[platform\n";
-        let diagnostics = deserialize_all(text, "t.toml").expect_err("a syntax error");
+        let diagnostics = deserialize_all(text, "t.toml").expect_err("a syntax error").diagnostics;
         assert_eq!(diagnostics.len(), 1);
         let d = &diagnostics[0];
         assert_eq!(
@@ -396,7 +424,7 @@ processing_time = "1d"
     fn the_search_stops_after_a_bounded_number_of_errors() {
         let unknown: String = (0..MAX_TYPE_ERRORS + 5).map(|i| format!("unknown{i} = 0\n")).collect();
         let text = VALID.replace("seed = 7\n", &format!("seed = 7\n{unknown}"));
-        let diagnostics = deserialize_all(&text, "t.toml").expect_err("unknown keys");
+        let diagnostics = deserialize_all(&text, "t.toml").expect_err("unknown keys").diagnostics;
         assert_eq!(diagnostics.len(), MAX_TYPE_ERRORS);
         assert!(diagnostics.iter().all(|d| d.message.starts_with("unknown field `unknown")));
     }

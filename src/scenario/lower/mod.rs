@@ -21,9 +21,10 @@ mod testing;
 mod values;
 mod variants;
 
-use self::collect::{deserialize_all, span_of};
+use self::collect::{deserialize_all, span_of, TypeErrors};
 use self::cost::MAX_REPLICATIONS;
 use super::diagnostic::{Diagnostic, Lines, Severity};
+use super::overrides::path_within;
 use super::raw::RawScenario;
 use super::{Action, Scenario, ScenarioError};
 use crate::engine::SimDuration;
@@ -47,27 +48,54 @@ struct Lowerer {
 }
 
 /// Parses `text`, lowers it into a [`Scenario`] and locates every problem in the text:
-/// the scenario and its warnings, or every error found.
+/// the scenario and its warnings, or every error found. A file with type errors is
+/// lowered without its offending keys, so that its range errors come too (all sorted
+/// by place in the file); what lowering says about a key taken out is left out
+/// ([`caused_by_removal`]).
 pub(super) fn parse_and_lower(
     text: &str,
     origin: &str,
 ) -> Result<(Scenario, Vec<Diagnostic>), ScenarioError> {
-    let raw: RawScenario =
-        deserialize_all(text, origin).map_err(|diagnostics| ScenarioError::Invalid { diagnostics })?;
+    let (raw, removed, type_errors): (RawScenario, Vec<String>, Vec<Diagnostic>) =
+        match deserialize_all(text, origin) {
+            Ok(raw) => (raw, Vec::new(), Vec::new()),
+            Err(TypeErrors { diagnostics, stripped: Some(stripped) }) => {
+                let (raw, removed) = *stripped;
+                (raw, removed, diagnostics)
+            }
+            Err(TypeErrors { diagnostics, stripped: None }) => {
+                return Err(ScenarioError::Invalid { diagnostics })
+            }
+        };
     let mut lowerer = Lowerer::default();
     let scenario = lowerer.scenario(&raw);
     let doc = text.parse::<toml_edit::Document<String>>().ok();
     let locate = |key: &str| doc.as_ref().and_then(|d| span_of(d, key));
     let lines = Lines::new(text);
-    let (errors, warnings): (Vec<_>, Vec<_>) = lowerer
+    let (mut errors, warnings): (Vec<_>, Vec<_>) = lowerer
         .problems
         .into_iter()
+        .filter(|p| !caused_by_removal(&p.key, &removed))
         .map(|p| Diagnostic::new(p.severity, origin, &lines, locate(&p.key), p.key, p.message, p.help))
         .partition(|d| d.severity == Severity::Error);
+    if !type_errors.is_empty() {
+        errors.extend(type_errors);
+        errors.sort_by_key(|d| (d.line, d.column));
+    }
     match scenario {
         Some(s) if errors.is_empty() => Ok((s, warnings)),
         _ => Err(ScenarioError::Invalid { diagnostics: errors }),
     }
+}
+
+/// Whether a problem at `key` may come from taking the keys at `removed` out, not from
+/// the file: it is at or under a removed key, or at the table that held one (`{ dist =
+/// "gamma", mean = 5 }` without its `mean` "needs `mean`", which the file has, mistyped).
+fn caused_by_removal(key: &str, removed: &[String]) -> bool {
+    removed.iter().any(|r| {
+        let parent = r.rfind(['.', '[']).map_or("", |i| &r[..i]);
+        path_within(key, r) || key == parent
+    })
 }
 
 impl Lowerer {
@@ -204,6 +232,52 @@ mod tests {
                 "playbook[0].items_per_day: `items_per_day` applies to cleanup actions, not to sweep",
                 "playbook[0].kind: unknown action kind \"sweep\"",
             ]
+        );
+    }
+
+    #[test]
+    fn type_errors_and_range_errors_are_reported_together_in_file_order() {
+        let text = edited(&["scenario.replications=0", "platform.vpn_share=7", "playbook[0].cost=\"lots\""]);
+        let Err(ScenarioError::Invalid { diagnostics }) = parse(&text, "t.toml") else {
+            panic!("expected diagnostics");
+        };
+        let found: Vec<_> =
+            diagnostics.iter().map(|d| (d.line, d.key.as_str(), d.message.as_str())).collect();
+        let line = |key: &str| text.lines().position(|l| l.starts_with(key)).expect("the key") + 1;
+        assert_eq!(
+            found,
+            [
+                (line("replications"), "scenario.replications", "expected at least 1 replication, found 0"),
+                (line("vpn_share"), "platform.vpn_share", "expected a share between 0 and 1, found 7"),
+                (line("cost"), "playbook[0].cost", "invalid type: string \"lots\", expected a number"),
+            ]
+        );
+    }
+
+    #[test]
+    fn what_the_removal_of_a_mistyped_key_causes_is_not_reported() {
+        // Without `mean` the gamma "needs `mean`"; the file has one, mistyped.
+        let gamma = "platform.review.review_time={ dist = \"gamma\", mean = 5, sd = \"1m\" }";
+        assert_eq!(
+            errors(&edited(&[gamma, "platform.vpn_share=7"])),
+            [
+                "platform.vpn_share: expected a share between 0 and 1, found 7",
+                "platform.review.review_time.mean: invalid type: integer `5`, expected text in quotes",
+            ]
+        );
+        assert!(caused_by_removal("a.b[1].c", &["a.b[1]".into()]));
+        assert!(caused_by_removal("a.b", &["a.b[1]".into()]));
+        assert!(!caused_by_removal("a.bc", &["a.b".into()]));
+        assert!(!caused_by_removal("a", &["a.b.c".into()]));
+    }
+
+    #[test]
+    fn a_file_that_needs_a_stand_in_reports_its_type_errors_only() {
+        // A stand-in for the step's name would make `after_step = "warning"` an
+        // unknown reference: no lowering, so no such invented error.
+        assert_eq!(
+            errors(&edited(&["regulator.ladder[0].name=5", "platform.vpn_share=7"])),
+            ["regulator.ladder[0].name: invalid type: integer `5`, expected text in quotes"]
         );
     }
 

@@ -2,6 +2,7 @@
 //! paths here and applied (and so validated in full) only when a variant is loaded.
 
 use super::Lowerer;
+use crate::scenario::overrides;
 use crate::scenario::raw::RawVariant;
 use crate::scenario::{Override, VariantSpec};
 
@@ -19,23 +20,32 @@ impl Lowerer {
                         "\"baseline\" names the file's own settings; choose another name",
                     );
                 }
-                let overrides = v
-                    .set
+                // Deletions first, so that a variant can replace a table by another.
+                let mut overrides: Vec<Override> = v
+                    .unset
                     .iter()
-                    .filter_map(|(path, value)| {
-                        if !path.contains('.') && value.is_table() {
-                            // `set = { platform.review.moderators = 1 }` is a nested
-                            // table to TOML; paths must be quoted keys.
-                            self.error_with_help(
-                                format!("variants[{i}].set"),
-                                format!("`{path}` is not a path"),
-                                "quote each path: set = { \"platform.review.moderators\" = 200 }".into(),
-                            );
-                            return None;
+                    .enumerate()
+                    .filter_map(|(j, path)| match overrides::unset_path(path) {
+                        Ok(ov) => Some(ov),
+                        Err(message) => {
+                            self.error(format!("variants[{i}].unset[{j}]"), message);
+                            None
                         }
-                        Some(Override { path: path.clone(), value: value.to_string() })
                     })
                     .collect();
+                overrides.extend(v.set.iter().filter_map(|(path, value)| {
+                    if !path.contains('.') && value.is_table() {
+                        // `set = { platform.review.moderators = 1 }` is a nested
+                        // table to TOML; paths must be quoted keys.
+                        self.error_with_help(
+                            format!("variants[{i}].set"),
+                            format!("`{path}` is not a path"),
+                            "quote each path: set = { \"platform.review.moderators\" = 200 }".into(),
+                        );
+                        return None;
+                    }
+                    Some(Override::set(path.clone(), value.to_string()))
+                }));
                 VariantSpec { name: v.name.clone(), description: v.description.clone(), overrides }
             })
             .collect()
@@ -62,7 +72,7 @@ mod tests {
             [VariantSpec {
                 name: "more".into(),
                 description: "three moderators".into(),
-                overrides: vec![Override { path: "platform.review.moderators".into(), value: "3".into() }],
+                overrides: vec![Override::set("platform.review.moderators", "3")],
             }]
         );
     }

@@ -30,6 +30,39 @@ fn positions(values: &[String]) -> (Vec<f64>, bool) {
     }
 }
 
+/// Width of a tick label's character, in pixels (17-pixel text), to tell whether the
+/// labels of a sweep's points fit side by side.
+const TICK_CHAR_PIXELS: usize = 9;
+
+/// The swept values as an axis of `width` pixels shows them: tables in words
+/// ([`tick_label`]), without their keys when the words would not fit between two points.
+fn tick_labels(values: &[String], width: u32) -> Vec<String> {
+    let room = width as usize / values.len().max(1) / TICK_CHAR_PIXELS;
+    let words: Vec<String> = values.iter().map(|v| tick_label(v, true)).collect();
+    if words.iter().all(|w| w.chars().count() <= room) {
+        return words;
+    }
+    values.iter().map(|v| tick_label(v, false)).collect()
+}
+
+/// A swept value as an axis shows it: a table without its braces, quotes and `dist =`
+/// (`{ dist = "lognormal", median = "4m", p90 = "9m" }` is `lognormal median 4m p90 9m`,
+/// or `lognormal 4m 9m` without its keys), so that tables side by side stay legible;
+/// any other value as it is.
+fn tick_label(value: &str, keys: bool) -> String {
+    let Some(table) = value.parse::<toml_edit::Value>().ok().and_then(|v| v.as_inline_table().cloned())
+    else {
+        return value.to_owned();
+    };
+    let text =
+        |v: &toml_edit::Value| v.as_str().map_or_else(|| v.to_string().trim().to_owned(), str::to_owned);
+    let words: Vec<String> = table
+        .iter()
+        .map(|(k, v)| if k == "dist" || !keys { text(v) } else { format!("{k} {}", text(v)) })
+        .collect();
+    words.join(" ")
+}
+
 /// A one-parameter sweep: one panel per outcome, its mean and 95% CI band against the
 /// swept value.
 pub(super) struct SweepLines<'a> {
@@ -52,6 +85,9 @@ impl Draw for SweepLines<'_> {
             xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
         let pad = ((x_hi - x_lo) * 0.04).max(0.5);
         let panels = area.split_evenly((2, 2));
+        // The plot's width: the panel less its margins and y labels (below).
+        let plot_width = panels.first().map_or(0, |p| p.dim_in_pixel().0.saturating_sub(2 * 12 + 80));
+        let ticks = tick_labels(&values, plot_width);
         for (panel, (metric, desc)) in panels.iter().zip(SWEEP_METRICS) {
             let stats: Vec<(f64, f64, f64)> = self
                 .runs
@@ -71,7 +107,7 @@ impl Draw for SweepLines<'_> {
                 if numeric {
                     short_number(*x)
                 } else {
-                    category_label(&values, *x)
+                    category_label(&ticks, *x)
                 }
             };
             let y_fmt = |y: &f64| {
@@ -134,8 +170,12 @@ impl Draw for SweepHeatmap<'_> {
         let area = with_legend(root, &entries)?;
         let (nx, ny) = (xv.len(), yv.len());
         let mut chart = plane(&area, -0.5f64..(nx as f64 - 0.5), -0.5f64..(ny as f64 - 0.5), 110)?;
-        let x_fmt = |x: &f64| category_label(&xv, *x);
-        let y_fmt = |y: &f64| category_label(&yv, *y);
+        // Across: the plot's width shared by the columns; up: each row's label has the
+        // y label area (110 pixels) to itself.
+        let width = area.dim_in_pixel().0.saturating_sub(150);
+        let (x_ticks, y_ticks) = (tick_labels(&xv, width), tick_labels(&yv, 110 * ny as u32));
+        let x_fmt = |x: &f64| category_label(&x_ticks, *x);
+        let y_fmt = |y: &f64| category_label(&y_ticks, *y);
         mesh_style(&mut chart)
             .x_desc(self.params.first().map_or("", String::as_str))
             .y_desc(self.params.get(1).map_or("", String::as_str))
@@ -208,6 +248,28 @@ mod tests {
         assert_has(&t, "fifo");
         assert_has(&t, "priority");
         assert_has(&t, "95% confidence interval");
+    }
+
+    #[test]
+    fn tables_are_labelled_by_their_words() {
+        let lognormal = r#"{ dist = "lognormal", median = "4m", p90 = "9m" }"#;
+        assert_eq!(tick_label(lognormal, true), "lognormal median 4m p90 9m");
+        assert_eq!(tick_label(lognormal, false), "lognormal 4m 9m");
+        assert_eq!(tick_label("{ x = 1, y = true }", true), "x 1 y true");
+        for plain in ["20", "urgent_first", "3d", "[1, 2]"] {
+            assert_eq!(tick_label(plain, true), plain);
+        }
+        // Keys only while the words fit between two points.
+        let values = [lognormal.to_owned(), lognormal.replace("4m", "5m")];
+        assert_eq!(tick_labels(&values, 2 * 26 * TICK_CHAR_PIXELS as u32)[0], "lognormal median 4m p90 9m");
+        assert_eq!(tick_labels(&values, 2 * 25 * TICK_CHAR_PIXELS as u32)[1], "lognormal 5m 9m");
+        let runs = [
+            point(&[("review_time", r#"{ dist = "exponential", mean = "5m" }"#)]),
+            point(&[("review_time", lognormal)]),
+        ];
+        let t = texts(&SweepLines { runs: &runs, param: "review_time" });
+        assert_has(&t, "exponential mean 5m");
+        assert_has(&t, "lognormal median 4m p90 9m");
     }
 
     #[test]
