@@ -13,6 +13,7 @@ mod draws;
 mod ladder;
 mod metrics;
 mod orders;
+mod outside;
 mod playbook;
 pub(crate) mod process;
 pub mod queue;

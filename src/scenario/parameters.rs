@@ -108,16 +108,28 @@ impl Scenario {
         put("regulator.unblock.processing_time".into(), u.processing_time.describe());
         put("regulator.unblock.restart_ladder_at".into(), ladder_name(u.restart_at));
 
+        let event_name = |i: usize| self.events.get(i).map_or("?".into(), |e| e.name.clone());
+        let on = |trigger: ActionTrigger| match trigger {
+            ActionTrigger::Start => "start".to_string(),
+            ActionTrigger::FirstOrder => "first_order".to_string(),
+            ActionTrigger::Step(j) => ladder_name(j),
+            ActionTrigger::Action(a) => action_name(a),
+            ActionTrigger::Event(e) => event_name(e),
+            ActionTrigger::BlockedFor(d) => format!("blocked for {d}"),
+            ActionTrigger::RevenueLost(amount) => format!("revenue lost reaches {amount}"),
+        };
         for a in &self.playbook {
             let at = format!("playbook.{}", a.name);
             put(format!("{at}.kind"), a.effect.kind().into());
-            let on = match a.on {
-                ActionTrigger::Start => "start".to_string(),
-                ActionTrigger::FirstOrder => "first_order".to_string(),
-                ActionTrigger::Step(j) => ladder_name(j),
-            };
-            put(format!("{at}.on"), on);
+            put(format!("{at}.on"), on(a.on));
             put(format!("{at}.delay"), a.delay.describe());
+            // Listed only when set, so that files without them list what they did.
+            if a.probability != 1.0 {
+                put(format!("{at}.probability"), a.probability.to_string());
+            }
+            if a.repeat {
+                put(format!("{at}.repeat"), "true".into());
+            }
             put(format!("{at}.cost"), a.cost.to_string());
             match &a.effect {
                 Effect::Cleanup { items_per_day } => {
@@ -130,11 +142,20 @@ impl Scenario {
                 Effect::AgeGate { views_factor } => {
                     put(format!("{at}.views_factor"), views_factor.to_string())
                 }
-                Effect::LocalOffice { handling_factor } => {
-                    put(format!("{at}.handling_factor"), handling_factor.to_string())
+                Effect::LocalOffice { handling_factor, compliance_probability } => {
+                    put(format!("{at}.handling_factor"), handling_factor.to_string());
+                    if let Some(p) = compliance_probability {
+                        put(format!("{at}.compliance_probability"), p.to_string());
+                    }
                 }
-                Effect::Register | Effect::Commitment => {}
+                Effect::Register | Effect::Commitment | Effect::Meeting => {}
             }
+        }
+        for e in &self.events {
+            let at = format!("events.{}", e.name);
+            put(format!("{at}.on"), on(e.on));
+            put(format!("{at}.delay"), e.delay.describe());
+            put(format!("{at}.probability"), e.probability.to_string());
         }
         out
     }
