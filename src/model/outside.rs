@@ -146,3 +146,72 @@ impl Outside {
         ActionTrigger::RevenueLost(figure)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::base::day;
+    use super::*;
+
+    /// The hand-computed scenario with `playbook` appended (TOML).
+    fn with(more: &str) -> Scenario {
+        let text = include_str!("../../tests/scenarios/hand-computed.toml").to_owned() + more;
+        crate::scenario::parse(&text, "t.toml").expect("parses").0
+    }
+
+    #[test]
+    fn an_event_is_set_in_motion_once_and_may_not_happen() {
+        let s = with(
+            "\n[[events]]\nname = \"ruling\"\non = \"block\"\ndelay = \"2d\"\n\n[[events]]\nname = \"never\"\non = \"block\"\nprobability = 0\n",
+        );
+        let mut core = Core::new(true);
+        let mut outside = Outside::new(&s, 7, 0);
+        outside.trigger(ActionTrigger::Step(1), day(7), &s, &mut core);
+        outside.trigger(ActionTrigger::Step(1), day(8), &s, &mut core);
+        assert_eq!(core.due_by(day(30)), vec![(day(9), Event::Outside(0))]);
+        assert_eq!(core.log()[0].text, "never will not happen");
+        assert_eq!(outside.happen(day(9), 0, &s, &mut core), ActionTrigger::Event(0));
+        assert_eq!(core.log()[1].text, "outside event: ruling");
+    }
+
+    #[test]
+    fn block_lengths_are_watched_from_the_block_and_dropped_when_it_is_lifted() {
+        let watch = |length: &str| {
+            format!("\n[[playbook]]\nname = \"m{length}\"\nkind = \"meeting\"\non = {{ blocked_for = \"{length}\" }}\n")
+        };
+        // Two actions on 3 days, one on 10: two lengths watched.
+        let s = with(&(watch("3d") + &watch("10d") + &watch("3d").replace("m3d", "other")));
+        let mut core = Core::new(false);
+        let mut outside = Outside::new(&s, 7, 0);
+        outside.block_began(day(7), &mut core);
+        assert_eq!(outside.block_start(), Some(day(7)));
+        outside.block_lifted(&mut core);
+        outside.block_began(day(12), &mut core);
+        let due = core.due_by(day(16));
+        assert_eq!(due, vec![(day(15), Event::BlockLasted(0))], "day 10 and 17 of the first block went");
+        assert_eq!(outside.block_lasted(0), ActionTrigger::BlockedFor(SimDuration(3 * SimDuration::DAY.0)));
+        outside.block_lifted(&mut core);
+        assert_eq!((core.due_by(day(100)), outside.block_start()), (vec![], None));
+    }
+
+    #[test]
+    fn a_revenue_figure_is_reached_at_the_exact_instant_and_rescheduled_with_the_rate() {
+        let s = with("\n[[playbook]]\nname = \"talks\"\nkind = \"meeting\"\non = { revenue_lost = 3000 }\n");
+        let mut core = Core::new(false);
+        let mut outside = Outside::new(&s, 7, 0);
+        // 1,000 lost by day 2, then 1,500 a day: 2,000 more take 4/3 days.
+        outside.revenue_rate_changed(day(2), 1_000.0, 1_500.0, &mut core);
+        // At day 3 (2,500 lost) the rate halves: 500 more take 2/3 day.
+        outside.revenue_rate_changed(day(3), 2_500.0, 750.0, &mut core);
+        let due = core.due_by(day(30));
+        assert_eq!(
+            due,
+            vec![(day(3) + SimDuration(SimDuration::DAY.0 * 2 / 3), Event::RevenueLostReached(0))]
+        );
+        assert_eq!(outside.revenue_reached(day(4), 0, &mut core), ActionTrigger::RevenueLost(3000.0));
+        // Reached once: a later change of rate schedules nothing; nor does a rate of 0.
+        outside.revenue_rate_changed(day(5), 4_000.0, 1_500.0, &mut core);
+        let mut fresh = Outside::new(&s, 7, 0);
+        fresh.revenue_rate_changed(day(5), 0.0, 0.0, &mut core);
+        assert_eq!(core.due_by(day(1000)), vec![]);
+    }
+}

@@ -242,6 +242,54 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_action_is_not_set_in_motion_and_a_repeatable_one_comes_again() {
+        let s = test_scenario(&["playbook.commitment.probability=0"]);
+        let mut core = Core::new(true);
+        let mut playbook = Playbook::new(&s, 7, 0);
+        playbook.trigger(ActionTrigger::Step(1), day(7), &s, &mut core);
+        assert_eq!(core.log()[0].text, "platform decides not to go ahead with commitment");
+        assert_eq!(core.due_by(day(30)), vec![(day(8), Event::ActionDue(0))]);
+        // A one-off action is set in motion once; a repeatable one again once done.
+        let s = test_scenario(&["playbook.commitment.repeat=true"]);
+        let mut playbook = Playbook::new(&s, 7, 0);
+        playbook.trigger(ActionTrigger::Step(1), day(7), &s, &mut core);
+        playbook.trigger(ActionTrigger::Step(1), day(8), &s, &mut core);
+        assert_eq!(core.due_by(day(30)), vec![(day(8), Event::ActionDue(0)), (day(10), Event::ActionDue(1))]);
+        playbook.complete(day(10), 1, 1, &s, &mut core);
+        playbook.trigger(ActionTrigger::Step(1), day(20), &s, &mut core);
+        assert_eq!(core.due_by(day(30)), vec![(day(23), Event::ActionDue(1))]);
+    }
+
+    #[test]
+    fn a_repeatable_action_counts_for_what_began_before_it_was_done() {
+        let s = test_scenario(&["playbook.commitment.repeat=true"]);
+        let mut core = Core::new(false);
+        let mut playbook = Playbook::new(&s, 7, 0);
+        assert!(!playbook.done_for(0, day(0)) && !playbook.done_for(1, day(0)));
+        playbook.complete(day(10), 0, 1, &s, &mut core);
+        playbook.complete(day(10), 1, 1, &s, &mut core);
+        assert!(playbook.done_for(1, day(7)) && playbook.done_for(1, day(10)));
+        assert!(!playbook.done_for(1, day(11)), "done before a block that began later");
+        assert!(playbook.done_for(0, day(11)), "a one-off action counts once done");
+        assert!(playbook.all_done_for(&[0, 1], day(9)) && !playbook.all_done_for(&[0, 1], day(11)));
+    }
+
+    #[test]
+    fn the_decision_is_keyed_by_action_and_occurrence() {
+        // Whether the platform goes ahead at a probability depends only on the uniform
+        // number of the (action, occurrence) key: at 0.4 and 0.6 alike.
+        let u: f64 = stream_at(7, 0, process::ACTION_DECISIONS + 1, 0).random();
+        for p in [0.4, 0.6] {
+            let s = test_scenario(&[&format!("playbook.commitment.probability={p}")]);
+            let mut core = Core::new(false);
+            let mut playbook = Playbook::new(&s, 7, 0);
+            playbook.trigger(ActionTrigger::Step(1), day(7), &s, &mut core);
+            let due = core.due_by(day(30));
+            assert_eq!(due.contains(&(day(10), Event::ActionDue(1))), u < p, "{p}");
+        }
+    }
+
+    #[test]
     fn a_cleanup_of_an_empty_stock_completes_at_once() {
         let (_, mut core, _, _, at_once) = cleaning(&["platform.categories[0].initial_stock=0"]);
         assert!(at_once);

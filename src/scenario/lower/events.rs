@@ -160,3 +160,99 @@ impl Lowerer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check_errors, edited, errors, lowered};
+    use super::*;
+
+    /// The valid scenario with the commitment set in motion by `on` (TOML), and `more`
+    /// appended.
+    fn commitment_on(on: &str, more: &str) -> String {
+        edited(&[]).replace("on = \"block\"\ndelay = \"3d\"", &format!("on = {on}")) + more
+    }
+
+    #[test]
+    fn on_takes_actions_events_and_tables() {
+        let s = lowered(&commitment_on("\"cleanup\"", ""));
+        assert_eq!(s.playbook[1].on, ActionTrigger::Action(0));
+        let s = lowered(&commitment_on("\"ruling\"", "\n[[events]]\nname = \"ruling\"\non = \"warning\"\n"));
+        assert_eq!(s.playbook[1].on, ActionTrigger::Event(0));
+        assert_eq!((s.events[0].on, s.events[0].probability), (ActionTrigger::Step(0), 1.0));
+        assert_eq!(s.events[0].delay.mean_secs(), 0.0);
+        let s = lowered(&commitment_on("{ blocked_for = \"30d\" }", ""));
+        assert_eq!(s.playbook[1].on, ActionTrigger::BlockedFor(SimDuration(30 * 86_400_000)));
+        let s = lowered(&commitment_on("{ revenue_lost = 5e6 }", ""));
+        assert_eq!(s.playbook[1].on, ActionTrigger::RevenueLost(5e6));
+        assert_eq!((s.playbook[1].probability, s.playbook[1].repeat), (1.0, false));
+    }
+
+    #[test]
+    fn an_event_on_a_date_comes_then_and_may_not_happen() {
+        let text = edited(&["scenario.start=\"2018-07-01\""])
+            + "\n[[events]]\nname = \"ruling\"\non = 2018-07-04\nprobability = 0.25\n";
+        let s = lowered(&text);
+        assert_eq!((s.events[0].on, s.events[0].probability), (ActionTrigger::Start, 0.25));
+        assert_eq!(s.events[0].delay.mean_secs(), 3.0 * 86_400.0);
+        assert_eq!(
+            errors(&text.replace("probability = 0.25", "delay = \"1d\"")),
+            ["events[0].delay: an event on a date takes no `delay` (other than \"0s\")"]
+        );
+    }
+
+    #[test]
+    fn bad_triggers_and_probabilities_are_refused_under_their_keys() {
+        assert_eq!(
+            errors(&commitment_on("{ revenue_lost = 0 }", "")),
+            ["playbook[1].on.revenue_lost: expected an amount above 0, found 0"]
+        );
+        assert_eq!(
+            errors(&commitment_on("\"ruling\"", "\n[[events]]\nname = \"ruling\"\non = \"rulling\"\n")),
+            ["events[0].on: no trigger named \"rulling\""]
+        );
+        check_errors(&[
+            (
+                &["playbook[1].probability=1.5"],
+                &["playbook[1].probability: expected a share between 0 and 1, found 1.5"],
+            ),
+            (
+                &["playbook[1].repeat=1"],
+                &["playbook[1].repeat: invalid type: integer `1`, expected true or false"],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn a_name_is_used_once_across_steps_actions_and_events() {
+        assert_eq!(
+            errors(&edited(&["playbook[1].name=\"warning\""]))[0],
+            "regulator.ladder[0].name: the name \"warning\" is used twice"
+        );
+        let text = edited(&[]) + "\n[[events]]\nname = \"block\"\non = \"start\"\n";
+        assert_eq!(errors(&text), ["events[0].name: the name \"block\" is used twice"]);
+    }
+
+    #[test]
+    fn a_loop_of_triggers_is_refused_and_a_chain_is_not() {
+        let chain = commitment_on(
+            "\"b\"",
+            "\n[[events]]\nname = \"a\"\non = \"start\"\n\n[[events]]\nname = \"b\"\non = \"a\"\n",
+        );
+        assert_eq!(lowered(&chain).playbook[1].on, ActionTrigger::Event(1));
+        let looped = chain.replace("name = \"a\"\non = \"start\"", "name = \"a\"\non = \"commitment\"");
+        assert_eq!(
+            errors(&looped),
+            [
+                "playbook[1].on: \"commitment\" can never be set in motion: its trigger leads back to itself",
+                "events[0].on: \"a\" can never be set in motion: its trigger leads back to itself",
+                "events[1].on: \"b\" can never be set in motion: its trigger leads back to itself",
+                "regulator.unblock.required_actions[1]: the block could never be lifted: \"commitment\" can only start after the block ends",
+            ]
+        );
+        let own = commitment_on("\"commitment\"", "");
+        assert_eq!(
+            errors(&own)[0],
+            "playbook[1].on: \"commitment\" can never be set in motion: its trigger leads back to itself"
+        );
+    }
+}

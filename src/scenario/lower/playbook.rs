@@ -196,4 +196,34 @@ mod tests {
         ];
         check_errors(cases);
     }
+
+    #[test]
+    fn a_local_office_changes_handling_compliance_or_both() {
+        let office = |keys: &str| {
+            edited(&[]).replace("kind = \"commitment\"", &format!("kind = \"local_office\"\n{keys}"))
+        };
+        let effect = |keys: &str| lowered(&office(keys)).playbook[1].effect.clone();
+        assert_eq!(
+            effect("compliance_probability = 0.9"),
+            Effect::LocalOffice { handling_factor: 1.0, compliance_probability: Some(0.9) }
+        );
+        assert_eq!(
+            effect("handling_factor = 0.5"),
+            Effect::LocalOffice { handling_factor: 0.5, compliance_probability: None }
+        );
+        assert_eq!(
+            errors(&office("")),
+            ["playbook[1]: a local_office action needs `handling_factor`, `compliance_probability` or both"]
+        );
+        assert_eq!(
+            errors(&office("compliance_probability = 2")),
+            ["playbook[1].compliance_probability: expected a share between 0 and 1, found 2"]
+        );
+        check_errors(&[(
+            &["playbook[0].compliance_probability=1"],
+            &["playbook[0].compliance_probability: `compliance_probability` applies to local_office actions, not to cleanup"],
+        )]);
+        let meeting = lowered(&edited(&["playbook[1].kind=\"meeting\""]));
+        assert_eq!(meeting.playbook[1].effect, Effect::Meeting);
+    }
 }
