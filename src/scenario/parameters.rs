@@ -182,4 +182,21 @@ mod tests {
         let paths: std::collections::HashSet<&str> = params.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths.len(), params.len(), "paths are unique");
     }
+
+    #[test]
+    fn the_stance_and_outside_events_are_listed_when_set() {
+        let text = include_str!("../../tests/scenarios/hand-computed.toml");
+        let plain = crate::scenario::parse(text, "t.toml").expect("parses").0.parameters();
+        assert!(!plain.iter().any(|p| p.path.ends_with(".probability") || p.path.ends_with(".repeat")));
+        let text = text
+            .replace("on = \"block\"\ndelay = \"3d\"", "on = \"ruling\"\nprobability = 0.5\nrepeat = true")
+            + "\n[[events]]\nname = \"ruling\"\non = { blocked_for = \"3d\" }\n";
+        let params = crate::scenario::parse(&text, "t.toml").expect("parses").0.parameters();
+        let get = |path: &str| params.iter().find(|p| p.path == path).map(|p| p.value.as_str());
+        assert_eq!(get("playbook.commitment.on"), Some("ruling"));
+        assert_eq!(get("playbook.commitment.probability"), Some("0.5"));
+        assert_eq!(get("playbook.commitment.repeat"), Some("true"));
+        assert_eq!(get("events.ruling.on"), Some("blocked for 3d"));
+        assert_eq!(get("events.ruling.probability"), Some("1"));
+    }
 }
