@@ -66,6 +66,19 @@ fn trigger() -> impl Strategy<Value = String> {
     ]
 }
 
+/// What sets the commitment in motion: a step, an action, an outside event, a block's
+/// length, the revenue lost, rarely itself (a loop, refused).
+fn action_trigger() -> impl Strategy<Value = String> {
+    prop_oneof![
+        10 => Just("\"warning\"".to_owned()),
+        10 => Just("\"cleanup\"".to_owned()),
+        10 => Just("\"ruling\"".to_owned()),
+        10 => plain().prop_map(|d| format!("{{ blocked_for = {d} }}")),
+        10 => count().prop_map(|x| format!("{{ revenue_lost = {x} }}")),
+        1 => Just("\"commitment\"".to_owned()),
+    ]
+}
+
 prop_compose! {
     /// A scenario document with every value drawn from the strategies above.
     fn document()(
@@ -78,6 +91,8 @@ prop_compose! {
         discipline in prop_oneof![20 => Just("fifo"), 20 => Just("urgent_first"), 1 => Just("lifo")],
         uploads in 0u64..20_000,
         extra_key in prop::option::weighted(0.03, Just("colour = 1")),
+        on in action_trigger(),
+        repeat in any::<bool>(),
     ) -> String {
         format!(r#"
 [scenario]
@@ -151,13 +166,28 @@ kind = "cleanup"
 on = "block"
 delay = {d7}
 items_per_day = {n15}
+repeat = {repeat}
 
 [[playbook]]
 name = "commitment"
 kind = "commitment"
-on = "warning"
+on = {on}
+probability = {n1}
+
+[[playbook]]
+name = "office"
+kind = "local_office"
+on = "start"
+delay = {d4}
+compliance_probability = {n7}
+
+[[events]]
+name = "ruling"
+on = "block"
+delay = {d5}
+probability = {n10}
 "#,
-            p0 = p[0], p1 = p[1], p2 = p[2], c0 = c[0], c1 = c[1], extra = extra_key.unwrap_or(""), n0 = n[0], n2 = n[2], n3 = n[3], n4 = n[4], n5 = n[5], n6 = n[6], n8 = n[8], n9 = n[9], n11 = n[11], d1 = d[1], n12 = n[12], d2 = d[2], n13 = n[13], n14 = n[14], d3 = d[3], d6 = d[6], d7 = d[7], n15 = n[15]
+            p0 = p[0], p1 = p[1], p2 = p[2], c0 = c[0], c1 = c[1], extra = extra_key.unwrap_or(""), n0 = n[0], n2 = n[2], n3 = n[3], n4 = n[4], n5 = n[5], n6 = n[6], n8 = n[8], n9 = n[9], n11 = n[11], d1 = d[1], n12 = n[12], d2 = d[2], n13 = n[13], n14 = n[14], d3 = d[3], d6 = d[6], d7 = d[7], n15 = n[15], n1 = n[1], n7 = n[7], n10 = n[10], d4 = d[4], d5 = d[5]
         )
     }
 }

@@ -42,6 +42,14 @@ pub(super) enum Event {
     AccessRestored,
     /// The throttle in force ends.
     ThrottleEnds,
+    /// Outside event `e` happens.
+    Outside(usize),
+    /// The block in force has lasted the `k`-th length some `on = { blocked_for }` waits
+    /// for.
+    BlockLasted(usize),
+    /// Revenue lost since the start reaches the `k`-th amount some `on = { revenue_lost }`
+    /// waits for.
+    RevenueLostReached(usize),
 }
 
 /// The calendar, the metrics and the trace of one replication.

@@ -101,6 +101,11 @@ impl Blocks {
         self.active.as_ref().is_some_and(|b| b.start.is_some() && spec(s, b.step).stops_installs)
     }
 
+    /// When the block in force took effect, if it has.
+    pub(super) fn started(&self) -> Option<SimTime> {
+        self.active.as_ref().and_then(|b| b.start)
+    }
+
     /// The compliance rule of the block in force, if compliance can end it and the
     /// block has taken effect.
     pub(super) fn compliance_rule<'s>(&self, s: &'s Scenario) -> Option<&'s UnblockRule> {

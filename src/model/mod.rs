@@ -14,6 +14,7 @@ mod ladder;
 mod lifting;
 mod metrics;
 mod orders;
+mod outside;
 mod playbook;
 pub(crate) mod process;
 pub mod queue;

@@ -45,6 +45,8 @@ pub(super) struct Orders {
     pub(super) missed_log: CountLog,
     /// Factor on the platform's handling time (a local office lowers it).
     pub(super) handling_factor: f64,
+    /// Share of orders the platform acts on at all (a local office may change it).
+    pub(super) compliance_probability: f64,
     /// Order preparations started so far: the key of the next one's duration.
     preparations: u64,
     /// The replication's seed and number, which key each order's streams.
@@ -61,6 +63,7 @@ impl Orders {
             findings_log: CountLog::default(),
             missed_log: CountLog::default(),
             handling_factor: 1.0,
+            compliance_probability: s.platform.orders.compliance_probability,
             preparations: 0,
             seed,
             replication,
@@ -113,7 +116,7 @@ impl Orders {
         );
         let handling = &s.platform.orders;
         let mut rng = stream_at(self.seed, self.replication, process::ORDER_HANDLING, id as u64);
-        if rng.random::<f64>() < handling.compliance_probability {
+        if rng.random::<f64>() < self.compliance_probability {
             let delay = handling.handling_time.sample(&mut rng).scale(self.handling_factor);
             core.cal.schedule(now + delay, Event::OrderHandled(id));
         }
@@ -268,9 +271,11 @@ mod tests {
         // one that is handled; the second order must not notice.
         let refused = test_scenario(&["platform.orders.compliance_probability=0"]);
         let second_order = |first: &Scenario| {
-            let mut orders = Orders::new(&random, 7, 0);
+            let mut orders = Orders::new(first, 7, 0);
             let (_, handled) = next_order(&mut orders, SimTime::ZERO, first);
             assert_eq!(handled.is_some(), std::ptr::eq(first, &random));
+            // The platform obeys the second order (as a local office would make it).
+            orders.compliance_probability = 1.0;
             next_order(&mut orders, day(100), &random)
         };
         let (issued, handled) = second_order(&random);

@@ -1,24 +1,37 @@
 //! The platform's playbook: compliance actions that start on a trigger (the start, the
-//! first order, a ladder step, a date), take effect after a delay, and count as done
-//! for the ladder's `unless` and the unblock rule. Cleanups take time of their own.
+//! first order, a ladder step, a date, another action, an outside event, a block's
+//! length or the revenue lost), are taken or not (their probability), take effect
+//! after a delay, and count as done for the ladder's `unless` and the unblock rule.
+//! Cleanups take time of their own. A repeatable action is set in motion again at each
+//! later occurrence of its trigger once it is done.
 //!
 //! The effects of other actions (more moderators, better detection, ...) touch other
 //! actors, so `World` applies them. Imports `content.rs` only for the stock cleanups
 //! sweep.
 
+use rand::RngExt;
+
 use super::base::{item_count, Core, Event};
 use super::content::Content;
 use super::process;
-use crate::engine::{stream, SimDuration, SimTime, Stream};
+use crate::engine::{stream, stream_at, SimDuration, SimTime, Stream};
 use crate::scenario::{ActionTrigger, Effect, Scenario};
 
-/// What the platform has triggered and done so far.
+/// What the platform has set in motion and done so far.
 pub(super) struct Playbook {
-    triggered: Vec<bool>,
+    /// Times each action was set in motion: the key of its next decision.
+    occurrences: Vec<u64>,
+    /// Set in motion and neither done nor declined yet.
+    pending: Vec<bool>,
+    /// When each action was last done.
     done: Vec<Option<SimTime>>,
+    repeat: Vec<bool>,
     cleanups: Vec<Cleanup>,
     /// Action i draws its delay from its own stream.
     rngs: Vec<Stream>,
+    /// The replication's seed and number, which key each decision's stream.
+    seed: u64,
+    replication: u64,
 }
 
 /// A cleanup under way.
@@ -34,14 +47,18 @@ impl Playbook {
     pub(super) fn new(s: &Scenario, seed: u64, replication: u64) -> Self {
         let n = s.playbook.len();
         Playbook {
-            triggered: vec![false; n],
+            occurrences: vec![0; n],
+            pending: vec![false; n],
             done: vec![None; n],
+            repeat: s.playbook.iter().map(|a| a.repeat).collect(),
             cleanups: Vec::new(),
             rngs: (0..n as u64).map(|i| stream(seed, replication, process::ACTIONS + i)).collect(),
+            seed,
+            replication,
         }
     }
 
-    /// Whether action `i` is done.
+    /// Whether action `i` is done (at least once).
     pub(super) fn is_done(&self, i: usize) -> bool {
         self.done[i].is_some()
     }
@@ -51,14 +68,40 @@ impl Playbook {
         actions.iter().all(|&a| self.is_done(a))
     }
 
-    /// Starts the delay of every action waiting for `trigger`.
+    /// Whether action `i` counts as done for something that began at `since` (a
+    /// block): a repeatable action only if done at or after `since`, a one-off action
+    /// if done at all.
+    pub(super) fn done_for(&self, i: usize, since: SimTime) -> bool {
+        match self.done[i] {
+            Some(at) => !self.repeat[i] || at >= since,
+            None => false,
+        }
+    }
+
+    /// Whether every action of `actions` counts as done for what began at `since`.
+    pub(super) fn all_done_for(&self, actions: &[usize], since: SimTime) -> bool {
+        actions.iter().all(|&a| self.done_for(a, since))
+    }
+
+    /// Sets in motion every action waiting for `trigger`: a one-off action the first
+    /// time only, a repeatable one whenever it is not already under way. The platform
+    /// then goes ahead with it (its probability) and it takes effect after its delay.
     pub(super) fn trigger(&mut self, trigger: ActionTrigger, now: SimTime, s: &Scenario, core: &mut Core) {
-        for i in 0..s.playbook.len() {
-            if self.triggered[i] || s.playbook[i].on != trigger {
+        for (i, action) in s.playbook.iter().enumerate() {
+            let ready = if self.repeat[i] { !self.pending[i] } else { self.occurrences[i] == 0 };
+            if !ready || action.on != trigger {
                 continue;
             }
-            self.triggered[i] = true;
-            let delay = s.playbook[i].delay.sample(&mut self.rngs[i]);
+            let k = self.occurrences[i];
+            self.occurrences[i] += 1;
+            let mut rng = stream_at(self.seed, self.replication, process::ACTION_DECISIONS + i as u64, k);
+            if rng.random::<f64>() >= action.probability {
+                let text = format!("platform decides not to go ahead with {}", action.name);
+                core.note(now, "platform", "action", text);
+                continue;
+            }
+            self.pending[i] = true;
+            let delay = action.delay.sample(&mut self.rngs[i]);
             core.cal.schedule(now + delay, Event::ActionDue(i));
         }
     }
@@ -100,6 +143,7 @@ impl Playbook {
         core: &mut Core,
     ) {
         self.done[i] = Some(now);
+        self.pending[i] = false;
         let action = &s.playbook[i];
         let detail = match action.effect {
             Effect::HireModerators { moderators: hired } => format!(" ({hired} more, {moderators} in all)"),
@@ -195,6 +239,54 @@ mod tests {
         assert_eq!(core.log().last().unwrap().text, "platform completes commitment");
         assert!(playbook.is_done(1) && playbook.all_done(&[1]));
         assert!(!playbook.all_done(&[0, 1]));
+    }
+
+    #[test]
+    fn a_refused_action_is_not_set_in_motion_and_a_repeatable_one_comes_again() {
+        let s = test_scenario(&["playbook.commitment.probability=0"]);
+        let mut core = Core::new(true);
+        let mut playbook = Playbook::new(&s, 7, 0);
+        playbook.trigger(ActionTrigger::Step(1), day(7), &s, &mut core);
+        assert_eq!(core.log()[0].text, "platform decides not to go ahead with commitment");
+        assert_eq!(core.due_by(day(30)), vec![(day(8), Event::ActionDue(0))]);
+        // A one-off action is set in motion once; a repeatable one again once done.
+        let s = test_scenario(&["playbook.commitment.repeat=true"]);
+        let mut playbook = Playbook::new(&s, 7, 0);
+        playbook.trigger(ActionTrigger::Step(1), day(7), &s, &mut core);
+        playbook.trigger(ActionTrigger::Step(1), day(8), &s, &mut core);
+        assert_eq!(core.due_by(day(30)), vec![(day(8), Event::ActionDue(0)), (day(10), Event::ActionDue(1))]);
+        playbook.complete(day(10), 1, 1, &s, &mut core);
+        playbook.trigger(ActionTrigger::Step(1), day(20), &s, &mut core);
+        assert_eq!(core.due_by(day(30)), vec![(day(23), Event::ActionDue(1))]);
+    }
+
+    #[test]
+    fn a_repeatable_action_counts_for_what_began_before_it_was_done() {
+        let s = test_scenario(&["playbook.commitment.repeat=true"]);
+        let mut core = Core::new(false);
+        let mut playbook = Playbook::new(&s, 7, 0);
+        assert!(!playbook.done_for(0, day(0)) && !playbook.done_for(1, day(0)));
+        playbook.complete(day(10), 0, 1, &s, &mut core);
+        playbook.complete(day(10), 1, 1, &s, &mut core);
+        assert!(playbook.done_for(1, day(7)) && playbook.done_for(1, day(10)));
+        assert!(!playbook.done_for(1, day(11)), "done before a block that began later");
+        assert!(playbook.done_for(0, day(11)), "a one-off action counts once done");
+        assert!(playbook.all_done_for(&[0, 1], day(9)) && !playbook.all_done_for(&[0, 1], day(11)));
+    }
+
+    #[test]
+    fn the_decision_is_keyed_by_action_and_occurrence() {
+        // Whether the platform goes ahead at a probability depends only on the uniform
+        // number of the (action, occurrence) key: at 0.4 and 0.6 alike.
+        let u: f64 = stream_at(7, 0, process::ACTION_DECISIONS + 1, 0).random();
+        for p in [0.4, 0.6] {
+            let s = test_scenario(&[&format!("playbook.commitment.probability={p}")]);
+            let mut core = Core::new(false);
+            let mut playbook = Playbook::new(&s, 7, 0);
+            playbook.trigger(ActionTrigger::Step(1), day(7), &s, &mut core);
+            let due = core.due_by(day(30));
+            assert_eq!(due.contains(&(day(10), Event::ActionDue(1))), u < p, "{p}");
+        }
     }
 
     #[test]

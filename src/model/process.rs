@@ -28,3 +28,11 @@ pub const BLOCK_PATHS: u64 = 21;
 pub const BLOCK_LAGS: u64 = 22;
 /// Action i draws its delay from stream ACTIONS + i.
 pub const ACTIONS: u64 = 1_000;
+/// Action i's k-th decision whether to go ahead (its `probability`, drawn each time it
+/// is set in motion) comes from `stream_at(.., ACTION_DECISIONS + i, k)`: keyed by the
+/// action and the occurrence, so that a variant that sets it in motion at other
+/// instants, or draws other delays, still pairs its decisions with the baseline's.
+pub const ACTION_DECISIONS: u64 = 2_000_000;
+/// Outside event e draws whether it happens, then its delay, from stream
+/// OUTSIDE_EVENTS + e (it is set in motion at most once per replication).
+pub const OUTSIDE_EVENTS: u64 = 3_000_000;

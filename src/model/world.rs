@@ -12,6 +12,8 @@
 //! - `ladder.rs`: the escalation ladder, its sanctions and throttles;
 //! - `block.rs`: blocks and how they end (verification, lifting);
 //! - `playbook.rs`: the platform's compliance actions;
+//! - `outside.rs`: outside events, and the watches on a block's length and the
+//!   revenue lost that actions may wait for;
 //! - `queue/`: the review queue of flagged items.
 //!
 //! This file is the mediator: it owns the actors, dispatches each event to the one it
@@ -30,6 +32,7 @@ use super::content::{self, Content};
 use super::ladder::{Decision, Fired, Ladder};
 use super::metrics::{CategoryBalance, ReplicationOutcome};
 use super::orders::Orders;
+use super::outside::Outside;
 use super::playbook::Playbook;
 use super::queue::ReviewQueue;
 use super::series::{self, GridSample};
@@ -54,6 +57,7 @@ struct World<'s> {
     ladder: Ladder,
     blocks: Blocks,
     playbook: Playbook,
+    outside: Outside,
     /// Share of users who can reach the platform (1 normally; less when throttled or
     /// blocked).
     access: f64,
@@ -73,6 +77,7 @@ impl<'s> World<'s> {
             ladder: Ladder::new(s, seed, rep),
             blocks: Blocks::new(seed, rep),
             playbook: Playbook::new(s, seed, rep),
+            outside: Outside::new(s, seed, rep),
             access: 1.0,
             grid_due: series::grid(s).into_iter().rev().collect(),
             series: Vec::new(),
@@ -126,6 +131,15 @@ impl<'s> World<'s> {
             }
             Event::PathLifts(path) => self.lifting_decided(now, path),
             Event::AccessRestored => self.access_restored(now),
+            Event::Outside(e) => {
+                let trigger = self.outside.happen(now, e, self.s, &mut self.core);
+                self.trigger_actions(trigger, now);
+            }
+            Event::BlockLasted(k) => self.trigger_actions(self.outside.block_lasted(k), now),
+            Event::RevenueLostReached(k) => {
+                let trigger = self.outside.revenue_reached(now, k, &mut self.core);
+                self.trigger_actions(trigger, now);
+            }
         }
     }
 
@@ -170,6 +184,9 @@ impl<'s> World<'s> {
             None => self.ladder.throttle_access().unwrap_or(1.0),
         };
         self.update_flag_rate(now);
+        let p = &self.s.platform;
+        let per_day = p.daily_active_users * (1.0 - self.access) * p.revenue_per_user_day;
+        self.outside.revenue_rate_changed(now, self.core.m.revenue_lost, per_day, &mut self.core);
     }
 
     /// Marks a step: the count-based processes were advanced before any event, so a
@@ -246,6 +263,7 @@ impl<'s> World<'s> {
             Fired::Block(reason) => {
                 if self.blocks.impose(now, j, reason, self.s, &mut self.core) {
                     self.set_access(now);
+                    self.outside.block_began(now, &mut self.core);
                 }
             }
         }
@@ -264,7 +282,9 @@ impl<'s> World<'s> {
 
     fn try_start_verification(&mut self, now: SimTime) {
         let Some(rule) = self.blocks.compliance_rule(self.s) else { return };
-        let required_done = self.playbook.all_done(&rule.required_actions);
+        // A repeatable action counts only if done since the block in force began.
+        let since = self.blocks.started().unwrap_or(SimTime::ZERO);
+        let required_done = self.playbook.all_done_for(&rule.required_actions, since);
         self.blocks.try_start_verification(now, required_done, self.s, &mut self.core);
     }
 
@@ -273,6 +293,7 @@ impl<'s> World<'s> {
     fn block_takes_effect(&mut self, now: SimTime) {
         self.blocks.take_effect(now, self.s, &mut self.core);
         self.set_access(now);
+        self.outside.block_began(now, &mut self.core);
         self.try_start_verification(now);
     }
 
@@ -297,6 +318,7 @@ impl<'s> World<'s> {
             return;
         };
         self.ladder.end_throttle(&mut self.core.cal);
+        self.outside.block_lifted(&mut self.core);
         self.set_access(now);
         let rule = &block::spec(self.s, step).unblock;
         self.ladder.restart_after_block(now, rule.restart_at, rule.probation);
@@ -309,8 +331,10 @@ impl<'s> World<'s> {
 
     // The playbook.
 
+    /// Sets in motion the actions, then the outside events, waiting for `trigger`.
     fn trigger_actions(&mut self, trigger: ActionTrigger, now: SimTime) {
         self.playbook.trigger(trigger, now, self.s, &mut self.core);
+        self.outside.trigger(trigger, now, self.s, &mut self.core);
     }
 
     /// Action `i` takes effect: the playbook runs cleanups; the other effects change
@@ -333,14 +357,20 @@ impl<'s> World<'s> {
                 self.update_flag_rate(now);
             }
             Effect::AgeGate { views_factor } => self.content.views_factor *= views_factor,
-            Effect::LocalOffice { handling_factor } => self.orders.handling_factor *= handling_factor,
-            Effect::Register | Effect::Commitment => {}
+            Effect::LocalOffice { handling_factor, compliance_probability } => {
+                self.orders.handling_factor *= handling_factor;
+                if let Some(p) = compliance_probability {
+                    self.orders.compliance_probability = p;
+                }
+            }
+            Effect::Register | Effect::Commitment | Effect::Meeting => {}
         }
         self.complete_action(now, i);
     }
 
     fn complete_action(&mut self, now: SimTime, i: usize) {
         self.playbook.complete(now, i, self.queue.moderators(), self.s, &mut self.core);
+        self.trigger_actions(ActionTrigger::Action(i), now);
         self.try_start_verification(now);
         self.check_ladder(now);
     }

@@ -32,6 +32,8 @@ pub struct Scenario {
     pub(crate) platform: Platform,
     pub(crate) regulator: Regulator,
     pub(crate) playbook: Vec<Action>,
+    /// Outside events (`[[events]]`) actions may wait for.
+    pub(crate) events: Vec<OutsideEvent>,
     /// Named policy changes declared in the file (`[[variants]]`).
     pub(crate) variants: Vec<VariantSpec>,
 }
@@ -90,6 +92,11 @@ impl Scenario {
     /// The platform's compliance actions.
     pub fn playbook(&self) -> &[Action] {
         &self.playbook
+    }
+
+    /// Outside events (`[[events]]`) actions may wait for.
+    pub fn events(&self) -> &[OutsideEvent] {
+        &self.events
     }
 
     /// Named policy changes declared in the file (`[[variants]]`).
@@ -403,18 +410,43 @@ pub struct Action {
     pub name: String,
     pub on: ActionTrigger,
     pub delay: DurationDist,
+    /// Chance the platform takes the action when it is set in motion (drawn each time).
+    pub probability: f64,
+    /// Once done, the action is set in motion again at each later occurrence of its
+    /// trigger.
+    pub repeat: bool,
     /// One-off cost, counted when the action takes effect.
     pub cost: f64,
     pub effect: Effect,
 }
 
-/// The event that sets an action in motion (once per replication).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+/// The event that sets an action or an outside event in motion (once per replication,
+/// unless the action repeats).
+#[derive(Copy, Clone, Debug, PartialEq)]
 pub enum ActionTrigger {
     Start,
     FirstOrder,
     /// An escalation step fired (ladder index).
     Step(usize),
+    /// An action was completed (playbook index).
+    Action(usize),
+    /// An outside event happened (index into the scenario's events).
+    Event(usize),
+    /// The block in force has lasted this long.
+    BlockedFor(SimDuration),
+    /// Revenue lost since the start reaches this amount.
+    RevenueLost(f64),
+}
+
+/// Something beyond the platform and the regulator (`[[events]]`): a court ruling, an
+/// election, a meeting called by a minister. It happens at most once per replication.
+#[derive(Clone, Debug)]
+pub struct OutsideEvent {
+    pub name: String,
+    pub on: ActionTrigger,
+    pub delay: DurationDist,
+    /// Chance it happens at all once set in motion.
+    pub probability: f64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -434,12 +466,17 @@ pub enum Effect {
     AgeGate {
         views_factor: f64,
     },
-    /// Multiply the platform's order handling time by this factor.
+    /// Multiply the platform's order handling time by this factor (1 when not given),
+    /// and obey this share of takedown orders from then on, when given.
     LocalOffice {
         handling_factor: f64,
+        compliance_probability: Option<f64>,
     },
     Register,
     Commitment,
+    /// A meeting with the regulator or the government: no effect of its own; other
+    /// actions wait for it.
+    Meeting,
 }
 
 impl Effect {
@@ -452,6 +489,7 @@ impl Effect {
             Effect::LocalOffice { .. } => "local_office",
             Effect::Register => "register",
             Effect::Commitment => "commitment",
+            Effect::Meeting => "meeting",
         }
     }
 }

@@ -110,16 +110,28 @@ impl Scenario {
         put("regulator.unblock.processing_time".into(), u.processing_time.describe());
         put("regulator.unblock.restart_ladder_at".into(), u.restart_at.map_or("none".into(), ladder_name));
 
+        let event_name = |i: usize| self.events.get(i).map_or("?".into(), |e| e.name.clone());
+        let on = |trigger: ActionTrigger| match trigger {
+            ActionTrigger::Start => "start".to_string(),
+            ActionTrigger::FirstOrder => "first_order".to_string(),
+            ActionTrigger::Step(j) => ladder_name(j),
+            ActionTrigger::Action(a) => action_name(a),
+            ActionTrigger::Event(e) => event_name(e),
+            ActionTrigger::BlockedFor(d) => format!("blocked for {d}"),
+            ActionTrigger::RevenueLost(amount) => format!("revenue lost reaches {amount}"),
+        };
         for a in &self.playbook {
             let at = format!("playbook.{}", a.name);
             put(format!("{at}.kind"), a.effect.kind().into());
-            let on = match a.on {
-                ActionTrigger::Start => "start".to_string(),
-                ActionTrigger::FirstOrder => "first_order".to_string(),
-                ActionTrigger::Step(j) => ladder_name(j),
-            };
-            put(format!("{at}.on"), on);
+            put(format!("{at}.on"), on(a.on));
             put(format!("{at}.delay"), a.delay.describe());
+            // Listed only when set, so that files without them list what they did.
+            if a.probability != 1.0 {
+                put(format!("{at}.probability"), a.probability.to_string());
+            }
+            if a.repeat {
+                put(format!("{at}.repeat"), "true".into());
+            }
             put(format!("{at}.cost"), a.cost.to_string());
             match &a.effect {
                 Effect::Cleanup { items_per_day } => {
@@ -132,11 +144,20 @@ impl Scenario {
                 Effect::AgeGate { views_factor } => {
                     put(format!("{at}.views_factor"), views_factor.to_string())
                 }
-                Effect::LocalOffice { handling_factor } => {
-                    put(format!("{at}.handling_factor"), handling_factor.to_string())
+                Effect::LocalOffice { handling_factor, compliance_probability } => {
+                    put(format!("{at}.handling_factor"), handling_factor.to_string());
+                    if let Some(p) = compliance_probability {
+                        put(format!("{at}.compliance_probability"), p.to_string());
+                    }
                 }
-                Effect::Register | Effect::Commitment => {}
+                Effect::Register | Effect::Commitment | Effect::Meeting => {}
             }
+        }
+        for e in &self.events {
+            let at = format!("events.{}", e.name);
+            put(format!("{at}.on"), on(e.on));
+            put(format!("{at}.delay"), e.delay.describe());
+            put(format!("{at}.probability"), e.probability.to_string());
         }
         out
     }
@@ -162,5 +183,22 @@ mod tests {
         }
         let paths: std::collections::HashSet<&str> = params.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths.len(), params.len(), "paths are unique");
+    }
+
+    #[test]
+    fn the_stance_and_outside_events_are_listed_when_set() {
+        let text = include_str!("../../tests/scenarios/hand-computed.toml");
+        let plain = crate::scenario::parse(text, "t.toml").expect("parses").0.parameters();
+        assert!(!plain.iter().any(|p| p.path.ends_with(".probability") || p.path.ends_with(".repeat")));
+        let text = text
+            .replace("on = \"block\"\ndelay = \"3d\"", "on = \"ruling\"\nprobability = 0.5\nrepeat = true")
+            + "\n[[events]]\nname = \"ruling\"\non = { blocked_for = \"3d\" }\n";
+        let params = crate::scenario::parse(&text, "t.toml").expect("parses").0.parameters();
+        let get = |path: &str| params.iter().find(|p| p.path == path).map(|p| p.value.as_str());
+        assert_eq!(get("playbook.commitment.on"), Some("ruling"));
+        assert_eq!(get("playbook.commitment.probability"), Some("0.5"));
+        assert_eq!(get("playbook.commitment.repeat"), Some("true"));
+        assert_eq!(get("events.ruling.on"), Some("blocked for 3d"));
+        assert_eq!(get("events.ruling.probability"), Some("1"));
     }
 }

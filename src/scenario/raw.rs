@@ -18,6 +18,8 @@ pub struct RawScenario {
     pub playbook: Vec<RawAction>,
     #[serde(default)]
     pub variants: Vec<RawVariant>,
+    #[serde(default)]
+    pub events: Vec<RawEvent>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -204,16 +206,39 @@ pub struct RawUnblock {
 pub struct RawAction {
     pub name: String,
     pub kind: String,
-    /// A trigger's name, or a date in quotes or bare (`on = 2018-07-03`), as text.
-    #[serde(deserialize_with = "text_or_date")]
-    pub on: String,
+    pub on: RawOn,
     pub delay: Option<RawDist>,
+    pub probability: Option<f64>,
+    pub repeat: Option<bool>,
     pub cost: Option<f64>,
     pub items_per_day: Option<f64>,
     pub moderators: Option<u32>,
     pub recall: Option<f64>,
     pub views_factor: Option<f64>,
     pub handling_factor: Option<f64>,
+    pub compliance_probability: Option<f64>,
+}
+
+/// An outside event (`[[events]]`): something beyond the platform and the regulator
+/// that actions can wait for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvent {
+    pub name: String,
+    pub on: RawOn,
+    pub delay: Option<RawDist>,
+    pub probability: Option<f64>,
+}
+
+/// What sets an action or an outside event in motion, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawOn {
+    /// A trigger's name, or a date in quotes or bare (`on = 2018-07-03`), as text.
+    Name(String),
+    /// The block in force has lasted this long (`{ blocked_for = "30d" }`).
+    BlockedFor(String),
+    /// Revenue lost since the start reaches this (`{ revenue_lost = 5e6 }`).
+    RevenueLost(f64),
 }
 
 /// A random duration as written: either a plain duration string (fixed) or a table
@@ -262,23 +287,52 @@ impl<'de> Deserialize<'de> for RawDist {
     }
 }
 
-/// Text, or a bare TOML date or date-time as the text it would be in quotes, so that
-/// `on = 2018-07-03` means `on = "2018-07-03"`.
-fn text_or_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    struct TextVisitor;
-    impl<'de> Visitor<'de> for TextVisitor {
-        type Value = String;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a string or a date")
+/// The keys of an `on` table.
+const ON_KEYS: &[&str] = &["blocked_for", "revenue_lost"];
+
+// Hand-written: `on` is text, a bare date (which toml hands to serde as a one-key table,
+// so that `on = 2018-07-03` means `on = "2018-07-03"`) or a table of one condition, whose
+// unknown keys are named as in any other table.
+impl<'de> Deserialize<'de> for RawOn {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OnVisitor;
+        impl<'de> Visitor<'de> for OnVisitor {
+            type Value = RawOn;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, a date or a table such as { blocked_for = \"30d\" }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawOn, E> {
+                Ok(RawOn::Name(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawOn, A::Error> {
+                let mut found: Option<RawOn> = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    let on = match key.as_str() {
+                        "$__toml_private_datetime" => {
+                            let text: String = map.next_value()?;
+                            let date: toml::value::Datetime = text.parse().map_err(de::Error::custom)?;
+                            return Ok(RawOn::Name(date.to_string()));
+                        }
+                        "blocked_for" => RawOn::BlockedFor(map.next_value()?),
+                        "revenue_lost" => RawOn::RevenueLost(map.next_value()?),
+                        other => return Err(de::Error::unknown_field(other, ON_KEYS)),
+                    };
+                    if found.is_some() {
+                        return Err(de::Error::custom(
+                            "expected one condition: `blocked_for` or `revenue_lost`, not both",
+                        ));
+                    }
+                    found = Some(on);
+                }
+                // Worded as serde words a missing key, which the search for further
+                // errors recognises (it empties this table when its value is wrong).
+                found.ok_or_else(|| {
+                    de::Error::custom(
+                        "missing field `blocked_for` or `revenue_lost`: the table holds one condition",
+                    )
+                })
+            }
         }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-            Ok(v.to_owned())
-        }
-        // toml hands a bare date to serde as a one-key table.
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<String, A::Error> {
-            toml::value::Datetime::deserialize(de::value::MapAccessDeserializer::new(map))
-                .map(|d| d.to_string())
-        }
+        deserializer.deserialize_any(OnVisitor)
     }
-    deserializer.deserialize_any(TextVisitor)
 }

@@ -43,9 +43,19 @@ impl Lowerer {
     }
 
     pub(super) fn unique_names(&mut self, key: &str, names: &[&str]) {
-        for (i, name) in names.iter().enumerate() {
-            if names[..i].contains(name) {
-                self.error(format!("{key}[{i}].name"), format!("the name \"{name}\" is used twice"));
+        self.unique_names_across(&[(key, names)]);
+    }
+
+    /// Each name is used once over several lists (entries under each key): actions,
+    /// ladder steps and outside events share one space of names, which `on` refers to.
+    pub(super) fn unique_names_across(&mut self, lists: &[(&str, &[&str])]) {
+        let mut seen: Vec<&str> = Vec::new();
+        for (key, names) in lists {
+            for (i, name) in names.iter().enumerate() {
+                if seen.contains(name) {
+                    self.error(format!("{key}[{i}].name"), format!("the name \"{name}\" is used twice"));
+                }
+                seen.push(name);
             }
         }
     }
@@ -72,12 +82,7 @@ impl Lowerer {
         let compliance_only = spec.lifted_by == [LiftPath::Compliance];
         for (i, &a) in spec.unblock.required_actions.iter().enumerate().filter(|_| compliance_only) {
             let action = &s.playbook[a];
-            let reachable = match action.on {
-                ActionTrigger::Start => true,
-                ActionTrigger::FirstOrder => !no_findings,
-                ActionTrigger::Step(j) => j <= first_block,
-            };
-            if !reachable {
+            if !during_block(s, action.on, first_block, no_findings) {
                 self.error_with_help(
                     format!("{rule_key}.required_actions[{i}]"),
                     format!(
@@ -137,7 +142,7 @@ impl Lowerer {
             let set_off = match action.on {
                 ActionTrigger::Start => Some(SimDuration::ZERO),
                 ActionTrigger::Step(j) => dated(j),
-                ActionTrigger::FirstOrder => None,
+                _ => None,
             };
             if let Some(t) =
                 set_off.map(|t| SimDuration(t.0.saturating_add(delay.0))).filter(|t| *t > s.horizon)
@@ -149,6 +154,25 @@ impl Lowerer {
             }
         }
     }
+}
+
+/// Whether `on` can happen while the first block is in force: the start, the first
+/// order (if findings can come), a step up to the block, the block's own length or
+/// cost, or an action or outside event set in motion by one of these.
+fn during_block(s: &Scenario, mut on: ActionTrigger, first_block: usize, no_findings: bool) -> bool {
+    // A chain longer than every entry loops (refused elsewhere).
+    for _ in 0..=s.playbook.len() + s.events.len() {
+        match on {
+            ActionTrigger::Start | ActionTrigger::BlockedFor(_) | ActionTrigger::RevenueLost(_) => {
+                return true
+            }
+            ActionTrigger::FirstOrder => return !no_findings,
+            ActionTrigger::Step(j) => return j <= first_block,
+            ActionTrigger::Action(a) => on = s.playbook[a].on,
+            ActionTrigger::Event(e) => on = s.events[e].on,
+        }
+    }
+    false
 }
 
 /// Whole days, or days with their fraction when not whole ("day 400", "day 2.5").

@@ -115,10 +115,13 @@ pub(super) fn deserialize_all(text: &str, origin: &str) -> Result<RawScenario, T
 
 /// The path of a key this search removed, if `err` says that key is missing.
 fn removed_but_required(err: &toml::de::Error, text: &str, removed: &[String]) -> Option<String> {
-    let field = err.message().strip_prefix("missing field `")?.split('`').next()?;
+    let rest = err.message().strip_prefix("missing field ")?;
     let table = path_of(err, text).unwrap_or_default();
-    let path = if table.is_empty() { field.to_owned() } else { format!("{table}.{field}") };
-    removed.contains(&path).then_some(path)
+    // One field (serde's words), or either of several (an `on` table's).
+    rest.split('`').skip(1).step_by(2).find_map(|field| {
+        let path = if table.is_empty() { field.to_owned() } else { format!("{table}.{field}") };
+        removed.contains(&path).then_some(path)
+    })
 }
 
 /// Key path of the value a deserialization error points at.

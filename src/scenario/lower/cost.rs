@@ -242,6 +242,8 @@ mod tests {
             name: "extra".into(),
             on: ActionTrigger::Start,
             delay: DurationDist::fixed(SimDuration::ZERO),
+            probability: 1.0,
+            repeat: false,
             cost: 0.0,
             effect,
         });

@@ -12,6 +12,7 @@
 mod checks;
 mod collect;
 mod cost;
+mod events;
 mod lifting;
 mod platform;
 mod playbook;
@@ -23,10 +24,11 @@ mod variants;
 
 use self::collect::{deserialize_all, span_of, TypeErrors};
 use self::cost::MAX_REPLICATIONS;
+use self::events::Names;
 use super::diagnostic::{Diagnostic, Lines, Severity};
 use super::overrides::path_within;
 use super::raw::RawScenario;
-use super::{Action, Scenario, ScenarioError};
+use super::{Action, OutsideEvent, Scenario, ScenarioError};
 use crate::engine::SimDuration;
 
 const DEFAULT_REPLICATIONS: u64 = 1_000;
@@ -141,14 +143,25 @@ impl Lowerer {
         let platform = self.platform(&raw.platform);
         let actions_names: Vec<&str> = raw.playbook.iter().map(|a| a.name.as_str()).collect();
         let step_names: Vec<&str> = raw.regulator.ladder.iter().map(|s| s.name.as_str()).collect();
-        self.unique_names("playbook", &actions_names);
-        self.unique_names("regulator.ladder", &step_names);
+        let event_names: Vec<&str> = raw.events.iter().map(|e| e.name.as_str()).collect();
+        self.unique_names_across(&[
+            ("playbook", &actions_names),
+            ("regulator.ladder", &step_names),
+            ("events", &event_names),
+        ]);
         let regulator = self.regulator(&raw.regulator, &step_names, &actions_names, start);
+        let names = Names { steps: &step_names, actions: &actions_names, events: &event_names };
         let playbook: Vec<Option<Action>> = raw
             .playbook
             .iter()
             .enumerate()
-            .map(|(i, a)| self.action(&format!("playbook[{i}]"), a, &step_names, start))
+            .map(|(i, a)| self.action(&format!("playbook[{i}]"), a, &names, start))
+            .collect();
+        let events: Vec<Option<OutsideEvent>> = raw
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| self.outside_event(&format!("events[{i}]"), e, &names, start))
             .collect();
         if let (Some(h), Some(r)) = (horizon, &regulator) {
             if h < r.order_deadline {
@@ -183,8 +196,10 @@ impl Lowerer {
             platform: platform?,
             regulator: regulator?,
             playbook: playbook.into_iter().collect::<Option<Vec<_>>>()?,
+            events: events.into_iter().collect::<Option<Vec<_>>>()?,
             variants,
         };
+        self.triggers_start_somewhere(&scenario.playbook, &scenario.events);
         // Checks that need the whole scenario (the queue warning first, so that warnings
         // keep their order); a horizon beyond the cost guard makes the rest moot.
         self.queue_warning(&scenario);

@@ -1,76 +1,32 @@
-//! Lowering of `[[playbook]]`: the platform's actions, what sets each in motion, and
-//! its effect.
+//! Lowering of `[[playbook]]`: the platform's actions and their effects (what sets
+//! each in motion is lowered in `events.rs`).
 
 use chrono::NaiveDateTime;
 
+use super::events::Names;
 use super::Lowerer;
-use crate::engine::{DurationDist, SimDuration};
 use crate::scenario::diagnostic::nearest;
-use crate::scenario::raw::{RawAction, RawDist};
-use crate::scenario::units::{parse_datetime, parse_duration};
-use crate::scenario::{Action, ActionTrigger, Effect};
+use crate::scenario::raw::RawAction;
+use crate::scenario::{Action, Effect};
 
 impl Lowerer {
-    /// One `[[playbook]]` entry; `steps` names the ladder steps it may start on.
+    /// One `[[playbook]]` entry; `names` are what its `on` may refer to.
     pub(super) fn action(
         &mut self,
         key: &str,
         raw: &RawAction,
-        steps: &[&str],
+        names: &Names,
         start: Option<NaiveDateTime>,
     ) -> Option<Action> {
-        // A calendar date: the action starts then (a fixed delay from the start).
-        if let (Some(start), Ok(when)) = (start, parse_datetime(&raw.on)) {
-            // A zero delay is allowed, so that a variant can move an action from a
-            // delay to a date (an override cannot remove the file's `delay`).
-            let zero =
-                |d: &RawDist| matches!(d, RawDist::Fixed(t) if parse_duration(t) == Ok(SimDuration::ZERO));
-            if raw.delay.as_ref().is_some_and(|d| !zero(d)) {
-                self.error(
-                    format!("{key}.delay"),
-                    "an action on a date takes no `delay` (other than \"0s\")",
-                );
-            }
-            let ms = (when - start).num_milliseconds();
-            if ms < 0 {
-                self.error(format!("{key}.on"), format!("{when} is before the scenario start {start}"));
-                return None;
-            }
-            let mut action =
-                self.action(key, &RawAction { on: "start".into(), delay: None, ..raw.clone() }, steps, None)?;
-            action.delay = DurationDist::fixed(SimDuration(ms as u64));
-            return Some(action);
-        }
-        let on = match raw.on.as_str() {
-            "start" => Some(ActionTrigger::Start),
-            "first_order" => Some(ActionTrigger::FirstOrder),
-            name => match steps.iter().position(|s| *s == name) {
-                Some(i) => Some(ActionTrigger::Step(i)),
-                None => {
-                    let mut options: Vec<&str> = vec!["start", "first_order"];
-                    options.extend_from_slice(steps);
-                    let help = match nearest(name, options.iter().copied()) {
-                        Some(n) => format!("did you mean \"{n}\"?"),
-                        None => format!(
-                            "expected \"start\", \"first_order\", a ladder step ({}) or, with `scenario.start`, a date",
-                            steps.join(", ")
-                        ),
-                    };
-                    self.error_with_help(format!("{key}.on"), format!("no trigger named \"{name}\""), help);
-                    None
-                }
-            },
-        };
-        let delay = match &raw.delay {
-            Some(d) => self.dist(&format!("{key}.delay"), d),
-            None => Some(DurationDist::fixed(SimDuration::ZERO)),
-        };
-        let params: [(&str, bool, &str); 5] = [
+        let on = self.on_and_delay(key, &raw.on, raw.delay.as_ref(), names, start);
+        let probability = self.probability(key, raw.probability);
+        let params: [(&str, bool, &str); 6] = [
             ("items_per_day", raw.items_per_day.is_some(), "cleanup"),
             ("moderators", raw.moderators.is_some(), "hire_moderators"),
             ("recall", raw.recall.is_some(), "improve_detection"),
             ("views_factor", raw.views_factor.is_some(), "age_gate"),
             ("handling_factor", raw.handling_factor.is_some(), "local_office"),
+            ("compliance_probability", raw.compliance_probability.is_some(), "local_office"),
         ];
         for (name, given, kind) in params {
             if given && raw.kind != kind {
@@ -109,13 +65,24 @@ impl Lowerer {
                 Some(Effect::AgeGate { views_factor: self.share(&format!("{key}.views_factor"), f) })
             }
             "local_office" => {
-                let f = need(self, "handling_factor", raw.handling_factor)?;
+                if raw.handling_factor.is_none() && raw.compliance_probability.is_none() {
+                    self.error(
+                        key,
+                        "a local_office action needs `handling_factor`, `compliance_probability` or both",
+                    );
+                    return None;
+                }
+                let f = raw.handling_factor.unwrap_or(1.0);
                 Some(Effect::LocalOffice {
                     handling_factor: self.non_negative(&format!("{key}.handling_factor"), f),
+                    compliance_probability: raw
+                        .compliance_probability
+                        .map(|p| self.share(&format!("{key}.compliance_probability"), p)),
                 })
             }
             "register" => Some(Effect::Register),
             "commitment" => Some(Effect::Commitment),
+            "meeting" => Some(Effect::Meeting),
             other => {
                 let kinds = [
                     "cleanup",
@@ -125,6 +92,7 @@ impl Lowerer {
                     "local_office",
                     "register",
                     "commitment",
+                    "meeting",
                 ];
                 let help = match nearest(other, kinds) {
                     Some(k) => format!("did you mean \"{k}\"?"),
@@ -134,10 +102,13 @@ impl Lowerer {
                 None
             }
         };
+        let (on, delay) = on?;
         Some(Action {
             name: raw.name.clone(),
-            on: on?,
-            delay: delay?,
+            on,
+            delay,
+            probability,
+            repeat: raw.repeat.unwrap_or(false),
             cost: self.non_negative(&format!("{key}.cost"), raw.cost.unwrap_or(0.0)),
             effect: effect?,
         })
@@ -148,6 +119,7 @@ impl Lowerer {
 mod tests {
     use super::super::testing::{check_errors, edited, errors, lowered};
     use super::*;
+    use crate::scenario::ActionTrigger;
 
     /// The valid scenario starting on 1 July 2018, its commitment on `date`.
     fn commitment_on(date: &str) -> String {
@@ -200,7 +172,7 @@ mod tests {
         let text = edited(&[]).replace("on = \"block\"\ndelay = \"3d\"", "on = 5");
         assert_eq!(
             errors(&text),
-            ["playbook[1].on: invalid type: integer `5`, expected text in quotes or a date"]
+            ["playbook[1].on: invalid type: integer `5`, expected text in quotes, a date or a table such as { blocked_for = \"30d\" }"]
         );
     }
 
@@ -223,5 +195,35 @@ mod tests {
             ),
         ];
         check_errors(cases);
+    }
+
+    #[test]
+    fn a_local_office_changes_handling_compliance_or_both() {
+        let office = |keys: &str| {
+            edited(&[]).replace("kind = \"commitment\"", &format!("kind = \"local_office\"\n{keys}"))
+        };
+        let effect = |keys: &str| lowered(&office(keys)).playbook[1].effect.clone();
+        assert_eq!(
+            effect("compliance_probability = 0.9"),
+            Effect::LocalOffice { handling_factor: 1.0, compliance_probability: Some(0.9) }
+        );
+        assert_eq!(
+            effect("handling_factor = 0.5"),
+            Effect::LocalOffice { handling_factor: 0.5, compliance_probability: None }
+        );
+        assert_eq!(
+            errors(&office("")),
+            ["playbook[1]: a local_office action needs `handling_factor`, `compliance_probability` or both"]
+        );
+        assert_eq!(
+            errors(&office("compliance_probability = 2")),
+            ["playbook[1].compliance_probability: expected a share between 0 and 1, found 2"]
+        );
+        check_errors(&[(
+            &["playbook[0].compliance_probability=1"],
+            &["playbook[0].compliance_probability: `compliance_probability` applies to local_office actions, not to cleanup"],
+        )]);
+        let meeting = lowered(&edited(&["playbook[1].kind=\"meeting\""]));
+        assert_eq!(meeting.playbook[1].effect, Effect::Meeting);
     }
 }
