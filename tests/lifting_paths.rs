@@ -90,6 +90,31 @@ fn a_backdown_on_a_date_and_a_corrected_mistake_need_no_compliance() {
 }
 
 #[test]
+fn a_government_gives_in_when_an_outside_event_happens() {
+    // Protests on day 10 while the block (from day 7) is in force: a backdown.
+    let s = scenario(
+        "hand-computed.toml",
+        &[
+            NO_COMPLIANCE,
+            "events=[{ name = \"protests\", on = \"start\", delay = \"10d\" }]",
+            "regulator.backdown.on_event=protests",
+        ],
+    );
+    let o = run(&s, 0);
+    assert_eq!(blocks(&o), [(7.0, Some(10.0), Some(LiftPath::Backdown))], "{:#?}", o.log);
+    // Protests before the block change nothing.
+    let early = scenario(
+        "hand-computed.toml",
+        &[
+            NO_COMPLIANCE,
+            "events=[{ name = \"protests\", on = \"start\", delay = \"3d\" }]",
+            "regulator.backdown.on_event=protests",
+        ],
+    );
+    assert_eq!(blocks(&run(&early, 0)), [(7.0, None, None)]);
+}
+
+#[test]
 fn lags_of_isps_shift_the_block_and_its_duration_runs_from_effect_to_access() {
     // Decided day 7, applied a day later: the playbook reacts to the decision (cleanup
     // done day 12, commitment day 10), verification days 12-14, processing to day 15;

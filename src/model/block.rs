@@ -10,6 +10,9 @@
 //! Each way for a block to end is a method here; a block's pending events are held by
 //! key, so the path that ends a block cancels the others instead of leaving stale
 //! events behind.
+//!
+//! This file is long because the unit tests of each way a block starts and ends live
+//! beside the code they pin; the draws of the other paths are in `lifting.rs`.
 
 use super::base::{Core, Event};
 use super::lifting::{self, PathPlan};
@@ -99,6 +102,14 @@ impl Blocks {
     /// Whether the reach of the block in force changes with time (an app-store block).
     pub(super) fn reach_changes(&self, s: &Scenario) -> bool {
         self.active.as_ref().is_some_and(|b| b.start.is_some() && spec(s, b.step).stops_installs)
+    }
+
+    /// Whether `path` can end the block in force now (it has taken effect, its
+    /// lifting is not yet decided, and its step lets `path` end it).
+    pub(super) fn liftable_by(&self, path: LiftPath, s: &Scenario) -> bool {
+        self.active
+            .as_ref()
+            .is_some_and(|b| b.start.is_some() && b.decided.is_none() && spec(s, b.step).lifted_by(path))
     }
 
     /// When the block in force took effect, if it has.

@@ -134,6 +134,10 @@ impl<'s> World<'s> {
             Event::Outside(e) => {
                 let trigger = self.outside.happen(now, e, self.s, &mut self.core);
                 self.trigger_actions(trigger, now);
+                let gives_in = self.s.regulator.backdown.as_ref().is_some_and(|b| b.on_event == Some(e));
+                if gives_in && self.blocks.liftable_by(LiftPath::Backdown, self.s) {
+                    self.lifting_decided(now, LiftPath::Backdown);
+                }
             }
             Event::BlockLasted(k) => self.trigger_actions(self.outside.block_lasted(k), now),
             Event::RevenueLostReached(k) => {

@@ -178,7 +178,10 @@ pub fn lifting_paths(results: &RunResults) -> Option<String> {
     if blocks.iter().all(|b| b.lifted_by.is_none_or(|p| p == LiftPath::Compliance)) {
         return None;
     }
-    let share = |n: usize| format!("{:.0}%", 100.0 * n as f64 / blocks.len() as f64);
+    let share = |n: usize| match 100.0 * n as f64 / blocks.len() as f64 {
+        p if p < 0.5 => "<1%".to_owned(),
+        p => format!("{p:.0}%"),
+    };
     let mut parts: Vec<String> = LiftPath::ALL
         .into_iter()
         .map(|path| (path, blocks.iter().filter(|b| b.lifted_by == Some(path)).count()))

@@ -58,6 +58,9 @@ pub struct Backdown {
     pub rate_per_million_user_days: f64,
     /// Any block in force at this moment is lifted.
     pub at: Option<SimTime>,
+    /// Any block in force when this outside event (an index into the scenario's
+    /// events) happens is lifted: a government that gives in to protests.
+    pub on_event: Option<usize>,
 }
 
 /// The mistake path: a share of blocks turn out to be mistakes and are corrected.

@@ -136,6 +136,7 @@ pub struct RawBackdown {
     pub after: Option<RawDist>,
     pub rate_per_million_user_days: Option<f64>,
     pub at: Option<toml::Value>,
+    pub on_event: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

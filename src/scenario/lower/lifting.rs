@@ -246,16 +246,30 @@ impl Lowerer {
     }
 
     /// `[regulator.backdown]`.
-    pub(super) fn backdown(&mut self, raw: &RawBackdown, start: Option<NaiveDateTime>) -> Option<Backdown> {
+    pub(super) fn backdown(
+        &mut self,
+        raw: &RawBackdown,
+        start: Option<NaiveDateTime>,
+        events: &[&str],
+    ) -> Option<Backdown> {
         let key = "regulator.backdown";
-        if raw.after.is_none() && raw.rate_per_million_user_days.is_none() && raw.at.is_none() {
+        if raw.after.is_none()
+            && raw.rate_per_million_user_days.is_none()
+            && raw.at.is_none()
+            && raw.on_event.is_none()
+        {
             self.error_with_help(
                 key,
                 "a backdown needs a time",
-                "give `after` (a random duration), `rate_per_million_user_days` or `at` (a date)".into(),
+                "give `after` (a random duration), `rate_per_million_user_days`, `at` (a date) or `on_event`"
+                    .into(),
             );
             return None;
         }
+        let on_event = match &raw.on_event {
+            Some(name) => Some(self.reference(&format!("{key}.on_event"), name, events, "outside event")?),
+            None => None,
+        };
         let after = match &raw.after {
             Some(d) => Some(self.dist(&format!("{key}.after"), d)?),
             None => None,
@@ -271,6 +285,7 @@ impl Lowerer {
                 raw.rate_per_million_user_days.unwrap_or(0.0),
             ),
             at,
+            on_event,
         })
     }
 

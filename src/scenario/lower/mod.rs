@@ -149,7 +149,7 @@ impl Lowerer {
             ("regulator.ladder", &step_names),
             ("events", &event_names),
         ]);
-        let regulator = self.regulator(&raw.regulator, &step_names, &actions_names, start);
+        let regulator = self.regulator(&raw.regulator, &step_names, &actions_names, &event_names, start);
         let names = Names { steps: &step_names, actions: &actions_names, events: &event_names };
         let playbook: Vec<Option<Action>> = raw
             .playbook

@@ -22,13 +22,14 @@ struct StepContext<'a> {
 }
 
 impl Lowerer {
-    /// The `[regulator]` table; `steps` and `actions` are the names of the ladder
-    /// steps and playbook actions, which its entries refer to.
+    /// The `[regulator]` table; `steps`, `actions` and `events` are the names of the
+    /// ladder steps, playbook actions and outside events, which its entries refer to.
     pub(super) fn regulator(
         &mut self,
         raw: &RawRegulator,
         steps: &[&str],
         actions: &[&str],
+        events: &[&str],
         start: Option<NaiveDateTime>,
     ) -> Option<Regulator> {
         let order_deadline = self.positive_duration("regulator.order_deadline", &raw.order_deadline);
@@ -41,7 +42,7 @@ impl Lowerer {
         }
         let unblock = self.unblock(&raw.unblock, steps, actions);
         let court = raw.court.as_ref().map(|c| self.court(c));
-        let backdown = raw.backdown.as_ref().map(|b| self.backdown(b, start));
+        let backdown = raw.backdown.as_ref().map(|b| self.backdown(b, start, events));
         let mistake = raw.mistake.as_ref().map(|m| self.mistake(m));
         let mut configured = vec![LiftPath::Compliance];
         for (path, given) in [
