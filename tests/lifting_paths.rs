@@ -7,6 +7,8 @@
 //! that study another path delay the commitment past the horizon, so that compliance
 //! cannot come first.
 
+mod common;
+
 use std::path::Path;
 
 use modsim::engine::SimTime;
@@ -297,19 +299,21 @@ fn outputs_name_each_blocks_path_and_put_the_first_block_apart() {
     assert_eq!(text::relapse_warning(&results), None, "one re-block is not a burst");
 }
 
+/// A block on any finding, lifted a day after a one-off commitment, and a crawler
+/// that always finds something: the ladder blocks again as soon as it restarts.
+const EAGER: [&str; 5] = [
+    "platform.catalogue_items=2000",
+    "platform.categories.pornography.initial_stock=1000",
+    "regulator.crawler_samples_per_day=100",
+    "regulator.ladder.content-block.trigger={ findings = 1, within = \"1d\" }",
+    "regulator.unblock.restart_ladder_at=content-block",
+];
+
 #[test]
 fn bursts_of_short_re_blocks_are_warned_about_and_probation_calms_them() {
     use modsim::experiment::{self, RunConfig};
     use modsim::output::text;
-    // A block on any finding, lifted a day after a one-off commitment, and a crawler
-    // that always finds something: the ladder blocks again as soon as it restarts.
-    let eager = [
-        "platform.catalogue_items=2000",
-        "platform.categories.pornography.initial_stock=1000",
-        "regulator.crawler_samples_per_day=100",
-        "regulator.ladder.content-block.trigger={ findings = 1, within = \"1d\" }",
-        "regulator.unblock.restart_ladder_at=content-block",
-    ];
+    let eager = EAGER;
     let config = RunConfig { replications: 4, seed: 1, threads: 1 };
     let bursts = experiment::run(&scenario("relapse.toml", &eager), &config, &()).unwrap();
     let warning = text::relapse_warning(&bursts).expect("a burst of re-blocks is warned about");
@@ -318,4 +322,25 @@ fn bursts_of_short_re_blocks_are_warned_about_and_probation_calms_them() {
     let calmed = experiment::run(&scenario("relapse.toml", &calm), &config, &()).unwrap();
     assert_eq!(text::relapse_warning(&calmed), None);
     assert!(calmed.summary(modsim::model::Metric::Relapses).mean < 1.0);
+}
+
+#[test]
+fn the_report_shows_how_blocks_ended_and_warns_about_bursts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bursts");
+    let mut cmd = common::modsim();
+    cmd.args(["run", "tests/scenarios/relapse.toml", "--replications", "4", "--no-charts", "--out"])
+        .arg(&out);
+    for set in EAGER {
+        cmd.args(["--set", set]);
+    }
+    let run = cmd.output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(String::from_utf8_lossy(&run.stdout).contains("warning: blocked replications average"));
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("Re-blocks per replication"), "{report}");
+    assert!(report.contains("Warning (baseline): blocked replications average"), "{report}");
+    assert!(!report.contains("lifted by a court"), "no court, no row about it");
+    let blocks = std::fs::read_to_string(out.join("blocks.csv")).unwrap();
+    assert!(blocks.lines().skip(1).all(|l| l.ends_with(",compliance") || l.ends_with(',')), "{blocks}");
 }

@@ -201,7 +201,12 @@ pub fn lifting_paths(results: &RunResults) -> Option<String> {
 pub fn relapse_warning(results: &RunResults) -> Option<String> {
     let blocked: Vec<_> = results.outcomes.iter().filter(|o| o.metrics.blocks > 0).collect();
     let relapses: u32 = blocked.iter().map(|o| o.metrics.relapses).sum();
-    let per_blocked = f64::from(relapses) / blocked.len().max(1) as f64;
+    relapse_warning_for(f64::from(relapses) / blocked.len().max(1) as f64)
+}
+
+/// The warning for blocked replications that average `per_blocked` re-blocks, if that
+/// is a burst (two or more).
+pub fn relapse_warning_for(per_blocked: f64) -> Option<String> {
     (per_blocked >= 2.0).then(|| {
         format!(
             "blocked replications average {per_blocked:.1} re-blocks; if real blocks do not recur like this, \

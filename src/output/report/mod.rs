@@ -93,6 +93,25 @@ const KEY_METRICS: [(SummaryRow, &str); 10] = [
     (SummaryRow::Metric(Metric::EconomicLoss), "Economic loss (revenue lost plus fines)"),
 ];
 
+/// How blocks ended: shown only where some run had such blocks, so that a scenario
+/// without courts or relapses is not told about them.
+const BLOCK_ENDINGS: [(SummaryRow, &str); 4] = [
+    (SummaryRow::Metric(Metric::Relapses), "Re-blocks per replication (blocks after the first)"),
+    (SummaryRow::Metric(Metric::LiftedByCourt), "Blocks lifted by a court, per replication"),
+    (
+        SummaryRow::Metric(Metric::LiftedByBackdown),
+        "Blocks lifted without compliance (backdown), per replication",
+    ),
+    (SummaryRow::Metric(Metric::LiftedByMistake), "Blocks corrected as mistakes, per replication"),
+];
+
+/// The rows of the key-findings table for `data`: every key metric, then the ways
+/// blocks ended that occurred in some run.
+fn key_rows(data: &FolderData) -> Vec<(SummaryRow, &'static str)> {
+    let occurred = |key: SummaryRow| data.runs.iter().any(|r| r.metric(key).is_some_and(|m| m.mean > 0.0));
+    KEY_METRICS.iter().copied().chain(BLOCK_ENDINGS.into_iter().filter(|&(key, _)| occurred(key))).collect()
+}
+
 fn format_value(row: SummaryRow, x: f64) -> String {
     if !x.is_finite() {
         return "n/a".into();
@@ -164,9 +183,9 @@ fn findings_table(data: &FolderData) -> (Vec<String>, Vec<Vec<String>>) {
                     header.push(format!("{} vs {baseline}", r.label));
                 }
             }
-            let rows = KEY_METRICS
-                .iter()
-                .map(|&(key, words)| {
+            let rows = key_rows(data)
+                .into_iter()
+                .map(|(key, words)| {
                     let mut row = vec![words.to_string()];
                     for (i, r) in runs.iter().enumerate() {
                         let m = r.metric(key).cloned().unwrap_or_default();
@@ -210,9 +229,9 @@ fn findings_table(data: &FolderData) -> (Vec<String>, Vec<Vec<String>>) {
             let Some(r) = runs.first() else {
                 return (header, Vec::new());
             };
-            let rows = KEY_METRICS
-                .iter()
-                .filter_map(|&(key, words)| {
+            let rows = key_rows(data)
+                .into_iter()
+                .filter_map(|(key, words)| {
                     let m = r.metric(key)?;
                     // A yes/no outcome has no spread worth showing.
                     let spread = if key == SummaryRow::Metric(Metric::Blocked) {
@@ -384,6 +403,16 @@ fn findings_note(data: &FolderData) -> String {
     );
     if data.record.command == "compare" {
         note.push_str(" Differences are paired (common random numbers); * marks a difference whose 95% CI excludes zero.");
+    }
+    // The terminal's warning about bursts of re-blocks (`text::relapse_warning`), from
+    // the summary: re-blocks per replication over the share of blocked replications.
+    for r in &data.runs {
+        let mean = |metric| r.metric(SummaryRow::Metric(metric)).map_or(0.0, |m| m.mean);
+        let blocked = mean(Metric::Blocked);
+        let per_blocked = if blocked > 0.0 { mean(Metric::Relapses) / blocked } else { 0.0 };
+        if let Some(warning) = text::relapse_warning_for(per_blocked) {
+            note.push_str(&format!(" Warning ({}): {warning}.", r.label));
+        }
     }
     note
 }
