@@ -93,6 +93,10 @@ prop_compose! {
         extra_key in prop::option::weighted(0.03, Just("colour = 1")),
         on in action_trigger(),
         repeat in any::<bool>(),
+        lifting in prop::collection::vec(number(), 4),
+        lags in prop::collection::vec(duration(), 4),
+        restart in prop_oneof![Just("\"none\""), Just("\"warning\""), Just("\"block\"")],
+        stops_installs in any::<bool>(),
     ) -> String {
         format!(r#"
 [scenario]
@@ -108,6 +112,7 @@ daily_active_users = {n0}
 uploads_per_day = {uploads}
 catalogue_items = 100000
 vpn_share = {n2}
+user_turnover_per_day = 0.05
 flagged_visible_while_queued = {visible}
 
 [[platform.categories]]
@@ -154,11 +159,28 @@ trigger = {{ findings = 3, within = "7d" }}
 name = "block"
 kind = "block"
 trigger = {t}
+cut_off = {l0}
+stops_installs = {stops_installs}
+apply_lag = {g0}
+lift_lag = {g1}
 
 [regulator.unblock]
 required_actions = ["cleanup"]
 verification_period = {p2}
 processing_time = {d6}
+restart_ladder_at = {restart}
+probation = {g2}
+
+[regulator.court]
+appeal_probability = {l1}
+ruling_time = {g3}
+
+[regulator.backdown]
+rate_per_million_user_days = {l2}
+
+[regulator.mistake]
+probability = {l3}
+corrected_after = {d0}
 
 [[playbook]]
 name = "cleanup"
@@ -187,7 +209,8 @@ on = "block"
 delay = {d5}
 probability = {n10}
 "#,
-            p0 = p[0], p1 = p[1], p2 = p[2], c0 = c[0], c1 = c[1], extra = extra_key.unwrap_or(""), n0 = n[0], n2 = n[2], n3 = n[3], n4 = n[4], n5 = n[5], n6 = n[6], n8 = n[8], n9 = n[9], n11 = n[11], d1 = d[1], n12 = n[12], d2 = d[2], n13 = n[13], n14 = n[14], d3 = d[3], d6 = d[6], d7 = d[7], n15 = n[15], n1 = n[1], n7 = n[7], n10 = n[10], d4 = d[4], d5 = d[5]
+            p0 = p[0], p1 = p[1], p2 = p[2], c0 = c[0], c1 = c[1], extra = extra_key.unwrap_or(""), n0 = n[0], n2 = n[2], n3 = n[3], n4 = n[4], n5 = n[5], n6 = n[6], n8 = n[8], n9 = n[9], n11 = n[11], d1 = d[1], n12 = n[12], d2 = d[2], n13 = n[13], n14 = n[14], d3 = d[3], d6 = d[6], d7 = d[7], n15 = n[15], n1 = n[1], n7 = n[7], n10 = n[10], d4 = d[4], d5 = d[5], d0 = d[0],
+            l0 = lifting[0], l1 = lifting[1], l2 = lifting[2], l3 = lifting[3], g0 = lags[0], g1 = lags[1], g2 = lags[2], g3 = lags[3]
         )
     }
 }
@@ -230,6 +253,9 @@ proptest! {
         for b in &o.blocks {
             prop_assert!(b.start.as_days_f64() >= last_end, "overlapping blocks");
             prop_assert!(b.duration_days >= 0.0);
+            // A block ended by a path names it; a censored one names none.
+            prop_assert_eq!(b.censored, b.lifted_by.is_none(), "{:?}", b);
+            prop_assert_eq!(b.censored, b.end.is_none());
             last_end = b.end.map_or(horizon, |e| e.as_days_f64());
         }
         for (name, v) in Metric::ALL.into_iter().zip(o.metrics.values()) {
