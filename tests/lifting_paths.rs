@@ -185,7 +185,7 @@ fn a_court_ordered_block_after_a_random_wait_says_who_ordered_it() {
     let o = run(&s, 0);
     assert_eq!(
         o.blocks[0].reason,
-        format!("no response {} after the warning (ordered by court)", wait_of(&o))
+        format!("no response {} after the warning (ordered by court)", wait_of(&o).readable())
     );
     assert!(o.log.iter().any(|l| l.text.starts_with("court blocks platform: ")));
 }

@@ -88,6 +88,24 @@ impl Add for SimDuration {
     }
 }
 
+impl SimDuration {
+    /// For people rather than files: exact when it is whole seconds ("12h", "90s"),
+    /// otherwise to a tenth of its largest unit ("2.3d", "5.1h"), never "106868880ms".
+    pub fn readable(self) -> String {
+        if self.0.is_multiple_of(SimDuration::SECOND.0) {
+            return self.to_string();
+        }
+        let days = self.as_days_f64();
+        if days >= 1.0 {
+            format!("{days:.1}d")
+        } else if self.0 >= SimDuration::HOUR.0 {
+            format!("{:.1}h", self.as_hours_f64())
+        } else {
+            format!("{:.1}m", self.0 as f64 / SimDuration::MINUTE.0 as f64)
+        }
+    }
+}
+
 impl fmt::Display for SimDuration {
     /// Shortest exact rendering in the units scenario files use ("7d", "4h", "90s").
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -112,6 +130,15 @@ impl fmt::Display for SimDuration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn readable_durations_are_exact_in_minutes_and_rounded_below() {
+        assert_eq!(SimDuration(12 * SimDuration::HOUR.0).readable(), "12h");
+        assert_eq!(SimDuration(106_868_880).readable(), "1.2d");
+        assert_eq!(SimDuration(SimDuration::HOUR.0 + 1).readable(), "1.0h");
+        assert_eq!(SimDuration(61_001).readable(), "1.0m");
+        assert_eq!(SimDuration(90_000).readable(), "90s");
+    }
 
     #[test]
     fn integer_days_do_not_drift() {

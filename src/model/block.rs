@@ -198,7 +198,7 @@ impl Blocks {
             self.take_effect(now, s, core);
             return true;
         }
-        let text = format!("{who} orders a block, applied in {apply_lag}: {reason}");
+        let text = format!("{who} orders a block, applied in {}: {reason}", apply_lag.readable());
         core.note(now, "regulator", "block", text);
         block.others.push(core.cal.schedule(now + apply_lag, Event::BlockTakesEffect));
         self.active = Some(block);
@@ -338,7 +338,7 @@ impl Blocks {
         }
         let back = now + block.lift_lag;
         block.others.push(core.cal.schedule(back, Event::AccessRestored));
-        core.note(now, "regulator", "lifting", format!("access comes back in {}", block.lift_lag));
+        core.note(now, "regulator", "lifting", format!("access comes back in {}", block.lift_lag.readable()));
         false
     }
 

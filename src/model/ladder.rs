@@ -155,8 +155,9 @@ impl Ladder {
             Condition::AfterStep { step, .. } => {
                 let wait = self.waits[j];
                 let fired = self.step_fired_at[step].filter(|t| *t >= ladder_start)?;
-                (now >= fired + wait)
-                    .then(|| format!("no response {} after the {}", wait, s.regulator.ladder[step].name))
+                (now >= fired + wait).then(|| {
+                    format!("no response {} after the {}", wait.readable(), s.regulator.ladder[step].name)
+                })
             }
             // A moment that passed before the ladder restarted does not fire again.
             Condition::At(t) => (now >= t && t >= ladder_start).then(|| match s.start {
