@@ -253,6 +253,11 @@ impl KaplanMeier {
         self.quantile_of(p, |s| s.survival)
     }
 
+    /// The estimated share still in force just after `t`: 1 before the first event.
+    pub fn survival_at(&self, t: f64) -> f64 {
+        self.steps.iter().take_while(|s| s.time <= t).last().map_or(1.0, |s| s.survival)
+    }
+
     pub fn median(&self) -> Option<f64> {
         self.quantile(0.5)
     }
@@ -308,6 +313,16 @@ mod tests {
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn survival_at_a_time_steps_down_at_each_event() {
+        // 1..4, the third censored: S = 3/4 after 1, 2/4 after 2, 2/4 at 3, 0 after 4.
+        let km = KaplanMeier::new(&[1.0, 2.0, 3.0, 4.0], &[false, false, true, false]);
+        assert_eq!(km.survival_at(0.5), 1.0);
+        assert_eq!(km.survival_at(1.0), 0.75);
+        assert_eq!(km.survival_at(3.5), 0.5);
+        assert_eq!(km.survival_at(4.0), 0.0);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::experiment::stats::PairedDifference;
 use crate::experiment::sweep::{compliance_cost, Target, TargetAnswer};
 use crate::experiment::RunResults;
 use crate::model::{LogEntry, Metric};
-use crate::scenario::{LiftPath, Scenario};
+use crate::scenario::{LiftPath, Observed, Scenario};
 
 use super::tables::date_of;
 
@@ -138,6 +138,10 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
             format!("{ci}; Kaplan-Meier, {} of {} blocks still in force at the horizon", km.censored, km.n);
         row(&mut out, "median first block", median, ci);
     }
+    if let Some(observed) = scenario.observed() {
+        let (value, note) = observed_against_simulated(observed, results);
+        row(&mut out, "observed first block", value, note);
+    }
     let relapses = results.summary(Metric::Relapses);
     if relapses.mean >= 0.01 {
         let all = results.block_durations.median().map_or("not reached".into(), |m| format!("{m:.1} days"));
@@ -169,6 +173,27 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
         let _ = writeln!(out, "warning: {warning}");
     }
     out
+}
+
+/// What really happened in a case, and where it falls among the simulated outcomes:
+/// the share of simulated first blocks over by the observed duration (for a block
+/// still in force, the share still in force then), or the block probability when
+/// there was no block.
+pub fn observed_against_simulated(observed: &Observed, results: &RunResults) -> (String, String) {
+    let blocked = percent(results.summary(Metric::Blocked).mean);
+    let Some((days, censored)) = observed.duration_days() else {
+        return ("no block".into(), format!("simulated block probability {blocked}"));
+    };
+    let km = &results.first_block_durations;
+    let still = km.survival_at(days);
+    if censored {
+        let value = format!("> {days:.1} days");
+        (value, format!("still in force then; so are {} of simulated first blocks", percent(still)))
+    } else {
+        let path = observed.lifted_by.map_or(String::new(), |p| format!("{}; ", p.name()));
+        let value = format!("{days:.1} days");
+        (value, format!("{path}{} of simulated first blocks were over by then", percent(1.0 - still)))
+    }
 }
 
 /// How blocks ended, as shares of all blocks ("compliance 80%, court 15%, still in

@@ -114,3 +114,43 @@ impl BlockSpec {
         self.lifted_by.contains(&path)
     }
 }
+
+/// What really happened in a case: whether a block began, when it took effect, and
+/// when access came back (or the last day it was known to be in force: censored).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observed {
+    /// When the block took effect; `None` when the episode ended without a block.
+    pub block_start: Option<SimTime>,
+    /// How the observation ends; `None` when there was no block.
+    pub end: Option<ObservedEnd>,
+    /// The path that ended the block, when the record says.
+    pub lifted_by: Option<LiftPath>,
+    /// Where the record comes from.
+    pub sources: Vec<String>,
+}
+
+/// How an observed block ends.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub enum ObservedEnd {
+    /// Access came back at this moment.
+    Restored(SimTime),
+    /// The block was still in force at this moment, the last the record knows of.
+    InForceOn(SimTime),
+}
+
+impl Observed {
+    /// Whether a block began.
+    pub fn blocked(&self) -> bool {
+        self.block_start.is_some()
+    }
+
+    /// The observed duration in days and whether it is censored (still in force at
+    /// its end); `None` without a block.
+    pub fn duration_days(&self) -> Option<(f64, bool)> {
+        let start = self.block_start?;
+        Some(match self.end? {
+            ObservedEnd::Restored(t) => (t.since(start).as_days_f64(), false),
+            ObservedEnd::InForceOn(t) => (t.since(start).as_days_f64(), true),
+        })
+    }
+}

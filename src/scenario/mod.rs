@@ -12,6 +12,7 @@ mod lifting;
 mod lower;
 pub mod overrides;
 mod parameters;
+mod playbook;
 mod raw;
 mod spread;
 pub mod units;
@@ -24,6 +25,7 @@ pub use domain::*;
 pub use lifting::*;
 pub use overrides::{Change, Override, OverrideError};
 pub use parameters::Parameter;
+pub use playbook::*;
 pub use spread::spread_warnings;
 
 /// A scenario read from a file, with the text it came from (for hashing and reports)

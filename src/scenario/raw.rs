@@ -20,6 +20,20 @@ pub struct RawScenario {
     pub variants: Vec<RawVariant>,
     #[serde(default)]
     pub events: Vec<RawEvent>,
+    pub observed: Option<RawObserved>,
+}
+
+/// What really happened in a case (`[observed]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawObserved {
+    pub blocked: Option<bool>,
+    pub block_start: Option<toml::Value>,
+    pub access_restored: Option<toml::Value>,
+    pub in_force_on: Option<toml::Value>,
+    pub lifted_by: Option<String>,
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

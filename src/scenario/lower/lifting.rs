@@ -8,8 +8,10 @@ use chrono::NaiveDateTime;
 use super::Lowerer;
 use crate::engine::{DurationDist, SimDuration};
 use crate::scenario::diagnostic::nearest;
-use crate::scenario::raw::{RawBackdown, RawCourt, RawMistake, RawStep, RawStepUnblock, RawUnblock};
-use crate::scenario::{Backdown, BlockSpec, Court, LiftPath, Mistake, UnblockRule};
+use crate::scenario::raw::{
+    RawBackdown, RawCourt, RawMistake, RawObserved, RawStep, RawStepUnblock, RawUnblock,
+};
+use crate::scenario::{Backdown, BlockSpec, Court, LiftPath, Mistake, Observed, ObservedEnd, UnblockRule};
 
 /// What `restart_ladder_at` accepts besides a step's name.
 const NO_RESTART: &str = "none";
@@ -214,6 +216,79 @@ impl Lowerer {
         }
     }
 
+    /// `[observed]`: what really happened in a case. `None` (with the problems recorded)
+    /// when it does not describe one outcome.
+    pub(super) fn observed(&mut self, raw: &RawObserved, start: Option<NaiveDateTime>) -> Option<Observed> {
+        let key = "observed";
+        let at = |this: &mut Self, name: &str, v: &Option<toml::Value>| {
+            v.as_ref().map(|v| this.instant(&format!("{key}.{name}"), v, start))
+        };
+        let block_start = at(self, "block_start", &raw.block_start);
+        let restored = at(self, "access_restored", &raw.access_restored);
+        let in_force = at(self, "in_force_on", &raw.in_force_on);
+        let lifted_by = raw.lifted_by.as_ref().map(|p| self.lift_path(&format!("{key}.lifted_by"), p));
+        if raw.sources.is_empty() {
+            self.warning(format!("{key}.sources"), "an observation without sources: say where it comes from");
+        }
+        if raw.blocked == Some(false) {
+            for (name, given) in [
+                ("block_start", raw.block_start.is_some()),
+                ("access_restored", raw.access_restored.is_some()),
+                ("in_force_on", raw.in_force_on.is_some()),
+                ("lifted_by", raw.lifted_by.is_some()),
+            ] {
+                if given {
+                    self.error(
+                        format!("{key}.{name}"),
+                        format!("`{name}` describes a block, but `blocked = false`"),
+                    );
+                }
+            }
+            return Some(Observed {
+                block_start: None,
+                end: None,
+                lifted_by: None,
+                sources: raw.sources.clone(),
+            });
+        }
+        let Some(block_start) = block_start else {
+            self.error_with_help(
+                key,
+                "an observed block needs `block_start`",
+                "give the date it took effect, or `blocked = false` for an episode without a block".into(),
+            );
+            return None;
+        };
+        let end = match (restored, in_force) {
+            (Some(t), None) => ObservedEnd::Restored(t?),
+            (None, Some(t)) => ObservedEnd::InForceOn(t?),
+            _ => {
+                self.error_with_help(
+                    key,
+                    "an observed block needs exactly one end",
+                    "give `access_restored` (when access came back) or `in_force_on` (the last day it was known to be in force)".into(),
+                );
+                return None;
+            }
+        };
+        let block_start = block_start?;
+        let (ObservedEnd::Restored(t) | ObservedEnd::InForceOn(t)) = end;
+        if t <= block_start {
+            let name =
+                if matches!(end, ObservedEnd::Restored(_)) { "access_restored" } else { "in_force_on" };
+            self.error(format!("{key}.{name}"), format!("`{name}` must come after `block_start`"));
+        }
+        if raw.lifted_by.is_some() && matches!(end, ObservedEnd::InForceOn(_)) {
+            self.error(format!("{key}.lifted_by"), "a block still in force was not lifted: drop `lifted_by`");
+        }
+        Some(Observed {
+            block_start: Some(block_start),
+            end: Some(end),
+            lifted_by: lifted_by.flatten(),
+            sources: raw.sources.clone(),
+        })
+    }
+
     fn lift_path(&mut self, key: &str, name: &str) -> Option<LiftPath> {
         if let Some(path) = LiftPath::ALL.into_iter().find(|p| p.name() == name) {
             return Some(path);
@@ -297,5 +372,55 @@ impl Lowerer {
             probability,
             corrected_after: self.dist(&format!("{key}.corrected_after"), &raw.corrected_after)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{edited, errors, lowered};
+    use super::*;
+    use crate::engine::SimTime;
+
+    /// The valid scenario, starting on 1 July 2018, with an `[observed]` table.
+    fn observed(table: &str) -> String {
+        format!("{}\n[observed]\n{table}\n", edited(&["scenario.start=\"2018-07-01\""]))
+    }
+
+    #[test]
+    fn an_observed_block_has_a_start_and_one_end() {
+        let s = lowered(&observed(
+            "block_start = 2018-07-03\naccess_restored = 2018-07-10\nlifted_by = \"compliance\"\nsources = [\"a\"]",
+        ));
+        let o = s.observed().unwrap();
+        assert_eq!(o.block_start, Some(SimTime(2 * 86_400_000)));
+        assert_eq!((o.duration_days(), o.lifted_by), (Some((7.0, false)), Some(LiftPath::Compliance)));
+        let censored =
+            lowered(&observed("block_start = 2018-07-03\nin_force_on = 2018-07-30\nsources = [\"a\"]"));
+        assert_eq!(censored.observed().unwrap().duration_days(), Some((27.0, true)));
+        let none = lowered(&observed("blocked = false\nsources = [\"a\"]"));
+        assert!(!none.observed().unwrap().blocked() && none.observed().unwrap().duration_days().is_none());
+    }
+
+    #[test]
+    fn an_observation_that_is_not_one_outcome_is_refused() {
+        let cases = [
+            ("access_restored = 2018-07-10", "observed: an observed block needs `block_start`"),
+            ("block_start = 2018-07-03", "observed: an observed block needs exactly one end"),
+            (
+                "block_start = 2018-07-03\naccess_restored = 2018-07-02",
+                "observed.access_restored: `access_restored` must come after `block_start`",
+            ),
+            (
+                "block_start = 2018-07-03\nin_force_on = 2018-07-30\nlifted_by = \"court\"",
+                "observed.lifted_by: a block still in force was not lifted: drop `lifted_by`",
+            ),
+            (
+                "blocked = false\nblock_start = 2018-07-03",
+                "observed.block_start: `block_start` describes a block, but `blocked = false`",
+            ),
+        ];
+        for (table, expected) in cases {
+            assert_eq!(errors(&observed(&format!("{table}\nsources = [\"a\"]"))), [expected], "{table}");
+        }
     }
 }

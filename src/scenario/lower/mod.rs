@@ -172,6 +172,10 @@ impl Lowerer {
             }
         }
         let variants = self.variants(&raw.variants);
+        let observed = match &raw.observed {
+            Some(o) => Some(self.observed(o, start)?),
+            None => None,
+        };
         let scenario = Scenario {
             name: meta.name.clone(),
             description: meta.description.clone(),
@@ -198,6 +202,7 @@ impl Lowerer {
             playbook: playbook.into_iter().collect::<Option<Vec<_>>>()?,
             events: events.into_iter().collect::<Option<Vec<_>>>()?,
             variants,
+            observed,
         };
         self.triggers_start_somewhere(&scenario.playbook, &scenario.events);
         // Checks that need the whole scenario (the queue warning first, so that warnings
