@@ -1,5 +1,6 @@
 //! What one replication reports.
 
+use super::delays::{Delays, RemovalPath};
 use super::series::GridSample;
 use crate::engine::SimTime;
 
@@ -31,6 +32,47 @@ pub struct CategoryBalance {
 impl CategoryBalance {
     pub fn holds(&self) -> bool {
         self.initial + self.uploaded == self.visible + self.queued + self.removed
+    }
+}
+
+/// Where the lifetime attention of one category's violating items went, in views at
+/// full reach, for a category whose attention fades (`Attention::Exponential`):
+/// `lifetime = viewed + hidden + prevented + to_come`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExposureBalance {
+    pub category: String,
+    /// Lifetime views of every item that went live or into the review queue.
+    pub lifetime: f64,
+    /// Views while live or visibly queued (before blocks, throttles and an age gate).
+    pub viewed: f64,
+    /// Views lost while queued out of sight.
+    pub hidden: f64,
+    /// Views that would have come after the items' removal.
+    pub prevented: f64,
+    /// Views still to come to the items live or queued at the horizon.
+    pub to_come: f64,
+}
+
+impl ExposureBalance {
+    /// Whether the parts add up to the lifetime views (to a relative 1e-9).
+    pub fn holds(&self) -> bool {
+        let parts = self.viewed + self.hidden + self.prevented + self.to_come;
+        (parts - self.lifetime).abs() <= 1e-9 * self.lifetime.max(1.0)
+    }
+}
+
+/// The measured takedown delays of one category whose attention fades, per path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CategoryDelays {
+    pub category: String,
+    /// In the order of `RemovalPath::ALL`.
+    pub paths: [Delays; 4],
+}
+
+impl CategoryDelays {
+    /// The delays of removals by `path`.
+    pub fn path(&self, path: RemovalPath) -> &Delays {
+        &self.paths[RemovalPath::ALL.iter().position(|p| *p == path).unwrap_or(0)]
     }
 }
 
@@ -202,6 +244,10 @@ pub struct ReplicationOutcome {
     pub log: Vec<LogEntry>,
     /// The state at each instant of `series::grid`.
     pub series: Vec<GridSample>,
+    /// Takedown delays and attention balances of the categories whose attention
+    /// fades (none for constant attention).
+    pub delays: Vec<CategoryDelays>,
+    pub exposure_balances: Vec<ExposureBalance>,
 }
 
 #[cfg(test)]

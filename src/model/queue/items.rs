@@ -11,7 +11,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use super::config::{ClassCounts, QueueConfig, QueueStats};
+use super::config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source};
 use crate::engine::{SimDuration, SimTime, Stream};
 use crate::scenario::Discipline;
 
@@ -21,8 +21,14 @@ type Class = u16;
 #[derive(Copy, Clone, Debug)]
 struct Item {
     arrival: SimTime,
+    /// When it was uploaded (its age counts from there).
+    born: SimTime,
     class: Class,
+    source: Source,
 }
+
+/// A review in progress: (done at, sequence, class, uploaded at, source).
+type Review = Reverse<(SimTime, u64, Class, SimTime, Source)>;
 
 /// An item-level multi-server review queue.
 pub struct ItemQueue {
@@ -38,13 +44,15 @@ pub struct ItemQueue {
     now: SimTime,
     waiting: VecDeque<Item>,
     waiting_urgent: VecDeque<Item>,
-    /// Reviews in progress: (done at, sequence, class), earliest first.
-    busy: BinaryHeap<Reverse<(SimTime, u64, Class)>>,
+    /// Reviews in progress, earliest first.
+    busy: BinaryHeap<Review>,
     seq: u64,
     idle: u32,
     /// Counts per category; the last entry is the clean class.
     pub classes: Vec<ClassCounts>,
     pub stats: QueueStats,
+    /// What happened to items whose ages are tracked.
+    pub ages: AgeLog,
 }
 
 impl ItemQueue {
@@ -67,6 +75,7 @@ impl ItemQueue {
             seq: 0,
             classes: vec![ClassCounts::default(); n + 1],
             stats: QueueStats::default(),
+            ages: AgeLog::default(),
         }
     }
 
@@ -97,11 +106,12 @@ impl ItemQueue {
         self.next_arrival = self.draw_next_arrival(now);
     }
 
-    /// Adds `count` reported items of category `class` arriving at `now`.
-    pub fn add_reported(&mut self, now: SimTime, class: usize, count: u64) {
+    /// Adds `count` reported items of category `class`, uploaded at `born`, arriving
+    /// at `now`.
+    pub fn add_reported(&mut self, now: SimTime, class: usize, count: u64, born: SimTime) {
         self.advance_to(now);
         for _ in 0..count {
-            self.arrive(Item { arrival: now, class: class as Class });
+            self.arrive(Item { arrival: now, born, class: class as Class, source: Source::Report });
         }
     }
 
@@ -144,7 +154,9 @@ impl ItemQueue {
             } else {
                 let class = self.draw_class();
                 self.classes[class as usize].flagged_at_upload += 1;
-                self.arrive(Item { arrival: time, class });
+                let item = Item { arrival: time, born: time, class, source: Source::Detection };
+                self.ages.record(aged(AgedKind::Arrived, &item, time));
+                self.arrive(item);
                 self.next_arrival = self.draw_next_arrival(time);
             }
         }
@@ -223,7 +235,7 @@ impl ItemQueue {
     }
 
     /// Counts the wait of `item` and draws its review: the entry for `busy`.
-    fn start_review(&mut self, now: SimTime, item: Item) -> Reverse<(SimTime, u64, Class)> {
+    fn start_review(&mut self, now: SimTime, item: Item) -> Review {
         let wait = now.since(item.arrival);
         self.stats.reviews_started += 1;
         if item.arrival >= self.cfg.warm_up {
@@ -233,14 +245,14 @@ impl ItemQueue {
         }
         let done = now + self.cfg.review_time.sample(&mut self.review_rng);
         self.seq += 1;
-        Reverse((done, self.seq, item.class))
+        Reverse((done, self.seq, item.class, item.born, item.source))
     }
 
     /// Ends the earliest review. When work is waiting, the moderator's next review
     /// replaces the finished one in place: one sift instead of a pop and a push, on
     /// the path every item of a backlogged queue takes.
     fn finish_review(&mut self, now: SimTime) {
-        let Some(&Reverse((_, _, class))) = self.busy.peek() else {
+        let Some(&Reverse((_, _, class, born, source))) = self.busy.peek() else {
             return;
         };
         self.stats.reviews_done += 1;
@@ -248,9 +260,16 @@ impl ItemQueue {
         let clean = class as usize == self.cfg.clean_class();
         let counts = &mut self.classes[class as usize];
         counts.queued -= 1;
+        let item = Item { arrival: now, born, class, source };
         match (clean, correct) {
-            (false, true) => counts.removed += 1,
-            (false, false) => counts.kept_pending += 1,
+            (false, true) => {
+                counts.removed += 1;
+                self.ages.record(aged(AgedKind::Removed, &item, now));
+            }
+            (false, false) => {
+                counts.kept_pending += 1;
+                self.ages.record(aged(AgedKind::Kept, &item, now));
+            }
             (true, true) => {}
             (true, false) => {
                 counts.removed += 1;
@@ -281,6 +300,11 @@ impl ItemQueue {
     fn on_shift(&self, t: SimTime) -> bool {
         self.cfg.shift.on(t)
     }
+}
+
+/// The age-log entry of one item.
+fn aged(kind: AgedKind, item: &Item, at: SimTime) -> AgedEvent {
+    AgedEvent { kind, class: item.class as usize, born: item.born, source: item.source, at, count: 1 }
 }
 
 #[cfg(test)]
@@ -318,7 +342,7 @@ mod tests {
     fn one_moderator_serves_a_batch_in_order() {
         // Three items at 0h, one moderator, 1h each: waits 0, 1 and 2 hours.
         let mut q = queue(1, SimDuration::HOUR, (0, 24));
-        q.add_reported(SimTime::ZERO, 0, 3);
+        q.add_reported(SimTime::ZERO, 0, 3, SimTime::ZERO);
         q.advance_to(hours(10));
         assert_eq!(q.classes[0].removed, 3);
         assert_eq!(q.stats.wait_sum_ms, 3.0 * SimDuration::HOUR.0 as f64);
@@ -331,7 +355,7 @@ mod tests {
     fn work_waits_for_the_shift() {
         // Shift 09:00-17:00; an item reported at 20:00 is reviewed at 09:00 next day.
         let mut q = queue(1, SimDuration::HOUR, (9, 8));
-        q.add_reported(hours(20), 0, 1);
+        q.add_reported(hours(20), 0, 1, hours(20));
         q.advance_to(hours(32));
         assert_eq!(q.stats.reviews_started, 0);
         q.advance_to(hours(33));
@@ -344,7 +368,7 @@ mod tests {
     #[test]
     fn hiring_starts_waiting_work_at_once() {
         let mut q = queue(0, SimDuration::HOUR, (0, 24));
-        q.add_reported(SimTime::ZERO, 0, 2);
+        q.add_reported(SimTime::ZERO, 0, 2, SimTime::ZERO);
         q.add_moderators(hours(5), 2);
         q.advance_to(hours(6));
         assert_eq!(q.classes[0].removed, 2);
