@@ -149,10 +149,12 @@ impl Content {
             .zip(&s.platform.categories)
             .filter_map(|(stock, c)| {
                 let stock = stock.as_ref()?;
-                Some((
-                    CategoryDelays { category: c.name.clone(), paths: stock.delays.clone() },
-                    stock.balance(&c.name),
-                ))
+                let delays = CategoryDelays {
+                    category: c.name.clone(),
+                    half_life_days: std::f64::consts::LN_2 / c.attention.decay_per_day()?,
+                    paths: stock.delays.clone(),
+                };
+                Some((delays, stock.balance(&c.name)))
             })
             .unzip()
     }

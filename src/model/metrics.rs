@@ -65,11 +65,38 @@ impl ExposureBalance {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CategoryDelays {
     pub category: String,
+    /// The half-life of its attention, in days.
+    pub half_life_days: f64,
     /// In the order of `RemovalPath::ALL`.
     pub paths: [Delays; 4],
 }
 
 impl CategoryDelays {
+    /// The delays of every replication of `outcomes` pooled, per category.
+    pub fn pooled(outcomes: &[ReplicationOutcome]) -> Vec<CategoryDelays> {
+        let mut pooled: Vec<CategoryDelays> = Vec::new();
+        for o in outcomes {
+            for (i, d) in o.delays.iter().enumerate() {
+                if pooled.len() <= i {
+                    pooled.push(CategoryDelays { paths: Default::default(), ..d.clone() });
+                }
+                for (all, one) in pooled[i].paths.iter_mut().zip(&d.paths) {
+                    all.merge(one);
+                }
+            }
+        }
+        pooled
+    }
+
+    /// The delays of every path together.
+    pub fn all_paths(&self) -> Delays {
+        let mut all = Delays::default();
+        for d in &self.paths {
+            all.merge(d);
+        }
+        all
+    }
+
     /// The delays of removals by `path`.
     pub fn path(&self, path: RemovalPath) -> &Delays {
         &self.paths[RemovalPath::ALL.iter().position(|p| *p == path).unwrap_or(0)]

@@ -8,6 +8,7 @@ pub mod folder;
 pub mod publish;
 pub mod report;
 pub mod tables;
+pub mod takedown;
 pub mod text;
 
 pub use folder::{OutputError, OutputFolder};

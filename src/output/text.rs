@@ -11,7 +11,7 @@ use crate::engine::SimTime;
 use crate::experiment::stats::PairedDifference;
 use crate::experiment::sweep::{compliance_cost, Target, TargetAnswer};
 use crate::experiment::RunResults;
-use crate::model::{LogEntry, Metric};
+use crate::model::{CategoryDelays, LogEntry, Metric};
 use crate::scenario::Scenario;
 
 use super::tables::date_of;
@@ -148,6 +148,25 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
             label,
             format!("{}{unit}", quantity(s.mean)),
             format!("95% CI {} to {}", quantity(s.ci_low), quantity(s.ci_high)),
+        );
+    }
+    // Categories whose attention fades: how late removals came, and what they saved.
+    for c in CategoryDelays::pooled(&results.outcomes) {
+        let d = c.all_paths();
+        if d.removed == 0 {
+            continue;
+        }
+        let hours = |days: f64| format!("{:.1} h", days * 24.0);
+        row(
+            &mut out,
+            &format!("takedown delay, {}", visible(&c.category)),
+            hours(d.quantile_days(0.5)),
+            format!(
+                "median; mean {}, 90% within {}; removals prevented {} of their items' views",
+                hours(d.mean_days()),
+                hours(d.quantile_days(0.9)),
+                percent(d.mean_prevented_share())
+            ),
         );
     }
     out

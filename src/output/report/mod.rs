@@ -335,6 +335,11 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     let (header, rows) = findings_table(data);
     html_table(&mut out, &header, &rows);
     out.push_str(&format!("<p class=\"note\">{}</p>\n", escape(&findings_note(data))));
+    if let Some((header, rows)) = takedown_table(data) {
+        out.push_str("<h2>Takedown delays</h2>\n");
+        html_table(&mut out, &header, &rows);
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(TAKEDOWN_NOTE));
+    }
     out.push_str("<h2>Charts</h2>\n");
     if !with_charts {
         out.push_str("<p>Charts were not drawn (<code>--no-charts</code>); run <code>modsim report</code> on this folder to draw them.</p>\n");
@@ -363,6 +368,41 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     out.push_str(&escape(&r.files.join(", ")));
     out.push_str("</p>\n<p class=\"note\">Built by modsim from this folder's CSV files and run.json; <code>modsim report</code> rebuilds it.</p>\n</body>\n</html>\n");
     out
+}
+
+/// What the takedown table says, under it.
+const TAKEDOWN_NOTE: &str = "For each category whose views fade with age: the time from upload to removal of every removed item, by how it came down, over all replications (takedown.csv has the quantiles), and the share of the removed items' lifetime views that their removal prevented.";
+
+/// The takedown delays of every run, if any run measured them: a row per run,
+/// category and path.
+fn takedown_table(data: &FolderData) -> Option<(Vec<String>, Vec<Vec<String>>)> {
+    let several = data.runs.len() > 1;
+    let mut header: Vec<String> = Vec::new();
+    if several {
+        header.push("Run".into());
+    }
+    header.extend(
+        ["Category", "Path", "Removed", "Mean delay", "Median delay", "Exposure prevented"].map(String::from),
+    );
+    let rows: Vec<Vec<String>> = data
+        .runs
+        .iter()
+        .flat_map(|run| {
+            run.takedowns.iter().map(move |t| {
+                let mut row = if several { vec![run.label.clone()] } else { Vec::new() };
+                row.extend([
+                    t.category.clone(),
+                    t.path.replace('_', " "),
+                    text::quantity(t.removed as f64),
+                    format!("{:.1} h", t.mean_delay_hours),
+                    format!("{:.1} h", t.median_delay_hours),
+                    format!("{:.1}%", t.exposure_prevented * 100.0),
+                ]);
+                row
+            })
+        })
+        .collect();
+    (!rows.is_empty()).then_some((header, rows))
 }
 
 fn strip_xml_declaration(svg: &str) -> &str {
@@ -444,6 +484,11 @@ fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     let (header, rows) = findings_table(data);
     md_table(&mut out, &header, &rows);
     let _ = writeln!(out, "{}\n", findings_note(data));
+    if let Some((header, rows)) = takedown_table(data) {
+        out.push_str("## Takedown delays\n\n");
+        md_table(&mut out, &header, &rows);
+        let _ = writeln!(out, "{TAKEDOWN_NOTE}\n");
+    }
     out.push_str("## Charts\n\n");
     if !with_charts {
         out.push_str(
