@@ -78,7 +78,10 @@ prop_compose! {
         discipline in prop_oneof![20 => Just("fifo"), 20 => Just("urgent_first"), 1 => Just("lifo")],
         uploads in 0u64..20_000,
         extra_key in prop::option::weighted(0.03, Just("colour = 1")),
+        half_life in prop::option::of(plain()),
     ) -> String {
+        let attention = half_life
+            .map_or(String::new(), |h| format!("attention = {{ profile = \"exponential\", half_life = {h} }}"));
         format!(r#"
 [scenario]
 name = "generated"
@@ -102,6 +105,7 @@ recall = {n4}
 report_probability = {n5}
 views_per_item_per_day = {n6}
 initial_stock = {c0}
+{attention}
 
 [[platform.categories]]
 name = "b"
@@ -190,6 +194,9 @@ proptest! {
         let horizon = s.horizon().as_days_f64();
         let o = run_replication(&s, 1, 0, true);
         for b in &o.balances {
+            prop_assert!(b.holds(), "{b:?}\n{doc}");
+        }
+        for b in &o.exposure_balances {
             prop_assert!(b.holds(), "{b:?}\n{doc}");
         }
         // Simulated time never goes backwards.

@@ -121,6 +121,11 @@ impl AgeLog {
         AgeLog { tracked, events: Vec::new() }
     }
 
+    /// Whether any category's ages are tracked.
+    pub(super) fn on(&self) -> bool {
+        !self.tracked.is_empty()
+    }
+
     /// Records `event` if its category's ages are tracked.
     pub(super) fn record(&mut self, event: AgedEvent) {
         if event.count > 0 && self.tracked.get(event.class).copied().unwrap_or(false) {

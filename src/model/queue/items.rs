@@ -27,8 +27,10 @@ struct Item {
     source: Source,
 }
 
-/// A review in progress: (done at, sequence, class, uploaded at, source).
-type Review = Reverse<(SimTime, u64, Class, SimTime, Source)>;
+/// A review in progress: (done at, sequence, class, slot in `under_review`). The
+/// item's upload instant and source wait in the slot, so the heap entries stay small
+/// on the queue's busiest path.
+type Review = Reverse<(SimTime, u64, Class, u32)>;
 
 /// An item-level multi-server review queue.
 pub struct ItemQueue {
@@ -46,6 +48,10 @@ pub struct ItemQueue {
     waiting_urgent: VecDeque<Item>,
     /// Reviews in progress, earliest first.
     busy: BinaryHeap<Review>,
+    /// The upload instant and source of each item under review, by slot, when ages
+    /// are tracked; and the free slots.
+    under_review: Vec<(SimTime, Source)>,
+    free_slots: Vec<u32>,
     seq: u64,
     idle: u32,
     /// Counts per category; the last entry is the clean class.
@@ -72,6 +78,8 @@ impl ItemQueue {
             waiting: VecDeque::new(),
             waiting_urgent: VecDeque::new(),
             busy: BinaryHeap::new(),
+            under_review: Vec::new(),
+            free_slots: Vec::new(),
             seq: 0,
             classes: vec![ClassCounts::default(); n + 1],
             stats: QueueStats::default(),
@@ -155,7 +163,9 @@ impl ItemQueue {
                 let class = self.draw_class();
                 self.classes[class as usize].flagged_at_upload += 1;
                 let item = Item { arrival: time, born: time, class, source: Source::Detection };
-                self.ages.record(aged(AgedKind::Arrived, &item, time));
+                if self.ages.on() {
+                    self.ages.record(aged(AgedKind::Arrived, &item, time));
+                }
                 self.arrive(item);
                 self.next_arrival = self.draw_next_arrival(time);
             }
@@ -230,12 +240,27 @@ impl ItemQueue {
     }
 
     fn begin_review(&mut self, now: SimTime, item: Item) {
-        let review = self.start_review(now, item);
+        let slot = if self.ages.on() {
+            match self.free_slots.pop() {
+                Some(slot) => slot,
+                None => {
+                    self.under_review.push((item.born, item.source));
+                    (self.under_review.len() - 1) as u32
+                }
+            }
+        } else {
+            0
+        };
+        let review = self.start_review(now, item, slot);
         self.busy.push(review);
     }
 
-    /// Counts the wait of `item` and draws its review: the entry for `busy`.
-    fn start_review(&mut self, now: SimTime, item: Item) -> Review {
+    /// Counts the wait of `item` and draws its review: the entry for `busy`, with
+    /// the item's age kept in `slot` when ages are tracked.
+    fn start_review(&mut self, now: SimTime, item: Item, slot: u32) -> Review {
+        if self.ages.on() {
+            self.under_review[slot as usize] = (item.born, item.source);
+        }
         let wait = now.since(item.arrival);
         self.stats.reviews_started += 1;
         if item.arrival >= self.cfg.warm_up {
@@ -245,14 +270,14 @@ impl ItemQueue {
         }
         let done = now + self.cfg.review_time.sample(&mut self.review_rng);
         self.seq += 1;
-        Reverse((done, self.seq, item.class, item.born, item.source))
+        Reverse((done, self.seq, item.class, slot))
     }
 
     /// Ends the earliest review. When work is waiting, the moderator's next review
     /// replaces the finished one in place: one sift instead of a pop and a push, on
     /// the path every item of a backlogged queue takes.
     fn finish_review(&mut self, now: SimTime) {
-        let Some(&Reverse((_, _, class, born, source))) = self.busy.peek() else {
+        let Some(&Reverse((_, _, class, slot))) = self.busy.peek() else {
             return;
         };
         self.stats.reviews_done += 1;
@@ -260,21 +285,19 @@ impl ItemQueue {
         let clean = class as usize == self.cfg.clean_class();
         let counts = &mut self.classes[class as usize];
         counts.queued -= 1;
-        let item = Item { arrival: now, born, class, source };
         match (clean, correct) {
-            (false, true) => {
-                counts.removed += 1;
-                self.ages.record(aged(AgedKind::Removed, &item, now));
-            }
-            (false, false) => {
-                counts.kept_pending += 1;
-                self.ages.record(aged(AgedKind::Kept, &item, now));
-            }
+            (false, true) => counts.removed += 1,
+            (false, false) => counts.kept_pending += 1,
             (true, true) => {}
             (true, false) => {
                 counts.removed += 1;
                 self.stats.wrongful_removals += 1;
             }
+        }
+        if self.ages.on() && !clean {
+            let (born, source) = self.under_review[slot as usize];
+            let kind = if correct { AgedKind::Removed } else { AgedKind::Kept };
+            self.ages.record(aged(kind, &Item { arrival: now, born, class, source }, now));
         }
         // The moderator takes the next item if the shift is still on; otherwise idles
         // until the next shift start.
@@ -285,7 +308,7 @@ impl ItemQueue {
         };
         match next {
             Some(item) => {
-                let review = self.start_review(now, item);
+                let review = self.start_review(now, item, slot);
                 if let Some(mut top) = self.busy.peek_mut() {
                     *top = review;
                 }
@@ -293,6 +316,9 @@ impl ItemQueue {
             None => {
                 self.busy.pop();
                 self.idle += 1;
+                if self.ages.on() {
+                    self.free_slots.push(slot);
+                }
             }
         }
     }
