@@ -30,7 +30,7 @@ fn flagship_blocks_in_early_july_for_about_a_week() {
     // The observed week sits inside the simulated first blocks, not in a tail.
     let observed = s.observed().expect("the flagship says what happened");
     assert_eq!(observed.duration_days(), Some((6.875, false)));
-    let (value, note) = modsim::output::text::observed_against_simulated(observed, &results);
+    let (value, note) = modsim::output::endings::observed_against_simulated(observed, &results);
     assert_eq!(value, "6.9 days");
     let over = 1.0 - results.first_block_durations.survival_at(6.875);
     assert!((0.05..0.95).contains(&over), "{over} of simulated first blocks over by then");

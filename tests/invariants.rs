@@ -63,6 +63,9 @@ fn check(name: &str, o: &ReplicationOutcome, horizon_days: f64) {
             b.removed
         );
     }
+    for b in &o.exposure_balances {
+        assert!(b.holds(), "{name} rep {}: views not conserved: {b:?}", o.replication);
+    }
     let mut last_end = 0.0;
     for b in &o.blocks {
         let start = b.start.as_days_f64();

@@ -274,7 +274,7 @@ fn a_backdown_hazard_that_grows_with_the_loss_has_the_median_of_its_inversion() 
 #[test]
 fn outputs_name_each_blocks_path_and_put_the_first_block_apart() {
     use modsim::experiment::{self, RunConfig};
-    use modsim::output::text;
+    use modsim::output::{endings, text};
     // Registration blocks after content blocks: every replication relapses once, and
     // the court ends the content blocks of this variant.
     let s = scenario(
@@ -296,7 +296,7 @@ fn outputs_name_each_blocks_path_and_put_the_first_block_apart() {
     assert!(summary.contains("median first block"), "{summary}");
     let ended = summary.lines().find(|l| l.contains("blocks ended by")).expect("a line on lifting paths");
     assert!(ended.ends_with("compliance 50%, court 50%"), "{summary}");
-    assert_eq!(text::relapse_warning(&results), None, "one re-block is not a burst");
+    assert_eq!(endings::relapse_warning(&results), None, "one re-block is not a burst");
 }
 
 /// A block on any finding, lifted a day after a one-off commitment, and a crawler
@@ -312,15 +312,15 @@ const EAGER: [&str; 5] = [
 #[test]
 fn bursts_of_short_re_blocks_are_warned_about_and_probation_calms_them() {
     use modsim::experiment::{self, RunConfig};
-    use modsim::output::text;
+    use modsim::output::endings;
     let eager = EAGER;
     let config = RunConfig { replications: 4, seed: 1, threads: 1 };
     let bursts = experiment::run(&scenario("relapse.toml", &eager), &config, &()).unwrap();
-    let warning = text::relapse_warning(&bursts).expect("a burst of re-blocks is warned about");
+    let warning = endings::relapse_warning(&bursts).expect("a burst of re-blocks is warned about");
     assert!(warning.contains("probation"), "{warning}");
     let calm: Vec<&str> = eager.iter().copied().chain(["regulator.unblock.probation=90d"]).collect();
     let calmed = experiment::run(&scenario("relapse.toml", &calm), &config, &()).unwrap();
-    assert_eq!(text::relapse_warning(&calmed), None);
+    assert_eq!(endings::relapse_warning(&calmed), None);
     assert!(calmed.summary(modsim::model::Metric::Relapses).mean < 1.0);
 }
 

@@ -97,7 +97,10 @@ prop_compose! {
         lags in prop::collection::vec(duration(), 4),
         restart in prop_oneof![Just("\"none\""), Just("\"warning\""), Just("\"block\"")],
         stops_installs in any::<bool>(),
+        half_life in prop::option::of(plain()),
     ) -> String {
+        let attention = half_life
+            .map_or(String::new(), |h| format!("attention = {{ profile = \"exponential\", half_life = {h} }}"));
         format!(r#"
 [scenario]
 name = "generated"
@@ -122,6 +125,7 @@ recall = {n4}
 report_probability = {n5}
 views_per_item_per_day = {n6}
 initial_stock = {c0}
+{attention}
 
 [[platform.categories]]
 name = "b"
@@ -243,6 +247,9 @@ proptest! {
         let horizon = s.horizon().as_days_f64();
         let o = run_replication(&s, 1, 0, true);
         for b in &o.balances {
+            prop_assert!(b.holds(), "{b:?}\n{doc}");
+        }
+        for b in &o.exposure_balances {
             prop_assert!(b.holds(), "{b:?}\n{doc}");
         }
         // Simulated time never goes backwards.

@@ -79,8 +79,8 @@ pub struct RunResults {
     /// Threads actually used.
     pub threads_used: usize,
     /// One outcome per replication, in replication order; only the first carries its
-    /// event log, and none its grid samples (folded into `timeseries`) or category
-    /// balances.
+    /// event log, and none its grid samples (folded into `timeseries`) or category and
+    /// exposure balances.
     pub outcomes: Vec<ReplicationOutcome>,
     pub timeseries: TimeSeries,
     /// One summary per metric, in the order of `Metric::ALL`.
@@ -157,11 +157,12 @@ pub fn run_all(
             for ((all, ts), new) in outcomes.iter_mut().zip(&mut series).zip(batch) {
                 for mut o in new.into_iter().flatten() {
                     ts.add(o.replication, &o.series);
-                    // Kept per replication: metrics and blocks only (the tables need
-                    // them); the grid samples are folded and the category balances
-                    // are for tests of the model.
+                    // Kept per replication: metrics, blocks and takedown delays only
+                    // (the tables need them); the grid samples are folded and the
+                    // category and exposure balances are for tests of the model.
                     o.series = Vec::new();
                     o.balances = Vec::new();
+                    o.exposure_balances = Vec::new();
                     // Copied here so what is kept lives in this thread's heap, not
                     // scattered among the workers' freed queue memory, which would
                     // then stay mapped (measured: 1.55x the peak memory at 10,000

@@ -4,11 +4,15 @@
 //!
 //! These are counts, not entities: each is drawn (Poisson, binomial) over the interval
 //! since the last event with the state that held during it. Items users report move
-//! to the review queue (`queue/`), which is set up here from the scenario.
+//! to the review queue (`queue/`), which is set up here from the scenario. A category
+//! whose attention fades with age keeps its stock by age as well (`attention.rs`).
 
-use super::draws::{binomial, poisson};
+use super::attention::AgedStock;
+use super::delays::RemovalPath;
+use super::draws::{binomial, poisson, proportional_takes};
+use super::metrics::{CategoryDelays, ExposureBalance};
 use super::process;
-use super::queue::{QueueConfig, ReviewQueue, Shift};
+use super::queue::{AgedEvent, QueueConfig, ReviewQueue, Shift};
 use crate::engine::{stream, stream_at, SimDuration, SimTime, Stream};
 use crate::scenario::Scenario;
 
@@ -29,6 +33,11 @@ pub(super) struct Content {
     /// End of the interval the count processes last covered.
     last_advance: SimTime,
     streams: CountStreams,
+    /// The stock by age of each category whose attention fades (`None`: constant).
+    aged: Vec<Option<AgedStock>>,
+    /// Views at full reach of each aged category since the last interval was drawn:
+    /// (live, queued).
+    aged_views: Vec<(f64, f64)>,
 }
 
 /// The count processes' streams, restarted at every tick slot (see
@@ -90,7 +99,64 @@ impl Content {
             views_factor: 1.0,
             last_advance: SimTime::ZERO,
             streams: CountStreams::new(seed, replication),
+            aged: p
+                .categories
+                .iter()
+                .map(|c| {
+                    let rate = c.attention.decay_per_day()?;
+                    Some(AgedStock::new(rate, c.views_per_item_per_day, c.initial_stock))
+                })
+                .collect(),
+            aged_views: vec![(0.0, 0.0); n],
         }
+    }
+
+    /// Which categories keep their stock by age (the review queue logs what happens
+    /// to their items).
+    pub(super) fn aged_categories(&self) -> Vec<bool> {
+        self.aged.iter().map(Option::is_some).collect()
+    }
+
+    /// Brings the aged stocks up to `now` with what the review queue did to their
+    /// items (`events`, in time order): the views of the interval are kept for
+    /// `advance_counts`.
+    pub(super) fn absorb_queue_log(&mut self, now: SimTime, events: &[AgedEvent], queued_visible: bool) {
+        for (k, stock) in self.aged.iter_mut().enumerate() {
+            let Some(stock) = stock else { continue };
+            let mine: Vec<AgedEvent> = events.iter().filter(|e| e.class == k).copied().collect();
+            let (live, queued) = stock.play(now, &mine, queued_visible);
+            self.aged_views[k].0 += live;
+            self.aged_views[k].1 += queued;
+        }
+    }
+
+    /// Takes `count` live violating items of category `k` down by `path` (at most
+    /// what is live). Returns how many were taken.
+    pub(super) fn take_down(&mut self, k: usize, count: u64, path: RemovalPath) -> u64 {
+        let take = count.min(self.visible[k]);
+        self.visible[k] -= take;
+        self.removed_outside_queue[k] += take;
+        if let Some(stock) = &mut self.aged[k] {
+            stock.take_down(take, path);
+        }
+        take
+    }
+
+    /// The measured takedown delays and attention balances of the aged categories.
+    pub(super) fn delays_and_balances(&self, s: &Scenario) -> (Vec<CategoryDelays>, Vec<ExposureBalance>) {
+        self.aged
+            .iter()
+            .zip(&s.platform.categories)
+            .filter_map(|(stock, c)| {
+                let stock = stock.as_ref()?;
+                let delays = CategoryDelays {
+                    category: c.name.clone(),
+                    half_life_days: std::f64::consts::LN_2 / c.attention.decay_per_day()?,
+                    paths: stock.delays.clone(),
+                };
+                Some((delays, stock.balance(&c.name)))
+            })
+            .unzip()
     }
 
     /// Starts the interval from the last advance to `now`: restarts the streams when
@@ -106,10 +172,17 @@ impl Content {
         Some(dt.as_days_f64())
     }
 
-    /// Takes `count` live violating items down (orders, cleanups), in proportion to each
+    /// Takes `count` live violating items down (cleanups), in proportion to each
     /// category's stock. Returns how many were taken.
     pub(super) fn take_down_proportionally(&mut self, count: u64) -> u64 {
-        remove_proportionally(&mut self.visible, &mut self.removed_outside_queue, count)
+        let before = self.visible.clone();
+        let taken = remove_proportionally(&mut self.visible, &mut self.removed_outside_queue, count);
+        for (k, stock) in self.aged.iter_mut().enumerate() {
+            if let Some(stock) = stock {
+                stock.take_down(before[k] - self.visible[k], RemovalPath::Cleanup);
+            }
+        }
+        taken
     }
 
     /// Violating items of category `k` that can be viewed: live, and queued ones when
@@ -150,9 +223,16 @@ impl Content {
         let n = p.categories.len();
         let mut counts = Counts { findings: vec![0u64; n], exposure: 0.0, samples: 0, hits: 0 };
 
+        let from = self.last_advance_before(days);
         // Views over the step, with the stock as it stood since the last event.
         for (k, c) in p.categories.iter().enumerate() {
             let views_per_item = c.views_per_item_per_day * self.views_factor * access;
+            if self.aged[k].is_some() {
+                let (views, complaints) = self.aged_counts(k, now, from, views_per_item, s, queue);
+                counts.exposure += views;
+                counts.findings[k] += complaints;
+                continue;
+            }
             let views = self.viewable(k, s, queue) as f64 * views_per_item * days;
             counts.exposure += views;
             let streams = &mut self.streams;
@@ -163,7 +243,7 @@ impl Content {
             let reported = binomial(&mut streams.reports, self.visible[k], report_p);
             if reported > 0 {
                 self.visible[k] -= reported;
-                queue.add_reported(now, k, reported);
+                queue.add_reported(now, k, reported, now);
             }
         }
 
@@ -175,6 +255,9 @@ impl Content {
             let live = poisson(&mut self.streams.uploads, uploads * c.share * (1.0 - self.recall[k]));
             self.visible[k] += live;
             self.uploaded_undetected[k] += live;
+            if let Some(stock) = &mut self.aged[k] {
+                counts.exposure += stock.upload(live, days) * self.views_factor * access;
+            }
         }
         self.clean_visible += uploads * (1.0 - violating_share).max(0.0) * (1.0 - p.false_positive_rate);
 
@@ -200,6 +283,46 @@ impl Content {
             counts.hits = samples - left;
         }
         counts
+    }
+
+    /// The start of the interval of `days` that ends at the last advance.
+    fn last_advance_before(&self, days: f64) -> SimTime {
+        let length = SimDuration::from_days_f64(days);
+        SimTime(self.last_advance.0.saturating_sub(length.0))
+    }
+
+    /// Views, complaints and reports of aged category `k` over the interval from
+    /// `from` to `now`, its items seen `views_per_item` times a day at upload: the
+    /// views come from the stock's attention (see `absorb_queue_log`), each cohort's
+    /// reports from its own attention. Returns the views and the complaints.
+    fn aged_counts(
+        &mut self,
+        k: usize,
+        now: SimTime,
+        from: SimTime,
+        views_per_item: f64,
+        s: &Scenario,
+        queue: &mut ReviewQueue,
+    ) -> (f64, u64) {
+        let c = &s.platform.categories[k];
+        let reach = views_per_item / c.views_per_item_per_day.max(f64::MIN_POSITIVE);
+        let (live, queued) = std::mem::take(&mut self.aged_views[k]);
+        let seen = if s.platform.flagged_visible_while_queued { live + queued } else { live };
+        let views = seen * reach;
+        let streams = &mut self.streams;
+        let complaints = poisson(&mut streams.complaints, views * s.regulator.complaints_per_violating_view);
+        let Some(stock) = &mut self.aged[k] else { return (views, complaints) };
+        let report_rate = views_per_item * c.report_probability;
+        if report_rate > 0.0 {
+            let reports = &mut streams.reports;
+            let reported =
+                stock.draw_reports(from, |n, days| binomial(reports, n, 1.0 - (-report_rate * days).exp()));
+            for (born, n) in reported {
+                self.visible[k] -= n;
+                queue.add_reported(now, k, n, born);
+            }
+        }
+        (views, complaints)
     }
 
     /// Raises the detection recall of every category to at least `recall`.
@@ -250,35 +373,12 @@ pub(super) fn uploads_per_day(s: &Scenario, access: f64) -> f64 {
 /// stock (largest remainders first, ties to the lower index), so no category goes
 /// negative and the total removed is exact. Returns how many were removed.
 fn remove_proportionally(stock: &mut [u64], removed: &mut [u64], count: u64) -> u64 {
-    let total: u64 = stock.iter().sum();
-    if count == 0 || total == 0 {
-        return 0;
-    }
-    let count = count.min(total);
-    let mut shares: Vec<(u64, u128, usize)> = stock
-        .iter()
-        .enumerate()
-        .map(|(k, &s)| {
-            let exact = s as u128 * count as u128;
-            ((exact / total as u128) as u64, exact % total as u128, k)
-        })
-        .collect();
-    let mut left = count - shares.iter().map(|s| s.0).sum::<u64>();
-    shares.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
-    for share in &mut shares {
-        if left == 0 {
-            break;
-        }
-        if share.0 < stock[share.2] {
-            share.0 += 1;
-            left -= 1;
-        }
-    }
-    for (take, _, k) in shares {
+    let takes = proportional_takes(stock, count);
+    for (k, take) in takes.iter().enumerate() {
         stock[k] -= take;
         removed[k] += take;
     }
-    count
+    takes.iter().sum()
 }
 
 #[cfg(test)]

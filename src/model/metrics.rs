@@ -1,5 +1,6 @@
 //! What one replication reports.
 
+use super::delays::{Delays, RemovalPath};
 use super::series::GridSample;
 use crate::engine::SimTime;
 use crate::scenario::LiftPath;
@@ -37,6 +38,74 @@ pub struct CategoryBalance {
 impl CategoryBalance {
     pub fn holds(&self) -> bool {
         self.initial + self.uploaded == self.visible + self.queued + self.removed
+    }
+}
+
+/// Where the lifetime attention of one category's violating items went, in views at
+/// full reach, for a category whose attention fades (`Attention::Exponential`):
+/// `lifetime = viewed + hidden + prevented + to_come`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExposureBalance {
+    pub category: String,
+    /// Lifetime views of every item that went live or into the review queue.
+    pub lifetime: f64,
+    /// Views while live or visibly queued (before blocks, throttles and an age gate).
+    pub viewed: f64,
+    /// Views lost while queued out of sight.
+    pub hidden: f64,
+    /// Views that would have come after the items' removal.
+    pub prevented: f64,
+    /// Views still to come to the items live or queued at the horizon.
+    pub to_come: f64,
+}
+
+impl ExposureBalance {
+    /// Whether the parts add up to the lifetime views (to a relative 1e-9).
+    pub fn holds(&self) -> bool {
+        let parts = self.viewed + self.hidden + self.prevented + self.to_come;
+        (parts - self.lifetime).abs() <= 1e-9 * self.lifetime.max(1.0)
+    }
+}
+
+/// The measured takedown delays of one category whose attention fades, per path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CategoryDelays {
+    pub category: String,
+    /// The half-life of its attention, in days.
+    pub half_life_days: f64,
+    /// In the order of `RemovalPath::ALL`.
+    pub paths: [Delays; 4],
+}
+
+impl CategoryDelays {
+    /// The delays of every replication of `outcomes` pooled, per category.
+    pub fn pooled(outcomes: &[ReplicationOutcome]) -> Vec<CategoryDelays> {
+        let mut pooled: Vec<CategoryDelays> = Vec::new();
+        for o in outcomes {
+            for (i, d) in o.delays.iter().enumerate() {
+                if pooled.len() <= i {
+                    pooled.push(CategoryDelays { paths: Default::default(), ..d.clone() });
+                }
+                for (all, one) in pooled[i].paths.iter_mut().zip(&d.paths) {
+                    all.merge(one);
+                }
+            }
+        }
+        pooled
+    }
+
+    /// The delays of every path together.
+    pub fn all_paths(&self) -> Delays {
+        let mut all = Delays::default();
+        for d in &self.paths {
+            all.merge(d);
+        }
+        all
+    }
+
+    /// The delays of removals by `path`.
+    pub fn path(&self, path: RemovalPath) -> &Delays {
+        &self.paths[RemovalPath::ALL.iter().position(|p| *p == path).unwrap_or(0)]
     }
 }
 
@@ -217,6 +286,10 @@ pub struct ReplicationOutcome {
     pub log: Vec<LogEntry>,
     /// The state at each instant of `series::grid`.
     pub series: Vec<GridSample>,
+    /// Takedown delays and attention balances of the categories whose attention
+    /// fades (none for constant attention).
+    pub delays: Vec<CategoryDelays>,
+    pub exposure_balances: Vec<ExposureBalance>,
 }
 
 #[cfg(test)]

@@ -6,9 +6,11 @@
 //! undetected violating uploads, the visible stock, views, user reports, crawler
 //! samples), so work does not grow with the number of clean uploads.
 
+mod attention;
 mod base;
 mod block;
 mod content;
+mod delays;
 mod draws;
 mod ladder;
 mod lifting;
@@ -21,8 +23,10 @@ pub mod queue;
 pub mod series;
 mod world;
 
+pub use delays::{Delays, RemovalPath, DELAY_RELATIVE_ACCURACY};
 pub use metrics::{
-    BlockRecord, CategoryBalance, LogEntry, Metric, Metrics, ReplicationOutcome, UnknownMetric,
+    BlockRecord, CategoryBalance, CategoryDelays, ExposureBalance, LogEntry, Metric, Metrics,
+    ReplicationOutcome, UnknownMetric,
 };
 pub use series::{grid, GridSample};
 pub use world::run_replication;

@@ -23,6 +23,7 @@ use rand::RngExt;
 
 use super::base::{item_count, Core, Event};
 use super::content::Content;
+use super::delays::RemovalPath;
 use super::process;
 use crate::engine::{stream_at, SimTime};
 use crate::scenario::Scenario;
@@ -130,10 +131,7 @@ impl Orders {
         let late = now > order.deadline;
         let mut removed = 0;
         for (k, want) in order.items.iter().enumerate() {
-            let take = (*want).min(content.visible[k]);
-            content.visible[k] -= take;
-            content.removed_outside_queue[k] += take;
-            removed += take;
+            removed += content.take_down(k, *want, RemovalPath::TakedownOrder);
         }
         let when = if late { "after the deadline" } else { "in time" };
         core.note(

@@ -68,11 +68,16 @@ struct World<'s> {
 
 impl<'s> World<'s> {
     fn new(s: &'s Scenario, seed: u64, rep: u64, trace: bool) -> Self {
+        let content = Content::new(s, seed, rep);
+        let mut queue = content::review_queue(s, seed, rep);
+        if content.aged_categories().contains(&true) {
+            queue.track_ages(content.aged_categories());
+        }
         World {
             s,
             core: Core::new(trace),
-            queue: content::review_queue(s, seed, rep),
-            content: Content::new(s, seed, rep),
+            queue,
+            content,
             orders: Orders::new(s, seed, rep),
             ladder: Ladder::new(s, seed, rep),
             blocks: Blocks::new(seed, rep),
@@ -152,6 +157,8 @@ impl<'s> World<'s> {
     /// last event, with the state that held during that interval.
     fn advance(&mut self, now: SimTime) {
         self.queue.advance_to(now, &mut self.content.visible);
+        let aged = self.queue.take_age_log();
+        self.content.absorb_queue_log(now, &aged, self.s.platform.flagged_visible_while_queued);
         let Some(days) = self.content.start_interval(now, self.s.step) else {
             return;
         };
@@ -429,6 +436,7 @@ impl<'s> World<'s> {
             })
             .collect();
         m.violating_removed = balances.iter().map(|b| b.removed).sum();
+        let (delays, exposure_balances) = self.content.delays_and_balances(self.s);
         let (mut metrics, log) = self.core.into_parts();
         let blocks = self.blocks.into_records();
         metrics.relapses = metrics.blocks.saturating_sub(1);
@@ -437,6 +445,15 @@ impl<'s> World<'s> {
                 metrics.lifted_by[path as usize] += 1;
             }
         }
-        ReplicationOutcome { replication, metrics, blocks, balances, log, series: self.series }
+        ReplicationOutcome {
+            replication,
+            metrics,
+            blocks,
+            balances,
+            log,
+            series: self.series,
+            delays,
+            exposure_balances,
+        }
     }
 }

@@ -48,6 +48,53 @@ pub mod replications {
     pub const ALL: [&str; 2] = [REPLICATION, SEED];
 }
 
+/// takedown.csv: a row per category with fading attention and removal path (and
+/// `all` paths), over every replication; delays in hours.
+pub mod takedown {
+    pub const CATEGORY: &str = "category";
+    pub const PATH: &str = "path";
+    pub const HALF_LIFE_HOURS: &str = "half_life_hours";
+    pub const REMOVED: &str = "removed";
+    pub const REMOVED_PER_REPLICATION: &str = "removed_per_replication";
+    pub const MEAN_DELAY_HOURS: &str = "mean_delay_hours";
+    pub const P10_DELAY_HOURS: &str = "p10_delay_hours";
+    pub const P25_DELAY_HOURS: &str = "p25_delay_hours";
+    pub const MEDIAN_DELAY_HOURS: &str = "median_delay_hours";
+    pub const P75_DELAY_HOURS: &str = "p75_delay_hours";
+    pub const P90_DELAY_HOURS: &str = "p90_delay_hours";
+    pub const MAX_DELAY_HOURS: &str = "max_delay_hours";
+    pub const MEAN_ACCRUED_SHARE: &str = "mean_accrued_share";
+    pub const P10_ACCRUED_SHARE: &str = "p10_accrued_share";
+    pub const MEDIAN_ACCRUED_SHARE: &str = "median_accrued_share";
+    pub const P90_ACCRUED_SHARE: &str = "p90_accrued_share";
+    pub const EXPOSURE_PREVENTED: &str = "exposure_prevented";
+    /// Every column, in order.
+    pub const ALL: [&str; 17] = [
+        CATEGORY,
+        PATH,
+        HALF_LIFE_HOURS,
+        REMOVED,
+        REMOVED_PER_REPLICATION,
+        MEAN_DELAY_HOURS,
+        P10_DELAY_HOURS,
+        P25_DELAY_HOURS,
+        MEDIAN_DELAY_HOURS,
+        P75_DELAY_HOURS,
+        P90_DELAY_HOURS,
+        MAX_DELAY_HOURS,
+        MEAN_ACCRUED_SHARE,
+        P10_ACCRUED_SHARE,
+        MEDIAN_ACCRUED_SHARE,
+        P90_ACCRUED_SHARE,
+        EXPOSURE_PREVENTED,
+    ];
+    /// The columns the report reads.
+    pub const REQUIRED: [&str; 7] =
+        [CATEGORY, PATH, HALF_LIFE_HOURS, REMOVED, MEAN_DELAY_HOURS, MEDIAN_DELAY_HOURS, EXPOSURE_PREVENTED];
+    /// The `path` of the row that pools every path.
+    pub const ALL_PATHS: &str = "all";
+}
+
 /// blocks.csv: a row per block.
 pub mod blocks {
     pub const REPLICATION: &str = "replication";

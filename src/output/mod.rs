@@ -4,10 +4,13 @@
 //! fills its output folder with what the writers make.
 
 pub mod columns;
+pub mod endings;
 pub mod folder;
+pub mod numbers;
 pub mod publish;
 pub mod report;
 pub mod tables;
+pub mod takedown;
 pub mod text;
 
 pub use folder::{OutputError, OutputFolder};

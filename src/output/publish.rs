@@ -12,12 +12,17 @@ use std::path::PathBuf;
 use crate::experiment::{self, ExperimentError, Precision, RunConfig, RunResults};
 use crate::output::report::{self, ReportError};
 use crate::output::tables::{self, Labeled, RunRecord};
+use crate::output::takedown;
 use crate::output::{OutputError, OutputFolder};
 use crate::scenario::{LoadedScenario, Scenario};
 
 /// The tables every experiment writes, in this order.
 pub const TABLES: [&str; 6] =
     ["summary.csv", "replications.csv", "blocks.csv", "survival.csv", "events.csv", "timeseries.csv"];
+
+/// The table of measured takedown delays, written when a scenario has a category
+/// whose attention fades.
+pub const TAKEDOWN: &str = "takedown.csv";
 
 /// The report files every experiment writes.
 const REPORT: [&str; 2] = ["report.html", "report.md"];
@@ -103,6 +108,9 @@ impl Plan {
         folder.write_table("survival.csv", |w| tables::survival_csv(w, &labeled))?;
         folder.write_table("events.csv", |w| tables::events_csv(w, &labeled, start))?;
         folder.write_table("timeseries.csv", |w| tables::timeseries_csv(w, &labeled, start))?;
+        if takedown::has_takedowns(&results) {
+            folder.write_table(TAKEDOWN, |w| takedown::takedown_csv(w, &labeled))?;
+        }
         Ok((results, folder))
     }
 
@@ -120,6 +128,9 @@ impl Plan {
             files.push(file);
         }
         files.extend(TABLES);
+        if takedown::has_takedowns(results) {
+            files.push(TAKEDOWN);
+        }
         files.push("run.json");
         files.extend(REPORT);
         if self.charts {

@@ -14,7 +14,10 @@ use crate::output::columns::{self, SummaryRow};
 use crate::scenario::{LoadedScenario, Parameter};
 
 /// Writes a table to `out` row by row: tables are streamed, never held whole in memory.
-fn write_csv<W: Write>(out: W, rows: impl FnOnce(&mut csv::Writer<W>) -> csv::Result<()>) -> csv::Result<()> {
+pub(super) fn write_csv<W: Write>(
+    out: W,
+    rows: impl FnOnce(&mut csv::Writer<W>) -> csv::Result<()>,
+) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     rows(&mut w)?;
     w.flush()?;
@@ -22,7 +25,7 @@ fn write_csv<W: Write>(out: W, rows: impl FnOnce(&mut csv::Writer<W>) -> csv::Re
 }
 
 /// A number for CSV: shortest round-trip form; empty for "not applicable" (NaN).
-fn num(x: f64) -> String {
+pub(super) fn num(x: f64) -> String {
     if x.is_nan() {
         String::new()
     } else {
@@ -50,11 +53,11 @@ impl<'a> Labeled<'a> {
     }
 }
 
-fn label_header(runs: &[Labeled]) -> Vec<String> {
+pub(super) fn label_header(runs: &[Labeled]) -> Vec<String> {
     runs.first().map_or(Vec::new(), |r| r.labels.iter().map(|(k, _)| k.clone()).collect())
 }
 
-fn label_values(run: &Labeled) -> Vec<String> {
+pub(super) fn label_values(run: &Labeled) -> Vec<String> {
     run.labels.iter().map(|(_, v)| v.clone()).collect()
 }
 

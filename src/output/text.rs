@@ -11,8 +11,11 @@ use crate::engine::SimTime;
 use crate::experiment::stats::PairedDifference;
 use crate::experiment::sweep::{compliance_cost, Target, TargetAnswer};
 use crate::experiment::RunResults;
-use crate::model::{LogEntry, Metric};
-use crate::scenario::{LiftPath, Observed, Scenario};
+use crate::model::{CategoryDelays, LogEntry, Metric};
+use crate::scenario::Scenario;
+
+use super::endings::{lifting_paths, observed_against_simulated, relapse_warning};
+pub use super::numbers::{percent, quantity, thousands};
 
 use super::tables::date_of;
 
@@ -50,50 +53,6 @@ pub fn visible(s: &str) -> Cow<'_, str> {
         push_visible(&mut out, c);
     }
     Cow::Owned(out)
-}
-
-/// `x` scaled for a thousands suffix: 12,345 -> (12.345, "k"), 5.6e9 -> (5.6, "G");
-/// below 10,000 unscaled, with no suffix.
-pub fn thousands(x: f64) -> (f64, &'static str) {
-    let a = x.abs();
-    if a >= 1e12 {
-        (x / 1e12, "T")
-    } else if a >= 1e9 {
-        (x / 1e9, "G")
-    } else if a >= 1e6 {
-        (x / 1e6, "M")
-    } else if a >= 1e4 {
-        (x / 1e3, "k")
-    } else {
-        (x, "")
-    }
-}
-
-/// A quantity with a thousands suffix: 1234 -> "1234", 12,345 -> "12.3 k", 5.6e9 ->
-/// "5.60 G".
-pub fn quantity(x: f64) -> String {
-    if x.is_nan() {
-        return "n/a".into();
-    }
-    let (v, suffix) = thousands(x);
-    let suffix = if suffix.is_empty() { String::new() } else { format!(" {suffix}") };
-    if suffix.is_empty() && v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 100.0 {
-        format!("{v:.0}{suffix}")
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}{suffix}")
-    } else {
-        format!("{v:.2}{suffix}")
-    }
-}
-
-fn percent(x: f64) -> String {
-    if x.is_nan() {
-        "n/a".into()
-    } else {
-        format!("{:.1}%", x * 100.0)
-    }
 }
 
 /// The short table `modsim run` prints.
@@ -169,75 +128,29 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
             format!("95% CI {} to {}", quantity(s.ci_low), quantity(s.ci_high)),
         );
     }
+    // Categories whose attention fades: how late removals came, and what they saved.
+    for c in CategoryDelays::pooled(&results.outcomes) {
+        let d = c.all_paths();
+        if d.removed == 0 {
+            continue;
+        }
+        let hours = |days: f64| format!("{:.1} h", days * 24.0);
+        row(
+            &mut out,
+            &format!("takedown delay, {}", visible(&c.category)),
+            hours(d.quantile_days(0.5)),
+            format!(
+                "median; mean {}, 90% within {}; removals prevented {} of their items' views",
+                hours(d.mean_days()),
+                hours(d.quantile_days(0.9)),
+                percent(d.mean_prevented_share())
+            ),
+        );
+    }
     if let Some(warning) = relapse_warning(results) {
         let _ = writeln!(out, "warning: {warning}");
     }
     out
-}
-
-/// What really happened in a case, and where it falls among the simulated outcomes:
-/// the share of simulated first blocks over by the observed duration (for a block
-/// still in force, the share still in force then), or the block probability when
-/// there was no block.
-pub fn observed_against_simulated(observed: &Observed, results: &RunResults) -> (String, String) {
-    let blocked = percent(results.summary(Metric::Blocked).mean);
-    let Some((days, censored)) = observed.duration_days() else {
-        return ("no block".into(), format!("simulated block probability {blocked}"));
-    };
-    let km = &results.first_block_durations;
-    let still = km.survival_at(days);
-    if censored {
-        let value = format!("> {days:.1} days");
-        (value, format!("still in force then; so are {} of simulated first blocks", percent(still)))
-    } else {
-        let path = observed.lifted_by.map_or(String::new(), |p| format!("{}; ", p.name()));
-        let value = format!("{days:.1} days");
-        (value, format!("{path}{} of simulated first blocks were over by then", percent(1.0 - still)))
-    }
-}
-
-/// How blocks ended, as shares of all blocks ("compliance 80%, court 15%, still in
-/// force at the horizon 5%"), when any ended otherwise than by compliance.
-pub fn lifting_paths(results: &RunResults) -> Option<String> {
-    let blocks: Vec<_> = results.outcomes.iter().flat_map(|o| &o.blocks).collect();
-    if blocks.iter().all(|b| b.lifted_by.is_none_or(|p| p == LiftPath::Compliance)) {
-        return None;
-    }
-    let share = |n: usize| match 100.0 * n as f64 / blocks.len() as f64 {
-        p if p < 0.5 => "<1%".to_owned(),
-        p => format!("{p:.0}%"),
-    };
-    let mut parts: Vec<String> = LiftPath::ALL
-        .into_iter()
-        .map(|path| (path, blocks.iter().filter(|b| b.lifted_by == Some(path)).count()))
-        .filter(|(_, n)| *n > 0)
-        .map(|(path, n)| format!("{} {}", path.name(), share(n)))
-        .collect();
-    let censored = blocks.iter().filter(|b| b.censored).count();
-    if censored > 0 {
-        parts.push(format!("still in force at the horizon {}", share(censored)));
-    }
-    Some(parts.join(", "))
-}
-
-/// A warning when blocked replications average two or more re-blocks: real regulators
-/// rarely block a platform again and again within days, so such bursts usually mean
-/// the ladder restarts too eagerly after a lifting.
-pub fn relapse_warning(results: &RunResults) -> Option<String> {
-    let blocked: Vec<_> = results.outcomes.iter().filter(|o| o.metrics.blocks > 0).collect();
-    let relapses: u32 = blocked.iter().map(|o| o.metrics.relapses).sum();
-    relapse_warning_for(f64::from(relapses) / blocked.len().max(1) as f64)
-}
-
-/// The warning for blocked replications that average `per_blocked` re-blocks, if that
-/// is a burst (two or more).
-pub fn relapse_warning_for(per_blocked: f64) -> Option<String> {
-    (per_blocked >= 2.0).then(|| {
-        format!(
-            "blocked replications average {per_blocked:.1} re-blocks; if real blocks do not recur like this, \
-             set a `probation` or `restart_ladder_at = \"none\"` in [regulator.unblock]"
-        )
-    })
 }
 
 /// A point in time as a person reads it: a calendar date when the scenario has a start

@@ -248,6 +248,31 @@ pub struct Category {
     pub recall: f64,
     /// Violating items live at the start (the backlog a regulator complains about).
     pub initial_stock: u64,
+    /// How an item's views depend on its age.
+    pub attention: Attention,
+}
+
+/// How the views of one item depend on its age: `views_per_item_per_day` is the rate
+/// at upload, and the profile scales it down as the item ages.
+#[derive(Copy, Clone, Debug, Default, PartialEq)]
+pub enum Attention {
+    /// The same views at every age (the default): an item's lifetime views have no end.
+    #[default]
+    Constant,
+    /// Views halve every `half_life`: an item of age a gets
+    /// `views_per_item_per_day * 2^(-a / half_life)`, and its lifetime views are
+    /// `views_per_item_per_day * half_life / ln 2`.
+    Exponential { half_life: SimDuration },
+}
+
+impl Attention {
+    /// The decay rate per day (ln 2 / half-life); `None` for constant attention.
+    pub fn decay_per_day(self) -> Option<f64> {
+        match self {
+            Attention::Constant => None,
+            Attention::Exponential { half_life } => Some(std::f64::consts::LN_2 / half_life.as_days_f64()),
+        }
+    }
 }
 
 /// The moderators and how they work the review queue.

@@ -40,6 +40,10 @@ impl Scenario {
             put(format!("{at}.report_probability"), c.report_probability.to_string());
             put(format!("{at}.recall"), c.recall.to_string());
             put(format!("{at}.initial_stock"), c.initial_stock.to_string());
+            // Listed only when set, so reports of scenarios without it stay as they were.
+            if let super::Attention::Exponential { half_life } = c.attention {
+                put(format!("{at}.attention"), format!("exponential, half-life {half_life}"));
+            }
         }
         put("platform.detection.false_positive_rate".into(), p.false_positive_rate.to_string());
         let r = &p.review;

@@ -92,6 +92,15 @@ pub struct RawCategory {
     pub report_probability: Option<f64>,
     pub recall: Option<f64>,
     pub initial_stock: Option<u64>,
+    pub attention: Option<RawAttention>,
+}
+
+/// `attention = { profile = "exponential", half_life = "6h" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAttention {
+    pub profile: String,
+    pub half_life: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

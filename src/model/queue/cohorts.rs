@@ -20,7 +20,7 @@
 
 use std::collections::VecDeque;
 
-use super::config::{ClassCounts, QueueConfig, QueueStats};
+use super::config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source};
 use crate::engine::{SimDuration, SimTime, Stream};
 use crate::model::draws::{binomial, poisson};
 use crate::scenario::Discipline;
@@ -31,6 +31,9 @@ struct Cohort {
     time: SimTime,
     class: u16,
     count: u64,
+    /// When its items were uploaded.
+    born: SimTime,
+    source: Source,
 }
 
 /// A review queue of cohorts.
@@ -58,6 +61,8 @@ pub struct CohortQueue {
     stationary_length: f64,
     pub classes: Vec<ClassCounts>,
     pub stats: QueueStats,
+    /// What happened to items whose ages are tracked.
+    pub ages: AgeLog,
 }
 
 impl CohortQueue {
@@ -83,6 +88,7 @@ impl CohortQueue {
             stationary_length: 0.0,
             classes: vec![ClassCounts::default(); n + 1],
             stats: QueueStats::default(),
+            ages: AgeLog::default(),
             cfg,
         }
     }
@@ -103,9 +109,9 @@ impl CohortQueue {
         self.update_stationary();
     }
 
-    pub fn add_reported(&mut self, now: SimTime, class: usize, count: u64) {
+    pub fn add_reported(&mut self, now: SimTime, class: usize, count: u64, born: SimTime) {
         self.advance_to(now);
-        self.arrive(Cohort { time: now, class: class as u16, count });
+        self.arrive(Cohort { time: now, class: class as u16, count, born, source: Source::Report });
     }
 
     pub fn add_moderators(&mut self, now: SimTime, count: u32) {
@@ -176,7 +182,10 @@ impl CohortQueue {
                 weight_left -= w;
                 left -= n;
                 self.classes[class].flagged_at_upload += n;
-                self.arrive(Cohort { time: mid, class: class as u16, count: n });
+                let cohort =
+                    Cohort { time: mid, class: class as u16, count: n, born: mid, source: Source::Detection };
+                self.ages.record(aged(AgedKind::Arrived, &cohort, n));
+                self.arrive(cohort);
             }
         }
 
@@ -203,7 +212,7 @@ impl CohortQueue {
                 let arrival = front.time.0 as f64;
                 let mean_start = ((first + last) / 2.0).max(arrival);
                 let fluid_wait = mean_start - arrival;
-                let class = front.class;
+                let (class, born, source) = (front.class, front.born, front.source);
                 let counted = front.time >= self.cfg.warm_up;
                 area += m * (mean_start - arrival.max(a.0 as f64));
                 front.count -= m as u64;
@@ -227,6 +236,8 @@ impl CohortQueue {
                     time: SimTime((mean_start + self.mean_review_ms) as u64),
                     class,
                     count: n,
+                    born,
+                    source,
                 });
                 started += m;
             }
@@ -268,8 +279,16 @@ impl CohortQueue {
         } else {
             counts.removed += correct;
             counts.kept_pending += n - correct;
+            self.ages.record(aged(AgedKind::Removed, &done, correct));
+            self.ages.record(aged(AgedKind::Kept, &done, n - correct));
         }
     }
+}
+
+/// The age-log entry of `count` items of `cohort`, at the cohort's time.
+fn aged(kind: AgedKind, cohort: &Cohort, count: u64) -> AgedEvent {
+    let (class, born, source, at) = (cohort.class as usize, cohort.born, cohort.source, cohort.time);
+    AgedEvent { kind, class, born, source, at, count }
 }
 
 /// Stationary mean wait (ms) and mean queue length of a multi-server queue with
@@ -335,7 +354,7 @@ mod tests {
         // 100 items at 0h, 10 moderators, 1h each: 10 reviews start per hour, so the
         // batch takes 10 hours and waits 4.95 hours on average (0..9.9 in steps).
         let mut q = queue(10, DurationDist::fixed(SimDuration::HOUR));
-        q.add_reported(SimTime::ZERO, 0, 100);
+        q.add_reported(SimTime::ZERO, 0, 100, SimTime::ZERO);
         q.advance_to(SimTime(10 * SimDuration::HOUR.0));
         assert_eq!(q.stats.reviews_started, 100);
         let mean_wait_h = q.stats.wait_sum_ms / 100.0 / SimDuration::HOUR.0 as f64;

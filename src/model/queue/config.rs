@@ -74,3 +74,62 @@ impl QueueConfig {
         self.urgent.len()
     }
 }
+
+/// How a violating item came to the review queue.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Source {
+    /// Flagged by automated detection at upload.
+    Detection,
+    /// Reported by a user while live.
+    Report,
+}
+
+/// What happened to violating items of a category whose ages are tracked
+/// (`ReviewQueue::track_ages`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum AgedKind {
+    /// Flagged at upload: they joined the queue without going live.
+    Arrived,
+    /// Removed after review.
+    Removed,
+    /// Kept by a review although they violate: they go live again.
+    Kept,
+}
+
+/// `count` items of category `class`, uploaded at `born`, that came to the queue by
+/// `source`, had `kind` happen to them at `at`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct AgedEvent {
+    pub kind: AgedKind,
+    pub class: usize,
+    pub born: SimTime,
+    pub source: Source,
+    pub at: SimTime,
+    pub count: u64,
+}
+
+/// The categories whose items' ages are tracked, and what happened to them since the
+/// model last took the log, in time order.
+#[derive(Clone, Debug, Default)]
+pub struct AgeLog {
+    tracked: Vec<bool>,
+    pub(super) events: Vec<AgedEvent>,
+}
+
+impl AgeLog {
+    pub fn new(tracked: Vec<bool>) -> Self {
+        AgeLog { tracked, events: Vec::new() }
+    }
+
+    /// Whether any category's ages are tracked.
+    pub(super) fn on(&self) -> bool {
+        !self.tracked.is_empty()
+    }
+
+    /// Records `event` if its category's ages are tracked.
+    pub(super) fn record(&mut self, event: AgedEvent) {
+        if event.count > 0 && self.tracked.get(event.class).copied().unwrap_or(false) {
+            self.events.push(event);
+        }
+    }
+}

@@ -11,7 +11,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use super::config::{ClassCounts, QueueConfig, QueueStats};
+use super::config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source};
 use crate::engine::{SimDuration, SimTime, Stream};
 use crate::scenario::Discipline;
 
@@ -21,8 +21,16 @@ type Class = u16;
 #[derive(Copy, Clone, Debug)]
 struct Item {
     arrival: SimTime,
+    /// When it was uploaded (its age counts from there).
+    born: SimTime,
     class: Class,
+    source: Source,
 }
+
+/// A review in progress: (done at, sequence, class, slot in `under_review`). The
+/// item's upload instant and source wait in the slot, so the heap entries stay small
+/// on the queue's busiest path.
+type Review = Reverse<(SimTime, u64, Class, u32)>;
 
 /// An item-level multi-server review queue.
 pub struct ItemQueue {
@@ -38,13 +46,19 @@ pub struct ItemQueue {
     now: SimTime,
     waiting: VecDeque<Item>,
     waiting_urgent: VecDeque<Item>,
-    /// Reviews in progress: (done at, sequence, class), earliest first.
-    busy: BinaryHeap<Reverse<(SimTime, u64, Class)>>,
+    /// Reviews in progress, earliest first.
+    busy: BinaryHeap<Review>,
+    /// The upload instant and source of each item under review, by slot, when ages
+    /// are tracked; and the free slots.
+    under_review: Vec<(SimTime, Source)>,
+    free_slots: Vec<u32>,
     seq: u64,
     idle: u32,
     /// Counts per category; the last entry is the clean class.
     pub classes: Vec<ClassCounts>,
     pub stats: QueueStats,
+    /// What happened to items whose ages are tracked.
+    pub ages: AgeLog,
 }
 
 impl ItemQueue {
@@ -64,9 +78,12 @@ impl ItemQueue {
             waiting: VecDeque::new(),
             waiting_urgent: VecDeque::new(),
             busy: BinaryHeap::new(),
+            under_review: Vec::new(),
+            free_slots: Vec::new(),
             seq: 0,
             classes: vec![ClassCounts::default(); n + 1],
             stats: QueueStats::default(),
+            ages: AgeLog::default(),
         }
     }
 
@@ -97,11 +114,12 @@ impl ItemQueue {
         self.next_arrival = self.draw_next_arrival(now);
     }
 
-    /// Adds `count` reported items of category `class` arriving at `now`.
-    pub fn add_reported(&mut self, now: SimTime, class: usize, count: u64) {
+    /// Adds `count` reported items of category `class`, uploaded at `born`, arriving
+    /// at `now`.
+    pub fn add_reported(&mut self, now: SimTime, class: usize, count: u64, born: SimTime) {
         self.advance_to(now);
         for _ in 0..count {
-            self.arrive(Item { arrival: now, class: class as Class });
+            self.arrive(Item { arrival: now, born, class: class as Class, source: Source::Report });
         }
     }
 
@@ -144,7 +162,11 @@ impl ItemQueue {
             } else {
                 let class = self.draw_class();
                 self.classes[class as usize].flagged_at_upload += 1;
-                self.arrive(Item { arrival: time, class });
+                let item = Item { arrival: time, born: time, class, source: Source::Detection };
+                if self.ages.on() {
+                    self.ages.record(aged(AgedKind::Arrived, &item, time));
+                }
+                self.arrive(item);
                 self.next_arrival = self.draw_next_arrival(time);
             }
         }
@@ -218,12 +240,27 @@ impl ItemQueue {
     }
 
     fn begin_review(&mut self, now: SimTime, item: Item) {
-        let review = self.start_review(now, item);
+        let slot = if self.ages.on() {
+            match self.free_slots.pop() {
+                Some(slot) => slot,
+                None => {
+                    self.under_review.push((item.born, item.source));
+                    (self.under_review.len() - 1) as u32
+                }
+            }
+        } else {
+            0
+        };
+        let review = self.start_review(now, item, slot);
         self.busy.push(review);
     }
 
-    /// Counts the wait of `item` and draws its review: the entry for `busy`.
-    fn start_review(&mut self, now: SimTime, item: Item) -> Reverse<(SimTime, u64, Class)> {
+    /// Counts the wait of `item` and draws its review: the entry for `busy`, with
+    /// the item's age kept in `slot` when ages are tracked.
+    fn start_review(&mut self, now: SimTime, item: Item, slot: u32) -> Review {
+        if self.ages.on() {
+            self.under_review[slot as usize] = (item.born, item.source);
+        }
         let wait = now.since(item.arrival);
         self.stats.reviews_started += 1;
         if item.arrival >= self.cfg.warm_up {
@@ -233,14 +270,14 @@ impl ItemQueue {
         }
         let done = now + self.cfg.review_time.sample(&mut self.review_rng);
         self.seq += 1;
-        Reverse((done, self.seq, item.class))
+        Reverse((done, self.seq, item.class, slot))
     }
 
     /// Ends the earliest review. When work is waiting, the moderator's next review
     /// replaces the finished one in place: one sift instead of a pop and a push, on
     /// the path every item of a backlogged queue takes.
     fn finish_review(&mut self, now: SimTime) {
-        let Some(&Reverse((_, _, class))) = self.busy.peek() else {
+        let Some(&Reverse((_, _, class, slot))) = self.busy.peek() else {
             return;
         };
         self.stats.reviews_done += 1;
@@ -257,6 +294,11 @@ impl ItemQueue {
                 self.stats.wrongful_removals += 1;
             }
         }
+        if self.ages.on() && !clean {
+            let (born, source) = self.under_review[slot as usize];
+            let kind = if correct { AgedKind::Removed } else { AgedKind::Kept };
+            self.ages.record(aged(kind, &Item { arrival: now, born, class, source }, now));
+        }
         // The moderator takes the next item if the shift is still on; otherwise idles
         // until the next shift start.
         let next = if self.on_shift(now) {
@@ -266,7 +308,7 @@ impl ItemQueue {
         };
         match next {
             Some(item) => {
-                let review = self.start_review(now, item);
+                let review = self.start_review(now, item, slot);
                 if let Some(mut top) = self.busy.peek_mut() {
                     *top = review;
                 }
@@ -274,6 +316,9 @@ impl ItemQueue {
             None => {
                 self.busy.pop();
                 self.idle += 1;
+                if self.ages.on() {
+                    self.free_slots.push(slot);
+                }
             }
         }
     }
@@ -281,6 +326,11 @@ impl ItemQueue {
     fn on_shift(&self, t: SimTime) -> bool {
         self.cfg.shift.on(t)
     }
+}
+
+/// The age-log entry of one item.
+fn aged(kind: AgedKind, item: &Item, at: SimTime) -> AgedEvent {
+    AgedEvent { kind, class: item.class as usize, born: item.born, source: item.source, at, count: 1 }
 }
 
 #[cfg(test)]
@@ -318,7 +368,7 @@ mod tests {
     fn one_moderator_serves_a_batch_in_order() {
         // Three items at 0h, one moderator, 1h each: waits 0, 1 and 2 hours.
         let mut q = queue(1, SimDuration::HOUR, (0, 24));
-        q.add_reported(SimTime::ZERO, 0, 3);
+        q.add_reported(SimTime::ZERO, 0, 3, SimTime::ZERO);
         q.advance_to(hours(10));
         assert_eq!(q.classes[0].removed, 3);
         assert_eq!(q.stats.wait_sum_ms, 3.0 * SimDuration::HOUR.0 as f64);
@@ -331,7 +381,7 @@ mod tests {
     fn work_waits_for_the_shift() {
         // Shift 09:00-17:00; an item reported at 20:00 is reviewed at 09:00 next day.
         let mut q = queue(1, SimDuration::HOUR, (9, 8));
-        q.add_reported(hours(20), 0, 1);
+        q.add_reported(hours(20), 0, 1, hours(20));
         q.advance_to(hours(32));
         assert_eq!(q.stats.reviews_started, 0);
         q.advance_to(hours(33));
@@ -344,7 +394,7 @@ mod tests {
     #[test]
     fn hiring_starts_waiting_work_at_once() {
         let mut q = queue(0, SimDuration::HOUR, (0, 24));
-        q.add_reported(SimTime::ZERO, 0, 2);
+        q.add_reported(SimTime::ZERO, 0, 2, SimTime::ZERO);
         q.add_moderators(hours(5), 2);
         q.advance_to(hours(6));
         assert_eq!(q.classes[0].removed, 2);

@@ -18,7 +18,7 @@ mod items;
 mod shift;
 
 pub use cohorts::CohortQueue;
-pub use config::{ClassCounts, QueueConfig, QueueStats};
+pub use config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source};
 pub use items::ItemQueue;
 pub use shift::Shift;
 
@@ -77,12 +77,34 @@ impl ReviewQueue {
         }
     }
 
-    /// Adds `count` reported items of category `class` arriving at `now`.
-    pub fn add_reported(&mut self, now: SimTime, class: usize, count: u64) {
+    /// Adds `count` reported items of category `class`, uploaded at `born`, arriving
+    /// at `now`.
+    pub fn add_reported(&mut self, now: SimTime, class: usize, count: u64, born: SimTime) {
         match self {
-            ReviewQueue::Items(q) => q.add_reported(now, class, count),
-            ReviewQueue::Cohorts(q) => q.add_reported(now, class, count),
+            ReviewQueue::Items(q) => q.add_reported(now, class, count, born),
+            ReviewQueue::Cohorts(q) => q.add_reported(now, class, count, born),
         }
+    }
+
+    /// Tracks the ages of the items of the categories marked in `tracked`: what
+    /// happens to them is logged for `take_age_log`.
+    pub fn track_ages(&mut self, tracked: Vec<bool>) {
+        let log = match self {
+            ReviewQueue::Items(q) => &mut q.ages,
+            ReviewQueue::Cohorts(q) => &mut q.ages,
+        };
+        *log = AgeLog::new(tracked);
+    }
+
+    /// What happened to tracked items since the last call, in time order.
+    pub fn take_age_log(&mut self) -> Vec<AgedEvent> {
+        let log = match self {
+            ReviewQueue::Items(q) => &mut q.ages,
+            ReviewQueue::Cohorts(q) => &mut q.ages,
+        };
+        let mut events = std::mem::take(&mut log.events);
+        events.sort_by_key(|e| e.at);
+        events
     }
 
     /// Adds moderators from `now` on.
@@ -142,7 +164,7 @@ mod tests {
         for model in [QueueModel::Items, QueueModel::Cohorts] {
             // Accuracy 0: every violating item reviewed is wrongly kept.
             let mut q = queue(model, 0.0);
-            q.add_reported(SimTime::ZERO, 1, 5);
+            q.add_reported(SimTime::ZERO, 1, 5, SimTime::ZERO);
             let mut visible = vec![10, 0];
             q.advance_to(SimTime(10 * SimDuration::HOUR.0), &mut visible);
             assert_eq!(visible, vec![10, 5], "{model:?}");

@@ -14,7 +14,7 @@ use std::io::Read as _;
 
 use super::ReportError;
 use crate::experiment::stats::KaplanMeier;
-use crate::output::columns::{blocks, events, summary, survival, timeseries, SummaryRow};
+use crate::output::columns::{blocks, events, summary, survival, takedown, timeseries, SummaryRow};
 use crate::output::tables::RunRecord;
 
 /// Opens a file of the folder by name, `None` if it is missing.
@@ -81,6 +81,21 @@ pub struct EventRow {
     pub text: String,
 }
 
+/// One row of takedown.csv: the measured delays of one category and removal path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TakedownRow {
+    pub category: String,
+    /// A removal path, or `all`.
+    pub path: String,
+    /// The half-life of the category's attention.
+    pub half_life_hours: f64,
+    pub removed: u64,
+    pub mean_delay_hours: f64,
+    pub median_delay_hours: f64,
+    /// Mean share of the removed items' lifetime views that their removal prevented.
+    pub exposure_prevented: f64,
+}
+
 /// Everything about one run (the baseline, a variant or a sweep point).
 #[derive(Clone, Debug, Default)]
 pub struct RunData {
@@ -94,6 +109,8 @@ pub struct RunData {
     pub survival: Vec<SurvivalRow>,
     /// The traced replication's events.
     pub events: Vec<EventRow>,
+    /// Measured takedown delays (categories whose attention fades only).
+    pub takedowns: Vec<TakedownRow>,
 }
 
 impl RunData {
@@ -619,6 +636,22 @@ impl FolderData {
                 if replication == 0 {
                     run.events.push(event);
                 }
+                Ok(())
+            })?;
+        }
+        if let Some(input) = open("takedown.csv") {
+            for_each_row("takedown.csv", input, &takedown::REQUIRED, Some(&labels), |row, labels| {
+                let delay = Valid::NonNegative;
+                let takedown = TakedownRow {
+                    category: row.text(takedown::CATEGORY).to_owned(),
+                    path: row.text(takedown::PATH).to_owned(),
+                    half_life_hours: row.number(takedown::HALF_LIFE_HOURS, delay)?,
+                    removed: row.count(takedown::REMOVED)?,
+                    mean_delay_hours: row.number(takedown::MEAN_DELAY_HOURS, delay)?,
+                    median_delay_hours: row.number(takedown::MEDIAN_DELAY_HOURS, delay)?,
+                    exposure_prevented: row.number(takedown::EXPOSURE_PREVENTED, Valid::Share)?,
+                };
+                run_of(&mut runs, row, labels)?.takedowns.push(takedown);
                 Ok(())
             })?;
         }

@@ -16,7 +16,7 @@ use data::{FolderData, MetricSummary, Open};
 
 use crate::model::Metric;
 use crate::output::columns::SummaryRow;
-use crate::output::text;
+use crate::output::{endings, text};
 
 /// Why a report could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -359,6 +359,11 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     let (header, rows) = findings_table(data);
     html_table(&mut out, &header, &rows);
     out.push_str(&format!("<p class=\"note\">{}</p>\n", escape(&findings_note(data))));
+    if let Some((header, rows)) = takedown_table(data) {
+        out.push_str("<h2>Takedown delays</h2>\n");
+        html_table(&mut out, &header, &rows);
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(TAKEDOWN_NOTE));
+    }
     out.push_str("<h2>Charts</h2>\n");
     if !with_charts {
         out.push_str("<p>Charts were not drawn (<code>--no-charts</code>); run <code>modsim report</code> on this folder to draw them.</p>\n");
@@ -389,6 +394,41 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     out
 }
 
+/// What the takedown table says, under it.
+const TAKEDOWN_NOTE: &str = "For each category whose views fade with age: the time from upload to removal of every removed item, by how it came down, over all replications (takedown.csv has the quantiles), and the share of the removed items' lifetime views that their removal prevented.";
+
+/// The takedown delays of every run, if any run measured them: a row per run,
+/// category and path.
+fn takedown_table(data: &FolderData) -> Option<(Vec<String>, Vec<Vec<String>>)> {
+    let several = data.runs.len() > 1;
+    let mut header: Vec<String> = Vec::new();
+    if several {
+        header.push("Run".into());
+    }
+    header.extend(
+        ["Category", "Path", "Removed", "Mean delay", "Median delay", "Exposure prevented"].map(String::from),
+    );
+    let rows: Vec<Vec<String>> = data
+        .runs
+        .iter()
+        .flat_map(|run| {
+            run.takedowns.iter().map(move |t| {
+                let mut row = if several { vec![run.label.clone()] } else { Vec::new() };
+                row.extend([
+                    t.category.clone(),
+                    t.path.replace('_', " "),
+                    text::quantity(t.removed as f64),
+                    format!("{:.1} h", t.mean_delay_hours),
+                    format!("{:.1} h", t.median_delay_hours),
+                    format!("{:.1}%", t.exposure_prevented * 100.0),
+                ]);
+                row
+            })
+        })
+        .collect();
+    (!rows.is_empty()).then_some((header, rows))
+}
+
 fn strip_xml_declaration(svg: &str) -> &str {
     match svg.find("<svg") {
         Some(i) => &svg[i..],
@@ -404,13 +444,13 @@ fn findings_note(data: &FolderData) -> String {
     if data.record.command == "compare" {
         note.push_str(" Differences are paired (common random numbers); * marks a difference whose 95% CI excludes zero.");
     }
-    // The terminal's warning about bursts of re-blocks (`text::relapse_warning`), from
+    // The terminal's warning about bursts of re-blocks (`endings::relapse_warning`), from
     // the summary: re-blocks per replication over the share of blocked replications.
     for r in &data.runs {
         let mean = |metric| r.metric(SummaryRow::Metric(metric)).map_or(0.0, |m| m.mean);
         let blocked = mean(Metric::Blocked);
         let per_blocked = if blocked > 0.0 { mean(Metric::Relapses) / blocked } else { 0.0 };
-        if let Some(warning) = text::relapse_warning_for(per_blocked) {
+        if let Some(warning) = endings::relapse_warning_for(per_blocked) {
             note.push_str(&format!(" Warning ({}): {warning}.", r.label));
         }
     }
@@ -478,6 +518,11 @@ fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     let (header, rows) = findings_table(data);
     md_table(&mut out, &header, &rows);
     let _ = writeln!(out, "{}\n", findings_note(data));
+    if let Some((header, rows)) = takedown_table(data) {
+        out.push_str("## Takedown delays\n\n");
+        md_table(&mut out, &header, &rows);
+        let _ = writeln!(out, "{TAKEDOWN_NOTE}\n");
+    }
     out.push_str("## Charts\n\n");
     if !with_charts {
         out.push_str(

@@ -392,7 +392,7 @@ processing_time = "1d"
                     "platform.categories[0]",
                     10,
                     70,
-                    "unknown field `recal`, expected one of `name`, `share`, `urgent`, `views_per_item_per_day`, `report_probability`, `recall`, `initial_stock`"
+                    "unknown field `recal`, expected one of `name`, `share`, `urgent`, `views_per_item_per_day`, `report_probability`, `recall`, `initial_stock`, `attention`"
                 ),
                 (
                     "platform.review.moderators",

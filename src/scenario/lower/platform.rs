@@ -3,9 +3,9 @@
 use super::cost::{MAX_MODERATORS, MAX_STOCK};
 use super::Lowerer;
 use crate::engine::{DurationDist, SimDuration};
-use crate::scenario::raw::{RawCategory, RawOrders, RawPlatform, RawReview};
+use crate::scenario::raw::{RawAttention, RawCategory, RawOrders, RawPlatform, RawReview};
 use crate::scenario::units::parse_clock_time;
-use crate::scenario::{Category, Discipline, OrderHandling, Platform, QueueModel, ReviewTeam};
+use crate::scenario::{Attention, Category, Discipline, OrderHandling, Platform, QueueModel, ReviewTeam};
 
 impl Lowerer {
     /// The `[platform]` table.
@@ -70,7 +70,35 @@ impl Lowerer {
                 }
                 stock
             },
+            attention: raw.attention.as_ref().map_or(Attention::Constant, |a| self.attention(key, a)),
         })
+    }
+
+    /// `attention = { profile = ..., half_life = ... }`: a profile and exactly the
+    /// settings it takes.
+    fn attention(&mut self, key: &str, raw: &RawAttention) -> Attention {
+        let key = format!("{key}.attention");
+        match (raw.profile.as_str(), &raw.half_life) {
+            ("constant", None) => Attention::Constant,
+            ("constant", Some(_)) => {
+                self.error(format!("{key}.half_life"), "a constant profile takes no half-life");
+                Attention::Constant
+            }
+            ("exponential", Some(text)) => self
+                .positive_duration(&format!("{key}.half_life"), text)
+                .map_or(Attention::Constant, |half_life| Attention::Exponential { half_life }),
+            ("exponential", None) => {
+                self.error(key, "an exponential profile needs `half_life` (\"6h\")");
+                Attention::Constant
+            }
+            (other, _) => {
+                self.error(
+                    format!("{key}.profile"),
+                    format!("expected \"constant\" or \"exponential\", found \"{other}\""),
+                );
+                Attention::Constant
+            }
+        }
     }
 
     fn review(&mut self, raw: &RawReview) -> Option<ReviewTeam> {

@@ -11,6 +11,7 @@
 
 mod blocks;
 mod compare;
+mod exposure;
 mod fan;
 mod sweep;
 mod theme;
@@ -22,6 +23,7 @@ use plotters::prelude::*;
 use super::data::FolderData;
 use blocks::Durations;
 use compare::{CompareBlocked, CompareDurations, TradeOff};
+use exposure::ExposurePrevented;
 use fan::Fan;
 use sweep::{SweepHeatmap, SweepLines};
 use theme::{register_font, TimeAxis, FONT, INK};
@@ -116,6 +118,14 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
                 &Durations { run: first, replications },
             )?);
         }
+    }
+    if data.runs.iter().any(|r| !r.takedowns.is_empty()) {
+        charts.push(render(
+            "exposure-prevented",
+            "Exposure prevented against takedown delay",
+            "For each category whose views fade with age, each run's removed items (all paths, takedown.csv): their mean delay from upload to removal and the share of their lifetime views that removal prevented. The dashed curve is a removal at exactly that delay, 2^(-delay / half-life); delays that vary prevent more than the curve at their mean, since early removals save more than late ones lose. Where the points fall steeply, speed pays; where they lie near zero, removal comes after the views.".into(),
+            &ExposurePrevented { runs: &data.runs },
+        )?);
     }
     Ok(charts)
 }
@@ -242,6 +252,7 @@ mod fixtures {
                 event(8.0, "regulator", "warning"),
                 event(9.0, "platform", "action_done"),
             ],
+            takedowns: Vec::new(),
         }
     }
 
