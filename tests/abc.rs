@@ -318,3 +318,19 @@ fn progress_sees_each_generation_and_can_cancel() {
     }
     assert_eq!(progress.0.load(Ordering::SeqCst), 2);
 }
+
+#[test]
+fn particles_stay_in_the_prior_support_and_infinite_distances_are_never_accepted() {
+    let parameters = vec![Parameter { name: "rate".into(), prior: Prior::uniform(0.5, 3.0).unwrap() }];
+    let observed_mean = 1.0;
+    let conjugate = conjugate_simulator(observed_mean);
+    let simulate =
+        |theta: &[f64], rng: &mut Stream| if theta[0] > 2.0 { f64::INFINITY } else { conjugate(theta, rng) };
+    let settings = Settings { population: 200, seed: 9, max_generations: 5, ..Settings::default() };
+    let run = abc::run(&parameters, &settings, simulate, &()).unwrap();
+    assert_eq!(run.generations.len(), 5);
+    for g in &run.generations {
+        assert!(g.posterior.particles.iter().all(|p| (0.5..=2.0).contains(&p[0])), "generation {}", g.index);
+        assert!(g.distances.iter().all(|d| d.is_finite()));
+    }
+}

@@ -146,7 +146,7 @@ impl AbcProgress for () {}
 
 /// Runs ABC-SMC. `simulate` takes parameter values (in the order of `parameters`) and
 /// a stream, and returns the distance between simulated and observed outcomes; a
-/// distance that is not a number is never accepted.
+/// distance that is not finite is never accepted.
 pub fn run<F>(
     parameters: &[Parameter],
     settings: &Settings,
@@ -273,29 +273,25 @@ impl Sampler<'_> {
         let from_prior = |rng: &mut Stream| {
             self.parameters.iter().map(|p| p.prior.sample_internal(rng)).collect::<Option<Vec<f64>>>()
         };
-        let proposals = self.evaluate(0, 0..draws, &from_prior);
-        let simulated = proposals.iter().filter(|p| p.internal.is_some()).count();
+        let proposals = self.evaluate(0, 0..draws, &from_prior)?;
+        let simulated = proposals.iter().filter(|p| p.internal.is_some()).count() as u64;
         let mut order: Vec<usize> =
-            (0..proposals.len()).filter(|&i| !proposals[i].distance.is_nan()).collect();
+            (0..proposals.len()).filter(|&i| proposals[i].distance.is_finite()).collect();
         if order.len() < n {
             let accepted = order.len();
-            return Err(AbcError::NotEnoughAccepted {
-                generation: 0,
-                accepted,
-                wanted: n,
-                simulations: draws,
-            });
+            let simulations = simulated;
+            return Err(AbcError::NotEnoughAccepted { generation: 0, accepted, wanted: n, simulations });
         }
         order.sort_by(|&a, &b| proposals[a].distance.total_cmp(&proposals[b].distance).then(a.cmp(&b)));
         order.truncate(n);
         order.sort_unstable();
-        let mut proposals: Vec<Option<Proposal>> = proposals.into_iter().map(Some).collect();
-        let kept: Vec<Proposal> = order.iter().filter_map(|&i| proposals[i].take()).collect();
-        let internal: Vec<Vec<f64>> = kept.iter().filter_map(|p| p.internal.clone()).collect();
-        let distances: Vec<f64> = kept.iter().map(|p| p.distance).collect();
+        let (internal, distances): (Vec<Vec<f64>>, Vec<f64>) = order
+            .iter()
+            .filter_map(|&i| Some((proposals[i].internal.clone()?, proposals[i].distance)))
+            .unzip();
         let population = Population { internal, weights: vec![1.0 / n as f64; n], distances };
         let acceptance_rate = n as f64 / simulated as f64;
-        let generation = self.describe(0, draws, acceptance_rate, &population);
+        let generation = self.describe(0, simulated, acceptance_rate, &population);
         Ok((population, generation))
     }
 
@@ -326,15 +322,12 @@ impl Sampler<'_> {
         let (mut next, mut read, mut run_here) = (0, 0u64, 0u64);
         let mut batch = n;
         while (accepted.len() as u64) < n {
-            if self.progress.cancelled() {
-                return Err(AbcError::Cancelled { generation: index });
-            }
             let budget = s.max_simulations.saturating_sub(*simulations);
             if budget == 0 {
                 return Ok(None);
             }
             batch = batch.clamp(1, (MAX_BATCH * n).min(budget));
-            let proposals = self.evaluate(index as u64, next..next + batch, &propose);
+            let proposals = self.evaluate(index as u64, next..next + batch, &propose)?;
             let ran = proposals.iter().filter(|p| p.internal.is_some()).count() as u64;
             *simulations += ran;
             run_here += ran;
@@ -374,11 +367,14 @@ impl Sampler<'_> {
         generation: u64,
         range: std::ops::Range<u64>,
         propose: &(dyn Fn(&mut Stream) -> Option<Vec<f64>> + Sync),
-    ) -> Vec<Proposal> {
+    ) -> Result<Vec<Proposal>, AbcError> {
         let seed = self.settings.seed;
-        range
+        let proposals = range
             .into_par_iter()
             .map(|i| {
+                if self.progress.cancelled() {
+                    return Proposal { internal: None, distance: f64::NAN };
+                }
                 let Some(internal) = propose(&mut stream_at(seed, generation, PROPOSE, i)) else {
                     return Proposal { internal: None, distance: f64::NAN };
                 };
@@ -386,7 +382,11 @@ impl Sampler<'_> {
                 let distance = (self.simulate)(&theta, &mut stream_at(seed, generation, SIMULATE, i));
                 Proposal { internal: Some(internal), distance }
             })
-            .collect()
+            .collect();
+        if self.progress.cancelled() {
+            return Err(AbcError::Cancelled { generation: generation as usize });
+        }
+        Ok(proposals)
     }
 
     fn describe(&self, index: usize, simulations: u64, acceptance_rate: f64, p: &Population) -> Generation {
