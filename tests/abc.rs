@@ -190,7 +190,8 @@ fn posterior_intervals_cover_truths_drawn_from_the_prior() {
     check_coverage(60, 300, 6);
 }
 
-/// The full calibration check; run with `cargo test --release --test abc -- --ignored`.
+/// The full calibration check (about 3.5 minutes on one core); run with
+/// `cargo test --test abc -- --ignored`.
 #[test]
 #[ignore]
 fn posterior_intervals_cover_truths_drawn_from_the_prior_many_times() {
