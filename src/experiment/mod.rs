@@ -6,6 +6,7 @@
 //! experiment use the same seed, so replication i of every variant or sweep point sees
 //! the same random streams for the same processes (common random numbers).
 
+pub mod abc;
 pub mod compare;
 pub mod stats;
 pub mod sweep;
