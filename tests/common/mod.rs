@@ -13,7 +13,12 @@ pub fn modsim() -> Command {
 
 /// The scenario library, sorted.
 pub fn library() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir("scenarios")
+    toml_files("scenarios")
+}
+
+/// The `.toml` files directly in `dir`, sorted.
+pub fn toml_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
