@@ -7,13 +7,14 @@ use modsim::engine::SimDuration;
 use modsim::model::{run_replication, Metric, ReplicationOutcome};
 use modsim::scenario::{self, overrides, Scenario};
 
-/// Every scenario of the library and of the tests, in variations (see below), each
-/// cut to `max_days` when given.
+/// Every scenario of the library, the case library and the tests, in variations (see
+/// below), each cut to `max_days` when given.
 fn scenarios(max_days: Option<u64>) -> Vec<(String, Scenario)> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir("scenarios")
-        .unwrap()
-        .chain(std::fs::read_dir("tests/scenarios").unwrap())
+    let mut paths: Vec<PathBuf> = ["scenarios", "scenarios/cases", "tests/scenarios"]
+        .into_iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     paths.sort();
     let mut out = Vec::new();
