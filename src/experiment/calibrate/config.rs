@@ -87,9 +87,12 @@ pub fn load(path: &Path) -> Result<Calibration, ScenarioError> {
             0
         }
     };
+    // A case listed but not loaded has its own diagnostic: its paths are not unknown.
+    let listed: Vec<String> = raw.cases.iter().filter_map(|c| stem_of(&dir.join(c.get_ref()))).collect();
     let mut parameters = Vec::new();
     for (i, raw_parameter) in raw.parameters.iter().enumerate() {
-        if let Some(p) = read_parameter(i, raw_parameter, &raw.parameters[..i], &cases, &mut problems) {
+        let earlier = &raw.parameters[..i];
+        if let Some(p) = read_parameter(i, raw_parameter, earlier, &cases, &listed, &mut problems) {
             parameters.push(p);
         }
     }
@@ -112,7 +115,7 @@ fn read_cases(raw: &RawConfig, dir: &Path, problems: &mut Problems) -> Result<Ve
     for (i, entry) in raw.cases.iter().enumerate() {
         let path: PathBuf = dir.join(entry.get_ref());
         let key = format!("cases[{i}]");
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = stem_of(&path).unwrap_or_default();
         if cases.iter().any(|c| c.stem == stem) {
             problems.error(entry.span(), key, format!("case `{stem}` is listed twice"));
             continue;
@@ -131,11 +134,17 @@ fn read_cases(raw: &RawConfig, dir: &Path, problems: &mut Problems) -> Result<Ve
     Ok(cases)
 }
 
+/// A case's name: its file stem.
+fn stem_of(path: &Path) -> Option<String> {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned())
+}
+
 fn read_parameter(
     i: usize,
     raw: &RawParameter,
     earlier: &[RawParameter],
     cases: &[Case],
+    listed: &[String],
     problems: &mut Problems,
 ) -> Option<CalibratedParameter> {
     let key = format!("parameters[{i}]");
@@ -166,6 +175,9 @@ fn read_parameter(
     for (stem, list) in raw.paths.get_ref() {
         let here = format!("{key}.paths.{stem}");
         let Some(case) = cases.iter().position(|c| &c.stem == stem) else {
+            if listed.contains(stem) {
+                continue;
+            }
             let known: Vec<&str> = cases.iter().map(|c| c.stem.as_str()).collect();
             let message = format!("`{stem}` is not one of the cases ({})", known.join(", "));
             problems.error(list.span(), here, message);
