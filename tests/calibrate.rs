@@ -138,3 +138,18 @@ fn malformed_calibration_files_are_refused_with_located_diagnostics() {
         assert!(!out.exists(), "{name}: wrote {}", out.display());
     }
 }
+
+#[test]
+fn sampler_settings_that_cannot_run_are_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = modsim()
+        .args(["calibrate", "tests/calibration/tiny.toml", "--population", "1", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the population needs at least 2 particles"), "{stderr}");
+    assert!(!out.exists());
+}
