@@ -10,7 +10,7 @@ use super::args::CalibrateArgs;
 use super::{default_output, progress, CliError};
 use crate::experiment::abc::{AbcProgress, Generation, Settings};
 use crate::experiment::calibrate;
-use crate::output::{calibration, OutputFolder};
+use crate::output::{calibration, OutputError, OutputFolder};
 
 /// Prints each generation as it ends and remembers how long it took.
 struct Generations {
@@ -53,7 +53,7 @@ pub(super) fn calibrate(config: &Path, args: &CalibrateArgs) -> Result<(), CliEr
     folder.write("posterior.csv", calibration::posterior_csv(&run).as_bytes())?;
     folder.write("generations.csv", calibration::generations_csv(&run).as_bytes())?;
     let record = calibration::record(&cal, &settings, &run, &seconds, &target.display().to_string(), wall)
-        .map_err(|e| CliError::Usage(format!("cannot write run.json: {e}")))?;
+        .map_err(|e| OutputError::Io { path: target.join("run.json"), source: std::io::Error::other(e) })?;
     folder.write("run.json", &record)?;
     let written = folder.commit()?;
     let mut stdout = std::io::stdout().lock();
