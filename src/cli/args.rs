@@ -55,6 +55,14 @@ pub(super) enum Command {
         #[command(flatten)]
         experiment: ExperimentArgs,
     },
+    /// Learn parameters from the case library's observed outcomes (ABC-SMC); see
+    /// docs/calibration.md.
+    Calibrate {
+        /// A calibration file: cases and the parameters to learn.
+        config: PathBuf,
+        #[command(flatten)]
+        calibrate: CalibrateArgs,
+    },
     /// Validate scenario files; exit 0 when all are valid.
     Check {
         #[arg(required = true)]
@@ -123,6 +131,29 @@ pub(super) struct ExperimentArgs {
     /// Skip the charts (the report is still written); for batch use.
     #[arg(long)]
     pub no_charts: bool,
+}
+
+/// The options of `modsim calibrate`.
+#[derive(Debug, clap::Args)]
+pub(super) struct CalibrateArgs {
+    /// Output folder (default: output/<calibration file stem>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Seed of the sampler's random streams.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Particles accepted per generation.
+    #[arg(long, default_value_t = 200)]
+    pub population: usize,
+    /// The most generations, the draws from the prior included.
+    #[arg(long, default_value_t = 5)]
+    pub generations: usize,
+    /// Replace the output folder even if modsim did not make it.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// The command line's overrides in the order they apply: `--unset`, then `--set`.

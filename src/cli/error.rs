@@ -2,6 +2,7 @@
 //! mapped to an exit code: 2 bad input (scenario, arguments, or a folder that does not
 //! read back), 1 anything else.
 
+use crate::experiment::abc::AbcError;
 use crate::output::report::ReportError;
 use crate::output::{OutputError, PublishError};
 use crate::scenario::ScenarioError;
@@ -23,6 +24,8 @@ pub(super) enum CliError {
     NotReproduced(String),
     #[error(transparent)]
     Report(#[from] ReportError),
+    #[error("calibration: {0}")]
+    Calibration(#[from] AbcError),
 }
 
 impl CliError {
@@ -36,6 +39,8 @@ impl CliError {
             // A folder that does not read back (`modsim report`) is bad input too.
             CliError::Report(ReportError::Invalid { .. } | ReportError::Missing(_)) => 2,
             CliError::Publish(PublishError::Interrupted { .. }) => super::progress::INTERRUPTED_EXIT,
+            CliError::Calibration(AbcError::Cancelled { .. }) => super::progress::INTERRUPTED_EXIT,
+            CliError::Calibration(AbcError::Settings(_)) => 2,
             _ => 1,
         }
     }

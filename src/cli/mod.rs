@@ -2,12 +2,13 @@
 //! Errors are rendered here, once, and mapped to exit codes: 0 success, 2 bad input
 //! (scenario or arguments), 1 anything else.
 //!
-//! One file per command (`run.rs`, `reproduce.rs`, `compare.rs`, `sweep.rs`,
+//! One file per command (`run.rs`, `reproduce.rs`, `calibrate.rs`, `compare.rs`, `sweep.rs`,
 //! `check.rs`, `trace.rs`, `report.rs`); `args.rs` holds the clap definitions,
 //! `progress.rs` the progress bar and Ctrl-C, `error.rs` `CliError`. The experiment
 //! commands hand a `Plan` to `output::publish`, which runs it and writes the folder.
 
 mod args;
+mod calibrate;
 mod check;
 mod compare;
 mod error;
@@ -53,6 +54,7 @@ pub fn main() -> ExitCode {
         Command::Sweep { scenario, vary, target, experiment } => {
             sweep::sweep(&scenario, &vary, target.as_ref(), &experiment)
         }
+        Command::Calibrate { config, calibrate } => calibrate::calibrate(&config, &calibrate),
         Command::Check { scenarios } => check::check(&scenarios),
         Command::Trace { scenario, replication, seed, set, unset } => {
             trace::trace(&scenario, replication, seed, &args::in_order(&unset, &set))

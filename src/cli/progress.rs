@@ -31,6 +31,17 @@ pub(super) fn stop_on_ctrl_c() {
     });
 }
 
+/// Makes Ctrl-C ask a running calibration to stop (as [`Progress::new`] does for an
+/// experiment).
+pub(super) fn start_polling() {
+    EXPERIMENT_RUNNING.store(true, Ordering::SeqCst);
+}
+
+/// Whether Ctrl-C asked the running command to stop.
+pub(super) fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::Relaxed)
+}
+
 /// A progress bar on stderr, shown only on a terminal and only once a run has taken
 /// longer than a moment.
 pub(super) struct Progress {

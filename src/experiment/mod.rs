@@ -7,6 +7,7 @@
 //! the same random streams for the same processes (common random numbers).
 
 pub mod abc;
+pub mod calibrate;
 pub mod compare;
 pub mod stats;
 pub mod sweep;

@@ -20,6 +20,7 @@ mod variant_errors;
 
 use std::path::{Path, PathBuf};
 
+pub(crate) use diagnostic::Lines;
 pub use diagnostic::{Diagnostic, Severity};
 pub use domain::*;
 pub use lifting::*;

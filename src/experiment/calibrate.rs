@@ -1,0 +1,90 @@
+//! `modsim calibrate`: a calibration file (cases and the parameters to learn from them)
+//! read and checked against its cases, and run through ABC-SMC (`abc.rs`).
+//!
+//! The file names case scenarios (each with an `[observed]` outcome) and parameters,
+//! each with a prior and the override paths it sets in each case. Everything is checked
+//! before anything runs: every problem is a located diagnostic, as in scenario files.
+//! `calibrate/simulate.rs` turns a particle into overrides and a distance.
+
+mod config;
+mod simulate;
+
+use std::path::PathBuf;
+
+use super::abc::{self, AbcError, AbcProgress, AbcRun, Prior, Settings};
+use crate::scenario::Observed;
+pub use config::load;
+pub use simulate::{case_distance, PENALTY};
+
+/// A calibration file, read and checked.
+#[derive(Clone, Debug)]
+pub struct Calibration {
+    pub path: PathBuf,
+    /// The file's text (for its hash in run.json).
+    pub text: String,
+    pub cases: Vec<Case>,
+    pub parameters: Vec<CalibratedParameter>,
+    /// Replications of each case per particle.
+    pub replications: u64,
+}
+
+/// A case scenario and what was observed in it.
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// The file stem, the case's name in `paths`.
+    pub stem: String,
+    pub path: PathBuf,
+    /// The scenario text, read once: every particle is built from the same text.
+    pub text: String,
+    pub observed: Observed,
+}
+
+/// A parameter to learn and where it goes in each case.
+#[derive(Clone, Debug)]
+pub struct CalibratedParameter {
+    pub name: String,
+    pub prior: Prior,
+    /// A duration (its values in days) rather than a plain number.
+    pub duration: bool,
+    pub targets: Vec<Target>,
+}
+
+/// One override path of a parameter in one case.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// Index into [`Calibration::cases`].
+    pub case: usize,
+    pub path: String,
+    pub form: Form,
+}
+
+/// How a value is written at a path, from what the case has there.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Form {
+    /// A plain number.
+    Number,
+    /// A fixed duration ("36h").
+    Fixed,
+    /// A lognormal duration: the value is its median, the p90 keeps its ratio to the median.
+    Lognormal { p90_ratio: f64 },
+    /// An exponential duration: the value is its mean.
+    Exponential,
+    /// A gamma duration: the value is its mean, the sd keeps its ratio to the mean.
+    Gamma { sd_ratio: f64 },
+}
+
+impl Calibration {
+    /// The ABC parameters, in the file's order.
+    pub fn abc_parameters(&self) -> Vec<abc::Parameter> {
+        self.parameters
+            .iter()
+            .map(|p| abc::Parameter { name: p.name.clone(), prior: p.prior.clone() })
+            .collect()
+    }
+
+    /// Runs ABC-SMC over the cases.
+    pub fn run(&self, settings: &Settings, progress: &dyn AbcProgress) -> Result<AbcRun, AbcError> {
+        let parameters = self.abc_parameters();
+        abc::run(&parameters, settings, |theta, rng| simulate::distance(self, theta, rng), progress)
+    }
+}

@@ -1,0 +1,144 @@
+//! What `modsim calibrate` writes: posterior.csv (one row per particle of the last
+//! generation), generations.csv (one row per generation), run.json, and the terminal
+//! lines of each generation and of the end.
+
+use serde_json::json;
+use sha2::Digest;
+
+use crate::experiment::abc::{AbcRun, Generation, Settings};
+use crate::experiment::calibrate::Calibration;
+use crate::output::tables::RunRecord;
+
+/// The files a calibration folder holds.
+pub const FILES: [&str; 3] = ["posterior.csv", "generations.csv", "run.json"];
+
+/// `weight` then each parameter (days for durations), one row per particle.
+pub fn posterior_csv(run: &AbcRun) -> String {
+    let posterior = run.posterior();
+    let mut out = format!("weight,{}\n", posterior.names.join(","));
+    for (particle, w) in posterior.particles.iter().zip(&posterior.weights) {
+        let values: Vec<String> = particle.iter().map(|x| x.to_string()).collect();
+        out.push_str(&format!("{w},{}\n", values.join(",")));
+    }
+    out
+}
+
+/// One row per generation.
+pub fn generations_csv(run: &AbcRun) -> String {
+    let mut out = String::from("generation,tolerance,acceptance_rate,ess,simulations\n");
+    for g in &run.generations {
+        out.push_str(&format!(
+            "{},{},{},{},{}\n",
+            g.index, g.tolerance, g.acceptance_rate, g.ess, g.simulations
+        ));
+    }
+    out
+}
+
+/// The progress line of a finished generation.
+pub fn generation_line(g: &Generation, seconds: f64) -> String {
+    format!(
+        "generation {}: tolerance {:.4}, acceptance {:.1}%, ess {:.0}, {} simulations, {:.1}s",
+        g.index,
+        g.tolerance,
+        100.0 * g.acceptance_rate,
+        g.ess,
+        g.simulations,
+        seconds
+    )
+}
+
+/// Each parameter's posterior median and 90% interval against its prior's.
+pub fn summary(calibration: &Calibration, run: &AbcRun) -> String {
+    let posterior = run.posterior();
+    let mut out = format!(
+        "{} generations, {} simulations (stopped: {:?})\n",
+        run.generations.len(),
+        run.simulations,
+        run.stop
+    );
+    for (k, p) in calibration.parameters.iter().enumerate() {
+        let unit = if p.duration { " days" } else { "" };
+        let q = |x: f64| format!("{x:.3}");
+        out.push_str(&format!(
+            "{}: posterior median {} [{}, {}]{unit}; prior median {} [{}, {}]\n",
+            p.name,
+            q(posterior.quantile(k, 0.5)),
+            q(posterior.quantile(k, 0.05)),
+            q(posterior.quantile(k, 0.95)),
+            q(p.prior.quantile(0.5)),
+            q(p.prior.quantile(0.05)),
+            q(p.prior.quantile(0.95)),
+        ));
+    }
+    out
+}
+
+fn sha256(text: &str) -> String {
+    format!("{:x}", sha2::Sha256::digest(text.as_bytes()))
+}
+
+/// run.json: the fields every modsim folder's record has (so the folder can be replaced
+/// by a later run), and a `calibration` object with the file, settings, cases and
+/// timings.
+pub fn record(
+    calibration: &Calibration,
+    settings: &Settings,
+    run: &AbcRun,
+    generation_seconds: &[f64],
+    output: &str,
+    wall_time_seconds: f64,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let record = RunRecord {
+        modsim_version: env!("CARGO_PKG_VERSION").to_owned(),
+        command: "calibrate".to_owned(),
+        scenario_files: calibration.cases.iter().map(|c| c.path.display().to_string()).collect(),
+        scenario_name: calibration.path.display().to_string(),
+        scenario_description: String::new(),
+        start: None,
+        parameters: vec![],
+        scenario_sha256: calibration.cases.iter().map(|c| sha256(&c.text)).collect(),
+        overrides: vec![],
+        runs: vec![],
+        seed: settings.seed,
+        replications: calibration.replications,
+        threads: run.threads_used,
+        horizon_days: 0.0,
+        precision: None,
+        output: output.to_owned(),
+        wall_time_seconds,
+        replications_per_second: run.simulations as f64 / wall_time_seconds.max(1e-9),
+        files: FILES.iter().map(|f| f.to_string()).collect(),
+    };
+    let mut value = serde_json::to_value(&record)?;
+    let parameters: Vec<_> = calibration
+        .parameters
+        .iter()
+        .map(|p| {
+            let targets: Vec<_> = p
+                .targets
+                .iter()
+                .map(|t| json!({ "case": calibration.cases[t.case].stem, "path": t.path }))
+                .collect();
+            json!({ "name": p.name, "prior": p.prior.describe(), "duration_days": p.duration, "paths": targets })
+        })
+        .collect();
+    value["calibration"] = json!({
+        "config": calibration.path.display().to_string(),
+        "config_sha256": sha256(&calibration.text),
+        "cases": calibration.cases.iter().map(|c| c.stem.clone()).collect::<Vec<_>>(),
+        "replications_per_case": calibration.replications,
+        "parameters": parameters,
+        "settings": {
+            "population": settings.population,
+            "max_generations": settings.max_generations,
+            "initial_share": settings.initial_share,
+            "quantile": settings.quantile,
+            "max_simulations": settings.max_simulations,
+        },
+        "stop": format!("{:?}", run.stop),
+        "simulations": run.simulations,
+        "generation_seconds": generation_seconds,
+    });
+    serde_json::to_vec_pretty(&value)
+}
