@@ -117,6 +117,39 @@ fn a_government_gives_in_when_an_outside_event_happens() {
 }
 
 #[test]
+fn what_happens_while_isps_apply_a_block_counts_for_it() {
+    // Decided day 7, in effect day 11. The commitment (repeatable, so it must be done
+    // for this block) is done on day 10, before the block takes effect: it counts, and
+    // compliance lifts the block (verification from day 12, the cleanup's end, to 14,
+    // processing to 15).
+    let s = scenario(
+        "hand-computed.toml",
+        &["regulator.ladder.block.apply_lag=4d", "playbook.commitment.repeat=true"],
+    );
+    let o = run(&s, 0);
+    assert_eq!(blocks(&o), [(11.0, Some(15.0), Some(LiftPath::Compliance))], "{:#?}", o.log);
+    // The time grid shows the platform blocked only once ISPs cut access.
+    let grid = modsim::model::grid(&s);
+    for (t, sample) in grid.iter().zip(&o.series) {
+        let days = t.as_days_f64();
+        assert_eq!(sample.blocked, (11.0..15.0).contains(&days), "day {days}");
+    }
+    // Protests on day 9, while ISPs are still applying it: the government backs down
+    // and the block never takes effect.
+    let backed_down = scenario(
+        "hand-computed.toml",
+        &[
+            "regulator.ladder.block.apply_lag=4d",
+            "events=[{ name = \"protests\", on = \"start\", delay = \"9d\" }]",
+            "regulator.backdown.on_event=protests",
+        ],
+    );
+    let o = run(&backed_down, 0);
+    assert_eq!(blocks(&o), [], "{:#?}", o.log);
+    assert!(!o.metrics.blocked && o.metrics.user_days_lost == 0.0);
+}
+
+#[test]
 fn lags_of_isps_shift_the_block_and_its_duration_runs_from_effect_to_access() {
     // Decided day 7, applied a day later: the playbook reacts to the decision (cleanup
     // done day 12, commitment day 10), verification days 12-14, processing to day 15;

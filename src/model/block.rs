@@ -41,6 +41,8 @@ struct ActiveBlock {
     index: u64,
     /// The ladder step that imposed it.
     step: usize,
+    /// When the regulator decided it (the playbook reacts from then).
+    decided_at: SimTime,
     /// When it took effect; `None` while ISPs are still applying it.
     start: Option<SimTime>,
     reason: String,
@@ -104,17 +106,22 @@ impl Blocks {
         self.active.as_ref().is_some_and(|b| b.start.is_some() && spec(s, b.step).stops_installs)
     }
 
-    /// Whether `path` can end the block in force now (it has taken effect, its
-    /// lifting is not yet decided, and its step lets `path` end it).
+    /// Whether `path` can end the block in force now: its lifting is not yet decided
+    /// and its step lets `path` end it (a block ISPs have not yet applied included: it
+    /// then never takes effect).
     pub(super) fn liftable_by(&self, path: LiftPath, s: &Scenario) -> bool {
-        self.active
-            .as_ref()
-            .is_some_and(|b| b.start.is_some() && b.decided.is_none() && spec(s, b.step).lifted_by(path))
+        self.active.as_ref().is_some_and(|b| b.decided.is_none() && spec(s, b.step).lifted_by(path))
     }
 
-    /// When the block in force took effect, if it has.
-    pub(super) fn started(&self) -> Option<SimTime> {
-        self.active.as_ref().and_then(|b| b.start)
+    /// When the block in force was decided, if one is: what the platform did since
+    /// counts for it.
+    pub(super) fn decided_at(&self) -> Option<SimTime> {
+        self.active.as_ref().map(|b| b.decided_at)
+    }
+
+    /// Whether a block has taken effect and is not yet lifted (ISPs cut access).
+    pub(super) fn in_effect(&self) -> bool {
+        self.active.as_ref().is_some_and(|b| b.start.is_some())
     }
 
     /// The compliance rule of the block in force, if compliance can end it and the
@@ -181,6 +188,7 @@ impl Blocks {
         let mut block = ActiveBlock {
             index: self.imposed,
             step,
+            decided_at: now,
             start: None,
             reason: reason.clone(),
             verification: None,
@@ -195,7 +203,7 @@ impl Blocks {
         if apply_lag == SimDuration::ZERO {
             core.note(now, "regulator", "block", format!("{who} blocks platform: {reason}"));
             self.active = Some(block);
-            self.take_effect(now, s, core);
+            self.take_effect(now, false, s, core);
             return true;
         }
         let text = format!("{who} orders a block, applied in {}: {reason}", apply_lag.readable());
@@ -207,7 +215,7 @@ impl Blocks {
 
     /// The block in force takes effect: it counts from now, and the paths that need no
     /// compliance draw when they would end it.
-    pub(super) fn take_effect(&mut self, now: SimTime, s: &Scenario, core: &mut Core) {
+    pub(super) fn take_effect(&mut self, now: SimTime, after_lag: bool, s: &Scenario, core: &mut Core) {
         let Some(block) = &mut self.active else { return };
         if block.start.is_some() {
             return;
@@ -219,7 +227,7 @@ impl Blocks {
             core.m.blocked = true;
             core.m.time_to_first_block_days = now.as_days_f64();
         }
-        if spec(s, block.step).apply_lag != crate::engine::DurationDist::fixed(SimDuration::ZERO) {
+        if after_lag {
             core.note(now, "regulator", "block", "the block takes effect".into());
         }
         let plan: PathPlan =
@@ -352,7 +360,8 @@ impl Blocks {
         }
         self.last_lifted = Some(now);
         let Some(start) = block.start else {
-            // Lifted before ISPs applied it: no one was cut off.
+            // Backed down before ISPs applied it (`on_event`): no one was cut off, and
+            // there is no block to record.
             return Some(block.step);
         };
         let duration = now.since(start).as_days_f64();

@@ -45,7 +45,9 @@ pub(super) fn plan(
     replication: u64,
     block: u64,
 ) -> PathPlan {
-    let rng = |path: LiftPath| stream_at(seed, replication, process::BLOCK_PATHS, block * 4 + path as u64);
+    let paths = LiftPath::ALL.len() as u64;
+    let rng =
+        |path: LiftPath| stream_at(seed, replication, process::BLOCK_PATHS, block * paths + path as u64);
     let r = &s.regulator;
     let mut plan = PathPlan::default();
     if let Some(court) = r.court.as_ref().filter(|_| spec.lifted_by(LiftPath::Court)) {

@@ -31,6 +31,8 @@ pub(super) struct Outside {
     revenue_figures: Vec<(f64, bool)>,
     /// Their crossing instants at the current rate of loss.
     revenue_watches: Vec<EventKey>,
+    /// The rate of loss per day the watches were scheduled for (NaN before any).
+    per_day: f64,
 }
 
 impl Outside {
@@ -56,6 +58,7 @@ impl Outside {
             block_watches: Vec::new(),
             revenue_figures,
             revenue_watches: Vec::new(),
+            per_day: f64::NAN,
         }
     }
 
@@ -110,6 +113,13 @@ impl Outside {
     /// `per_day` the rate from now on. The crossings of the figures not yet reached are
     /// scheduled again at the new rate (never, at a rate of zero).
     pub(super) fn revenue_rate_changed(&mut self, now: SimTime, lost: f64, per_day: f64, core: &mut Core) {
+        // The same rate keeps the crossings where they are (the loss is linear): an
+        // access recomputed without a change (or at every step of an app-store block
+        // whose reach no longer moves) reschedules nothing.
+        if per_day == self.per_day {
+            return;
+        }
+        self.per_day = per_day;
         for key in self.revenue_watches.drain(..) {
             core.cal.cancel(key);
         }

@@ -27,9 +27,8 @@ pub(super) struct Playbook {
     done: Vec<Option<SimTime>>,
     repeat: Vec<bool>,
     cleanups: Vec<Cleanup>,
-    /// Action i draws its delay from its own stream.
-    rngs: Vec<Stream>,
-    /// The replication's seed and number, which key each decision's stream.
+    /// The replication's seed and number, which key each decision's and each delay's
+    /// stream.
     seed: u64,
     replication: u64,
 }
@@ -52,7 +51,6 @@ impl Playbook {
             done: vec![None; n],
             repeat: s.playbook.iter().map(|a| a.repeat).collect(),
             cleanups: Vec::new(),
-            rngs: (0..n as u64).map(|i| stream(seed, replication, process::ACTIONS + i)).collect(),
             seed,
             replication,
         }
@@ -101,8 +99,21 @@ impl Playbook {
                 continue;
             }
             self.pending[i] = true;
-            let delay = action.delay.sample(&mut self.rngs[i]);
+            let delay = action.delay.sample(&mut self.delay_stream(i, k));
             core.cal.schedule(now + delay, Event::ActionDue(i));
+        }
+    }
+
+    /// The stream of occurrence `k` of action `i`'s delay: keyed by the occurrence, so a
+    /// declined occurrence does not shift later delays (common random numbers stay
+    /// aligned between variants that change only a probability). The first occurrence
+    /// keeps the action's own stream, as before repeats existed.
+    fn delay_stream(&self, i: usize, k: u64) -> Stream {
+        let process = process::ACTIONS + i as u64;
+        if k == 0 {
+            stream(self.seed, self.replication, process)
+        } else {
+            stream_at(self.seed, self.replication, process, k)
         }
     }
 

@@ -22,11 +22,13 @@ pub const BLOCK_UNBLOCK: u64 = 12;
 /// A random `after_step` wait of step k, drawn when the step it waits for fires for
 /// the f-th time, comes from `stream_at(.., STEP_WAIT, (k << 32) | f)`.
 pub const STEP_WAIT: u64 = 20;
-/// Block b's court, backdown and mistake draws come from `stream_at(.., BLOCK_PATHS, b)`.
+/// Block b's draws for lifting path p (court, backdown, mistake) come from
+/// `stream_at(.., BLOCK_PATHS, b * 4 + p)`, p the path's place in `LiftPath::ALL`.
 pub const BLOCK_PATHS: u64 = 21;
 /// Block b's apply and lift lags come from `stream_at(.., BLOCK_LAGS, b)`.
 pub const BLOCK_LAGS: u64 = 22;
-/// Action i draws its delay from stream ACTIONS + i.
+/// Action i draws its first delay from stream ACTIONS + i, and the delay of its k-th
+/// occurrence (a repeatable action) from `stream_at(.., ACTIONS + i, k)`.
 pub const ACTIONS: u64 = 1_000;
 /// Action i's k-th decision whether to go ahead (its `probability`, drawn each time it
 /// is set in motion) comes from `stream_at(.., ACTION_DECISIONS + i, k)`: keyed by the

@@ -221,7 +221,7 @@ impl<'s> World<'s> {
             self.series.push(GridSample {
                 visible_violating: self.content.viewable_total(self.s, &self.queue),
                 review_backlog: self.queue.waiting_len(),
-                blocked: self.blocks.in_force(),
+                blocked: self.blocks.in_effect(),
             });
         }
     }
@@ -293,8 +293,8 @@ impl<'s> World<'s> {
 
     fn try_start_verification(&mut self, now: SimTime) {
         let Some(rule) = self.blocks.compliance_rule(self.s) else { return };
-        // A repeatable action counts only if done since the block in force began.
-        let since = self.blocks.started().unwrap_or(SimTime::ZERO);
+        // A repeatable action counts only if done since the block in force was decided.
+        let since = self.blocks.decided_at().unwrap_or(SimTime::ZERO);
         let required_done = self.playbook.all_done_for(&rule.required_actions, since);
         self.blocks.try_start_verification(now, required_done, self.s, &mut self.core);
     }
@@ -302,7 +302,7 @@ impl<'s> World<'s> {
     /// A block decided earlier takes effect: the platform's reach falls, and the
     /// platform may already have done what lifting it requires.
     fn block_takes_effect(&mut self, now: SimTime) {
-        self.blocks.take_effect(now, self.s, &mut self.core);
+        self.blocks.take_effect(now, true, self.s, &mut self.core);
         self.set_access(now);
         self.outside.block_began(now, &mut self.core);
         self.try_start_verification(now);
