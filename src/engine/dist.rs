@@ -9,6 +9,19 @@ use super::time::SimDuration;
 /// The 90th percentile of the standard normal distribution.
 const Z90: f64 = 1.281_551_565_544_600_4;
 
+/// The lognormal's (mu, sigma) from its median and 90th percentile, as people elicit
+/// it: mu = ln(median), sigma = (ln(p90) - ln(median)) / z(0.9). Shared with the
+/// priors of calibration, which use the same parameterisation over plain numbers.
+pub fn lognormal_mu_sigma(median: f64, p90: f64) -> (f64, f64) {
+    (median.ln(), (p90.ln() - median.ln()) / Z90)
+}
+
+/// The gamma's (shape, scale) from its mean and standard deviation: shape =
+/// (mean/sd)^2, scale = sd^2/mean.
+pub fn gamma_shape_scale(mean: f64, sd: f64) -> (f64, f64) {
+    ((mean / sd).powi(2), sd * sd / mean)
+}
+
 /// A distribution of durations. Samples are rounded to whole milliseconds and never
 /// negative.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,8 +75,8 @@ impl DurationDist {
         if p90_secs <= median_secs {
             return Err(DistError::P90NotAboveMedian);
         }
-        let sigma = (p90_secs.ln() - median_secs.ln()) / Z90;
-        let lognormal = LogNormal::new(median_secs.ln(), sigma).map_err(|_| DistError::P90NotAboveMedian)?;
+        let (mu, sigma) = lognormal_mu_sigma(median_secs, p90_secs);
+        let lognormal = LogNormal::new(mu, sigma).map_err(|_| DistError::P90NotAboveMedian)?;
         Ok(DurationDist::LogNormal { median_secs, p90_secs, lognormal })
     }
 
@@ -76,8 +89,8 @@ impl DurationDist {
         if sd_secs <= 0.0 {
             return Err(DistError::NonPositiveSd);
         }
-        let shape = (mean_secs / sd_secs).powi(2);
-        let gamma = Gamma::new(shape, sd_secs * sd_secs / mean_secs).map_err(|_| DistError::NonPositiveSd)?;
+        let (shape, scale) = gamma_shape_scale(mean_secs, sd_secs);
+        let gamma = Gamma::new(shape, scale).map_err(|_| DistError::NonPositiveSd)?;
         Ok(DurationDist::Gamma { mean_secs, sd_secs, gamma })
     }
 

@@ -4,14 +4,12 @@
 use rand_distr::Distribution;
 use statrs::distribution::{Continuous, ContinuousCDF};
 
+use crate::engine::dist::{gamma_shape_scale, lognormal_mu_sigma};
 use crate::engine::random::Stream;
 
 /// Draws tried before giving up: a positive prior's draw that underflows to 0, or a
 /// proposal outside the prior's support.
 pub(super) const MAX_TRIES: usize = 1000;
-
-/// The 90th percentile of the standard normal distribution.
-const Z90: f64 = 1.281_551_565_544_600_4;
 
 /// A prior distribution of one parameter. Positive ones (lognormal, gamma,
 /// exponential) are explored on a log scale by the sampler.
@@ -101,7 +99,7 @@ impl Prior {
         if p90 <= median {
             return Err(PriorError::P90NotAboveMedian);
         }
-        let (mu, sigma) = (median.ln(), (p90.ln() - median.ln()) / Z90);
+        let (mu, sigma) = lognormal_mu_sigma(median, p90);
         let density =
             statrs::distribution::LogNormal::new(mu, sigma).map_err(|_| PriorError::P90NotAboveMedian)?;
         let draw = rand_distr::LogNormal::new(mu, sigma).map_err(|_| PriorError::P90NotAboveMedian)?;
@@ -117,9 +115,10 @@ impl Prior {
         if sd <= 0.0 {
             return Err(PriorError::NonPositiveSd);
         }
-        let (shape, rate) = ((mean / sd).powi(2), mean / (sd * sd));
-        let density = statrs::distribution::Gamma::new(shape, rate).map_err(|_| PriorError::NonPositiveSd)?;
-        let draw = rand_distr::Gamma::new(shape, 1.0 / rate).map_err(|_| PriorError::NonPositiveSd)?;
+        let (shape, scale) = gamma_shape_scale(mean, sd);
+        let density =
+            statrs::distribution::Gamma::new(shape, 1.0 / scale).map_err(|_| PriorError::NonPositiveSd)?;
+        let draw = rand_distr::Gamma::new(shape, scale).map_err(|_| PriorError::NonPositiveSd)?;
         Ok(Prior { shape: Shape::Gamma { mean, sd, density, draw } })
     }
 
@@ -235,6 +234,8 @@ impl Prior {
 
 #[cfg(test)]
 mod tests {
+    /// The 90th percentile of the standard normal distribution, as a reference.
+    const Z90: f64 = 1.281_551_565_544_600_4;
     use super::*;
     use crate::engine::random::stream;
 
