@@ -153,3 +153,25 @@ fn sampler_settings_that_cannot_run_are_bad_input() {
     assert!(stderr.contains("the population needs at least 2 particles"), "{stderr}");
     assert!(!out.exists());
 }
+
+/// Every calibration file the project ships runs: its cases load, its paths exist and
+/// take its priors' values (a tiny population, one generation).
+#[test]
+fn shipped_calibration_files_run() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/calibration");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let out = tempfile::tempdir().unwrap();
+            let stdout = calibrate(
+                path.to_str().unwrap(),
+                &out.path().join("c"),
+                &["--population", "10", "--generations", "1"],
+            );
+            assert!(stdout.contains("1 generations"), "{}: {stdout}", path.display());
+            seen += 1;
+        }
+    }
+    assert!(seen >= 2, "found {seen} calibration files");
+}

@@ -6,7 +6,8 @@
 //! the best share. Each later generation accepts proposals whose distance is within a
 //! tolerance, the weighted quantile of the previous generation's distances; a proposal
 //! is a particle of the previous population moved by a multivariate normal kernel whose
-//! covariance is twice the population's weighted covariance, and its weight is
+//! covariance is the population's weighted covariance scaled by Silverman's rule (see
+//! `abc/kernel.rs`), and its weight is
 //! prior(θ) / Σ_j w_j K(θ | θ_j). Positive parameters (lognormal, gamma and exponential
 //! priors) are moved on a log scale; their prior densities carry the Jacobian there, so
 //! the weights stay exact.
