@@ -63,6 +63,19 @@ pub(super) enum Command {
         #[command(flatten)]
         calibrate: CalibrateArgs,
     },
+    /// Leave-one-out validation over a calibration's cases: calibrate on all but one,
+    /// forecast it, score the forecast against what happened and against a
+    /// reference-class baseline; see docs/calibration.md.
+    Validate {
+        /// A calibration file: cases and the parameters to learn.
+        config: PathBuf,
+        #[command(flatten)]
+        calibrate: CalibrateArgs,
+        /// Forecast draws per case (each a particle of the fold's posterior and one
+        /// replication).
+        #[arg(long, default_value_t = 1000)]
+        draws: u64,
+    },
     /// Validate scenario files; exit 0 when all are valid.
     Check {
         #[arg(required = true)]
@@ -133,7 +146,7 @@ pub(super) struct ExperimentArgs {
     pub no_charts: bool,
 }
 
-/// The options of `modsim calibrate`.
+/// The options of `modsim calibrate` (and of each fold of `modsim validate`).
 #[derive(Debug, clap::Args)]
 pub(super) struct CalibrateArgs {
     /// Output folder (default: output/<calibration file stem>).

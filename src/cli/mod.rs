@@ -2,7 +2,7 @@
 //! Errors are rendered here, once, and mapped to exit codes: 0 success, 2 bad input
 //! (scenario or arguments), 1 anything else.
 //!
-//! One file per command (`run.rs`, `reproduce.rs`, `calibrate.rs`, `compare.rs`, `sweep.rs`,
+//! One file per command (`run.rs`, `reproduce.rs`, `calibrate.rs`, `validate.rs`, `compare.rs`, `sweep.rs`,
 //! `check.rs`, `trace.rs`, `report.rs`); `args.rs` holds the clap definitions,
 //! `progress.rs` the progress bar and Ctrl-C, `error.rs` `CliError`. The experiment
 //! commands hand a `Plan` to `output::publish`, which runs it and writes the folder.
@@ -18,6 +18,7 @@ mod reproduce;
 mod run;
 mod sweep;
 mod trace;
+mod validate;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -55,6 +56,7 @@ pub fn main() -> ExitCode {
             sweep::sweep(&scenario, &vary, target.as_ref(), &experiment)
         }
         Command::Calibrate { config, calibrate } => calibrate::calibrate(&config, &calibrate),
+        Command::Validate { config, calibrate, draws } => validate::validate(&config, &calibrate, draws),
         Command::Check { scenarios } => check::check(&scenarios),
         Command::Trace { scenario, replication, seed, set, unset } => {
             trace::trace(&scenario, replication, seed, &args::in_order(&unset, &set))

@@ -7,6 +7,7 @@
 //! `calibrate/simulate.rs` turns a particle into overrides and a distance.
 
 mod config;
+mod forecast;
 mod simulate;
 
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 use super::abc::{self, AbcError, AbcProgress, AbcRun, Prior, Settings};
 use crate::scenario::Observed;
 pub use config::load;
+pub use forecast::CaseForecast;
 pub use simulate::{case_distance, PENALTY};
 
 /// A calibration file, read and checked.
@@ -80,6 +82,22 @@ impl Calibration {
             .iter()
             .map(|p| abc::Parameter { name: p.name.clone(), prior: p.prior.clone() })
             .collect()
+    }
+
+    /// The calibration without case `case`: its targets go, later cases move up one.
+    /// A parameter left with no target keeps its prior (nothing is learnt about it).
+    pub fn without(&self, case: usize) -> Calibration {
+        let mut rest = self.clone();
+        rest.cases.remove(case);
+        for parameter in &mut rest.parameters {
+            parameter.targets.retain(|t| t.case != case);
+            for target in &mut parameter.targets {
+                if target.case > case {
+                    target.case -= 1;
+                }
+            }
+        }
+        rest
     }
 
     /// Runs ABC-SMC over the cases.

@@ -12,6 +12,7 @@ pub mod compare;
 pub mod stats;
 pub mod sweep;
 pub mod timeseries;
+pub mod validate;
 
 use std::ops::Range;
 use std::time::{Duration, Instant};

@@ -89,9 +89,36 @@ pub fn record(
     output: &str,
     wall_time_seconds: f64,
 ) -> Result<Vec<u8>, serde_json::Error> {
+    let mut value = common_record(
+        calibration,
+        "calibrate",
+        settings.seed,
+        run.threads_used,
+        (output, wall_time_seconds, run.simulations),
+        &FILES,
+    )?;
+    let mut object = calibration_object(calibration, settings);
+    object["stop"] = json!(format!("{:?}", run.stop));
+    object["simulations"] = json!(run.simulations);
+    object["generation_seconds"] = json!(generation_seconds);
+    value["calibration"] = object;
+    serde_json::to_vec_pretty(&value)
+}
+
+/// The fields of run.json every modsim folder has, for a command over `calibration`'s
+/// cases; `run` is (output folder, wall time in seconds, simulations).
+pub(crate) fn common_record(
+    calibration: &Calibration,
+    command: &str,
+    seed: u64,
+    threads: usize,
+    run: (&str, f64, u64),
+    files: &[&str],
+) -> Result<serde_json::Value, serde_json::Error> {
+    let (output, wall_time_seconds, simulations) = run;
     let record = RunRecord {
         modsim_version: env!("CARGO_PKG_VERSION").to_owned(),
-        command: "calibrate".to_owned(),
+        command: command.to_owned(),
         scenario_files: calibration.cases.iter().map(|c| c.path.display().to_string()).collect(),
         scenario_name: calibration.path.display().to_string(),
         scenario_description: String::new(),
@@ -100,17 +127,21 @@ pub fn record(
         scenario_sha256: calibration.cases.iter().map(|c| sha256(&c.text)).collect(),
         overrides: vec![],
         runs: vec![],
-        seed: settings.seed,
+        seed,
         replications: calibration.replications,
-        threads: run.threads_used,
+        threads,
         horizon_days: 0.0,
         precision: None,
         output: output.to_owned(),
         wall_time_seconds,
-        replications_per_second: run.simulations as f64 / wall_time_seconds.max(1e-9),
-        files: FILES.iter().map(|f| f.to_string()).collect(),
+        replications_per_second: simulations as f64 / wall_time_seconds.max(1e-9),
+        files: files.iter().map(|f| f.to_string()).collect(),
     };
-    let mut value = serde_json::to_value(&record)?;
+    serde_json::to_value(&record)
+}
+
+/// The calibration file, its cases, its parameters and the sampler's settings.
+pub(crate) fn calibration_object(calibration: &Calibration, settings: &Settings) -> serde_json::Value {
     let parameters: Vec<_> = calibration
         .parameters
         .iter()
@@ -123,7 +154,7 @@ pub fn record(
             json!({ "name": p.name, "prior": p.prior.describe(), "duration_days": p.duration, "paths": targets })
         })
         .collect();
-    value["calibration"] = json!({
+    json!({
         "config": calibration.path.display().to_string(),
         "config_sha256": sha256(&calibration.text),
         "cases": calibration.cases.iter().map(|c| c.stem.clone()).collect::<Vec<_>>(),
@@ -136,9 +167,5 @@ pub fn record(
             "quantile": settings.quantile,
             "max_simulations": settings.max_simulations,
         },
-        "stop": format!("{:?}", run.stop),
-        "simulations": run.simulations,
-        "generation_seconds": generation_seconds,
-    });
-    serde_json::to_vec_pretty(&value)
+    })
 }

@@ -13,6 +13,7 @@ pub mod report;
 pub mod tables;
 pub mod takedown;
 pub mod text;
+pub mod validation;
 
 pub use folder::{OutputError, OutputFolder};
 pub use publish::{Plan, PublishError};
