@@ -71,8 +71,12 @@ pub(super) fn parse_and_lower(
         };
     let mut lowerer = Lowerer::default();
     let scenario = lowerer.scenario(&raw);
-    let doc = text.parse::<toml_edit::Document<String>>().ok();
-    let locate = |key: &str| doc.as_ref().and_then(|d| span_of(d, key));
+    // Parsed only to locate a problem: most scenarios have none, and calibration
+    // builds each case thousands of times.
+    let doc = std::cell::OnceCell::new();
+    let locate = |key: &str| {
+        doc.get_or_init(|| text.parse::<toml_edit::Document<String>>().ok()).as_ref().and_then(|d| span_of(d, key))
+    };
     let lines = Lines::new(text);
     let (mut errors, warnings): (Vec<_>, Vec<_>) = lowerer
         .problems
