@@ -11,5 +11,5 @@ pub mod time;
 
 pub use calendar::{Calendar, EventKey};
 pub use dist::DurationDist;
-pub use random::{stream, stream_at, Stream};
+pub use random::{stream, stream_at, LazyStream, Stream};
 pub use time::{SimDuration, SimTime};

@@ -16,8 +16,11 @@ pub type Stream = Xoshiro256PlusPlus;
 pub fn stream(seed: u64, replication: u64, process: u64) -> Stream {
     // Chain SplitMix64 finalisers so that nearby inputs give unrelated seeds; the
     // generator then expands the 64-bit key into its 256-bit state.
-    let key = mix(mix(mix(seed) ^ replication) ^ process.wrapping_mul(0xA24B_AED4_963E_E407));
-    Stream::seed_from_u64(key)
+    Stream::seed_from_u64(key(seed, replication, process))
+}
+
+fn key(seed: u64, replication: u64, process: u64) -> u64 {
+    mix(mix(mix(seed) ^ replication) ^ process.wrapping_mul(0xA24B_AED4_963E_E407))
 }
 
 /// Stream `index` of a process that restarts its stream at regular instants (the
@@ -25,8 +28,39 @@ pub fn stream(seed: u64, replication: u64, process: u64) -> Stream {
 /// interval depend on the policy then cannot shift the draws of later intervals, which
 /// keeps common random numbers aligned between variants.
 pub fn stream_at(seed: u64, replication: u64, process: u64, index: u64) -> Stream {
-    let key = mix(mix(mix(mix(seed) ^ replication) ^ process.wrapping_mul(0xA24B_AED4_963E_E407)) ^ index);
-    Stream::seed_from_u64(key)
+    Stream::seed_from_u64(key_at(seed, replication, process, index))
+}
+
+/// [`stream_at`], seeded on its first draw. A count process restarts its stream at every
+/// tick but often draws nothing in a tick (a rate of zero: no crawler, no complaints);
+/// seeding such a stream cost a seventh of a small scenario's replication. The draws
+/// are those of `stream_at` with the same key, so results do not change.
+#[derive(Clone, Debug)]
+pub struct LazyStream {
+    key: u64,
+    rng: Option<Stream>,
+}
+
+impl LazyStream {
+    /// The lazy form of `stream(seed, replication, process)`.
+    pub fn new(seed: u64, replication: u64, process: u64) -> LazyStream {
+        LazyStream { key: key(seed, replication, process), rng: None }
+    }
+
+    /// The lazy form of `stream_at(seed, replication, process, index)`.
+    pub fn at(seed: u64, replication: u64, process: u64, index: u64) -> LazyStream {
+        LazyStream { key: key_at(seed, replication, process, index), rng: None }
+    }
+
+    /// The stream, seeded now if it has not drawn yet.
+    pub fn get(&mut self) -> &mut Stream {
+        let key = self.key;
+        self.rng.get_or_insert_with(|| Stream::seed_from_u64(key))
+    }
+}
+
+fn key_at(seed: u64, replication: u64, process: u64, index: u64) -> u64 {
+    mix(key(seed, replication, process) ^ index)
 }
 
 /// The SplitMix64 finaliser (Steele, Lea and Flood, 2014).
@@ -63,5 +97,15 @@ mod tests {
         assert_eq!(at(5), at(5));
         assert_ne!(at(5), at(6));
         assert_ne!(at(0), first(7, 3, 2));
+    }
+
+    #[test]
+    fn a_lazy_stream_draws_what_its_eager_twin_draws() {
+        let mut lazy = LazyStream::at(7, 3, 2, 5);
+        let mut eager = stream_at(7, 3, 2, 5);
+        for _ in 0..3 {
+            assert_eq!(lazy.get().random::<u64>(), eager.random::<u64>());
+        }
+        assert_eq!(LazyStream::new(7, 3, 2).get().random::<u64>(), first(7, 3, 2));
     }
 }

@@ -13,7 +13,7 @@ use super::draws::{binomial, poisson, proportional_takes};
 use super::metrics::{CategoryDelays, ExposureBalance};
 use super::process;
 use super::queue::{AgedEvent, QueueConfig, ReviewQueue, Shift};
-use crate::engine::{stream, stream_at, SimDuration, SimTime, Stream};
+use crate::engine::{LazyStream, SimDuration, SimTime};
 use crate::scenario::Scenario;
 
 /// The stock of content and the streams of its count processes.
@@ -48,10 +48,10 @@ struct CountStreams {
     replication: u64,
     /// Tick slot for which the streams were last restarted.
     slot: u64,
-    uploads: Stream,
-    reports: Stream,
-    crawler: Stream,
-    complaints: Stream,
+    uploads: LazyStream,
+    reports: LazyStream,
+    crawler: LazyStream,
+    complaints: LazyStream,
 }
 
 impl CountStreams {
@@ -60,10 +60,10 @@ impl CountStreams {
             seed,
             replication,
             slot: 0,
-            uploads: stream(seed, replication, process::UPLOADS),
-            reports: stream(seed, replication, process::REPORTS),
-            crawler: stream(seed, replication, process::CRAWLER),
-            complaints: stream(seed, replication, process::COMPLAINTS),
+            uploads: LazyStream::new(seed, replication, process::UPLOADS),
+            reports: LazyStream::new(seed, replication, process::REPORTS),
+            crawler: LazyStream::new(seed, replication, process::CRAWLER),
+            complaints: LazyStream::new(seed, replication, process::COMPLAINTS),
         }
     }
 
@@ -76,10 +76,10 @@ impl CountStreams {
             seed,
             replication: rep,
             slot,
-            uploads: stream_at(seed, rep, process::UPLOADS, slot),
-            reports: stream_at(seed, rep, process::REPORTS, slot),
-            crawler: stream_at(seed, rep, process::CRAWLER, slot),
-            complaints: stream_at(seed, rep, process::COMPLAINTS, slot),
+            uploads: LazyStream::at(seed, rep, process::UPLOADS, slot),
+            reports: LazyStream::at(seed, rep, process::REPORTS, slot),
+            crawler: LazyStream::at(seed, rep, process::CRAWLER, slot),
+            complaints: LazyStream::at(seed, rep, process::COMPLAINTS, slot),
         };
     }
 }
@@ -237,10 +237,10 @@ impl Content {
             counts.exposure += views;
             let streams = &mut self.streams;
             counts.findings[k] +=
-                poisson(&mut streams.complaints, views * s.regulator.complaints_per_violating_view);
+                poisson(streams.complaints.get(), views * s.regulator.complaints_per_violating_view);
             // Each live item is reported at rate views x report probability.
             let report_p = 1.0 - (-views_per_item * c.report_probability * days).exp();
-            let reported = binomial(&mut streams.reports, self.visible[k], report_p);
+            let reported = binomial(streams.reports.get(), self.visible[k], report_p);
             if reported > 0 {
                 self.visible[k] -= reported;
                 queue.add_reported(now, k, reported, now);
@@ -252,7 +252,7 @@ impl Content {
         let mut violating_share = 0.0;
         for (k, c) in p.categories.iter().enumerate() {
             violating_share += c.share;
-            let live = poisson(&mut self.streams.uploads, uploads * c.share * (1.0 - self.recall[k]));
+            let live = poisson(self.streams.uploads.get(), uploads * c.share * (1.0 - self.recall[k]));
             self.visible[k] += live;
             self.uploaded_undetected[k] += live;
             if let Some(stock) = &mut self.aged[k] {
@@ -263,7 +263,7 @@ impl Content {
 
         // The regulator's crawler samples live content: a multinomial draw over the
         // categories and clean items, done as conditional binomials.
-        let samples = poisson(&mut self.streams.crawler, s.regulator.crawler_samples_per_day * days);
+        let samples = poisson(self.streams.crawler.get(), s.regulator.crawler_samples_per_day * days);
         if samples > 0 {
             let mut left = samples;
             let mut rest: f64 =
@@ -271,7 +271,7 @@ impl Content {
             for (k, found) in counts.findings.iter_mut().enumerate() {
                 let weight = self.viewable(k, s, queue) as f64;
                 let hits = if rest > 0.0 {
-                    binomial(&mut self.streams.crawler, left, (weight / rest).min(1.0))
+                    binomial(self.streams.crawler.get(), left, (weight / rest).min(1.0))
                 } else {
                     0
                 };
@@ -310,11 +310,11 @@ impl Content {
         let seen = if s.platform.flagged_visible_while_queued { live + queued } else { live };
         let views = seen * reach;
         let streams = &mut self.streams;
-        let complaints = poisson(&mut streams.complaints, views * s.regulator.complaints_per_violating_view);
+        let complaints = poisson(streams.complaints.get(), views * s.regulator.complaints_per_violating_view);
         let Some(stock) = &mut self.aged[k] else { return (views, complaints) };
         let report_rate = views_per_item * c.report_probability;
         if report_rate > 0.0 {
-            let reports = &mut streams.reports;
+            let reports = streams.reports.get();
             let reported =
                 stock.draw_reports(from, |n, days| binomial(reports, n, 1.0 - (-report_rate * days).exp()));
             for (born, n) in reported {
@@ -434,13 +434,13 @@ mod tests {
     fn streams_restart_only_when_the_slot_changes() {
         use rand::RngExt;
         let mut a = CountStreams::new(7, 0);
-        let first: u64 = a.uploads.random();
+        let first: u64 = a.uploads.get().random();
         a.restart_at(0);
-        let second: u64 = a.uploads.random();
+        let second: u64 = a.uploads.get().random();
         assert_ne!(first, second, "slot 0 again must not restart the stream");
         a.restart_at(3);
         let mut b = CountStreams::new(7, 0);
         b.restart_at(3);
-        assert_eq!(a.uploads.random::<u64>(), b.uploads.random::<u64>());
+        assert_eq!(a.uploads.get().random::<u64>(), b.uploads.get().random::<u64>());
     }
 }

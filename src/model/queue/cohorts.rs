@@ -21,7 +21,7 @@
 use std::collections::VecDeque;
 
 use super::config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source};
-use crate::engine::{SimDuration, SimTime, Stream};
+use crate::engine::{LazyStream, SimDuration, SimTime};
 use crate::model::draws::{binomial, poisson};
 use crate::scenario::Discipline;
 
@@ -39,8 +39,8 @@ struct Cohort {
 /// A review queue of cohorts.
 pub struct CohortQueue {
     cfg: QueueConfig,
-    arrivals_rng: Stream,
-    review_rng: Stream,
+    arrivals_rng: LazyStream,
+    review_rng: LazyStream,
     rate_per_ms: f64,
     class_weights: Vec<f64>,
     next_slot: SimTime,
@@ -167,7 +167,7 @@ impl CohortQueue {
         // Item-milliseconds spent waiting in this sub-step (the fluid backlog's area).
         let mut area = 0.0;
         if mean > 0.0 {
-            let mut left = poisson(&mut self.arrivals_rng, mean);
+            let mut left = poisson(self.arrivals_rng.get(), mean);
             let mut weight_left = 1.0;
             for class in 0..self.class_weights.len() {
                 if left == 0 {
@@ -177,7 +177,7 @@ impl CohortQueue {
                 let n = if weight_left <= w {
                     left
                 } else {
-                    binomial(&mut self.arrivals_rng, left, w / weight_left)
+                    binomial(self.arrivals_rng.get(), left, w / weight_left)
                 };
                 weight_left -= w;
                 left -= n;
@@ -269,7 +269,7 @@ impl CohortQueue {
         let n = done.count;
         self.stats.reviews_done += n;
         let correct =
-            if self.cfg.accuracy >= 1.0 { n } else { binomial(&mut self.review_rng, n, self.cfg.accuracy) };
+            if self.cfg.accuracy >= 1.0 { n } else { binomial(self.review_rng.get(), n, self.cfg.accuracy) };
         let clean = done.class as usize == self.cfg.clean_class();
         let counts = &mut self.classes[done.class as usize];
         counts.queued -= n;

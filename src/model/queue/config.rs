@@ -2,7 +2,7 @@
 //! waiting statistics, used alike by the item and the cohort queue.
 
 use super::shift::Shift;
-use crate::engine::{stream_at, DurationDist, SimDuration, SimTime, Stream};
+use crate::engine::{DurationDist, LazyStream, SimDuration, SimTime};
 use crate::scenario::Discipline;
 
 /// What the review of one class of items produced so far.
@@ -61,10 +61,10 @@ pub struct QueueConfig {
 
 impl QueueConfig {
     /// The arrival and review streams of tick slot `index` (see `engine::stream_at`).
-    pub fn streams_at(&self, index: u64) -> (Stream, Stream) {
+    pub fn streams_at(&self, index: u64) -> (LazyStream, LazyStream) {
         (
-            stream_at(self.seed, self.replication, self.arrivals_process, index),
-            stream_at(self.seed, self.replication, self.reviews_process, index),
+            LazyStream::at(self.seed, self.replication, self.arrivals_process, index),
+            LazyStream::at(self.seed, self.replication, self.reviews_process, index),
         )
     }
 

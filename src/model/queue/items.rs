@@ -12,7 +12,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
 use super::config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source};
-use crate::engine::{SimDuration, SimTime, Stream};
+use crate::engine::{LazyStream, SimDuration, SimTime};
 use crate::scenario::Discipline;
 
 /// Class of an item: a category index, or `clean` for a false positive.
@@ -35,8 +35,8 @@ type Review = Reverse<(SimTime, u64, Class, u32)>;
 /// An item-level multi-server review queue.
 pub struct ItemQueue {
     cfg: QueueConfig,
-    arrivals_rng: Stream,
-    review_rng: Stream,
+    arrivals_rng: LazyStream,
+    review_rng: LazyStream,
     /// Flagged arrivals at upload per millisecond, and the cumulative class weights.
     rate_per_ms: f64,
     class_cdf: Vec<f64>,
@@ -195,7 +195,7 @@ impl ItemQueue {
         if self.rate_per_ms <= 0.0 {
             return None;
         }
-        let gap: f64 = Exp1.sample(&mut self.arrivals_rng);
+        let gap: f64 = Exp1.sample(self.arrivals_rng.get());
         Some(from + SimDuration::from_secs_f64(gap / self.rate_per_ms / 1_000.0))
     }
 
@@ -203,7 +203,7 @@ impl ItemQueue {
         if self.class_cdf.len() <= 1 {
             return 0;
         }
-        let u: f64 = self.arrivals_rng.random();
+        let u: f64 = self.arrivals_rng.get().random();
         self.class_cdf.iter().position(|&c| u < c).unwrap_or(self.class_cdf.len() - 1) as Class
     }
 
@@ -268,7 +268,7 @@ impl ItemQueue {
             self.stats.wait_sum_ms += wait.0 as f64;
             self.stats.wait_max = self.stats.wait_max.max(wait);
         }
-        let done = now + self.cfg.review_time.sample(&mut self.review_rng);
+        let done = now + self.cfg.review_time.sample(self.review_rng.get());
         self.seq += 1;
         Reverse((done, self.seq, item.class, slot))
     }
@@ -281,7 +281,7 @@ impl ItemQueue {
             return;
         };
         self.stats.reviews_done += 1;
-        let correct = self.cfg.accuracy >= 1.0 || self.review_rng.random::<f64>() < self.cfg.accuracy;
+        let correct = self.cfg.accuracy >= 1.0 || self.review_rng.get().random::<f64>() < self.cfg.accuracy;
         let clean = class as usize == self.cfg.clean_class();
         let counts = &mut self.classes[class as usize];
         counts.queued -= 1;

@@ -75,7 +75,9 @@ pub(super) fn parse_and_lower(
     // builds each case thousands of times.
     let doc = std::cell::OnceCell::new();
     let locate = |key: &str| {
-        doc.get_or_init(|| text.parse::<toml_edit::Document<String>>().ok()).as_ref().and_then(|d| span_of(d, key))
+        doc.get_or_init(|| text.parse::<toml_edit::Document<String>>().ok())
+            .as_ref()
+            .and_then(|d| span_of(d, key))
     };
     let lines = Lines::new(text);
     let (mut errors, warnings): (Vec<_>, Vec<_>) = lowerer
