@@ -186,7 +186,15 @@ pub(super) fn read(
     let place = Place::new(&origin, text);
     let csv_path = path.parent().unwrap_or(Path::new("")).join(&spec.file);
     let csv = read_text(&csv_path).map_err(|e| place.refuse("posterior.file", e.to_string()))?;
-    let table = parse_csv(&csv, &csv_path.display().to_string())?;
+    // The CSV's own problems are located in it, after a pointer from the scenario.
+    let table = parse_csv(&csv, &csv_path.display().to_string()).map_err(|e| match e {
+        ScenarioError::Invalid { mut diagnostics } => {
+            let message = format!("{} is not a posterior.csv as `modsim calibrate` writes it", spec.file);
+            diagnostics.insert(0, place.error("posterior.file", message));
+            ScenarioError::Invalid { diagnostics }
+        }
+        other => other,
+    })?;
     let doc: DocumentMut = text.parse().map_err(|_| ScenarioError::Invalid { diagnostics: vec![] })?;
     let mut problems = Vec::new();
     let mut targets = Vec::new();
