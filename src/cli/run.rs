@@ -5,7 +5,7 @@ use std::path::Path;
 use super::args::ExperimentArgs;
 use super::progress::Progress;
 use super::{default_output, load_with, publish, CliError};
-use crate::output::{posterior, text, Plan};
+use crate::output::{text, Plan};
 
 /// Runs the scenario at `path` with the command line's options.
 pub(super) fn run(path: &Path, args: &ExperimentArgs) -> Result<(), CliError> {
@@ -20,7 +20,7 @@ pub(super) fn run_plan(plan: &Plan) -> Result<(), CliError> {
     let (results, folder) = plan.execute(|_| Vec::new(), &Progress::new())?;
     let files = plan.record_run(&folder, &results, None)?;
     let mut summary = text::run_summary(&plan.runs[0].1.scenario, &results[0]);
-    summary.push_str(&posterior::notes(&plan.runs));
+    summary.push_str(&text::posterior_notes(&plan.runs));
     if let Some(note) = text::precision_note(&results[0]) {
         summary.push_str(&format!("{note}\n"));
     }

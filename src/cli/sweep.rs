@@ -8,7 +8,7 @@ use super::progress::Progress;
 use super::{default_output, print_warnings, publish, CliError};
 use crate::experiment::sweep::{self, Axis, Target};
 use crate::output::tables::Labeled;
-use crate::output::{posterior, text};
+use crate::output::text;
 use crate::scenario::{self, Override};
 
 /// Most points of a sweep grid: each is a scenario held in memory and run.
@@ -96,7 +96,7 @@ pub(super) fn sweep(
         c.seed
     );
     summary.push_str(&text::sweep_table(&params, &values, &results));
-    summary.push_str(&posterior::notes(&plan.runs[..1]));
+    summary.push_str(&text::posterior_notes(&plan.runs[..1]));
     if let Some(target) = target {
         let answer = sweep::answer(target, &results);
         summary.push_str(&text::target_answer(target, &answer, &values, &params, &results));

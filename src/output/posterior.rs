@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::{LoadedScenario, Posterior};
+use crate::scenario::Posterior;
 
 /// The posterior a run drew its parameters from, as run.json records it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -51,17 +51,6 @@ pub fn distinct<'a>(
         }
     }
     seen
-}
-
-/// The terminal's lines about the posteriors of `runs`, each ending in a newline;
-/// empty when no run has one.
-pub fn notes(runs: &[(String, LoadedScenario)]) -> String {
-    let records: Vec<Option<PosteriorRecord>> =
-        runs.iter().map(|(_, l)| l.posterior.as_ref().map(PosteriorRecord::of)).collect();
-    distinct(records.iter().map(Option::as_ref))
-        .iter()
-        .map(|r| format!("{}\n", crate::output::text::visible(&r.describe())))
-        .collect()
 }
 
 #[cfg(test)]
