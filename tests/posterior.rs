@@ -179,3 +179,29 @@ fn reproduce_refuses_a_posterior_that_changed_since_the_run() {
     assert!(stderr.contains("posterior-lag.csv has changed since the run"), "{stderr}");
     assert!(!dir.path().join("changed").exists());
 }
+
+#[test]
+fn a_light_particle_the_scenario_refuses_stops_the_run_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("s.toml");
+    let text = std::fs::read_to_string(SCENARIO).unwrap().replace(
+        "regulator-decision-lag = [\"regulator.unblock.processing_time\"]",
+        "regulator-decision-lag = [\"regulator.unblock.processing_time\"]\nshare = [\"platform.vpn_share\"]",
+    );
+    std::fs::write(&scenario, text).unwrap();
+    // The heaviest particle fits and loads; the light one has a share of 3.
+    let csv = "weight,regulator-decision-lag,share\n0.9,1,0.5\n0.1,30,3\n";
+    std::fs::write(dir.path().join("posterior-lag.csv"), csv).unwrap();
+    let check = modsim().arg("check").arg(&scenario).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    let out = dir.path().join("out");
+    let output = modsim().arg("run").arg(&scenario).arg("--out").arg(&out).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`posterior.paths.share[0]`: particle 2 of 2 (weight 0.1000): regulator-decision-lag = 30, share = 3 does not fit the scenario"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("s.toml:"), "located in the scenario: {stderr}");
+    assert!(!out.exists());
+}

@@ -211,7 +211,16 @@ pub(super) fn read(
         };
         for (j, target) in paths.iter().enumerate() {
             let key = format!("{key}[{j}]");
-            match form_at(&doc, target) {
+            // A duration cannot be negative (it would be written as 0).
+            let negative = table.particles.iter().position(|row| row[column] < 0.0);
+            let form = form_at(&doc, target).and_then(|form| match (form, negative) {
+                (Form::Number, _) | (_, None) => Ok(form),
+                (_, Some(k)) => {
+                    let value = table.particles[k][column];
+                    Err(format!("particle {} gives `{target}`, a duration, {value} days", k + 1))
+                }
+            });
+            match form {
                 Ok(form) => targets.push(PosteriorTarget { column, path: target.clone(), form, key }),
                 Err(message) => problems.push(place.error(&key, message)),
             }
