@@ -232,6 +232,11 @@ const BYTES_PER_RECORD: f64 = 600.0;
 /// Memory the review queues of all worker threads may take at once.
 const MAX_QUEUE_BYTES: f64 = 4.0 * 1024.0 * 1024.0 * 1024.0;
 
+/// Most scenarios the particles of posteriors make in one command (each distinct
+/// particle of each run is a scenario built before the run, about 100 µs and a few
+/// kilobytes each).
+const MAX_PARTICLE_SCENARIOS: usize = 100_000;
+
 /// Most worker threads per core: more only adds switching (results never depend on it).
 const MAX_THREADS_PER_CORE: usize = 4;
 
@@ -276,6 +281,14 @@ pub(super) fn check_work(
             runs.len(),
             records / 1024f64.powi(3),
             MAX_RECORD_BYTES / 1024f64.powi(3)
+        )));
+    }
+    let particles: usize =
+        runs.iter().filter_map(|(_, l)| l.posterior.as_ref()).map(|p| p.weights.len()).sum();
+    if particles > MAX_PARTICLE_SCENARIOS {
+        return Err(CliError::Usage(format!(
+            "the posterior's particles would make {particles} scenarios over {} runs (at most {MAX_PARTICLE_SCENARIOS}); sweep fewer points",
+            runs.len()
         )));
     }
     let per_thread = scenarios.map(|s| s.expected_queue_bytes()).fold(0.0, f64::max);
@@ -348,5 +361,19 @@ mod tests {
         assert_eq!(precision.precision.map(|p| p.max_replications), Some(20));
         let too_much = usage(plan(&["--replications", "1000000000000"]));
         assert!(too_much.starts_with("this would simulate about "), "{too_much}");
+    }
+
+    #[test]
+    fn too_many_particle_scenarios_are_refused() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/posterior-lag.toml");
+        let mut loaded = scenario::load_with(&path, &[]).unwrap();
+        let plan = |runs| experiment_args(&[]).plan("compare", runs, PathBuf::from("out"));
+        assert!(plan(vec![("baseline".into(), loaded.clone())]).is_ok());
+        loaded.posterior.as_mut().unwrap().weights = vec![0.0; 50_001];
+        let runs = vec![("a".into(), loaded.clone()), ("b".into(), loaded)];
+        assert_eq!(
+            usage(plan(runs)),
+            "the posterior's particles would make 100002 scenarios over 2 runs (at most 100000); sweep fewer points"
+        );
     }
 }

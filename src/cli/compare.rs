@@ -54,6 +54,7 @@ pub(super) fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), Cl
         .collect();
     let files = plan.record_run(&folder, &results, Some(("compare.csv", &labeled)))?;
     let mut summary = text::compare_table(&labels, &results, &differences);
+    summary.push_str(&text::posterior_notes(&plan.runs));
     if let Some(note) = text::precision_note(&results[0]) {
         summary.push_str(&format!("{note}\n"));
     }

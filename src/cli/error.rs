@@ -34,7 +34,7 @@ impl CliError {
     /// else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Scenario(_) | CliError::Usage(_) => 2,
+            CliError::Scenario(_) | CliError::Usage(_) | CliError::Publish(PublishError::Scenario(_)) => 2,
             CliError::Output(e) | CliError::Publish(PublishError::Output(e)) if refused_target(e) => 2,
             // A folder that does not read back (`modsim report`) is bad input too.
             CliError::Report(ReportError::Invalid { .. } | ReportError::Missing(_)) => 2,
@@ -49,7 +49,8 @@ impl CliError {
     pub fn render(&self) -> String {
         match self {
             // Scenario diagnostics carry their own "error:" labels.
-            CliError::Scenario(ScenarioError::Invalid { .. }) => self.to_string(),
+            CliError::Scenario(ScenarioError::Invalid { .. })
+            | CliError::Publish(PublishError::Scenario(ScenarioError::Invalid { .. })) => self.to_string(),
             _ => {
                 let mut text = format!("error: {self}");
                 let mut source = std::error::Error::source(self);

@@ -16,7 +16,7 @@ use crate::experiment::RunConfig;
 use crate::output::publish::TABLES;
 use crate::output::tables::RunRecord;
 use crate::output::{report, Plan};
-use crate::scenario::{Override, Parameter};
+use crate::scenario::{LoadedScenario, Override, Parameter};
 
 /// Reruns the `run` recorded at `record_path`; of `args` only the output options
 /// (`--out`, `--threads`, `--force`, `--no-charts`) apply.
@@ -41,6 +41,7 @@ pub(super) fn reproduce(record_path: &Path, args: &ExperimentArgs) -> Result<(),
     let overrides: Vec<Override> =
         record.overrides.iter().map(|o| o.parse().map_err(CliError::Usage)).collect::<Result<_, _>>()?;
     let loaded = load_with(&scenario_path, &overrides)?;
+    check_posterior(&record, &loaded)?;
     check_parameters(record_path, &record.parameters, &loaded.scenario.parameters())?;
     let runs = vec![("baseline".to_string(), loaded)];
     let mut config =
@@ -125,6 +126,31 @@ fn holds(target: &Path, dir: &Path) -> bool {
         },
     };
     dir.starts_with(target)
+}
+
+/// Fails if the posterior the run drew its parameters from is not the one the scenario
+/// now reads (its file has changed since the run).
+fn check_posterior(record: &RunRecord, loaded: &LoadedScenario) -> Result<(), CliError> {
+    let then = record.runs.first().and_then(|r| r.posterior.as_ref());
+    let now = loaded.posterior.as_ref();
+    match (then, now) {
+        (None, None) => Ok(()),
+        (Some(t), Some(n)) if t.sha256 == n.sha256 => Ok(()),
+        (Some(t), Some(n)) => Err(CliError::NotReproduced(format!(
+            "the posterior {} has changed since the run (SHA-256 {} then, {} now); restore the file as it was to reproduce the run",
+            n.path.display(),
+            short_hash(&t.sha256),
+            short_hash(&n.sha256)
+        ))),
+        (Some(t), None) => Err(CliError::NotReproduced(format!(
+            "the run drew its parameters from the posterior {}, which the scenario no longer names",
+            t.file
+        ))),
+        (None, Some(n)) => Err(CliError::NotReproduced(format!(
+            "the scenario draws its parameters from the posterior {}, which run.json does not record; it was made by another modsim",
+            n.file
+        ))),
+    }
 }
 
 /// Fails if run.json's parameters are not those of the scenario and overrides it

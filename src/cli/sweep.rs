@@ -96,6 +96,7 @@ pub(super) fn sweep(
         c.seed
     );
     summary.push_str(&text::sweep_table(&params, &values, &results));
+    summary.push_str(&text::posterior_notes(&plan.runs[..1]));
     if let Some(target) = target {
         let answer = sweep::answer(target, &results);
         summary.push_str(&text::target_answer(target, &answer, &values, &params, &results));

@@ -13,6 +13,7 @@ mod simulate;
 use std::path::PathBuf;
 
 use super::abc::{self, AbcError, AbcProgress, AbcRun, Prior, Settings};
+pub use crate::scenario::Form;
 use crate::scenario::Observed;
 pub use config::load;
 pub use forecast::CaseForecast;
@@ -58,21 +59,6 @@ pub struct Target {
     pub case: usize,
     pub path: String,
     pub form: Form,
-}
-
-/// How a value is written at a path, from what the case has there.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Form {
-    /// A plain number.
-    Number,
-    /// A fixed duration ("36h").
-    Fixed,
-    /// A lognormal duration: the value is its median, the p90 keeps its ratio to the median.
-    Lognormal { p90_ratio: f64 },
-    /// An exponential duration: the value is its mean.
-    Exponential,
-    /// A gamma duration: the value is its mean, the sd keeps its ratio to the mean.
-    Gamma { sd_ratio: f64 },
 }
 
 impl Calibration {

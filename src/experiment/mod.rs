@@ -9,6 +9,7 @@
 pub mod abc;
 pub mod calibrate;
 pub mod compare;
+pub mod posterior;
 pub mod stats;
 pub mod sweep;
 pub mod timeseries;
@@ -21,6 +22,7 @@ use rayon::prelude::*;
 
 use crate::model::{grid, run_replication, Metric, ReplicationOutcome};
 use crate::scenario::Scenario;
+use posterior::Replicate;
 use stats::{KaplanMeier, Summary};
 use timeseries::TimeSeries;
 
@@ -122,9 +124,10 @@ pub fn run(
 /// random numbers). With `precision`, replications are added in rounds until every
 /// scenario's headline metrics are precise enough; all scenarios keep the same count,
 /// so paired comparisons stay paired. Adding replications never changes earlier ones:
-/// the result equals a run with the final count from the start.
-pub fn run_all(
-    scenarios: &[&Scenario],
+/// the result equals a run with the final count from the start. A run may play another
+/// scenario at each replication (a posterior's particles, [`posterior::Plays`]).
+pub fn run_all<S: Replicate>(
+    scenarios: &[S],
     config: &RunConfig,
     precision: Option<&Precision>,
     progress: &dyn Progress,
@@ -136,7 +139,9 @@ pub fn run_all(
         .map_err(|source| ExperimentError::ThreadPool { threads: config.threads, source })?;
     let threads_used = pool.current_num_threads();
     let mut outcomes: Vec<Vec<ReplicationOutcome>> = vec![Vec::new(); scenarios.len()];
-    let mut series: Vec<TimeSeries> = scenarios.iter().map(|s| TimeSeries::new(grid(s))).collect();
+    // Every scenario of a run has the same grid: a posterior cannot set the horizon or step.
+    let mut series: Vec<TimeSeries> =
+        scenarios.iter().map(|s| TimeSeries::new(grid(s.scenario_at(config.seed, 0)))).collect();
     let mut n = 0;
     let mut target = config.replications.max(1);
     let mut report = None;
@@ -211,9 +216,9 @@ pub fn run_all(
 
 /// Replications `range` of every scenario, one pool, results per scenario in order;
 /// `None` for replications skipped after a cancellation.
-fn replicate(
+fn replicate<S: Replicate>(
     pool: &rayon::ThreadPool,
-    scenarios: &[&Scenario],
+    scenarios: &[S],
     seed: u64,
     range: Range<u64>,
     progress: &dyn Progress,
@@ -227,7 +232,7 @@ fn replicate(
                     return None;
                 }
                 let (s, rep) = ((i / per) as usize, range.start + i % per);
-                let outcome = run_replication(scenarios[s], seed, rep, rep == 0);
+                let outcome = run_replication(scenarios[s].scenario_at(seed, rep), seed, rep, rep == 0);
                 progress.done();
                 Some(outcome)
             })

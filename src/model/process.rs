@@ -27,6 +27,10 @@ pub const STEP_WAIT: u64 = 20;
 pub const BLOCK_PATHS: u64 = 21;
 /// Block b's apply and lift lags come from `stream_at(.., BLOCK_LAGS, b)`.
 pub const BLOCK_LAGS: u64 = 22;
+/// Replication r of a scenario with a `[posterior]` plays the particle drawn, by
+/// weight, from `stream(seed, r, POSTERIOR_PARTICLE)`: one draw, made by the experiment
+/// before the replication runs, so every variant of a compare plays the same particle.
+pub const POSTERIOR_PARTICLE: u64 = 23;
 /// Action i draws its first delay from stream ACTIONS + i, and the delay of its k-th
 /// occurrence (a repeatable action) from `stream_at(.., ACTIONS + i, k)`.
 pub const ACTIONS: u64 = 1_000;

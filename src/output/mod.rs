@@ -8,6 +8,7 @@ pub mod columns;
 pub mod endings;
 pub mod folder;
 pub mod numbers;
+pub mod posterior;
 pub mod publish;
 pub mod report;
 pub mod tables;

@@ -9,12 +9,13 @@
 
 use std::path::PathBuf;
 
+use crate::experiment::posterior::{Drawn, Plays};
 use crate::experiment::{self, ExperimentError, Precision, RunConfig, RunResults};
 use crate::output::report::{self, ReportError};
 use crate::output::tables::{self, Labeled, RunRecord};
 use crate::output::takedown;
 use crate::output::{OutputError, OutputFolder};
-use crate::scenario::{LoadedScenario, Scenario};
+use crate::scenario::{LoadedScenario, ScenarioError};
 
 /// The tables every experiment writes, in this order.
 pub const TABLES: [&str; 6] =
@@ -34,6 +35,9 @@ pub enum PublishError {
     Output(#[from] OutputError),
     #[error(transparent)]
     Experiment(#[from] ExperimentError),
+    /// A particle of a posterior does not fit its scenario; nothing was written.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
     /// The progress asked the run to stop; the target folder was not touched.
     #[error("interrupted after {done} of {planned} replications: nothing was written, {} is as it was", target.display())]
     Interrupted { target: PathBuf, done: u64, planned: u64 },
@@ -85,10 +89,18 @@ impl Plan {
         labels_of: impl Fn(usize) -> Vec<(String, String)>,
         progress: &impl Progress,
     ) -> Result<(Vec<RunResults>, OutputFolder), PublishError> {
+        // A posterior's particles, each checked, before anything is written.
+        let drawn: Vec<Option<Drawn>> =
+            self.runs.iter().map(|(_, l)| Drawn::new(l)).collect::<Result<_, _>>()?;
+        let plays: Vec<Plays> = self
+            .runs
+            .iter()
+            .zip(&drawn)
+            .map(|((_, l), d)| d.as_ref().map_or(Plays::Scenario(&l.scenario), Plays::Posterior))
+            .collect();
         // Fail on an unusable target before spending time on the simulation.
         let folder = OutputFolder::create(&self.target, self.force)?;
-        let scenarios: Vec<&Scenario> = self.runs.iter().map(|(_, l)| &l.scenario).collect();
-        let results = experiment::run_all(&scenarios, &self.config, self.precision.as_ref(), progress);
+        let results = experiment::run_all(&plays, &self.config, self.precision.as_ref(), progress);
         progress.finished();
         let results = match results {
             Err(ExperimentError::Cancelled { done, planned }) => {
@@ -96,7 +108,7 @@ impl Plan {
             }
             other => other?,
         };
-        let start = scenarios[0].start;
+        let start = self.runs[0].1.scenario.start;
         let labeled: Vec<Labeled> = results
             .iter()
             .enumerate()

@@ -11,6 +11,7 @@ use crate::experiment::timeseries::BAND_QUANTILES;
 use crate::experiment::RunResults;
 use crate::model::{BlockRecord, Metric};
 use crate::output::columns::{self, SummaryRow};
+use crate::output::posterior::PosteriorRecord;
 use crate::scenario::{LoadedScenario, Parameter};
 
 /// Writes a table to `out` row by row: tables are streamed, never held whole in memory.
@@ -313,6 +314,9 @@ pub struct RunRecord {
 pub struct RunEntry {
     pub label: String,
     pub overrides: Vec<String>,
+    /// The posterior the run drew its parameters from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posterior: Option<PosteriorRecord>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -403,6 +407,7 @@ impl RunRecord {
                 .map(|(label, l)| RunEntry {
                     label: label.clone(),
                     overrides: l.overrides.iter().map(|o| o.to_string()).collect(),
+                    posterior: l.posterior.as_ref().map(PosteriorRecord::of),
                 })
                 .collect(),
             seed: results.config.seed,

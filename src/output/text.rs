@@ -12,11 +12,12 @@ use crate::experiment::stats::PairedDifference;
 use crate::experiment::sweep::{compliance_cost, Target, TargetAnswer};
 use crate::experiment::RunResults;
 use crate::model::{CategoryDelays, LogEntry, Metric};
-use crate::scenario::Scenario;
+use crate::scenario::{LoadedScenario, Scenario};
 
 use super::endings::{lifting_paths, observed_against_simulated, relapse_warning};
 pub use super::numbers::{percent, quantity, thousands};
 
+use super::posterior::{self, PosteriorRecord};
 use super::tables::date_of;
 
 /// Whether `c` would act on a terminal instead of showing: a control character (ESC,
@@ -360,6 +361,15 @@ pub fn target_answer(
         }
     }
     out
+}
+
+/// The lines about the posteriors `runs` drew their parameters from, each ending in a
+/// newline; empty when no run has one.
+pub fn posterior_notes(runs: &[(String, LoadedScenario)]) -> String {
+    let records: Vec<Option<PosteriorRecord>> =
+        runs.iter().map(|(_, l)| l.posterior.as_ref().map(PosteriorRecord::of)).collect();
+    let distinct = posterior::distinct(records.iter().map(Option::as_ref));
+    distinct.iter().map(|r| format!("{}\n", visible(&r.describe()))).collect()
 }
 
 /// What `--precision` achieved, in words.

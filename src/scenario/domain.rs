@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 
 use super::lifting::{Backdown, BlockSpec, Court, LiftPath, Mistake, Observed, UnblockRule};
 use super::playbook::{Action, Effect, OutsideEvent};
+use super::posterior::PosteriorSpec;
 use super::Override;
 use crate::engine::{DurationDist, SimDuration, SimTime};
 
@@ -39,6 +40,8 @@ pub struct Scenario {
     pub(crate) variants: Vec<VariantSpec>,
     /// What really happened, for a case written from the public record.
     pub(crate) observed: Option<Observed>,
+    /// Where replications draw parameters from (`[posterior]`).
+    pub(crate) posterior: Option<PosteriorSpec>,
 }
 
 impl Scenario {
@@ -105,6 +108,11 @@ impl Scenario {
     /// What really happened, when the file is a case with an `[observed]` section.
     pub fn observed(&self) -> Option<&Observed> {
         self.observed.as_ref()
+    }
+
+    /// The calibration posterior the scenario draws parameters from, as written.
+    pub fn posterior(&self) -> Option<&PosteriorSpec> {
+        self.posterior.as_ref()
     }
 
     /// Named policy changes declared in the file (`[[variants]]`).

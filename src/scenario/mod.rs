@@ -13,9 +13,11 @@ mod lower;
 pub mod overrides;
 mod parameters;
 mod playbook;
+mod posterior;
 mod raw;
 mod spread;
 pub mod units;
+mod value_form;
 mod variant_errors;
 
 use std::path::{Path, PathBuf};
@@ -27,7 +29,9 @@ pub use lifting::*;
 pub use overrides::{Change, Override, OverrideError};
 pub use parameters::Parameter;
 pub use playbook::*;
+pub use posterior::{ParticleScenarios, Posterior, PosteriorSpec, PosteriorTarget, MAX_PARTICLES};
 pub use spread::spread_warnings;
+pub use value_form::{duration_form, value_text, Form};
 
 /// A scenario read from a file, with the text it came from (for hashing and reports)
 /// and the overrides applied to it.
@@ -43,12 +47,21 @@ pub struct LoadedScenario {
     pub overrides: Vec<Override>,
     /// Legal but suspicious setups.
     pub warnings: Vec<Diagnostic>,
+    /// The posterior each replication draws its parameters from (`[posterior]`).
+    pub posterior: Option<Posterior>,
 }
 
 impl LoadedScenario {
     /// "baseline", the variant's name, or the file stem when comparing files.
     pub fn label(&self) -> String {
         self.variant.clone().unwrap_or_else(|| "baseline".to_owned())
+    }
+
+    /// With a posterior: one scenario per distinct particle (its values written first,
+    /// then this scenario's overrides), and the index of each particle's scenario.
+    pub fn particle_scenarios(&self) -> Result<Option<ParticleScenarios>, ScenarioError> {
+        let Some(p) = &self.posterior else { return Ok(None) };
+        posterior::particle_scenarios(&self.path, &self.text, p, &self.overrides).map(Some)
     }
 }
 
@@ -158,6 +171,7 @@ fn build(
     // its own lines.
     let (scenario, warnings) = parse(&text, &origin)?;
     if overrides.is_empty() {
+        let posterior = posterior_of(path, &text, &scenario, overrides)?;
         return Ok(LoadedScenario {
             path: path.to_owned(),
             text,
@@ -165,6 +179,7 @@ fn build(
             variant,
             overrides: vec![],
             warnings,
+            posterior,
         });
     }
     let changed_text = with_overrides(&text, overrides, path, &variant)?;
@@ -177,6 +192,7 @@ fn build(
     if variant.is_none() {
         changed.variants = scenario.variants;
     }
+    let posterior = posterior_of(path, &text, &changed, overrides)?;
     Ok(LoadedScenario {
         path: path.to_owned(),
         text,
@@ -184,7 +200,19 @@ fn build(
         variant,
         overrides: overrides.to_vec(),
         warnings,
+        posterior,
     })
+}
+
+/// The posterior `scenario` names, read beside `path` and checked against `text` with
+/// `overrides` after each particle's values.
+fn posterior_of(
+    path: &Path,
+    text: &str,
+    scenario: &Scenario,
+    overrides: &[Override],
+) -> Result<Option<Posterior>, ScenarioError> {
+    scenario.posterior().map(|spec| posterior::read(path, text, spec, overrides)).transpose()
 }
 
 /// Parses and validates scenario text; `origin` names it in diagnostics.

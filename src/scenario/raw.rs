@@ -21,6 +21,18 @@ pub struct RawScenario {
     #[serde(default)]
     pub events: Vec<RawEvent>,
     pub observed: Option<RawObserved>,
+    pub posterior: Option<RawPosterior>,
+}
+
+/// Parameters drawn from a calibration posterior (`[posterior]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPosterior {
+    /// The posterior.csv, relative to the scenario file.
+    pub file: String,
+    /// Posterior column -> the override paths it sets.
+    #[serde(default)]
+    pub paths: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// What really happened in a case (`[observed]`).

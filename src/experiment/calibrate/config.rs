@@ -8,13 +8,15 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
-use toml_edit::{DocumentMut, Item, Value};
+use toml_edit::DocumentMut;
 
-use super::{simulate, CalibratedParameter, Calibration, Case, Form, Target};
+use super::{CalibratedParameter, Calibration, Case, Target};
 use crate::experiment::abc::Prior;
 use crate::scenario::overrides::lookup;
 use crate::scenario::units::parse_duration;
-use crate::scenario::{self, Diagnostic, Lines, Override, ScenarioError, Severity};
+use crate::scenario::{
+    self, duration_form, value_text, Diagnostic, Form, Lines, Override, ScenarioError, Severity,
+};
 
 /// Replications of each case per particle unless the file says.
 const DEFAULT_REPLICATIONS: u64 = 3;
@@ -201,8 +203,9 @@ fn target(case: &Case, index: usize, path: &str, duration: bool, median: f64) ->
     let Some(item) = lookup(&doc, path) else {
         return Err(format!("`{path}` names nothing in case `{stem}`"));
     };
-    let form = if duration { duration_form(&item, path, stem)? } else { Form::Number };
-    let value = simulate::value_text(form, median);
+    let form =
+        if duration { duration_form(&item, &format!("`{path}` in case `{stem}`"))? } else { Form::Number };
+    let value = value_text(form, median);
     let set = [Override::set(path, value)];
     if let Err(e) = scenario::load_text_with(&case.path, case.text.clone(), &set) {
         let text = match e {
@@ -214,34 +217,6 @@ fn target(case: &Case, index: usize, path: &str, duration: bool, median: f64) ->
         return Err(format!("`{path}` in case `{stem}` does not take the prior's median: {text}"));
     }
     Ok(Target { case: index, path: path.to_owned(), form })
-}
-
-/// How a duration is written at a path: as a fixed duration where the case has one,
-/// or as the case's distribution with its centre set.
-fn duration_form(item: &Item, path: &str, stem: &str) -> Result<Form, String> {
-    let value = |key: &str| -> Option<f64> {
-        let v = item.get(key)?;
-        Some(parse_duration(v.as_str()?).ok()?.as_days_f64())
-    };
-    match item.as_value() {
-        Some(Value::String(_)) => return Ok(Form::Fixed),
-        Some(Value::InlineTable(_)) => {}
-        _ if item.is_table() => {}
-        _ => return Err(format!("`{path}` in case `{stem}` is not a duration")),
-    }
-    let dist = item.get("dist").and_then(Item::as_str).unwrap_or("");
-    let ratio = |top: &str, base: &str| match (value(top), value(base)) {
-        (Some(t), Some(b)) if b > 0.0 => Ok(t / b),
-        _ => Err(format!("`{path}` in case `{stem}` has no {top} and {base} to scale")),
-    };
-    match dist {
-        "lognormal" => Ok(Form::Lognormal { p90_ratio: ratio("p90", "median")? }),
-        "exponential" => Ok(Form::Exponential),
-        "gamma" => Ok(Form::Gamma { sd_ratio: ratio("sd", "mean")? }),
-        other => Err(format!(
-            "`{path}` in case `{stem}` is a `{other}` distribution; a parameter sets a fixed duration or the centre of a lognormal, exponential or gamma one"
-        )),
-    }
 }
 
 /// A prior and whether it is over durations (in days).

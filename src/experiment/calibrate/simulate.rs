@@ -4,30 +4,14 @@
 
 use rand::RngExt;
 
-use super::{Calibration, Form};
+use super::Calibration;
 use crate::engine::random::Stream;
 use crate::model::{run_replication, BlockRecord};
-use crate::scenario::{self, Observed, Override};
+use crate::scenario::{self, value_text, Observed, Override};
 
 /// The distance of a block that happened against an observation without one, or the
 /// other way round: a log gap of 3 is a factor of about 20 in days.
 pub const PENALTY: f64 = 3.0;
-
-/// The override text that writes `value` (days for a duration) in `form`.
-pub(super) fn value_text(form: Form, value: f64) -> String {
-    let ms = |days: f64| format!("\"{}ms\"", (days * 86_400_000.0).round() as u64);
-    match form {
-        Form::Number => format!("{value:?}"),
-        Form::Fixed => ms(value),
-        Form::Lognormal { p90_ratio } => {
-            format!("{{ dist = \"lognormal\", median = {}, p90 = {} }}", ms(value), ms(value * p90_ratio))
-        }
-        Form::Exponential => format!("{{ dist = \"exponential\", mean = {} }}", ms(value)),
-        Form::Gamma { sd_ratio } => {
-            format!("{{ dist = \"gamma\", mean = {}, sd = {} }}", ms(value), ms(value * sd_ratio))
-        }
-    }
-}
 
 /// The overrides that set `theta` in case `case`.
 pub(super) fn overrides(calibration: &Calibration, theta: &[f64], case: usize) -> Vec<Override> {
@@ -119,17 +103,5 @@ mod tests {
         close(case_distance(&observed(Some((7.0, false))), None), PENALTY);
         close(case_distance(&observed(None), Some(&block(3.0, false))), PENALTY);
         close(case_distance(&observed(None), None), 0.0);
-    }
-
-    #[test]
-    fn values_are_written_as_the_case_wrote_them() {
-        assert_eq!(value_text(Form::Number, 0.25), "0.25");
-        assert_eq!(value_text(Form::Number, 1.0), "1.0");
-        assert_eq!(value_text(Form::Fixed, 1.5), "\"129600000ms\"");
-        assert_eq!(
-            value_text(Form::Lognormal { p90_ratio: 5.0 }, 1.0),
-            "{ dist = \"lognormal\", median = \"86400000ms\", p90 = \"432000000ms\" }"
-        );
-        assert_eq!(value_text(Form::Exponential, 0.5), "{ dist = \"exponential\", mean = \"43200000ms\" }");
     }
 }

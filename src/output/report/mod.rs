@@ -16,7 +16,7 @@ use data::{FolderData, MetricSummary, Open};
 
 use crate::model::Metric;
 use crate::output::columns::SummaryRow;
-use crate::output::{endings, text};
+use crate::output::{endings, posterior, text};
 
 /// Why a report could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -264,6 +264,9 @@ fn what_was_run(data: &FolderData) -> Vec<(String, String)> {
     if !r.overrides.is_empty() {
         facts.push(("Set on the command line".into(), r.overrides.join(", ")));
     }
+    for p in posterior::distinct(r.runs.iter().map(|run| run.posterior.as_ref())) {
+        facts.push(("Posterior".into(), format!("{} (SHA-256 {})", p.describe(), p.sha256)));
+    }
     if let Some(p) = &r.precision {
         // A mean of 0 with a half-width above 0 has no finite relative half-width.
         let worst = p.worst_relative_half_width;
@@ -441,6 +444,9 @@ fn findings_note(data: &FolderData) -> String {
         "Means over {} replications with 95% confidence intervals. Block durations are right-censored at the horizon, so their median comes from the Kaplan-Meier estimate.",
         data.record.replications
     );
+    if data.record.runs.iter().any(|run| run.posterior.is_some()) {
+        note.push_str(" Each replication drew its parameters from a calibration posterior, so the intervals include parameter uncertainty as well as chance.");
+    }
     if data.record.command == "compare" {
         note.push_str(" Differences are paired (common random numbers); * marks a difference whose 95% CI excludes zero.");
     }

@@ -295,7 +295,7 @@ fn key_at(item: &toml_edit::Item, span: &Range<usize>, path: &str) -> Option<Str
 
 /// Byte span of the value at a dotted key path like `platform.categories[1].share`,
 /// or of the nearest enclosing item that exists.
-pub(super) fn span_of(doc: &toml_edit::Document<String>, key: &str) -> Option<Range<usize>> {
+pub(in crate::scenario) fn span_of(doc: &toml_edit::Document<String>, key: &str) -> Option<Range<usize>> {
     let mut item: &toml_edit::Item = doc.as_item();
     let mut best = None;
     for segment in key.split('.') {

@@ -16,13 +16,15 @@ mod events;
 mod lifting;
 mod platform;
 mod playbook;
+mod posterior;
 mod regulator;
 #[cfg(test)]
 mod testing;
 mod values;
 mod variants;
 
-use self::collect::{deserialize_all, span_of, TypeErrors};
+pub(super) use self::collect::span_of;
+use self::collect::{deserialize_all, TypeErrors};
 use self::cost::MAX_REPLICATIONS;
 use self::events::Names;
 use super::diagnostic::{Diagnostic, Lines, Severity};
@@ -182,6 +184,7 @@ impl Lowerer {
             Some(o) => Some(self.observed(o, start)?),
             None => None,
         };
+        let posterior = raw.posterior.as_ref().and_then(|p| self.posterior(p));
         let scenario = Scenario {
             name: meta.name.clone(),
             description: meta.description.clone(),
@@ -209,6 +212,7 @@ impl Lowerer {
             events: events.into_iter().collect::<Option<Vec<_>>>()?,
             variants,
             observed,
+            posterior,
         };
         self.triggers_start_somewhere(&scenario.playbook, &scenario.events);
         // Checks that need the whole scenario (the queue warning first, so that warnings

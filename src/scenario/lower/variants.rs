@@ -4,7 +4,7 @@
 use super::Lowerer;
 use crate::scenario::overrides;
 use crate::scenario::raw::RawVariant;
-use crate::scenario::{Override, VariantSpec};
+use crate::scenario::{Change, Override, VariantSpec};
 
 impl Lowerer {
     /// The `[[variants]]` entries.
@@ -46,6 +46,13 @@ impl Lowerer {
                     }
                     Some(Override::set(path.clone(), value.to_string()))
                 }));
+                if let Some(o) = overrides.iter().find(|o| overrides::path_within(&o.path, "posterior")) {
+                    let table = if o.change == Change::Unset { "unset" } else { "set" };
+                    self.error(
+                        format!("variants[{i}].{table}"),
+                        format!("`{}`: a variant cannot change [posterior]; every variant draws from the scenario's posterior", o.path),
+                    );
+                }
                 VariantSpec { name: v.name.clone(), description: v.description.clone(), overrides }
             })
             .collect()
@@ -90,6 +97,21 @@ mod tests {
                 "variants[2].name: the name \"a\" is used twice",
                 "variants[0].name: \"baseline\" names the file's own settings; choose another name",
                 "variants[1].set: `platform` is not a path",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_variant_cannot_change_the_posterior() {
+        let text = with_variants(
+            "[[variants]]\nname = \"other\"\nset = { \"posterior.file\" = \"other.csv\" }\n\n\
+             [[variants]]\nname = \"none\"\nunset = [\"posterior\"]\n",
+        );
+        assert_eq!(
+            errors(&text),
+            [
+                "variants[0].set: `posterior.file`: a variant cannot change [posterior]; every variant draws from the scenario's posterior",
+                "variants[1].unset: `posterior`: a variant cannot change [posterior]; every variant draws from the scenario's posterior",
             ]
         );
     }
