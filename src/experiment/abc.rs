@@ -26,8 +26,9 @@ use rayon::prelude::*;
 
 use crate::engine::random::{stream_at, Stream};
 use kernel::{importance_weights, Kernel};
+use posterior::weighted_quantile;
 pub use posterior::Posterior;
-use posterior::{cumulative, pick, weighted_quantile};
+pub(crate) use posterior::{cumulative, pick};
 use prior::MAX_TRIES;
 pub use prior::{Prior, PriorError};
 

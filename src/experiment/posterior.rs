@@ -7,8 +7,7 @@
 //! replications `--precision` adds. Each distinct particle's scenario is built once,
 //! before the run.
 
-use rand::RngExt;
-
+use super::abc::{cumulative, pick};
 use crate::engine::random::stream;
 use crate::model::process::POSTERIOR_PARTICLE;
 use crate::scenario::{LoadedScenario, ParticleScenarios, Scenario, ScenarioError};
@@ -41,12 +40,7 @@ impl Drawn {
         let (Some(posterior), Some(particles)) = (&loaded.posterior, loaded.particle_scenarios()?) else {
             return Ok(None);
         };
-        let mut sum = 0.0;
-        let cumulative = posterior.weights.iter().map(|w| {
-            sum += w;
-            sum
-        });
-        Ok(Some(Drawn { particles, cumulative: cumulative.collect() }))
+        Ok(Some(Drawn { particles, cumulative: cumulative(&posterior.weights) }))
     }
 
     /// The particle (index into the posterior's rows) replication `replication` plays.
@@ -81,15 +75,13 @@ impl Replicate for Plays<'_> {
 /// The index drawn with probability proportional to its weight, from the replication's
 /// own stream: `cumulative` holds the running sums of the weights.
 fn draw(cumulative: &[f64], seed: u64, replication: u64) -> usize {
-    let total = cumulative.last().copied().unwrap_or(0.0);
-    let u = stream(seed, replication, POSTERIOR_PARTICLE).random::<f64>() * total;
-    // The first running sum above u; rounding cannot push past the last particle.
-    cumulative.partition_point(|&c| c <= u).min(cumulative.len().saturating_sub(1))
+    pick(cumulative, &mut stream(seed, replication, POSTERIOR_PARTICLE))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::RngExt;
 
     #[test]
     fn particles_are_drawn_in_proportion_to_their_weights() {

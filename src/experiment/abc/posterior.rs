@@ -66,7 +66,8 @@ pub(super) fn weighted_quantile(values: &[f64], weights: &[f64], p: f64) -> f64 
     order.last().map_or(f64::NAN, |&i| values[i])
 }
 
-pub(super) fn cumulative(weights: &[f64]) -> Vec<f64> {
+/// The running sums of `weights`, for [`pick`].
+pub(crate) fn cumulative(weights: &[f64]) -> Vec<f64> {
     weights
         .iter()
         .scan(0.0, |sum, w| {
@@ -77,7 +78,7 @@ pub(super) fn cumulative(weights: &[f64]) -> Vec<f64> {
 }
 
 /// An index drawn with probability proportional to its weight.
-pub(super) fn pick(cumulative: &[f64], rng: &mut Stream) -> usize {
+pub(crate) fn pick(cumulative: &[f64], rng: &mut Stream) -> usize {
     let total = cumulative.last().copied().unwrap_or(0.0);
     let u = rng.random::<f64>() * total;
     cumulative.partition_point(|&c| c <= u).min(cumulative.len() - 1)
