@@ -7,7 +7,9 @@ use std::fmt;
 use std::ops::{Add, Sub};
 
 /// A point in simulated time: whole milliseconds since the scenario start.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct SimTime(pub u64);
 
 /// A span of simulated time in whole milliseconds.

@@ -10,6 +10,7 @@ pub mod abc;
 pub mod calibrate;
 pub mod compare;
 pub mod posterior;
+pub mod shard;
 pub mod stats;
 pub mod sweep;
 pub mod timeseries;

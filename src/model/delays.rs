@@ -45,7 +45,7 @@ impl RemovalPath {
 
 /// The delays of removed items of one category and path, and the share of their
 /// lifetime attention their removal prevented.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Delays {
     /// Items removed.
     pub removed: u64,

@@ -6,7 +6,7 @@ use crate::engine::SimTime;
 use crate::scenario::LiftPath;
 
 /// One block of the platform.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BlockRecord {
     /// 1 for a replication's first block, 2 for the next, ...
     pub number: u64,
@@ -68,7 +68,7 @@ impl ExposureBalance {
 }
 
 /// The measured takedown delays of one category whose attention fades, per path.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoryDelays {
     pub category: String,
     /// The half-life of its attention, in days.
@@ -122,7 +122,7 @@ pub struct LogEntry {
 }
 
 /// Outcome metrics of one replication. Each is listed, with its unit, in [`Metric`].
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Metrics {
     pub blocked: bool,
     pub blocks: u32,
@@ -276,19 +276,26 @@ impl Metrics {
 }
 
 /// Everything one replication produced.
-#[derive(Clone, Debug)]
+///
+/// Serialised whole for a shard's partial folder but for the event log (its `&'static`
+/// names cannot be read back; a merge re-traces replication 0) and the balances (for
+/// tests of the model, not kept after a run).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ReplicationOutcome {
     pub replication: u64,
     pub metrics: Metrics,
     pub blocks: Vec<BlockRecord>,
+    #[serde(skip)]
     pub balances: Vec<CategoryBalance>,
     /// Event log; empty unless the replication was traced.
+    #[serde(skip)]
     pub log: Vec<LogEntry>,
     /// The state at each instant of `series::grid`.
     pub series: Vec<GridSample>,
     /// Takedown delays and attention balances of the categories whose attention
     /// fades (none for constant attention).
     pub delays: Vec<CategoryDelays>,
+    #[serde(skip)]
     pub exposure_balances: Vec<ExposureBalance>,
 }
 

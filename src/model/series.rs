@@ -10,7 +10,7 @@ use crate::scenario::Scenario;
 pub const MAX_GRID_POINTS: u64 = 400;
 
 /// The state of one replication at one grid instant.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GridSample {
     /// Violating items users can view (visible stock, plus queued items where flagged
     /// items stay up while queued).

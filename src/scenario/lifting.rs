@@ -5,7 +5,7 @@
 use crate::engine::{DurationDist, SimDuration, SimTime};
 
 /// A way for a block to end. Paths compete: the first to come ends the block.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum LiftPath {
     /// The regulator's conditions are met and verified (`[regulator.unblock]`).
     Compliance,
