@@ -16,7 +16,7 @@ use crate::output::validation::{days, observed};
 const FEW_PARTICLES: f64 = 0.1;
 
 /// A posterior 90% interval narrower than this share of the prior's (on the axis the
-/// sampler uses) counts as learnt from the cases.
+/// sampler uses) counts as narrowed by the cases.
 const NARROWED: f64 = 0.5;
 
 /// Builds report.html, report.md and (with charts) the charts of a calibration folder.
@@ -51,6 +51,28 @@ fn points(data: &CalibrationData, k: usize) -> ([f64; 3], [f64; 3]) {
     (ps.map(|p| prior.quantile(p)), ps.map(|p| data.posterior.quantile(k, p)))
 }
 
+/// What the cases did to a parameter.
+#[derive(Debug, PartialEq)]
+pub(super) enum Moved {
+    /// Its posterior 90% interval is less than half the prior's width.
+    Narrowed,
+    /// Not narrowed, but its posterior median lies outside the prior's middle half.
+    Shifted,
+    Neither,
+}
+
+/// Whether the cases narrowed or shifted a parameter: `ratio` from [`width_ratio`],
+/// `median` the posterior's, `middle` the prior's 25% and 75% points.
+pub(super) fn moved(ratio: f64, median: f64, middle: (f64, f64)) -> Moved {
+    if ratio < NARROWED {
+        Moved::Narrowed
+    } else if median < middle.0 || median > middle.1 {
+        Moved::Shifted
+    } else {
+        Moved::Neither
+    }
+}
+
 /// The posterior's 90% interval as a share of the prior's, on a log scale for a
 /// positive prior.
 pub(super) fn width_ratio(prior: &Prior, prior_points: [f64; 3], posterior_points: [f64; 3]) -> f64 {
@@ -71,18 +93,27 @@ fn moved_sentence(data: &CalibrationData, k: usize) -> String {
         figure(posterior[1]),
         figure(prior[1])
     );
-    if ratio < NARROWED {
-        format!(
+    let prior_dist = &data.priors[k];
+    let middle = (prior_dist.quantile(0.25), prior_dist.quantile(0.75));
+    match moved(ratio, posterior[1], middle) {
+        Moved::Narrowed => format!(
             "{}: the cases narrowed it. Its posterior 90% interval is {:.0}% of the prior's width{scale}; {medians}.",
             p.name,
             100.0 * ratio
-        )
-    } else {
-        format!(
+        ),
+        Moved::Shifted => format!(
+            "{}: the cases moved it: the posterior median, {}{unit}, lies outside the prior's middle half ({} to {}{unit}), though its 90% interval is still {:.0}% of the prior's width{scale}.",
+            p.name,
+            figure(posterior[1]),
+            figure(middle.0),
+            figure(middle.1),
+            100.0 * ratio
+        ),
+        Moved::Neither => format!(
             "{}: the cases did not move it much. Its posterior 90% interval is still {:.0}% of the prior's width{scale} ({medians}), so what the report says about it is mostly the prior.",
             p.name,
             100.0 * ratio
-        )
+        ),
     }
 }
 
@@ -197,7 +228,7 @@ fn page<'a>(data: &CalibrationData, charts: &'a [charts::Chart], with_charts: bo
     blocks.push(Block::Heading("What the cases taught".into()));
     blocks.extend((0..data.priors.len()).map(|k| Block::Paragraph(moved_sentence(data, k))));
     blocks.push(parameter_table(data));
-    blocks.push(Block::Note(format!("90% intervals are central (5% to 95%), the posterior's weighted. A parameter counts as learnt when its posterior 90% interval is less than {:.0}% of the prior's width, measured on a log scale for positive priors.", 100.0 * NARROWED)));
+    blocks.push(Block::Note(format!("90% intervals are central (5% to 95%), the posterior's weighted. The cases narrowed a parameter when its posterior 90% interval is less than {:.0}% of the prior's width (on a log scale for positive priors), and moved it when its posterior median lies outside the prior's middle half (25% to 75%).", 100.0 * NARROWED)));
     if !with_charts {
         blocks.push(Block::NoCharts);
     }
@@ -246,6 +277,14 @@ mod tests {
         assert!((ratio - 1.0 / 3.0).abs() < 1e-12, "{ratio}");
         let uniform = Prior::uniform(0.0, 1.0).unwrap();
         assert!((width_ratio(&uniform, [0.05, 0.5, 0.95], [0.5, 0.6, 0.95]) - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_parameter_is_narrowed_shifted_or_neither() {
+        assert_eq!(moved(0.3, 100.0, (1.0, 2.0)), Moved::Narrowed);
+        assert_eq!(moved(0.6, 0.5, (1.0, 2.0)), Moved::Shifted);
+        assert_eq!(moved(0.9, 2.5, (1.0, 2.0)), Moved::Shifted);
+        assert_eq!(moved(0.5, 1.5, (1.0, 2.0)), Moved::Neither);
     }
 
     #[test]
