@@ -137,6 +137,12 @@ fn the_validation_report_says_the_verdict_and_draws_a_row_per_case() {
     for words in ["Leave-one-out over the 6 cases", "flat = calibrated", "Reference-class baseline", "CRPS"] {
         assert!(html.contains(words), "the report does not say {words:?}");
     }
+    // The summary table counts what the terminal counted: "6 of 6 (100%, 95% CI 61 to 100%)".
+    for level in ["50", "90"] {
+        let said = stdout.split(&format!("{level}% intervals held ")).nth(1).unwrap();
+        let counts = said.split(';').next().unwrap();
+        assert!(html.contains(&format!(">{counts})</td>")), "no {counts:?} in the summary table");
+    }
     let cases = rows(&out.join("validation.csv"));
     let svg = std::fs::read_to_string(out.join("charts/validation-forecasts.svg")).unwrap();
     assert_eq!(outcome_marks(&svg), cases.len() + outcome_kinds(&cases));

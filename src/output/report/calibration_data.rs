@@ -1,16 +1,16 @@
-//! What the calibration and validation reports are made of, read back from the folder
-//! that `modsim calibrate` or `modsim validate` wrote (its CSV files and run.json), so
-//! that `modsim report` rebuilds them without simulating. Cells are checked as in
-//! `data.rs`: a damaged folder is an error naming file, line and column.
+//! What the calibration report is made of, read back from the folder that `modsim
+//! calibrate` wrote (its CSV files and run.json), so that `modsim report` rebuilds it
+//! without simulating; and what it shares with the validation report's reader
+//! (`validation_data.rs`): forecasts of cases, run.json's `calibration` object, the
+//! checked cells. Cells are checked as in `data.rs`: a damaged folder is an error
+//! naming file, line and column.
 
 use serde::Deserialize;
 
 use super::data::{for_each_row, parse_record, Open, Row, Valid};
 use super::ReportError;
 use crate::experiment::abc::{Posterior, Prior};
-use crate::experiment::stats::{wilson, PairedDifference};
 use crate::experiment::validate::score::Outcome;
-use crate::experiment::validate::{Summary, Verdict, PIT_BINS};
 use crate::output::tables::RunRecord;
 
 /// A forecast of a case's first block: its probability and quantiles of days.
@@ -32,24 +32,6 @@ pub struct CaseRow {
     pub observed: Outcome,
     pub model: Interval,
     pub baseline: Option<Interval>,
-}
-
-/// A forecast's scores against the outcome (validation.csv).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Scored {
-    pub crps: f64,
-    pub pit: f64,
-    pub abs_log_error: f64,
-    pub covered50: Option<bool>,
-    pub covered90: Option<bool>,
-}
-
-/// One row of validation.csv.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ValidationRow {
-    pub forecast: CaseRow,
-    pub model: Scored,
-    pub baseline: Scored,
 }
 
 /// One row of generations.csv.
@@ -91,57 +73,6 @@ pub struct SettingsRecord {
     pub max_generations: usize,
 }
 
-/// run.json's `validation` object, as far as the report uses it.
-#[derive(Debug, Deserialize)]
-struct ValidationRecord {
-    forecast_draws: u64,
-    #[serde(deserialize_with = "nan_if_null")]
-    mean_crps: f64,
-    #[serde(deserialize_with = "nan_if_null")]
-    baseline_mean_crps: f64,
-    crps_difference: DifferenceRecord,
-    #[serde(deserialize_with = "nan_if_null")]
-    mean_abs_log_error: f64,
-    #[serde(deserialize_with = "nan_if_null")]
-    baseline_mean_abs_log_error: f64,
-    verdict: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct DifferenceRecord {
-    #[serde(deserialize_with = "nan_if_null")]
-    mean: f64,
-    #[serde(deserialize_with = "nan_if_null")]
-    ci_low: f64,
-    #[serde(deserialize_with = "nan_if_null")]
-    ci_high: f64,
-}
-
-/// serde_json writes a non-finite number as null.
-fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
-}
-
-/// The fields of run.json beyond a [`RunRecord`]'s.
-#[derive(Debug, Deserialize)]
-struct Extra {
-    calibration: CalibrationRecord,
-    #[serde(default)]
-    validation: Option<ValidationRecord>,
-}
-
-/// A validation folder, as its report sees it.
-#[derive(Debug)]
-pub struct ValidationData {
-    pub record: RunRecord,
-    pub calibration: CalibrationRecord,
-    pub rows: Vec<ValidationRow>,
-    /// Forecast draws per case.
-    pub draws: u64,
-    /// The summary and verdict, as the run printed them.
-    pub summary: Summary,
-}
-
 /// A calibration folder, as its report sees it.
 #[derive(Debug)]
 pub struct CalibrationData {
@@ -159,10 +90,10 @@ fn need<'a>(open: Open<'a>, file: &str) -> Result<Box<dyn std::io::Read>, Report
     open(file).ok_or_else(|| ReportError::Missing(file.to_owned()))
 }
 
-/// run.json, with its `calibration` (and `validation`) objects.
-fn read_extra(open: Open) -> Result<(RunRecord, Extra), ReportError> {
+/// run.json, with the objects beyond a [`RunRecord`]'s that `T` reads.
+pub(super) fn read_extra<T: serde::de::DeserializeOwned>(open: Open) -> Result<(RunRecord, T), ReportError> {
     let (record, text) = parse_record(need(open, "run.json")?)?;
-    let extra: Extra = serde_json::from_slice(&text).map_err(|e| ReportError::Invalid {
+    let extra: T = serde_json::from_slice(&text).map_err(|e| ReportError::Invalid {
         file: "run.json".into(),
         line: Some(e.line() as u64),
         column: Some(e.column().to_string()),
@@ -172,7 +103,7 @@ fn read_extra(open: Open) -> Result<(RunRecord, Extra), ReportError> {
 }
 
 /// A number, NaN where the writer wrote NaN or nothing (an empty forecast).
-fn maybe(row: &Row, name: &str, valid: Valid) -> Result<f64, ReportError> {
+pub(super) fn maybe(row: &Row, name: &str, valid: Valid) -> Result<f64, ReportError> {
     if row.text(name) == "NaN" {
         Ok(f64::NAN)
     } else {
@@ -188,7 +119,7 @@ fn forecast_columns(prefix: &str) -> Vec<String> {
         .collect()
 }
 
-fn interval(row: &Row, prefix: &str) -> Result<Interval, ReportError> {
+pub(super) fn interval(row: &Row, prefix: &str) -> Result<Interval, ReportError> {
     let c = forecast_columns(prefix);
     let day = |i: usize| maybe(row, &c[i], Valid::NonNegative);
     Ok(Interval {
@@ -201,34 +132,15 @@ fn interval(row: &Row, prefix: &str) -> Result<Interval, ReportError> {
     })
 }
 
-fn observed(row: &Row) -> Result<Outcome, ReportError> {
+pub(super) fn observed(row: &Row) -> Result<Outcome, ReportError> {
     Ok(Outcome {
         days: row.number("observed_days", Valid::NonNegative)?,
         censored: row.flag("observed_censored", "true", "false")?,
     })
 }
 
-fn covered(row: &Row, name: &str) -> Result<Option<bool>, ReportError> {
-    if row.text(name).is_empty() {
-        Ok(None)
-    } else {
-        row.flag(name, "1", "0").map(Some)
-    }
-}
-
-fn scored(row: &Row, prefix: &str) -> Result<Scored, ReportError> {
-    let c = |name: &str| format!("{prefix}{name}");
-    Ok(Scored {
-        crps: maybe(row, &c("crps"), Valid::NonNegative)?,
-        pit: maybe(row, &c("pit"), Valid::Share)?,
-        abs_log_error: maybe(row, &c("abs_log_error"), Valid::NonNegative)?,
-        covered50: covered(row, &c("covered50"))?,
-        covered90: covered(row, &c("covered90"))?,
-    })
-}
-
 /// Reads every row of `file`, which must have the columns `required`.
-fn rows<T>(
+pub(super) fn rows<T>(
     open: Open,
     file: &str,
     required: &[String],
@@ -243,99 +155,13 @@ fn rows<T>(
     Ok(out)
 }
 
-fn case_columns(prefixes: &[&str]) -> Vec<String> {
+pub(super) fn case_columns(prefixes: &[&str]) -> Vec<String> {
     let mut columns: Vec<String> =
         ["case", "observed_days", "observed_censored"].iter().map(|c| c.to_string()).collect();
     for p in prefixes {
         columns.extend(forecast_columns(p));
     }
     columns
-}
-
-impl ValidationData {
-    /// Reads a validation folder: validation.csv and run.json.
-    pub fn read(open: Open) -> Result<ValidationData, ReportError> {
-        let (record, extra) = read_extra(open)?;
-        let Some(v) = extra.validation else {
-            return Err(ReportError::Invalid {
-                file: "run.json".into(),
-                line: None,
-                column: None,
-                reason: "it has no validation object".into(),
-            });
-        };
-        let mut required = case_columns(&["model_", "baseline_"]);
-        for p in ["model_", "baseline_"] {
-            required.extend(
-                ["crps", "pit", "abs_log_error", "covered50", "covered90"].iter().map(|c| format!("{p}{c}")),
-            );
-        }
-        let rows = rows(open, "validation.csv", &required, |row| {
-            Ok(ValidationRow {
-                forecast: CaseRow {
-                    case: row.text("case").to_owned(),
-                    observed: observed(row)?,
-                    model: interval(row, "model_")?,
-                    baseline: Some(interval(row, "baseline_")?),
-                },
-                model: scored(row, "model_")?,
-                baseline: scored(row, "baseline_")?,
-            })
-        })?;
-        let summary = summary(&rows, &v)?;
-        Ok(ValidationData { record, calibration: extra.calibration, rows, draws: v.forecast_draws, summary })
-    }
-}
-
-/// The run's summary: its scores and verdict from run.json, the counts from the rows.
-fn summary(rows: &[ValidationRow], v: &ValidationRecord) -> Result<Summary, ReportError> {
-    let count = |f: &dyn Fn(&ValidationRow) -> Option<bool>| {
-        let judged: Vec<bool> = rows.iter().filter_map(f).collect();
-        (judged.len(), judged.iter().filter(|&&c| c).count())
-    };
-    let (judged50, covered50) = count(&|r| r.model.covered50);
-    let (judged90, covered90) = count(&|r| r.model.covered90);
-    let histogram = |f: &dyn Fn(&ValidationRow) -> f64| {
-        let mut bins = [0; PIT_BINS];
-        for r in rows.iter().filter(|r| f(r).is_finite()) {
-            bins[((f(r) * PIT_BINS as f64).floor() as usize).min(PIT_BINS - 1)] += 1;
-        }
-        bins
-    };
-    let verdict = match v.verdict.as_str() {
-        "Beats" => Verdict::Beats,
-        "Worse" => Verdict::Worse,
-        "Indistinguishable" => Verdict::Indistinguishable,
-        other => {
-            return Err(ReportError::Invalid {
-                file: "run.json".into(),
-                line: None,
-                column: None,
-                reason: format!("verdict {other:?} is not Beats, Worse or Indistinguishable"),
-            })
-        }
-    };
-    let n = rows.iter().filter(|r| !r.model.crps.is_nan() && !r.baseline.crps.is_nan()).count();
-    let d = &v.crps_difference;
-    Ok(Summary {
-        judged50,
-        covered50,
-        judged90,
-        covered90,
-        baseline_covered50: count(&|r| r.baseline.covered50).1,
-        baseline_covered90: count(&|r| r.baseline.covered90).1,
-        coverage50_interval: wilson(covered50, judged50),
-        coverage90_interval: wilson(covered90, judged90),
-        mean_crps: v.mean_crps,
-        baseline_mean_crps: v.baseline_mean_crps,
-        mean_abs_log_error: v.mean_abs_log_error,
-        baseline_mean_abs_log_error: v.baseline_mean_abs_log_error,
-        crps_difference: PairedDifference { n, mean: d.mean, ci_low: d.ci_low, ci_high: d.ci_high },
-        model_better: rows.iter().filter(|r| r.model.crps < r.baseline.crps).count(),
-        pit_histogram: histogram(&|r| r.model.pit),
-        baseline_pit_histogram: histogram(&|r| r.baseline.pit),
-        verdict,
-    })
 }
 
 /// A prior back from its description ("lognormal median 2 p90 10"); `None` if the
@@ -356,11 +182,17 @@ pub fn parse_prior(text: &str) -> Option<Prior> {
     }
 }
 
+/// The fields of a calibration's run.json beyond a [`RunRecord`]'s.
+#[derive(Debug, Deserialize)]
+struct Extra {
+    calibration: CalibrationRecord,
+}
+
 impl CalibrationData {
     /// Reads a calibration folder: posterior.csv, generations.csv, predictive.csv and
     /// run.json.
     pub fn read(open: Open) -> Result<CalibrationData, ReportError> {
-        let (record, extra) = read_extra(open)?;
+        let (record, extra): (RunRecord, Extra) = read_extra(open)?;
         let calibration = extra.calibration;
         let invalid = |reason: String| ReportError::Invalid {
             file: "run.json".into(),
@@ -424,6 +256,72 @@ impl CalibrationData {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::report::build;
+
+    const PREDICTIVE: &str = "case,observed_days,observed_censored,observed_block,block_probability,q05_days,q25_days,median_days,q75_days,q95_days,forecast_draws,refused_draws\n\
+        id-01,7.5,false,true,1,1,2,3,4,5,10,0\n";
+
+    /// A calibration folder's files: run.json with `prior`, and the given tables.
+    fn folder(prior: &str, tables: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+        let record = serde_json::json!({
+            "modsim_version": "0", "command": "calibrate", "scenario_files": [], "scenario_name": "c.toml",
+            "scenario_sha256": [], "overrides": [], "runs": [], "seed": 1, "replications": 2, "threads": 1,
+            "horizon_days": 0.0, "precision": null, "output": "", "wall_time_seconds": 0.0,
+            "replications_per_second": 0.0, "files": [],
+            "calibration": {
+                "config": "c.toml", "cases": ["id-01"], "replications_per_case": 2,
+                "parameters": [{ "name": "lag", "prior": prior, "duration_days": true, "paths": [] }],
+                "settings": { "population": 10, "max_generations": 2 }, "stop": "MaxGenerations",
+            },
+        });
+        std::iter::once(("run.json".to_owned(), record.to_string().into_bytes()))
+            .chain(tables.iter().map(|(f, t)| (f.to_string(), t.as_bytes().to_vec())))
+            .collect()
+    }
+
+    fn build_of(files: &[(String, Vec<u8>)]) -> Result<Vec<String>, ReportError> {
+        let open = |name: &str| -> Option<Box<dyn std::io::Read>> {
+            let bytes = files.iter().find(|(f, _)| f == name)?.1.clone();
+            Some(Box::new(std::io::Cursor::new(bytes)))
+        };
+        Ok(build(&open, true)?.into_iter().map(|f| f.path).collect())
+    }
+
+    #[test]
+    fn a_calibration_folder_without_particles_or_generations_still_has_a_report() {
+        let files = folder(
+            "lognormal median 2 p90 10",
+            &[
+                ("posterior.csv", "weight,lag\n"),
+                ("generations.csv", "generation,tolerance,acceptance_rate,ess,simulations\n"),
+                ("predictive.csv", PREDICTIVE),
+            ],
+        );
+        let written = build_of(&files).unwrap();
+        assert!(written.contains(&"report.html".to_owned()), "{written:?}");
+        assert!(written.contains(&"charts/calibration-predictive.svg".to_owned()), "{written:?}");
+    }
+
+    #[test]
+    fn bad_cells_and_priors_of_a_calibration_folder_are_located_errors() {
+        let tables = [
+            ("posterior.csv", "weight,lag\n1,2\n"),
+            ("generations.csv", "generation,tolerance,acceptance_rate,ess,simulations\n0,1,0.5,1,2\n"),
+            ("predictive.csv", PREDICTIVE),
+        ];
+        let bad = PREDICTIVE.replace(",3,4,5,", ",x,4,5,");
+        let mut damaged = tables;
+        damaged[2].1 = &bad;
+        let e = build_of(&folder("lognormal median 2 p90 10", &damaged)).unwrap_err().to_string();
+        assert_eq!(e, "predictive.csv, line 2, column median_days: \"x\" is not a number");
+        let e = build_of(&folder("beta 1 2", &tables)).unwrap_err().to_string();
+        assert!(e.starts_with("run.json: the prior of lag (\"beta 1 2\")"), "{e}");
+        let missing = &tables[..2];
+        assert_eq!(
+            build_of(&folder("uniform 0..1", missing)).unwrap_err().to_string(),
+            "the folder has no predictive.csv; is it a modsim output folder?"
+        );
+    }
 
     #[test]
     fn every_prior_reads_back_from_its_description() {

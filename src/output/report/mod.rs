@@ -12,6 +12,7 @@ pub mod charts;
 pub mod data;
 mod page;
 mod validation;
+pub mod validation_data;
 
 use std::fmt::Write as _;
 

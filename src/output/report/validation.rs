@@ -2,9 +2,10 @@
 //! forecast against what happened, the PIT histogram, the tables of cases and scores,
 //! and a glossary; built from validation.csv and run.json alone.
 
-use super::calibration_data::{Interval, Scored, ValidationData};
+use super::calibration_data::Interval;
 use super::data::Open;
 use super::page::{run_facts, Block, Page};
+use super::validation_data::{Scored, ValidationData, ValidationRow};
 use super::{charts, ReportError, ReportFile};
 use crate::experiment::stats::wilson;
 use crate::output::validation::{days, observed, verdict_sentence};
@@ -68,7 +69,7 @@ fn percent(x: f64) -> String {
 
 fn summary_table(data: &ValidationData) -> Block<'static> {
     let s = &data.summary;
-    let side = |pick: fn(&super::calibration_data::ValidationRow) -> Scored| {
+    let side = |pick: fn(&ValidationRow) -> Scored| {
         let scores: Vec<Scored> = data.rows.iter().map(pick).collect();
         let (c50, j50) = coverage_of(scores.iter().map(|s| s.covered50));
         let (c90, j90) = coverage_of(scores.iter().map(|s| s.covered90));

@@ -23,8 +23,9 @@ mod timeline;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::calibration_data::{CalibrationData, ValidationData};
+use super::calibration_data::CalibrationData;
 use super::data::FolderData;
+use super::validation_data::ValidationData;
 use blocks::Durations;
 use compare::{CompareBlocked, CompareDurations, TradeOff};
 use exposure::ExposurePrevented;
