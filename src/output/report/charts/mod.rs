@@ -37,7 +37,7 @@ use sweep::{SweepHeatmap, SweepLines};
 use theme::{register_font, TimeAxis, FONT, INK};
 use timeline::Timeline;
 
-pub use posterior::PAIR_LIMIT;
+pub use posterior::{PAIR_LIMIT, PANEL_LIMIT};
 pub use theme::{short_number, CHART_SIZE, PALETTE};
 
 /// Why a chart could not be drawn.
@@ -172,10 +172,17 @@ fn parameter_label(data: &CalibrationData, k: usize) -> String {
 /// The charts of a calibration folder, in the order its report shows them.
 pub fn calibration(data: &CalibrationData) -> Result<Vec<Chart>, ChartError> {
     let labels: Vec<String> = (0..data.priors.len()).map(|k| parameter_label(data, k)).collect();
+    let mut caption = "One panel per parameter: the prior's density (orange line) and the posterior, a histogram of the last generation's particles by weight (blue). Positive parameters, durations among them, are on a log axis, as the sampler explores them, and densities are per unit of that axis. A posterior much narrower than its prior, or far from it, was learnt from the cases; one that follows its prior was not.".to_owned();
+    if data.priors.len() > PANEL_LIMIT {
+        caption.push_str(&format!(
+            " Only the first {PANEL_LIMIT} of {} parameters are shown; the table has them all.",
+            data.priors.len()
+        ));
+    }
     let mut charts = vec![render(
         "calibration-parameters",
         "What the cases taught: prior against posterior",
-        "One panel per parameter: the prior's density (orange line) and the posterior, a histogram of the last generation's particles by weight (blue). Positive parameters, durations among them, are on a log axis, as the sampler explores them, and densities are per unit of that axis. A posterior much narrower than its prior was learnt from the cases; one that follows its prior was not.".into(),
+        caption,
         &PriorPosterior { priors: &data.priors, posterior: &data.posterior, labels: &labels },
     )?];
     if data.priors.len() > 1 {

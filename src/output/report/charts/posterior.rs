@@ -13,6 +13,9 @@ use crate::experiment::abc::{Posterior, Prior};
 /// The most parameters a pair plot shows.
 pub const PAIR_LIMIT: usize = 8;
 
+/// The most parameters the chart of priors against posteriors shows, a panel each.
+pub const PANEL_LIMIT: usize = 12;
+
 /// Bins of a posterior histogram.
 const BINS: usize = 24;
 
@@ -152,7 +155,7 @@ impl Draw for PriorPosterior<'_> {
             (Swatch::Band(BLUE, 0.6), "posterior (weighted particles)".to_owned()),
         ];
         let area = with_legend(root, &entries)?;
-        let k = self.priors.len();
+        let k = self.priors.len().min(PANEL_LIMIT);
         let columns = k.clamp(1, 3);
         let rows = k.div_ceil(columns).max(1);
         let panels = area.split_evenly((rows, columns));
