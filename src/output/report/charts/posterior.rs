@@ -56,15 +56,16 @@ impl Scale {
         if self.log {
             let (lo, hi) = (self.low.exp(), self.high.exp());
             let mut ticks = Vec::new();
-            let mut decade = 10f64.powf(lo.log10().floor());
-            while decade <= hi {
+            // Decades of the range, within those an f64 holds (a hostile folder's range
+            // may reach past them).
+            let (first, last) = (lo.log10().floor().max(-320.0), hi.log10().ceil().min(310.0));
+            for e in (first as i32)..=(last as i32) {
                 for m in [1.0, 2.0, 5.0] {
-                    let v = m * decade;
+                    let v = m * 10f64.powi(e);
                     if (lo..=hi).contains(&v) {
                         ticks.push((v.ln(), short_number(v)));
                     }
                 }
-                decade *= 10.0;
             }
             // A narrow range between two marks: its ends.
             if ticks.len() < 2 {
@@ -76,9 +77,12 @@ impl Scale {
             let magnitude = 10f64.powf(raw.log10().floor());
             let step =
                 [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(raw);
-            let first = (self.low / step).ceil() as i64;
-            let last = (self.high / step).floor() as i64;
-            (first..=last).map(|i| i as f64 * step).map(|v| (v, short_number(v))).collect()
+            let (first, last) = ((self.low / step).ceil(), (self.high / step).floor());
+            // A range too narrow for its magnitude (a hostile folder's) has its ends only.
+            if last - first > 10.0 || last.is_nan() || first.is_nan() {
+                return vec![(self.low, short_number(self.low)), (self.high, short_number(self.high))];
+            }
+            ((first as i64)..=(last as i64)).map(|i| i as f64 * step).map(|v| (v, short_number(v))).collect()
         }
     }
 
@@ -278,6 +282,11 @@ mod tests {
         let linear = Scale { log: false, low: -0.03, high: 1.03 };
         let labels: Vec<String> = linear.ticks().into_iter().map(|t| t.1).collect();
         assert_eq!(labels, ["0", "0.50", "1"]);
+        // Ranges a hostile folder may give end, with a few marks.
+        let narrow = Scale { log: false, low: 1e17, high: 1e17 + 16.0 };
+        assert!(narrow.ticks().len() <= 11);
+        let wide = Scale { log: true, low: -700.0, high: 800.0 };
+        assert!(wide.ticks().len() <= 3 * 640);
     }
 
     #[test]
