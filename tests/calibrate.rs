@@ -77,10 +77,21 @@ fn a_small_calibration_writes_its_files_and_does_not_depend_on_threads() {
     assert_eq!(record["calibration"]["cases"], serde_json::json!(["id-01", "id-07g"]));
     assert_eq!(record["calibration"]["settings"]["population"], 50);
     assert_eq!(record["calibration"]["generation_seconds"].as_array().unwrap().len(), 3);
-    assert_eq!(record["files"], serde_json::json!(["posterior.csv", "generations.csv", "run.json"]));
+    assert_eq!(
+        record["files"],
+        serde_json::json!([
+            "posterior.csv",
+            "generations.csv",
+            "predictive.csv",
+            "run.json",
+            "report.html",
+            "report.md",
+            "charts/"
+        ])
+    );
     assert!(stdout.contains("kominfo-decision-lag: posterior median"), "{stdout}");
 
-    for file in ["posterior.csv", "generations.csv"] {
+    for file in ["posterior.csv", "generations.csv", "predictive.csv", "charts/calibration-predictive.svg"] {
         assert_eq!(std::fs::read(one.join(file)).unwrap(), std::fs::read(two.join(file)).unwrap(), "{file}");
     }
     // A second run replaces the folder it made.

@@ -73,7 +73,9 @@ fn same_seed_same_validation_at_any_thread_count() {
     let (one, two) = (dir.path().join("one"), dir.path().join("two"));
     validate("tests/validation/groups.toml", &one, &["--threads", "1", "--seed", "9"]);
     validate("tests/validation/groups.toml", &two, &["--threads", "2", "--seed", "9"]);
-    for file in ["validation.csv", "folds.csv"] {
+    for file in
+        ["validation.csv", "folds.csv", "charts/validation-forecasts.svg", "charts/validation-pit.svg"]
+    {
         assert_eq!(std::fs::read(one.join(file)).unwrap(), std::fs::read(two.join(file)).unwrap(), "{file}");
     }
 }

@@ -84,7 +84,7 @@ pub(super) enum Command {
     /// Rebuild report.html, report.md and charts/ of an output folder from its CSV
     /// files and run.json (no simulation).
     Report {
-        /// An output folder of `run`, `compare` or `sweep`.
+        /// An output folder of `run`, `compare`, `sweep`, `calibrate` or `validate`.
         folder: PathBuf,
         /// Write the report without charts.
         #[arg(long)]

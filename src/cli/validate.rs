@@ -11,6 +11,7 @@ use super::{default_output, progress, CliError};
 use crate::experiment::abc::Settings;
 use crate::experiment::calibrate;
 use crate::experiment::validate::{self, Fold, ValidationProgress, ValidationSettings};
+use crate::output::publish::publish_with_report;
 use crate::output::{validation, OutputError, OutputFolder};
 
 /// Prints each fold as it ends and remembers how long it took.
@@ -80,7 +81,7 @@ pub(super) fn validate(config: &Path, args: &CalibrateArgs, draws: u64) -> Resul
     )
     .map_err(|e| OutputError::Io { path: target.join("run.json"), source: std::io::Error::other(e) })?;
     folder.write("run.json", &record)?;
-    let written = folder.commit()?;
+    let written = publish_with_report(folder, true)?;
     let mut stdout = std::io::stdout().lock();
     write!(stdout, "{}", validation::summary_text(&result))?;
     writeln!(stdout, "wrote {}: {}", written.display(), validation::FILES.join(", "))?;

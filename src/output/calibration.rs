@@ -6,11 +6,41 @@ use serde_json::json;
 use sha2::Digest;
 
 use crate::experiment::abc::{AbcRun, Generation, Settings};
-use crate::experiment::calibrate::Calibration;
+use crate::experiment::calibrate::{Calibration, CaseForecast};
+use crate::experiment::validate::outcome_of;
 use crate::output::tables::RunRecord;
 
 /// The files a calibration folder holds.
-pub const FILES: [&str; 3] = ["posterior.csv", "generations.csv", "run.json"];
+pub const FILES: [&str; 7] =
+    ["posterior.csv", "generations.csv", "predictive.csv", "run.json", "report.html", "report.md", "charts/"];
+
+/// Draws of each case's posterior predictive forecast (predictive.csv).
+pub const PREDICTIVE_DRAWS: u64 = 500;
+
+/// One row per case, in the calibration's order: what was observed, and the posterior
+/// predictive forecast of the first block (its probability, quantiles in days).
+pub fn predictive_csv(calibration: &Calibration, forecasts: &[CaseForecast]) -> String {
+    let mut out = String::from(
+        "case,observed_days,observed_censored,observed_block,block_probability,q05_days,q25_days,median_days,q75_days,q95_days,forecast_draws,refused_draws\n",
+    );
+    for (case, f) in forecasts.iter().enumerate() {
+        let o = outcome_of(calibration, case);
+        let q: Vec<String> =
+            [0.05, 0.25, 0.5, 0.75, 0.95].iter().map(|&p| f.quantile(p).to_string()).collect();
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            calibration.cases[case].stem,
+            o.days,
+            o.censored,
+            o.days > 0.0,
+            f.block_probability(),
+            q.join(","),
+            f.days.len(),
+            f.refused
+        ));
+    }
+    out
+}
 
 /// `weight` then each parameter (days for durations), one row per particle.
 pub fn posterior_csv(run: &AbcRun) -> String {

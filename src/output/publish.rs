@@ -161,26 +161,7 @@ impl Plan {
     /// cannot be built or written (a reader that rejects a value, a full disk), the
     /// folder goes into place without it and the error says so.
     pub fn publish(&self, folder: OutputFolder) -> Result<PathBuf, PublishError> {
-        let report = self.write_report(&folder);
-        if report.is_err() {
-            // A partial report must not pass for a whole one; if this fails, the
-            // folder is still usable and `modsim report` rewrites it.
-            for entry in REPORT.iter().chain(&["charts"]) {
-                let _ = folder.remove(entry);
-            }
-        }
-        let target = folder.commit()?;
-        match report {
-            Ok(()) => Ok(target),
-            Err(source) => Err(PublishError::ReportNotWritten { target, source: Box::new(source) }),
-        }
-    }
-
-    fn write_report(&self, folder: &OutputFolder) -> Result<(), PublishError> {
-        for f in report::build(&|file| folder.open(file), self.charts)? {
-            folder.write(&f.path, &f.bytes)?;
-        }
-        Ok(())
+        publish_with_report(folder, self.charts)
     }
 
     fn record(&self, results: &[RunResults], files: &[&str]) -> Vec<u8> {
@@ -196,6 +177,34 @@ impl Plan {
         )
         .to_json()
     }
+}
+
+/// Builds the report of `folder` from the files written, exactly as `modsim report`
+/// builds it from a finished folder, and moves the folder into place; returns where
+/// it is. The tables and run.json are committed whatever happens to the report: if it
+/// cannot be built or written (a reader that rejects a value, a full disk), the folder
+/// goes into place without it and the error says so.
+pub fn publish_with_report(folder: OutputFolder, charts: bool) -> Result<PathBuf, PublishError> {
+    let report = write_report(&folder, charts);
+    if report.is_err() {
+        // A partial report must not pass for a whole one; if this fails, the folder is
+        // still usable and `modsim report` rewrites it.
+        for entry in REPORT.iter().chain(&["charts"]) {
+            let _ = folder.remove(entry);
+        }
+    }
+    let target = folder.commit()?;
+    match report {
+        Ok(()) => Ok(target),
+        Err(source) => Err(PublishError::ReportNotWritten { target, source: Box::new(source) }),
+    }
+}
+
+fn write_report(folder: &OutputFolder, charts: bool) -> Result<(), PublishError> {
+    for f in report::build(&|file| folder.open(file), charts)? {
+        folder.write(&f.path, &f.bytes)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

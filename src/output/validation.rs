@@ -10,7 +10,8 @@ use crate::experiment::validate::{score::Outcome, Fold, Scores, Summary, Validat
 use crate::output::calibration::{calibration_object, common_record};
 
 /// The files a validation folder holds.
-pub const FILES: [&str; 3] = ["validation.csv", "folds.csv", "run.json"];
+pub const FILES: [&str; 6] =
+    ["validation.csv", "folds.csv", "run.json", "report.html", "report.md", "charts/"];
 
 /// Days for people: "0", "0.4", "12", "1218".
 pub fn days(x: f64) -> String {

@@ -7,14 +7,16 @@ use rand::RngExt;
 use rayon::prelude::*;
 
 use super::{simulate, Calibration};
-use crate::engine::random::stream_at;
-use crate::experiment::abc::Posterior;
+use crate::engine::random::{stream, stream_at};
+use crate::experiment::abc::{AbcError, Posterior};
 use crate::experiment::stats::quantile_sorted;
 use crate::model::run_replication;
 use crate::scenario;
 
 /// Stream id of forecast draws (replication = case index, index = draw).
 const FORECAST: u64 = 3;
+/// Stream id of the posterior predictive check's seed (from the run's seed alone).
+const PREDICTIVE: u64 = 4;
 
 /// Simulated first blocks of one case.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,6 +66,26 @@ impl Calibration {
         let mut days: Vec<f64> = outcomes.into_iter().flatten().collect();
         days.sort_by(f64::total_cmp);
         CaseForecast { days, refused }
+    }
+
+    /// The posterior predictive check: every case forecast from `posterior` with `draws`
+    /// draws, in a pool of `threads` threads, from a seed that depends on the run's
+    /// `seed` alone (so the check is the same at any thread count).
+    pub fn predictive(
+        &self,
+        posterior: &Posterior,
+        draws: u64,
+        seed: u64,
+        threads: usize,
+    ) -> Result<Vec<CaseForecast>, AbcError> {
+        let seed = stream(seed, 0, PREDICTIVE).random::<u64>();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|source| AbcError::ThreadPool { threads, source })?;
+        Ok(pool.install(|| {
+            (0..self.cases.len()).map(|case| self.forecast(case, posterior, draws, seed)).collect()
+        }))
     }
 }
 

@@ -148,7 +148,7 @@ const LONGEST_HORIZON_DAYS: f64 = 1e15 / 86_400_000.0;
 /// What a number in a cell may be. Every number must also be finite: the writer writes
 /// "not applicable" (NaN) as an empty cell, and nothing it writes is infinite.
 #[derive(Clone, Copy, Debug)]
-enum Valid {
+pub(super) enum Valid {
     /// A mean, quantile or difference: at most [`LARGEST`] either way.
     Quantity,
     /// A count or level that cannot be negative (a visible stock, a backlog).
@@ -182,7 +182,7 @@ impl Valid {
 }
 
 /// A cell's text for an error message: quoted, escaped, and cut short.
-fn shown(text: &str) -> String {
+pub(super) fn shown(text: &str) -> String {
     const LONGEST: usize = 40;
     match text.char_indices().nth(LONGEST) {
         Some((cut, _)) => format!("{:?}...", text.get(..cut).unwrap_or_default()),
@@ -191,7 +191,7 @@ fn shown(text: &str) -> String {
 }
 
 /// One row of a table, with where it is for error messages.
-struct Row<'a> {
+pub(super) struct Row<'a> {
     file: &'a str,
     header: &'a [String],
     record: &'a csv::StringRecord,
@@ -199,7 +199,7 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
-    fn invalid(&self, column: &str, reason: String) -> ReportError {
+    pub(super) fn invalid(&self, column: &str, reason: String) -> ReportError {
         ReportError::Invalid {
             file: self.file.to_owned(),
             line: Some(self.line),
@@ -209,12 +209,12 @@ impl Row<'_> {
     }
 
     /// A cell by column name (the header was checked to have every column read).
-    fn text(&self, name: &str) -> &str {
+    pub(super) fn text(&self, name: &str) -> &str {
         self.header.iter().position(|h| h == name).and_then(|i| self.record.get(i)).unwrap_or("")
     }
 
     /// A number that must be there.
-    fn number(&self, name: &str, valid: Valid) -> Result<f64, ReportError> {
+    pub(super) fn number(&self, name: &str, valid: Valid) -> Result<f64, ReportError> {
         let text = self.text(name);
         let x: f64 =
             text.parse().map_err(|_| self.invalid(name, format!("{} is not a number", shown(text))))?;
@@ -225,7 +225,7 @@ impl Row<'_> {
     }
 
     /// A number, or NaN for an empty cell (the writer's "not applicable").
-    fn optional(&self, name: &str, valid: Valid) -> Result<f64, ReportError> {
+    pub(super) fn optional(&self, name: &str, valid: Valid) -> Result<f64, ReportError> {
         if self.text(name).is_empty() {
             Ok(f64::NAN)
         } else {
@@ -234,14 +234,14 @@ impl Row<'_> {
     }
 
     /// A whole number of 0 or more.
-    fn count(&self, name: &str) -> Result<u64, ReportError> {
+    pub(super) fn count(&self, name: &str) -> Result<u64, ReportError> {
         let text = self.text(name);
         text.parse()
             .map_err(|_| self.invalid(name, format!("{} is not a whole number of 0 or more", shown(text))))
     }
 
     /// A yes/no cell written as `yes` or `no`.
-    fn flag(&self, name: &str, yes: &str, no: &str) -> Result<bool, ReportError> {
+    pub(super) fn flag(&self, name: &str, yes: &str, no: &str) -> Result<bool, ReportError> {
         match self.text(name) {
             t if t == yes => Ok(true),
             t if t == no => Ok(false),
@@ -310,7 +310,7 @@ fn csv_error(file: &str, e: csv::Error) -> ReportError {
 /// the first of `required`), so a large table is never held whole. The header must hold
 /// every column of `required` and, when `labels_of_summary` is given, exactly those
 /// label columns. Returns the label columns.
-fn for_each_row(
+pub(super) fn for_each_row(
     file: &str,
     input: Box<dyn std::io::Read>,
     required: &[&str],
@@ -407,9 +407,10 @@ fn line_of(text: &[u8], field: &str) -> Option<u64> {
     Some(1 + text.iter().take(at).filter(|&&b| b == b'\n').count() as u64)
 }
 
-/// Reads run.json (at most 64 MiB of it): it must parse, and hold what the report and
-/// `--reproduce` rely on.
-pub fn read_record(input: Box<dyn std::io::Read>) -> Result<RunRecord, ReportError> {
+/// Reads run.json (at most 64 MiB of it) as JSON and as a [`RunRecord`], without the
+/// checks of a run's record: every command's folder parses, the calibration's too.
+/// Returns the record and the text, for the fields only some commands write.
+pub fn parse_record(input: Box<dyn std::io::Read>) -> Result<(RunRecord, Vec<u8>), ReportError> {
     const FILE: &str = "run.json";
     let mut text = Vec::new();
     input
@@ -432,6 +433,19 @@ pub fn read_record(input: Box<dyn std::io::Read>) -> Result<RunRecord, ReportErr
         let reason = message.strip_suffix(&place).unwrap_or(&message).to_owned();
         invalid(Some(e.line() as u64), Some(e.column().to_string()), reason)
     })?;
+    Ok((record, text))
+}
+
+/// Reads run.json (at most 64 MiB of it): it must parse, and hold what the report and
+/// `--reproduce` rely on.
+pub fn read_record(input: Box<dyn std::io::Read>) -> Result<RunRecord, ReportError> {
+    let (record, text) = parse_record(input)?;
+    let invalid = |line: Option<u64>, column: Option<String>, reason: String| ReportError::Invalid {
+        file: "run.json".into(),
+        line,
+        column,
+        reason,
+    };
     let field = |name: &str, reason: String| invalid(line_of(&text, name), None, format!("{name} {reason}"));
     if !matches!(record.command.as_str(), "run" | "compare" | "sweep") {
         return Err(field("command", format!("is {}, not run, compare or sweep", shown(&record.command))));

@@ -6,8 +6,13 @@
 //! This file is long because, with its tests, the HTML and Markdown renderings of one report, and
 //! the escaping each needs, are kept side by side so they say the same.
 
+mod calibration;
+pub mod calibration_data;
 pub mod charts;
 pub mod data;
+mod page;
+mod validation;
+pub mod validation_data;
 
 use std::fmt::Write as _;
 
@@ -61,6 +66,12 @@ pub struct ReportFile {
 /// Builds the report of the folder that `open` opens (file name to a reader). Without
 /// charts, the report says so and has none.
 pub fn build(open: Open, with_charts: bool) -> Result<Vec<ReportFile>, ReportError> {
+    let record = open("run.json").map(data::parse_record).transpose()?;
+    match record.as_ref().map(|r| r.0.command.as_str()) {
+        Some("calibrate") => return calibration::build(open, with_charts),
+        Some("validate") => return validation::build(open, with_charts),
+        _ => {}
+    }
     let data = FolderData::read(open)?;
     let charts = if with_charts { charts::all(&data)? } else { Vec::new() };
     let mut files = Vec::new();
@@ -372,16 +383,7 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
         out.push_str("<p>Charts were not drawn (<code>--no-charts</code>); run <code>modsim report</code> on this folder to draw them.</p>\n");
     }
     for c in charts {
-        let _ = write!(
-            out,
-            "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{} <span class=\"note\">(charts/{}.svg, charts/{}.png)</span></figcaption>\n</figure>\n",
-            c.name,
-            escape(&c.title),
-            strip_xml_declaration(&c.svg),
-            escape(&c.caption),
-            c.name,
-            c.name
-        );
+        html_figure(&mut out, c);
     }
     out.push_str("<h2>Parameters and assumptions</h2>\n<p>Every parameter of the ");
     out.push_str(if r.runs.len() > 1 {
@@ -430,6 +432,32 @@ fn takedown_table(data: &FolderData) -> Option<(Vec<String>, Vec<Vec<String>>)> 
         })
         .collect();
     (!rows.is_empty()).then_some((header, rows))
+}
+
+/// A chart in report.html: its SVG inline under its title, with its caption.
+fn html_figure(out: &mut String, c: &Chart) {
+    let _ = write!(
+        out,
+        "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{} <span class=\"note\">(charts/{}.svg, charts/{}.png)</span></figcaption>\n</figure>\n",
+        c.name,
+        escape(&c.title),
+        strip_xml_declaration(&c.svg),
+        escape(&c.caption),
+        c.name,
+        c.name
+    );
+}
+
+/// A chart in report.md: its PNG under its title, with its caption.
+fn md_figure(out: &mut String, c: &Chart) {
+    let _ = writeln!(
+        out,
+        "### {}\n\n![{}](charts/{}.png)\n\n{}\n",
+        md_line(&c.title),
+        md_alt(&c.title),
+        c.name,
+        md_line(&c.caption)
+    );
 }
 
 fn strip_xml_declaration(svg: &str) -> &str {
@@ -536,14 +564,7 @@ fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
         );
     }
     for c in charts {
-        let _ = writeln!(
-            out,
-            "### {}\n\n![{}](charts/{}.png)\n\n{}\n",
-            md_line(&c.title),
-            md_alt(&c.title),
-            c.name,
-            md_line(&c.caption)
-        );
+        md_figure(&mut out, c);
     }
     out.push_str("## Parameters and assumptions\n\n");
     md_table(&mut out, &["Parameter".into(), "Value".into()], &parameter_rows(data));

@@ -13,6 +13,9 @@ mod blocks;
 mod compare;
 mod exposure;
 mod fan;
+mod forecast;
+mod pit;
+mod posterior;
 mod sweep;
 mod theme;
 mod timeline;
@@ -20,15 +23,21 @@ mod timeline;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::calibration_data::CalibrationData;
 use super::data::FolderData;
+use super::validation_data::ValidationData;
 use blocks::Durations;
 use compare::{CompareBlocked, CompareDurations, TradeOff};
 use exposure::ExposurePrevented;
 use fan::Fan;
+use forecast::CaseIntervals;
+use pit::PitHistogram;
+use posterior::{PairPlot, PriorPosterior};
 use sweep::{SweepHeatmap, SweepLines};
 use theme::{register_font, TimeAxis, FONT, INK};
 use timeline::Timeline;
 
+pub use posterior::{PAIR_LIMIT, PANEL_LIMIT};
 pub use theme::{short_number, CHART_SIZE, PALETTE};
 
 /// Why a chart could not be drawn.
@@ -127,6 +136,77 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
             &ExposurePrevented { runs: &data.runs },
         )?);
     }
+    Ok(charts)
+}
+
+/// The charts of a validation folder, in the order its report shows them.
+pub fn validation(data: &ValidationData) -> Result<Vec<Chart>, ChartError> {
+    let rows: Vec<_> = data.rows.iter().map(|r| r.forecast.clone()).collect();
+    let s = &data.summary;
+    Ok(vec![
+        render(
+            "validation-forecasts",
+            "Each case forecast without it, against what happened",
+            "One row per case. Blue: the model's forecast of the first block's duration, calibrated on the other cases (thick bar: the middle 50% of the draws; thin bar: the middle 90%; tick: the median). Orange: the reference-class baseline, the other cases' outcomes. Black: what happened (a dot for a block that ended, an arrow for one still in force when the record ends, at least that long; a square at 0 for no block). The axis is ln(1 + days), so an hour, a week and three years all show.".into(),
+            &CaseIntervals { rows: &rows, model: "model" },
+        )?,
+        render(
+            "validation-pit",
+            "Where outcomes fell in their forecasts (PIT histogram)",
+            "For each case, the share of its forecast below what happened (the PIT), counted in fifths, for model and baseline. Flat (near the dashed line): calibrated. U-shaped: forecasts too narrow (outcomes often beyond them). Humped: too wide. Leaning to one side: forecasts too long or too short. With few cases, expect bumps from chance alone.".into(),
+            &PitHistogram { model: &s.pit_histogram, baseline: &s.baseline_pit_histogram },
+        )?,
+    ])
+}
+
+/// What the axis of calibrated parameter `k` is called.
+fn parameter_label(data: &CalibrationData, k: usize) -> String {
+    let p = &data.calibration.parameters[k];
+    if p.duration_days {
+        format!("{} (days)", p.name)
+    } else {
+        p.name.clone()
+    }
+}
+
+/// The charts of a calibration folder, in the order its report shows them.
+pub fn calibration(data: &CalibrationData) -> Result<Vec<Chart>, ChartError> {
+    let labels: Vec<String> = (0..data.priors.len()).map(|k| parameter_label(data, k)).collect();
+    let mut caption = "One panel per parameter: the prior's density (orange line) and the posterior, a histogram of the last generation's particles by weight (blue). Positive parameters, durations among them, are on a log axis, as the sampler explores them, and densities are per unit of that axis. A posterior much narrower than its prior, or far from it, was learnt from the cases; one that follows its prior was not.".to_owned();
+    if data.priors.len() > PANEL_LIMIT {
+        caption.push_str(&format!(
+            " Only the first {PANEL_LIMIT} of {} parameters are shown; the table has them all.",
+            data.priors.len()
+        ));
+    }
+    let mut charts = vec![render(
+        "calibration-parameters",
+        "What the cases taught: prior against posterior",
+        caption,
+        &PriorPosterior { priors: &data.priors, posterior: &data.posterior, labels: &labels },
+    )?];
+    if data.priors.len() > 1 {
+        let shown = data.priors.len().min(PAIR_LIMIT);
+        let mut caption = "Each pair of parameters across the posterior's particles: each dot a particle, darker the more weight it carries; the diagonal shows each parameter's weighted histogram. A slanted cloud means the cases pin down a combination of the two rather than each alone.".to_owned();
+        if shown < data.priors.len() {
+            caption.push_str(&format!(
+                " Only the first {shown} of {} parameters are shown; the others are in posterior.csv.",
+                data.priors.len()
+            ));
+        }
+        charts.push(render(
+            "calibration-pairs",
+            "Pairs of parameters in the posterior",
+            caption,
+            &PairPlot { priors: &data.priors, posterior: &data.posterior, labels: &labels },
+        )?);
+    }
+    charts.push(render(
+        "calibration-predictive",
+        "Each case's posterior predictive duration against what happened",
+        "One row per case: the first block's duration forecast from the posterior (predictive.csv: thick bar the middle 50% of the draws, thin bar the middle 90%, tick the median) and what happened (a dot for a block that ended, an arrow for one still in force, at least that long; a square at 0 for no block). The cases were used to calibrate, so this checks that the model can reproduce them, not that it predicts new ones (modsim validate does that). Axis: ln(1 + days).".into(),
+        &CaseIntervals { rows: &data.predictive, model: "posterior predictive" },
+    )?);
     Ok(charts)
 }
 

@@ -57,6 +57,9 @@ pub(super) enum Swatch {
     Dot(RGBColor),
     Triangle(RGBColor),
     Tick(RGBColor),
+    /// A triangle pointing right: "at least this".
+    Arrow(RGBColor),
+    Square(RGBColor),
 }
 
 /// Draws the legend in its own strip along the top of `area` and returns the rest.
@@ -99,10 +102,80 @@ pub(super) fn with_legend<DB: DrawingBackend>(
             Swatch::Tick(c) => {
                 strip.draw(&PathElement::new(vec![(x + 14, y - 9), (x + 14, y + 9)], c.stroke_width(2)))?
             }
+            Swatch::Arrow(c) => {
+                strip.draw(&(EmptyElement::at((x + 8, y)) + Polygon::new(ARROW.to_vec(), c.filled())))?
+            }
+            Swatch::Square(c) => {
+                strip.draw(&(EmptyElement::at((x + 14, y)) + Rectangle::new(SQUARE, c.filled())))?
+            }
         }
         strip.draw(&Text::new(label.clone(), (x + 36, y - 10), font.clone()))?;
     }
     Ok(rest)
+}
+
+/// An f64 axis marked (labels and grid lines) only at given points: the days of an
+/// axis of days, the 1-2-5 values of a log axis, the rows of a chart of cases.
+pub(super) struct Marked {
+    range: plotters::coord::types::RangedCoordf64,
+    points: Vec<f64>,
+}
+
+impl Marked {
+    pub(super) fn new(range: std::ops::Range<f64>, points: Vec<f64>) -> Marked {
+        Marked { range: range.into(), points }
+    }
+}
+
+impl plotters::coord::ranged1d::Ranged for Marked {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.range.map(value, limit)
+    }
+
+    fn key_points<H: plotters::coord::ranged1d::KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.points.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.range.range()
+    }
+}
+
+/// A triangle pointing right, "at least this", as pixel offsets from its point.
+pub(super) const ARROW: [(i32, i32); 3] = [(2, -8), (16, 0), (2, 8)];
+
+/// A square of 12 pixels, as pixel offsets of its corners from its centre.
+pub(super) const SQUARE: [(i32, i32); 2] = [(-6, -6), (6, 6)];
+
+/// Where an axis of days puts `days`: ln(1 + days), so that 0 has a place and an
+/// hour, a week and three years all show (negative days count as 0).
+pub(super) fn log_days(days: f64) -> f64 {
+    (1.0 + days.max(0.0)).ln()
+}
+
+/// The days an axis of [`log_days`] shows at position `x`.
+pub(super) fn days_at(x: f64) -> f64 {
+    x.exp_m1()
+}
+
+/// The days that axes of days mark.
+pub(super) const DAY_TICKS: [f64; 8] = [0.0, 1.0, 2.0, 7.0, 30.0, 90.0, 365.0, 1000.0];
+
+/// The marked days that fit on an axis of days up to `max_days`, as positions.
+pub(super) fn day_ticks(max_days: f64) -> Vec<f64> {
+    DAY_TICKS.iter().filter(|&&d| d <= max_days).map(|&d| log_days(d)).collect()
+}
+
+/// The label of the position `x` of an axis of days: the whole day it stands for.
+pub(super) fn day_label(x: f64) -> String {
+    short_number(days_at(x).round())
 }
 
 /// A number for an axis label: 12k, 3.4M, 0.25 (compact: no space, fewer digits than
@@ -252,6 +325,19 @@ mod tests {
         assert_eq!(plain.label(2.5), "2.5");
         assert_eq!(plain.label(12_000.0), "12k");
         assert_eq!(plain.description(), "days since the start");
+    }
+
+    #[test]
+    fn the_days_axis_is_ln_of_one_plus_days_and_marks_whole_days() {
+        assert_eq!(log_days(0.0), 0.0);
+        assert_eq!(log_days(-2.0), 0.0);
+        assert!((log_days(std::f64::consts::E - 1.0) - 1.0).abs() < 1e-12);
+        for d in DAY_TICKS {
+            assert!((days_at(log_days(d)) - d).abs() < 1e-9 * (1.0 + d), "{d}");
+        }
+        let labels: Vec<String> = day_ticks(400.0).into_iter().map(day_label).collect();
+        assert_eq!(labels, ["0", "1", "2", "7", "30", "90", "365"]);
+        assert_eq!(day_ticks(1000.0).len(), 8);
     }
 
     #[test]
