@@ -164,20 +164,8 @@ pub fn run_all<S: Replicate>(
                 return Err(ExperimentError::Cancelled { done, planned: target * scenarios.len() as u64 });
             }
             for ((all, ts), new) in outcomes.iter_mut().zip(&mut series).zip(batch) {
-                for mut o in new.into_iter().flatten() {
-                    ts.add(o.replication, &o.series);
-                    // Kept per replication: metrics, blocks and takedown delays only
-                    // (the tables need them); the grid samples are folded and the
-                    // category and exposure balances are for tests of the model.
-                    o.series = Vec::new();
-                    o.balances = Vec::new();
-                    o.exposure_balances = Vec::new();
-                    // Copied here so what is kept lives in this thread's heap, not
-                    // scattered among the workers' freed queue memory, which would
-                    // then stay mapped (measured: 1.55x the peak memory at 10,000
-                    // replications than at 1,000 without the copy).
-                    o.blocks = o.blocks.to_vec();
-                    all.push(o);
+                for o in new.into_iter().flatten() {
+                    keep(all, ts, o);
                 }
             }
             chunk_start = chunk_end;
@@ -213,6 +201,93 @@ pub fn run_all<S: Replicate>(
             RunResults::from_outcomes(config.clone(), threads_used, o, ts, report.clone(), wall_time)
         })
         .collect())
+}
+
+/// Folds one replication into its run: its grid samples into the time series, the rest
+/// kept for the tables.
+fn keep(all: &mut Vec<ReplicationOutcome>, series: &mut TimeSeries, mut o: ReplicationOutcome) {
+    series.add(o.replication, &o.series);
+    // Kept per replication: metrics, blocks and takedown delays only (the tables need
+    // them); the grid samples are folded and the category and exposure balances are for
+    // tests of the model.
+    o.series = Vec::new();
+    o.balances = Vec::new();
+    o.exposure_balances = Vec::new();
+    // Copied here so what is kept lives in this thread's heap, not scattered among the
+    // workers' freed queue memory, which would then stay mapped (measured: 1.55x the
+    // peak memory at 10,000 replications than at 1,000 without the copy).
+    o.blocks = o.blocks.to_vec();
+    all.push(o);
+}
+
+/// A shard's part of a run (see [`shard::Shard`]): replications `ranges[i]` of run i,
+/// whole but for the event log and the balances (their grid samples are kept: a merge
+/// folds them). The replications are those a one-machine run computes.
+pub fn run_part<S: Replicate>(
+    scenarios: &[S],
+    config: &RunConfig,
+    ranges: &[Range<u64>],
+    progress: &dyn Progress,
+) -> Result<Vec<Vec<ReplicationOutcome>>, ExperimentError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .map_err(|source| ExperimentError::ThreadPool { threads: config.threads, source })?;
+    let units: Vec<(usize, u64)> =
+        ranges.iter().enumerate().flat_map(|(s, range)| range.clone().map(move |rep| (s, rep))).collect();
+    progress.planned(units.len() as u64);
+    let seed = config.seed;
+    let flat: Vec<Option<ReplicationOutcome>> = pool.install(|| {
+        units
+            .par_iter()
+            .map(|&(s, rep)| {
+                if progress.cancelled() {
+                    return None;
+                }
+                let mut outcome = run_replication(scenarios[s].scenario_at(seed, rep), seed, rep, false);
+                outcome.balances = Vec::new();
+                outcome.exposure_balances = Vec::new();
+                progress.done();
+                Some(outcome)
+            })
+            .collect()
+    });
+    let done = flat.iter().filter(|o| o.is_some()).count() as u64;
+    if progress.cancelled() || done < units.len() as u64 {
+        return Err(ExperimentError::Cancelled { done, planned: units.len() as u64 });
+    }
+    let mut flat = flat.into_iter().flatten();
+    Ok(ranges.iter().map(|r| flat.by_ref().take((r.end - r.start) as usize).collect()).collect())
+}
+
+/// The results a one-machine run would have given, from every replication of every run
+/// (each run's in replication order, from the parts of [`run_part`]). Replication 0 is
+/// run again, traced, for its event log; `threads_used` and `wall_time` say how the parts
+/// were computed.
+pub fn aggregate<S: Replicate>(
+    scenarios: &[S],
+    config: &RunConfig,
+    outcomes: Vec<Vec<ReplicationOutcome>>,
+    threads_used: usize,
+    wall_time: std::time::Duration,
+) -> Vec<RunResults> {
+    let seed = config.seed;
+    scenarios
+        .iter()
+        .zip(outcomes)
+        .map(|(s, run)| {
+            let mut series = TimeSeries::new(grid(s.scenario_at(seed, 0)));
+            let mut all = Vec::with_capacity(run.len());
+            for mut o in run {
+                if o.replication == 0 {
+                    o.log = run_replication(s.scenario_at(seed, 0), seed, 0, true).log;
+                }
+                keep(&mut all, &mut series, o);
+            }
+            let config = RunConfig { replications: all.len() as u64, ..config.clone() };
+            RunResults::from_outcomes(config, threads_used, all, series, None, wall_time)
+        })
+        .collect()
 }
 
 /// Replications `range` of every scenario, one pool, results per scenario in order;
