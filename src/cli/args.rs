@@ -2,12 +2,15 @@
 //! shares turned into a [`Plan`], with the guards that refuse a plan before it runs.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
 use super::CliError;
+use crate::experiment::shard::Shard;
 use crate::experiment::sweep::{Axis, Target};
 use crate::experiment::{Precision, RunConfig};
+use crate::output::parts::{MergedRuns, PartInfo};
 use crate::output::Plan;
 use crate::scenario::overrides::unset_path;
 use crate::scenario::{LoadedScenario, Override};
@@ -75,6 +78,19 @@ pub(super) enum Command {
         /// replication).
         #[arg(long, default_value_t = 1000)]
         draws: u64,
+    },
+    /// Put together the partial folders of a command run with --shard K/N: writes the
+    /// folder the command would have written on one machine (docs/cluster.md).
+    Merge {
+        /// The part folders, every part exactly once, in any order.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// The folder to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace the output folder even if modsim did not make it.
+        #[arg(long)]
+        force: bool,
     },
     /// Validate scenario files; exit 0 when all are valid.
     Check {
@@ -144,6 +160,13 @@ pub(super) struct ExperimentArgs {
     /// Skip the charts (the report is still written); for batch use.
     #[arg(long)]
     pub no_charts: bool,
+    /// Compute part K of N of the work (replications of every run, in order) into a
+    /// partial folder; `modsim merge` puts the parts together (docs/cluster.md).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+    /// The work of merged parts, set by `modsim merge` (not an option).
+    #[arg(skip)]
+    pub merged: Option<Arc<MergedRuns>>,
 }
 
 /// The options of `modsim calibrate` (and of each fold of `modsim validate`).
@@ -167,6 +190,26 @@ pub(super) struct CalibrateArgs {
     /// Replace the output folder even if modsim did not make it.
     #[arg(long)]
     pub force: bool,
+}
+
+/// What a part records about how it was made: the command line without the options
+/// that differ between parts and the whole (`--shard`, `--out`, `--force`), and the
+/// working directory its paths are relative to.
+pub(super) fn part_info(shard: Shard) -> PartInfo {
+    let mut argv = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--shard" | "--out" => {
+                args.next();
+            }
+            "--force" => {}
+            a if a.starts_with("--shard=") || a.starts_with("--out=") => {}
+            _ => argv.push(arg),
+        }
+    }
+    let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
+    PartInfo { shard, argv, cwd }
 }
 
 /// The command line's overrides in the order they apply: `--unset`, then `--set`.
@@ -206,6 +249,11 @@ impl ExperimentArgs {
             }
             None => None,
         };
+        if self.shard.is_some() && precision.is_some() {
+            return Err(CliError::Usage(
+                "--shard cannot be used with --precision: the replications must be known before the work is split".into(),
+            ));
+        }
         Ok(Plan {
             command,
             runs,
@@ -215,6 +263,8 @@ impl ExperimentArgs {
             overrides: self.overrides().iter().map(Override::to_string).collect(),
             force: self.force,
             charts: !self.no_charts,
+            shard: self.shard.map(|shard| (shard, part_info(shard))),
+            merged: self.merged.clone(),
         })
     }
 }

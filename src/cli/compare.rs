@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::args::ExperimentArgs;
 use super::progress::Progress;
-use super::{default_output, load_with, print_warnings, publish, CliError};
+use super::{default_output, load_with, print_warnings, publish, whole, CliError};
 use crate::experiment::compare;
 use crate::experiment::stats::PairedDifference;
 use crate::output::tables::Labeled;
@@ -38,8 +38,11 @@ pub(super) fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), Cl
     };
     let plan = args.plan("compare", runs, default_output(&paths[0], "-compare"))?;
     let labels: Vec<String> = plan.runs.iter().map(|(l, _)| l.clone()).collect();
-    let (results, folder) =
-        plan.execute(|i| vec![("variant".into(), labels[i].clone())], &Progress::new())?;
+    let Some((results, folder)) =
+        whole(plan.execute(|i| vec![("variant".into(), labels[i].clone())], &Progress::new())?)?
+    else {
+        return Ok(());
+    };
     let differences: Vec<Vec<PairedDifference>> =
         results.iter().map(|r| compare::paired_differences(&results[0], r)).collect();
     let labeled: Vec<Labeled> = results

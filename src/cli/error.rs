@@ -34,7 +34,9 @@ impl CliError {
     /// else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Scenario(_) | CliError::Usage(_) | CliError::Publish(PublishError::Scenario(_)) => 2,
+            CliError::Scenario(_)
+            | CliError::Usage(_)
+            | CliError::Publish(PublishError::Scenario(_) | PublishError::Merge(_)) => 2,
             CliError::Output(e) | CliError::Publish(PublishError::Output(e)) if refused_target(e) => 2,
             // A folder that does not read back (`modsim report`) is bad input too.
             CliError::Report(ReportError::Invalid { .. } | ReportError::Missing(_)) => 2,

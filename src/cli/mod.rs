@@ -2,7 +2,7 @@
 //! Errors are rendered here, once, and mapped to exit codes: 0 success, 2 bad input
 //! (scenario or arguments), 1 anything else.
 //!
-//! One file per command (`run.rs`, `reproduce.rs`, `calibrate.rs`, `validate.rs`, `compare.rs`, `sweep.rs`,
+//! One file per command (`run.rs`, `reproduce.rs`, `calibrate.rs`, `validate.rs`, `compare.rs`, `sweep.rs`, `merge.rs`,
 //! `check.rs`, `trace.rs`, `report.rs`); `args.rs` holds the clap definitions,
 //! `progress.rs` the progress bar and Ctrl-C, `error.rs` `CliError`. The experiment
 //! commands hand a `Plan` to `output::publish`, which runs it and writes the folder.
@@ -12,6 +12,7 @@ mod calibrate;
 mod check;
 mod compare;
 mod error;
+mod merge;
 mod progress;
 mod report;
 mod reproduce;
@@ -26,6 +27,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use crate::experiment::RunResults;
+use crate::output::publish::Executed;
 use crate::output::{OutputFolder, Plan};
 use crate::scenario::{self, LoadedScenario, Override};
 use args::{Cli, Command};
@@ -58,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Calibrate { config, calibrate } => calibrate::calibrate(&config, &calibrate),
         Command::Validate { config, calibrate, draws } => validate::validate(&config, &calibrate, draws),
         Command::Check { scenarios } => check::check(&scenarios),
+        Command::Merge { parts, out, force } => merge::merge(&parts, &out, force),
         Command::Trace { scenario, replication, seed, set, unset } => {
             trace::trace(&scenario, replication, seed, &args::in_order(&unset, &set))
         }
@@ -92,6 +96,18 @@ fn print_warnings(loaded: &LoadedScenario) {
 fn default_output(scenario: &Path, suffix: &str) -> PathBuf {
     let stem = scenario.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
     Path::new("output").join(format!("{stem}{suffix}"))
+}
+
+/// The results and folder of a whole experiment; `None` once a shard has written its
+/// part (and said so).
+fn whole(executed: Executed) -> Result<Option<(Vec<RunResults>, OutputFolder)>, CliError> {
+    match executed {
+        Executed::Whole(results, folder) => Ok(Some((results, folder))),
+        Executed::Part(message) => {
+            write!(std::io::stdout().lock(), "{message}")?;
+            Ok(None)
+        }
+    }
 }
 
 /// Moves the finished folder into place, then prints the command's `summary` and

@@ -57,6 +57,8 @@ pub(super) fn reproduce(record_path: &Path, args: &ExperimentArgs) -> Result<(),
         overrides: overrides.iter().map(Override::to_string).collect(),
         force: args.force,
         charts: !args.no_charts,
+        shard: None,
+        merged: None,
     };
     let original = match record_path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,

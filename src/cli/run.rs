@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::args::ExperimentArgs;
 use super::progress::Progress;
-use super::{default_output, load_with, publish, CliError};
+use super::{default_output, load_with, publish, whole, CliError};
 use crate::output::{text, Plan};
 
 /// Runs the scenario at `path` with the command line's options.
@@ -17,7 +17,9 @@ pub(super) fn run(path: &Path, args: &ExperimentArgs) -> Result<(), CliError> {
 /// Runs a plan of one scenario, writes its folder and prints its summary; `run
 /// --reproduce` builds its plan from a run.json and comes here too.
 pub(super) fn run_plan(plan: &Plan) -> Result<(), CliError> {
-    let (results, folder) = plan.execute(|_| Vec::new(), &Progress::new())?;
+    let Some((results, folder)) = whole(plan.execute(|_| Vec::new(), &Progress::new())?)? else {
+        return Ok(());
+    };
     let files = plan.record_run(&folder, &results, None)?;
     let mut summary = text::run_summary(&plan.runs[0].1.scenario, &results[0]);
     summary.push_str(&text::posterior_notes(&plan.runs));

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::args::ExperimentArgs;
 use super::progress::Progress;
-use super::{default_output, print_warnings, publish, CliError};
+use super::{default_output, print_warnings, publish, whole, CliError};
 use crate::experiment::sweep::{self, Axis, Target};
 use crate::output::tables::Labeled;
 use crate::output::text;
@@ -80,7 +80,9 @@ pub(super) fn sweep(
         labels.extend(params.iter().cloned().zip(values[i].iter().cloned()));
         labels
     };
-    let (results, folder) = plan.execute(labels_of, &Progress::new())?;
+    let Some((results, folder)) = whole(plan.execute(labels_of, &Progress::new())?)? else {
+        return Ok(());
+    };
     let labeled: Vec<Labeled> = results
         .iter()
         .enumerate()

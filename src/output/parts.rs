@@ -7,11 +7,14 @@
 //! folder a one-machine run would have written.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::experiment::shard::Shard;
+use crate::model::ReplicationOutcome;
 use crate::output::tables::RunRecord;
 
 /// The file of a part's work.
@@ -122,4 +125,48 @@ pub fn read_parts<T: DeserializeOwned>(paths: &[PathBuf]) -> Result<Vec<Part<T>>
         return Err(MergeError::Missing { missing, count });
     }
     Ok(parts)
+}
+
+/// The work of every part of a run, compare or sweep, put together for the command to
+/// finish as if it had computed it.
+#[derive(Debug)]
+pub struct MergedRuns {
+    /// Each run's replications, in order; taken once by the plan that finishes them.
+    outcomes: Mutex<Option<Vec<Vec<ReplicationOutcome>>>>,
+    /// The scenarios' SHA-256 when the parts ran.
+    pub scenario_sha256: Vec<String>,
+    /// The most threads a part used, and the parts' wall times added up.
+    pub threads: usize,
+    pub wall_time: Duration,
+}
+
+impl MergedRuns {
+    /// The parts' replications, run by run, in shard order (which is replication order).
+    pub fn of(parts: Vec<Part<Vec<Vec<ReplicationOutcome>>>>) -> MergedRuns {
+        let scenario_sha256 = parts[0].record.record.scenario_sha256.clone();
+        let threads = parts.iter().map(|p| p.record.record.threads).max().unwrap_or(1);
+        let wall_time = Duration::from_secs_f64(
+            parts
+                .iter()
+                .map(|p| p.record.record.wall_time_seconds)
+                .filter(|s| s.is_finite())
+                .sum::<f64>()
+                .max(0.0),
+        );
+        let mut outcomes: Vec<Vec<ReplicationOutcome>> = Vec::new();
+        for part in parts {
+            for (run, work) in part.work.into_iter().enumerate() {
+                if outcomes.len() <= run {
+                    outcomes.push(Vec::new());
+                }
+                outcomes[run].extend(work);
+            }
+        }
+        MergedRuns { outcomes: Mutex::new(Some(outcomes)), scenario_sha256, threads, wall_time }
+    }
+
+    /// The replications, once.
+    pub fn take(&self) -> Option<Vec<Vec<ReplicationOutcome>>> {
+        self.outcomes.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
 }

@@ -8,11 +8,15 @@
 //! terminal: the caller passes a [`Progress`] and prints what it likes.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
 
 use crate::experiment::posterior::{Drawn, Plays};
+use crate::experiment::shard::Shard;
 use crate::experiment::{self, ExperimentError, Precision, RunConfig, RunResults};
+use crate::output::parts::{self, MergedRuns, PartInfo, PartRecord, PART_DATA, PART_FILES};
 use crate::output::report::{self, ReportError};
-use crate::output::tables::{self, Labeled, RunRecord};
+use crate::output::tables::{self, Labeled, RunFacts, RunRecord};
 use crate::output::takedown;
 use crate::output::{OutputError, OutputFolder};
 use crate::scenario::{LoadedScenario, ScenarioError};
@@ -43,6 +47,9 @@ pub enum PublishError {
     Interrupted { target: PathBuf, done: u64, planned: u64 },
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// Parts that cannot make this folder.
+    #[error("cannot merge: {0}")]
+    Merge(String),
     /// The tables and run.json are in place; the report (or a chart) is not.
     #[error("{} holds the tables and run.json, but not the report: run `modsim report {}` once the cause is fixed", target.display(), target.display())]
     ReportNotWritten {
@@ -78,6 +85,18 @@ pub struct Plan {
     pub force: bool,
     /// Draw the charts (the report is written either way).
     pub charts: bool,
+    /// Compute only this part of the work into a partial folder.
+    pub shard: Option<(Shard, PartInfo)>,
+    /// Take the work from merged parts instead of simulating it.
+    pub merged: Option<Arc<MergedRuns>>,
+}
+
+/// What [`Plan::execute`] did: the whole experiment, or a shard's part of it.
+pub enum Executed {
+    /// The results and the open folder for the command's own files.
+    Whole(Vec<RunResults>, OutputFolder),
+    /// A part was written; the message says which and where.
+    Part(String),
 }
 
 impl Plan {
@@ -88,7 +107,7 @@ impl Plan {
         &self,
         labels_of: impl Fn(usize) -> Vec<(String, String)>,
         progress: &impl Progress,
-    ) -> Result<(Vec<RunResults>, OutputFolder), PublishError> {
+    ) -> Result<Executed, PublishError> {
         // A posterior's particles, each checked, before anything is written.
         let drawn: Vec<Option<Drawn>> =
             self.runs.iter().map(|(_, l)| Drawn::new(l)).collect::<Result<_, _>>()?;
@@ -98,9 +117,20 @@ impl Plan {
             .zip(&drawn)
             .map(|((_, l), d)| d.as_ref().map_or(Plays::Scenario(&l.scenario), Plays::Posterior))
             .collect();
+        if let Some((shard, info)) = &self.shard {
+            return self.write_part(*shard, info, &plays, progress);
+        }
+        if let Some(merged) = &self.merged {
+            self.check_merged(merged)?;
+        }
         // Fail on an unusable target before spending time on the simulation.
         let folder = OutputFolder::create(&self.target, self.force)?;
-        let results = experiment::run_all(&plays, &self.config, self.precision.as_ref(), progress);
+        let results = match self.merged.as_ref().and_then(|m| m.take().map(|o| (m, o))) {
+            Some((merged, outcomes)) => {
+                Ok(experiment::aggregate(&plays, &self.config, outcomes, merged.threads, merged.wall_time))
+            }
+            None => experiment::run_all(&plays, &self.config, self.precision.as_ref(), progress),
+        };
         progress.finished();
         let results = match results {
             Err(ExperimentError::Cancelled { done, planned }) => {
@@ -123,7 +153,82 @@ impl Plan {
         if takedown::has_takedowns(&results) {
             folder.write_table(TAKEDOWN, |w| takedown::takedown_csv(w, &labeled))?;
         }
-        Ok((results, folder))
+        Ok(Executed::Whole(results, folder))
+    }
+
+    /// Computes this shard's replications and writes them as a partial folder.
+    fn write_part(
+        &self,
+        shard: Shard,
+        info: &PartInfo,
+        plays: &[Plays],
+        progress: &impl Progress,
+    ) -> Result<Executed, PublishError> {
+        let folder = OutputFolder::create(&self.target, self.force)?;
+        let ranges = shard.replications(plays.len(), self.config.replications);
+        let started = Instant::now();
+        let outcomes = experiment::run_part(plays, &self.config, &ranges, progress);
+        progress.finished();
+        let outcomes = match outcomes {
+            Err(ExperimentError::Cancelled { done, planned }) => {
+                return Err(PublishError::Interrupted { target: self.target.clone(), done, planned })
+            }
+            other => other?,
+        };
+        let threads = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.config.threads)
+            .build()
+            .map_or(1, |p| p.current_num_threads());
+        let facts = RunFacts {
+            seed: self.config.seed,
+            replications: self.config.replications,
+            threads,
+            precision: None,
+            wall_time: started.elapsed(),
+        };
+        let loaded: Vec<(String, &LoadedScenario)> = self.runs.iter().map(|(l, s)| (l.clone(), s)).collect();
+        let record = PartRecord {
+            record: RunRecord::of_runs(
+                self.command,
+                &loaded,
+                &self.overrides,
+                &facts,
+                self.runs.len(),
+                &PART_FILES,
+                &self.target,
+            ),
+            part: info.clone(),
+        };
+        let bytes = parts::encode(&outcomes).map_err(|e| OutputError::Io {
+            path: self.target.join(PART_DATA),
+            source: std::io::Error::other(e),
+        })?;
+        folder.write(PART_DATA, &bytes)?;
+        let mut json = serde_json::to_vec_pretty(&record).unwrap_or_default();
+        json.push(b'\n');
+        folder.write("run.json", &json)?;
+        let target = folder.commit()?;
+        let computed: u64 = ranges.iter().map(|r| r.end - r.start).sum();
+        Ok(Executed::Part(format!(
+            "wrote part {shard} ({computed} of {} replications) to {}; `modsim merge` puts the parts together\n",
+            self.config.replications * self.runs.len() as u64,
+            target.display()
+        )))
+    }
+
+    /// Merged parts must come from these very scenario files.
+    fn check_merged(&self, merged: &MergedRuns) -> Result<(), PublishError> {
+        let loaded: Vec<(String, &LoadedScenario)> = self.runs.iter().map(|(l, s)| (l.clone(), s)).collect();
+        let facts =
+            RunFacts { seed: 0, replications: 0, threads: 0, precision: None, wall_time: Default::default() };
+        let now = RunRecord::of_runs(self.command, &loaded, &[], &facts, 0, &[], &self.target);
+        if now.scenario_sha256 != merged.scenario_sha256 {
+            return Err(PublishError::Merge(
+                "the scenario files changed since the parts ran (their SHA-256 differ); run the shards again"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Writes the command's own table (if any, in the summary.csv layout) and run.json.
@@ -214,6 +319,13 @@ mod tests {
     use super::*;
     use crate::scenario;
 
+    fn whole(executed: Executed) -> (Vec<RunResults>, OutputFolder) {
+        match executed {
+            Executed::Whole(results, folder) => (results, folder),
+            Executed::Part(_) => panic!("a plan without a shard runs whole"),
+        }
+    }
+
     fn plan(target: &Path, charts: bool) -> Plan {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/hand-computed.toml");
         let loaded = scenario::load_with(&path, &[]).unwrap();
@@ -227,12 +339,14 @@ mod tests {
             overrides: vec!["platform.review.moderators=3".into()],
             force: false,
             charts,
+            shard: None,
+            merged: None,
         }
     }
 
     /// The plan's folder with its tables and run.json written, not yet published.
     fn recorded(plan: &Plan) -> OutputFolder {
-        let (results, folder) = plan.execute(|_| Vec::new(), &()).unwrap();
+        let (results, folder) = whole(plan.execute(|_| Vec::new(), &()).unwrap());
         plan.record_run(&folder, &results, None).unwrap();
         folder
     }
@@ -242,7 +356,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out");
         let plan = plan(&target, false);
-        let (results, folder) = plan.execute(|_| Vec::new(), &()).unwrap();
+        let (results, folder) = whole(plan.execute(|_| Vec::new(), &()).unwrap());
         let files = plan.record_run(&folder, &results, None).unwrap();
         assert_eq!(files, [&TABLES[..], &["run.json"], &REPORT[..]].concat());
         assert!(!target.exists(), "nothing appears before publish");
@@ -262,7 +376,7 @@ mod tests {
     fn a_command_table_comes_first_and_charts_last() {
         let dir = tempfile::tempdir().unwrap();
         let plan = plan(&dir.path().join("out"), true);
-        let (results, folder) = plan.execute(|_| vec![("variant".into(), "a".into())], &()).unwrap();
+        let (results, folder) = whole(plan.execute(|_| vec![("variant".into(), "a".into())], &()).unwrap());
         let labeled: Vec<Labeled> = results
             .iter()
             .map(|r| Labeled { labels: vec![("variant".into(), "a".into())], results: r, differences: None })
