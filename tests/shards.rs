@@ -1,6 +1,6 @@
-//! `--shard K/N` and `modsim merge`: the parts of run, compare and sweep put together
-//! give the folder one machine writes, byte for byte (run.json but for where and how
-//! fast it ran), for N = 1, 2 and 7; parts that do not belong together, or are missing
+//! `--shard K/N` and `modsim merge`: the parts of run, compare, sweep and validate put
+//! together give the folder one machine writes, byte for byte (run.json but for where
+//! and how fast it ran), for N = 1, 2 and 7; parts that do not belong together, or are missing
 //! or given twice, are refused with exit code 2 and nothing written.
 
 mod common;
@@ -23,6 +23,9 @@ fn record(folder: &Path) -> serde_json::Value {
         serde_json::from_slice(&std::fs::read(folder.join("run.json")).unwrap()).unwrap();
     for key in ["output", "wall_time_seconds", "replications_per_second", "threads"] {
         value.as_object_mut().unwrap().remove(key);
+    }
+    if let Some(validation) = value.get_mut("validation") {
+        validation.as_object_mut().unwrap().remove("fold_seconds");
     }
     value
 }
@@ -92,6 +95,25 @@ fn merged_compares_and_sweeps_equal_one_machine_runs() {
     for n in [2, 7] {
         check_merge(&compare, n, &dir.path().join("compare"));
         check_merge(&sweep, n, &dir.path().join("sweep"));
+    }
+}
+
+#[test]
+fn merged_validations_equal_one_machine_validations() {
+    let dir = tempfile::tempdir().unwrap();
+    let validate = [
+        "validate",
+        "tests/validation/groups.toml",
+        "--population",
+        "40",
+        "--generations",
+        "2",
+        "--draws",
+        "100",
+    ];
+    // Seven parts of six folds: one part holds none.
+    for n in [2, 7] {
+        check_merge(&validate, n, dir.path());
     }
 }
 

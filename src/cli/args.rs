@@ -78,6 +78,10 @@ pub(super) enum Command {
         /// replication).
         #[arg(long, default_value_t = 1000)]
         draws: u64,
+        /// Compute part K of N of the folds into a partial folder; `modsim merge` puts
+        /// the parts together (docs/cluster.md).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<Shard>,
     },
     /// Put together the partial folders of a command run with --shard K/N: writes the
     /// folder the command would have written on one machine (docs/cluster.md).
@@ -209,7 +213,7 @@ pub(super) fn part_info(shard: Shard) -> PartInfo {
         }
     }
     let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
-    PartInfo { shard, argv, cwd }
+    PartInfo { shard, argv, cwd, inputs_sha256: Vec::new() }
 }
 
 /// The command line's overrides in the order they apply: `--unset`, then `--set`.

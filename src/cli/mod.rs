@@ -59,7 +59,9 @@ pub fn main() -> ExitCode {
             sweep::sweep(&scenario, &vary, target.as_ref(), &experiment)
         }
         Command::Calibrate { config, calibrate } => calibrate::calibrate(&config, &calibrate),
-        Command::Validate { config, calibrate, draws } => validate::validate(&config, &calibrate, draws),
+        Command::Validate { config, calibrate, draws, shard } => {
+            validate::validate(&config, &calibrate, draws, shard, None)
+        }
         Command::Check { scenarios } => check::check(&scenarios),
         Command::Merge { parts, out, force } => merge::merge(&parts, &out, force),
         Command::Trace { scenario, replication, seed, set, unset } => {

@@ -6,11 +6,13 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::args::CalibrateArgs;
+use super::args::{part_info, CalibrateArgs};
 use super::{default_output, progress, CliError};
 use crate::experiment::abc::Settings;
 use crate::experiment::calibrate;
+use crate::experiment::shard::Shard;
 use crate::experiment::validate::{self, Fold, ValidationProgress, ValidationSettings};
+use crate::output::parts::{self, PART_DATA};
 use crate::output::publish::publish_with_report;
 use crate::output::{validation, OutputError, OutputFolder};
 
@@ -37,8 +39,24 @@ impl ValidationProgress for Folds {
     }
 }
 
-/// Reads and checks the file, runs every fold and writes the folder.
-pub(super) fn validate(config: &Path, args: &CalibrateArgs, draws: u64) -> Result<(), CliError> {
+/// Folds merged from the parts of a sharded validation.
+pub(super) struct MergedFolds {
+    pub folds: Vec<Fold>,
+    pub seconds: Vec<f64>,
+    pub threads: usize,
+    /// The parts' wall times added up.
+    pub wall: f64,
+}
+
+/// Reads and checks the file, runs every fold (or the shard's, or takes the merged
+/// parts') and writes the folder.
+pub(super) fn validate(
+    config: &Path,
+    args: &CalibrateArgs,
+    draws: u64,
+    shard: Option<Shard>,
+    merged: Option<MergedFolds>,
+) -> Result<(), CliError> {
     let cal = calibrate::load(config)?;
     if cal.cases.len() < 2 {
         return Err(CliError::Usage(format!(
@@ -65,9 +83,45 @@ pub(super) fn validate(config: &Path, args: &CalibrateArgs, draws: u64) -> Resul
     progress::start_polling();
     let started = Instant::now();
     let hook = Folds { last: Mutex::new((started, Vec::new())) };
-    let result = validate::validate(&cal, &settings, &hook)?;
-    let wall = started.elapsed().as_secs_f64();
-    let seconds = hook.last.into_inner().unwrap_or_else(|e| e.into_inner()).1;
+    if let Some(shard) = shard {
+        let cases = shard.slice(cal.cases.len() as u64);
+        let (folds, threads) =
+            validate::run_folds(&cal, cases.start as usize..cases.end as usize, &settings, &hook)?;
+        let seconds = hook.last.into_inner().unwrap_or_else(|e| e.into_inner()).1;
+        let mut info = part_info(shard);
+        info.inputs_sha256 = vec![validation::sha256(&cal.text)];
+        let wall = started.elapsed().as_secs_f64();
+        let simulations = folds.iter().map(|f| f.simulations).sum();
+        let record =
+            validation::part_record(&cal, &settings.abc, threads, (&target, wall, simulations), info)
+                .map_err(|e| OutputError::Io {
+                    path: target.join("run.json"),
+                    source: std::io::Error::other(e),
+                })?;
+        let bytes = parts::encode(&(&folds, &seconds)).map_err(|e| OutputError::Io {
+            path: target.join(PART_DATA),
+            source: std::io::Error::other(e),
+        })?;
+        folder.write(PART_DATA, &bytes)?;
+        folder.write("run.json", &record)?;
+        let written = folder.commit()?;
+        writeln!(
+            std::io::stdout().lock(),
+            "wrote part {shard} ({} of {} folds) to {}; `modsim merge` puts the parts together",
+            folds.len(),
+            cal.cases.len(),
+            written.display()
+        )?;
+        return Ok(());
+    }
+    let (result, seconds, wall) = match merged {
+        Some(m) => (validate::finish(m.folds, m.threads), m.seconds, m.wall),
+        None => {
+            let result = validate::validate(&cal, &settings, &hook)?;
+            let seconds = hook.last.into_inner().unwrap_or_else(|e| e.into_inner()).1;
+            (result, seconds, started.elapsed().as_secs_f64())
+        }
+    };
     folder.write("validation.csv", validation::validation_csv(&result).as_bytes())?;
     folder.write("folds.csv", validation::folds_csv(&result).as_bytes())?;
     let record = validation::record(

@@ -85,7 +85,7 @@ impl Default for Settings {
 }
 
 /// What one generation did.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Generation {
     /// 0 for the draws from the prior.
     pub index: usize,

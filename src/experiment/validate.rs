@@ -34,7 +34,7 @@ pub struct ValidationSettings {
 }
 
 /// A forecast summarised against the outcome.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Scores {
     /// Quantiles of days: 5%, 25%, 50%, 75%, 95%.
     pub q05: f64,
@@ -76,7 +76,7 @@ impl Scores {
 }
 
 /// One fold: a case left out, forecast by the others.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Fold {
     /// Index of the case in the calibration.
     pub case: usize,
@@ -171,18 +171,35 @@ pub fn validate(
     settings: &ValidationSettings,
     progress: &dyn ValidationProgress,
 ) -> Result<Validation, AbcError> {
+    let (folds, threads_used) = run_folds(calibration, 0..calibration.cases.len(), settings, progress)?;
+    Ok(finish(folds, threads_used))
+}
+
+/// The folds of the cases in `cases` (a shard's slice, or all), in case order, and the
+/// threads they used.
+pub fn run_folds(
+    calibration: &Calibration,
+    cases: std::ops::Range<usize>,
+    settings: &ValidationSettings,
+    progress: &dyn ValidationProgress,
+) -> Result<(Vec<Fold>, usize), AbcError> {
     let n = calibration.cases.len();
-    let mut folds = Vec::with_capacity(n);
-    let mut threads_used = 0;
-    for case in 0..n {
+    let mut folds = Vec::with_capacity(cases.len());
+    let mut threads_used = 1;
+    for case in cases {
         progress.fold_started(case, n, &calibration.cases[case].stem);
         let (fold, threads) = run_fold(calibration, case, settings, progress)?;
         threads_used = threads;
         progress.fold_done(&fold);
         folds.push(fold);
     }
+    Ok((folds, threads_used))
+}
+
+/// The validation of every fold (from one machine, or merged from parts).
+pub fn finish(folds: Vec<Fold>, threads_used: usize) -> Validation {
     let summary = summarise(&folds);
-    Ok(Validation { folds, summary, threads_used })
+    Validation { folds, summary, threads_used }
 }
 
 /// Fold `case`: calibrate on the others, forecast `case`, score both forecasts.

@@ -104,7 +104,8 @@ pub fn summary(calibration: &Calibration, run: &AbcRun) -> String {
     out
 }
 
-fn sha256(text: &str) -> String {
+/// The SHA-256 of a file's text, as run.json records it.
+pub fn sha256(text: &str) -> String {
     format!("{:x}", sha2::Sha256::digest(text.as_bytes()))
 }
 

@@ -30,6 +30,9 @@ pub struct PartInfo {
     pub argv: Vec<String>,
     /// Where it ran: the command line's paths are relative to it.
     pub cwd: String,
+    /// SHA-256 of input files beyond the scenarios (a calibration file), if any.
+    #[serde(default)]
+    pub inputs_sha256: Vec<String>,
 }
 
 /// run.json of a part: the record the whole would have (its timing that of the part)
@@ -68,6 +71,15 @@ pub fn encode<T: Serialize>(work: &T) -> Result<Vec<u8>, String> {
     postcard::to_stdvec(work).map_err(|e| e.to_string())
 }
 
+/// The command a part folder belongs to (run, compare, sweep or validate).
+pub fn command_of(path: &Path) -> Result<String, MergeError> {
+    let not = |reason: String| MergeError::NotAPart { path: path.to_owned(), reason };
+    let json = std::fs::read(path.join("run.json")).map_err(|e| not(format!("run.json: {e}")))?;
+    let record: PartRecord =
+        serde_json::from_slice(&json).map_err(|e| not(format!("run.json has no part of a shard ({e})")))?;
+    Ok(record.record.command)
+}
+
 fn read_part<T: DeserializeOwned>(path: &Path) -> Result<Part<T>, MergeError> {
     let not = |reason: String| MergeError::NotAPart { path: path.to_owned(), reason };
     let json = std::fs::read(path.join("run.json")).map_err(|e| not(format!("run.json: {e}")))?;
@@ -91,6 +103,7 @@ pub fn read_parts<T: DeserializeOwned>(paths: &[PathBuf]) -> Result<Vec<Part<T>>
             (x.command == y.command, "commands"),
             (a.part.argv == b.part.argv, "command lines"),
             (a.part.cwd == b.part.cwd, "working directories"),
+            (a.part.inputs_sha256 == b.part.inputs_sha256, "input files (SHA-256)"),
             (x.scenario_files == y.scenario_files, "scenario files"),
             (x.scenario_sha256 == y.scenario_sha256, "scenario contents (SHA-256)"),
             (x.overrides == y.overrides, "overrides"),

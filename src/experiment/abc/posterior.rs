@@ -5,7 +5,7 @@ use rand::RngExt;
 use crate::engine::random::Stream;
 
 /// Weighted particles: the posterior after a generation.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Posterior {
     /// One vector of parameter values per particle, in the order of `names`.
     pub particles: Vec<Vec<f64>>,

@@ -19,7 +19,7 @@ const FORECAST: u64 = 3;
 const PREDICTIVE: u64 = 4;
 
 /// Simulated first blocks of one case.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CaseForecast {
     /// Days of the first block of each draw, 0 where none began (a block still in force
     /// at the horizon counts its days so far), sorted ascending.

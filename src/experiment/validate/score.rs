@@ -13,7 +13,7 @@
 
 /// An observed outcome in days: 0 without a block; `censored` when the block was still
 /// in force after `days`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Outcome {
     pub days: f64,
     pub censored: bool,
