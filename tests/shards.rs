@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::modsim;
+use common::{modsim, same_folder, SMALL_SWEEP, SMALL_VALIDATE};
 
 const FLAGSHIP: &str = "scenarios/tiktok-indonesia-2018.toml";
 
@@ -15,38 +15,6 @@ const FLAGSHIP: &str = "scenarios/tiktok-indonesia-2018.toml";
 fn ok(args: &[&str], out: &Path) {
     let output = modsim().args(args).arg("--out").arg(out).output().unwrap();
     assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-}
-
-/// run.json without the fields that say where and how fast a folder was made.
-fn record(folder: &Path) -> serde_json::Value {
-    let mut value: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(folder.join("run.json")).unwrap()).unwrap();
-    for key in ["output", "wall_time_seconds", "replications_per_second", "threads"] {
-        value.as_object_mut().unwrap().remove(key);
-    }
-    if let Some(validation) = value.get_mut("validation") {
-        validation.as_object_mut().unwrap().remove("fold_seconds");
-    }
-    value
-}
-
-/// Every file of `a` is in `b` with the same bytes (run.json compared by `record`).
-fn same_folder(a: &Path, b: &Path) {
-    let mut names: Vec<PathBuf> = std::fs::read_dir(a).unwrap().map(|e| e.unwrap().path()).collect();
-    names.sort();
-    for path in names {
-        let name = path.file_name().unwrap();
-        if name == "run.json" {
-            assert_eq!(record(a), record(b));
-        } else if path.is_dir() {
-            same_folder(&path, &b.join(name));
-        } else {
-            assert!(
-                std::fs::read(&path).unwrap() == std::fs::read(b.join(name)).unwrap(),
-                "{name:?} differs"
-            );
-        }
-    }
 }
 
 /// The command `args` run whole, then in `n` shards merged: the folders agree.
@@ -81,17 +49,7 @@ fn merged_runs_equal_one_machine_runs() {
 fn merged_compares_and_sweeps_equal_one_machine_runs() {
     let dir = tempfile::tempdir().unwrap();
     let compare = ["compare", FLAGSHIP, "--replications", "6", "--seed", "5", "--no-charts"];
-    let sweep = [
-        "sweep",
-        FLAGSHIP,
-        "--vary",
-        "platform.review.moderators=20,200",
-        "--replications",
-        "5",
-        "--seed",
-        "5",
-        "--no-charts",
-    ];
+    let sweep = SMALL_SWEEP;
     for n in [2, 7] {
         check_merge(&compare, n, &dir.path().join("compare"));
         check_merge(&sweep, n, &dir.path().join("sweep"));
@@ -101,16 +59,7 @@ fn merged_compares_and_sweeps_equal_one_machine_runs() {
 #[test]
 fn merged_validations_equal_one_machine_validations() {
     let dir = tempfile::tempdir().unwrap();
-    let validate = [
-        "validate",
-        "tests/validation/groups.toml",
-        "--population",
-        "40",
-        "--generations",
-        "2",
-        "--draws",
-        "100",
-    ];
+    let validate = SMALL_VALIDATE;
     // Seven parts of six folds: one part holds none.
     for n in [2, 7] {
         check_merge(&validate, n, dir.path());

@@ -96,6 +96,13 @@ pub(super) enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run a command's shards as a Slurm job array and merge them in a job that waits
+    /// for all of them: `modsim slurm --parts 8 --submit -- sweep ... --out DIR`
+    /// (docs/cluster.md).
+    Slurm {
+        #[command(flatten)]
+        slurm: super::slurm::SlurmArgs,
+    },
     /// Validate scenario files; exit 0 when all are valid.
     Check {
         #[arg(required = true)]

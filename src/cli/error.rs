@@ -26,6 +26,9 @@ pub(super) enum CliError {
     Report(#[from] ReportError),
     #[error("calibration: {0}")]
     Calibration(#[from] AbcError),
+    /// A Slurm command failed, or a job did (exit 1: not the input's fault).
+    #[error("slurm: {0}")]
+    Slurm(String),
 }
 
 impl CliError {

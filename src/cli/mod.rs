@@ -2,7 +2,7 @@
 //! Errors are rendered here, once, and mapped to exit codes: 0 success, 2 bad input
 //! (scenario or arguments), 1 anything else.
 //!
-//! One file per command (`run.rs`, `reproduce.rs`, `calibrate.rs`, `validate.rs`, `compare.rs`, `sweep.rs`, `merge.rs`,
+//! One file per command (`run.rs`, `reproduce.rs`, `calibrate.rs`, `validate.rs`, `compare.rs`, `sweep.rs`, `merge.rs`, `slurm.rs`,
 //! `check.rs`, `trace.rs`, `report.rs`); `args.rs` holds the clap definitions,
 //! `progress.rs` the progress bar and Ctrl-C, `error.rs` `CliError`. The experiment
 //! commands hand a `Plan` to `output::publish`, which runs it and writes the folder.
@@ -17,6 +17,7 @@ mod progress;
 mod report;
 mod reproduce;
 mod run;
+mod slurm;
 mod sweep;
 mod trace;
 mod validate;
@@ -64,6 +65,7 @@ pub fn main() -> ExitCode {
         }
         Command::Check { scenarios } => check::check(&scenarios),
         Command::Merge { parts, out, force } => merge::merge(&parts, &out, force),
+        Command::Slurm { slurm } => slurm::slurm_command(&slurm),
         Command::Trace { scenario, replication, seed, set, unset } => {
             trace::trace(&scenario, replication, seed, &args::in_order(&unset, &set))
         }

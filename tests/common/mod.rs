@@ -2,7 +2,7 @@
 
 #![allow(dead_code)] // Each test crate uses its own subset.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
@@ -37,3 +37,60 @@ pub fn small_run(scenario: &str, replications: u32, out: &std::path::Path) {
         .unwrap();
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
 }
+
+/// run.json without the fields that say where and how fast a folder was made.
+pub fn record(folder: &Path) -> serde_json::Value {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("run.json")).unwrap()).unwrap();
+    for key in ["output", "wall_time_seconds", "replications_per_second", "threads"] {
+        value.as_object_mut().unwrap().remove(key);
+    }
+    if let Some(validation) = value.get_mut("validation") {
+        validation.as_object_mut().unwrap().remove("fold_seconds");
+    }
+    value
+}
+
+/// Every file of `a` is in `b` with the same bytes (run.json compared by `record`).
+pub fn same_folder(a: &Path, b: &Path) {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(a).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    for path in names {
+        let name = path.file_name().unwrap();
+        if name == "run.json" {
+            assert_eq!(record(a), record(b));
+        } else if path.is_dir() {
+            same_folder(&path, &b.join(name));
+        } else {
+            assert!(
+                std::fs::read(&path).unwrap() == std::fs::read(b.join(name)).unwrap(),
+                "{name:?} differs"
+            );
+        }
+    }
+}
+
+/// A small two-point sweep of the flagship, for tests that split and merge work.
+pub const SMALL_SWEEP: [&str; 9] = [
+    "sweep",
+    "scenarios/tiktok-indonesia-2018.toml",
+    "--vary",
+    "platform.review.moderators=20,200",
+    "--replications",
+    "6",
+    "--seed",
+    "5",
+    "--no-charts",
+];
+
+/// A small validation of six synthetic cases, for tests that split and merge work.
+pub const SMALL_VALIDATE: [&str; 8] = [
+    "validate",
+    "tests/validation/groups.toml",
+    "--population",
+    "40",
+    "--generations",
+    "2",
+    "--draws",
+    "100",
+];

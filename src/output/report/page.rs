@@ -137,10 +137,9 @@ pub(super) fn run_facts(
                 calibration.replications_per_case
             ),
         ),
-        (
-            "Seed and threads",
-            format!("seed {}, {} threads (results do not depend on them)", record.seed, record.threads),
-        ),
+        // The thread count is in run.json: a report says what was computed, not how, so
+        // a merged folder's report equals a one-machine run's.
+        ("Seed", format!("{} (results do not depend on the number of threads)", record.seed)),
     ];
     rows.extend(more);
     rows.push(("modsim", format!("version {}", record.modsim_version)));
