@@ -50,7 +50,7 @@ fn merged_compares_and_sweeps_equal_one_machine_runs() {
     let dir = tempfile::tempdir().unwrap();
     let compare = ["compare", FLAGSHIP, "--replications", "6", "--seed", "5", "--no-charts"];
     let sweep = SMALL_SWEEP;
-    for n in [2, 7] {
+    for n in [1, 2, 7] {
         check_merge(&compare, n, &dir.path().join("compare"));
         check_merge(&sweep, n, &dir.path().join("sweep"));
     }
@@ -61,7 +61,7 @@ fn merged_validations_equal_one_machine_validations() {
     let dir = tempfile::tempdir().unwrap();
     let validate = SMALL_VALIDATE;
     // Seven parts of six folds: one part holds none.
-    for n in [2, 7] {
+    for n in [1, 2, 7] {
         check_merge(&validate, n, dir.path());
     }
 }
