@@ -94,3 +94,65 @@ fn merge_refuses_parts_that_do_not_make_a_whole() {
     ok(&["run", FLAGSHIP, "--replications", "6", "--seed", "5", "--no-charts"], &whole);
     refused(&[a1, whole], "cannot read it as a part", d);
 }
+
+/// Copies `files` from `from` into `to` (created).
+fn copy(files: &[&str], from: &str, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for file in files {
+        std::fs::copy(Path::new(from).join(file), to.join(file)).unwrap();
+    }
+}
+
+#[test]
+fn merge_refuses_parts_whose_inputs_changed_since_they_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A posterior edited between the parts and the merge.
+    let scenario = d.join("posterior");
+    copy(&["posterior-lag.toml", "posterior-lag.csv"], "tests/scenarios", &scenario);
+    let toml = scenario.join("posterior-lag.toml");
+    let run = |shard: &str, threads: &str, out: &str| {
+        let args =
+            ["run", toml.to_str().unwrap(), "--replications", "8", "--threads", threads, "--shard", shard];
+        ok(&args, &d.join(out));
+        d.join(out)
+    };
+    // Parts made with different thread counts still belong together.
+    let (p1, p2) = (run("1/2", "1", "p1"), run("2/2", "2", "p2"));
+    let csv = scenario.join("posterior-lag.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    std::fs::write(&csv, text.replace(",30", ",60")).unwrap();
+    refused(&[p1.clone(), p2], "posterior files changed since the parts ran", d);
+    let p2b = run("2/2", "1", "p2b");
+    refused(&[p1, p2b], "their posteriors (SHA-256) differ", d);
+
+    // A calibration file edited between the parts of a validation and the merge.
+    let cases = [
+        "groups.toml",
+        "short-a.toml",
+        "short-b.toml",
+        "short-c.toml",
+        "long-a.toml",
+        "long-b.toml",
+        "long-c.toml",
+    ];
+    let validation = d.join("validation");
+    copy(&cases, "tests/validation", &validation);
+    let groups = validation.join("groups.toml");
+    let mut args: Vec<&str> = SMALL_VALIDATE.to_vec();
+    args[1] = groups.to_str().unwrap();
+    let parts: Vec<PathBuf> = ["1/2", "2/2"]
+        .iter()
+        .enumerate()
+        .map(|(i, shard)| {
+            let mut with_shard = args.clone();
+            with_shard.extend(["--shard", shard]);
+            let out = d.join(format!("v{i}"));
+            ok(&with_shard, &out);
+            out
+        })
+        .collect();
+    let text = std::fs::read_to_string(&groups).unwrap();
+    std::fs::write(&groups, text.replace("replications = 2", "replications = 3")).unwrap();
+    refused(&parts, "the calibration file or its cases changed", d);
+}

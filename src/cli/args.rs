@@ -204,23 +204,28 @@ pub(super) struct CalibrateArgs {
 }
 
 /// What a part records about how it was made: the command line without the options
-/// that differ between parts and the whole (`--shard`, `--out`, `--force`), and the
-/// working directory its paths are relative to.
-pub(super) fn part_info(shard: Shard) -> PartInfo {
+/// that may differ between parts and the whole (`--shard`, `--out`, `--force`, and
+/// `--threads`, on which results do not depend and which the merge's machine may not
+/// allow), and the working directory its paths are relative to.
+pub(super) fn part_info(shard: Shard) -> Result<PartInfo, CliError> {
     let mut argv = Vec::new();
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args_os().skip(1).map(|a| {
+        a.into_string()
+            .map_err(|a| CliError::Usage(format!("--shard needs a command line in UTF-8; {a:?} is not")))
+    });
     while let Some(arg) = args.next() {
+        let arg = arg?;
         match arg.as_str() {
-            "--shard" | "--out" => {
-                args.next();
+            "--shard" | "--out" | "--threads" => {
+                args.next().transpose()?;
             }
             "--force" => {}
-            a if a.starts_with("--shard=") || a.starts_with("--out=") => {}
+            a if ["--shard=", "--out=", "--threads="].iter().any(|p| a.starts_with(p)) => {}
             _ => argv.push(arg),
         }
     }
     let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
-    PartInfo { shard, argv, cwd, inputs_sha256: Vec::new() }
+    Ok(PartInfo { shard, argv, cwd, inputs_sha256: Vec::new() })
 }
 
 /// The command line's overrides in the order they apply: `--unset`, then `--set`.
@@ -274,7 +279,7 @@ impl ExperimentArgs {
             overrides: self.overrides().iter().map(Override::to_string).collect(),
             force: self.force,
             charts: !self.no_charts,
-            shard: self.shard.map(|shard| (shard, part_info(shard))),
+            shard: self.shard.map(|shard| part_info(shard).map(|info| (shard, info))).transpose()?,
             merged: self.merged.clone(),
         })
     }

@@ -20,6 +20,8 @@ pub(super) fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<(), Cl
     if command_of(first).map_err(|e| usage(&e))? == "validate" {
         let parts = read_parts::<(Vec<Fold>, Vec<f64>)>(parts).map_err(|e| usage(&e))?;
         let cli = command_line(&parts[0].record.part, out, force)?;
+        let inputs_sha256 = parts[0].record.part.inputs_sha256.clone();
+        let cases_sha256 = parts[0].record.record.scenario_sha256.clone();
         let threads = parts.iter().map(|p| p.record.record.threads).max().unwrap_or(1);
         let wall = parts.iter().map(|p| p.record.record.wall_time_seconds).filter(|s| s.is_finite()).sum();
         let (mut folds, mut seconds) = (Vec::new(), Vec::new());
@@ -33,7 +35,7 @@ pub(super) fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<(), Cl
                 &calibrate,
                 draws,
                 None,
-                Some(MergedFolds { folds, seconds, threads, wall }),
+                Some(MergedFolds { folds, seconds, threads, wall, inputs_sha256, cases_sha256 }),
             ),
             _ => Err(CliError::Usage("the parts' command line is not a validation".into())),
         };
@@ -42,6 +44,19 @@ pub(super) fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<(), Cl
     let PartRecord { record, part } = &parts[0].record;
     if !matches!(record.command.as_str(), "run" | "compare" | "sweep") {
         return Err(CliError::Usage(format!("parts of `{}` cannot be merged", record.command)));
+    }
+    for p in &parts {
+        let expected = p.record.part.shard.replications(p.work.len(), p.record.record.replications);
+        let runs = parts[0].work.len();
+        if p.work.len() != runs
+            || p.work.iter().zip(&expected).any(|(w, r)| w.len() as u64 != r.end - r.start)
+        {
+            return Err(CliError::Usage(format!(
+                "{}: its part.bin does not hold the replications of part {}",
+                p.path.display(),
+                p.record.part.shard
+            )));
+        }
     }
     let cli = command_line(part, out, force)?;
     let merged = Some(Arc::new(MergedRuns::of(parts)));

@@ -46,6 +46,9 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Run { reproduce: Some(_), experiment, .. } if experiment.shard.is_some() => {
+            Err(CliError::Usage("--shard cannot be used with --reproduce".into()))
+        }
         Command::Run { reproduce: Some(record), experiment, .. } => {
             reproduce::reproduce(&record, &experiment)
         }

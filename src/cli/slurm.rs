@@ -75,11 +75,13 @@ fn jobs(args: &SlurmArgs) -> Result<Jobs, CliError> {
     // The merged folder is the command's --out; the shards write parts instead.
     let mut rest = Vec::new();
     let mut out = None;
+    let mut force = false;
     let mut words = args.command[1..].iter();
     while let Some(word) = words.next() {
         match word.as_str() {
             "--out" => out = words.next().cloned(),
             w if w.starts_with("--out=") => out = Some(w["--out=".len()..].to_owned()),
+            "--force" => force = true,
             "--shard" => return Err(CliError::Usage("`modsim slurm` sets --shard itself".into())),
             w if w.starts_with("--shard=") => {
                 return Err(CliError::Usage("`modsim slurm` sets --shard itself".into()))
@@ -133,11 +135,12 @@ fn jobs(args: &SlurmArgs) -> Result<Jobs, CliError> {
     let mut merge = header("modsim-merge", "merge.out");
     let _ = write!(
         merge,
-        "set -euo pipefail\ncd {}\nexec {} merge {} --out {}\n",
+        "set -euo pipefail\ncd {}\nexec {} merge {} --out {}{}\n",
         quote(&cwd.display().to_string()),
         quote(&modsim.display().to_string()),
         parts.join(" "),
         quote(&out),
+        if force { " --force" } else { "" },
     );
     Ok(Jobs { dir, shards, merge, parts: args.parts })
 }
@@ -277,6 +280,19 @@ mod tests {
         assert!(jobs.merge.contains(
             "exec '/opt/modsim' merge '/tmp/jobs/parts/part-1' '/tmp/jobs/parts/part-2' '/tmp/jobs/parts/part-3' --out 'out'"
         ), "{}", jobs.merge);
+    }
+
+    #[test]
+    fn a_force_goes_to_the_merge_and_the_shards_force_their_parts_once() {
+        let jobs = jobs(&args(&["run", "a.toml", "--force", "--out", "o"])).unwrap();
+        assert_eq!(jobs.shards.matches("--force").count(), 1, "{}", jobs.shards);
+        assert!(jobs.merge.contains("--out 'o' --force\n"), "{}", jobs.merge);
+        let without = jobs_of(&["run", "a.toml", "--out", "o"]);
+        assert!(!without.merge.contains("--force"), "{}", without.merge);
+    }
+
+    fn jobs_of(command: &[&str]) -> Jobs {
+        jobs(&args(command)).unwrap()
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub(super) struct MergedFolds {
     pub threads: usize,
     /// The parts' wall times added up.
     pub wall: f64,
+    /// The calibration file's and the cases' SHA-256 when the parts ran.
+    pub inputs_sha256: Vec<String>,
+    pub cases_sha256: Vec<String>,
 }
 
 /// Reads and checks the file, runs every fold (or the shard's, or takes the merged
@@ -78,6 +81,14 @@ pub(super) fn validate(
         },
         draws,
     };
+    if let Some(m) = &merged {
+        let cases: Vec<String> = cal.cases.iter().map(|c| validation::sha256(&c.text)).collect();
+        if m.inputs_sha256 != [validation::sha256(&cal.text)] || m.cases_sha256 != cases {
+            return Err(CliError::Usage(
+                "cannot merge: the calibration file or its cases changed since the parts ran (their SHA-256 differ); run the shards again".into(),
+            ));
+        }
+    }
     let target = args.out.clone().unwrap_or_else(|| default_output(config, "-validation"));
     let folder = OutputFolder::create(&target, args.force)?;
     progress::start_polling();
@@ -88,7 +99,7 @@ pub(super) fn validate(
         let (folds, threads) =
             validate::run_folds(&cal, cases.start as usize..cases.end as usize, &settings, &hook)?;
         let seconds = hook.last.into_inner().unwrap_or_else(|e| e.into_inner()).1;
-        let mut info = part_info(shard);
+        let mut info = part_info(shard)?;
         info.inputs_sha256 = vec![validation::sha256(&cal.text)];
         let wall = started.elapsed().as_secs_f64();
         let simulations = folds.iter().map(|f| f.simulations).sum();

@@ -90,6 +90,11 @@ fn read_part<T: DeserializeOwned>(path: &Path) -> Result<Part<T>, MergeError> {
     Ok(Part { path: path.to_owned(), record, work })
 }
 
+/// The SHA-256 of each run's posterior file, if it has one.
+pub fn posteriors(record: &RunRecord) -> Vec<Option<String>> {
+    record.runs.iter().map(|r| r.posterior.as_ref().map(|p| p.sha256.clone())).collect()
+}
+
 /// The parts at `paths`, in shard order, once each checked to belong to one run
 /// (same version, command line, directory, scenarios and their SHA-256, overrides,
 /// seed, replications and number of parts) and all present exactly once.
@@ -107,6 +112,7 @@ pub fn read_parts<T: DeserializeOwned>(paths: &[PathBuf]) -> Result<Vec<Part<T>>
             (x.scenario_files == y.scenario_files, "scenario files"),
             (x.scenario_sha256 == y.scenario_sha256, "scenario contents (SHA-256)"),
             (x.overrides == y.overrides, "overrides"),
+            (posteriors(x) == posteriors(y), "posteriors (SHA-256)"),
             (x.seed == y.seed, "seeds"),
             (x.replications == y.replications, "replications"),
             (a.part.shard.count == b.part.shard.count, "numbers of parts"),
@@ -121,6 +127,12 @@ pub fn read_parts<T: DeserializeOwned>(paths: &[PathBuf]) -> Result<Vec<Part<T>>
         }
     }
     let count = first.record.part.shard.count;
+    if let Some(bad) = parts.iter().find(|p| !(1..=count).contains(&p.record.part.shard.index)) {
+        return Err(MergeError::NotAPart {
+            path: bad.path.clone(),
+            reason: format!("it says it is part {} of {count}", bad.record.part.shard.index),
+        });
+    }
     parts.sort_by_key(|p| p.record.part.shard.index);
     for pair in parts.windows(2) {
         if pair[0].record.part.shard.index == pair[1].record.part.shard.index {
@@ -146,8 +158,9 @@ pub fn read_parts<T: DeserializeOwned>(paths: &[PathBuf]) -> Result<Vec<Part<T>>
 pub struct MergedRuns {
     /// Each run's replications, in order; taken once by the plan that finishes them.
     outcomes: Mutex<Option<Vec<Vec<ReplicationOutcome>>>>,
-    /// The scenarios' SHA-256 when the parts ran.
+    /// The scenarios' and the posteriors' SHA-256 when the parts ran.
     pub scenario_sha256: Vec<String>,
+    pub posterior_sha256: Vec<Option<String>>,
     /// The most threads a part used, and the parts' wall times added up.
     pub threads: usize,
     pub wall_time: Duration,
@@ -157,15 +170,12 @@ impl MergedRuns {
     /// The parts' replications, run by run, in shard order (which is replication order).
     pub fn of(parts: Vec<Part<Vec<Vec<ReplicationOutcome>>>>) -> MergedRuns {
         let scenario_sha256 = parts[0].record.record.scenario_sha256.clone();
+        let posterior_sha256 = posteriors(&parts[0].record.record);
         let threads = parts.iter().map(|p| p.record.record.threads).max().unwrap_or(1);
-        let wall_time = Duration::from_secs_f64(
-            parts
-                .iter()
-                .map(|p| p.record.record.wall_time_seconds)
-                .filter(|s| s.is_finite())
-                .sum::<f64>()
-                .max(0.0),
-        );
+        let seconds: f64 =
+            parts.iter().map(|p| p.record.record.wall_time_seconds).filter(|s| s.is_finite()).sum();
+        // Only reported; a damaged figure must not stop the merge.
+        let wall_time = Duration::try_from_secs_f64(seconds.max(0.0)).unwrap_or_default();
         let mut outcomes: Vec<Vec<ReplicationOutcome>> = Vec::new();
         for part in parts {
             for (run, work) in part.work.into_iter().enumerate() {
@@ -175,7 +185,13 @@ impl MergedRuns {
                 outcomes[run].extend(work);
             }
         }
-        MergedRuns { outcomes: Mutex::new(Some(outcomes)), scenario_sha256, threads, wall_time }
+        MergedRuns {
+            outcomes: Mutex::new(Some(outcomes)),
+            scenario_sha256,
+            posterior_sha256,
+            threads,
+            wall_time,
+        }
     }
 
     /// The replications, once.

@@ -222,9 +222,10 @@ impl Plan {
         let facts =
             RunFacts { seed: 0, replications: 0, threads: 0, precision: None, wall_time: Default::default() };
         let now = RunRecord::of_runs(self.command, &loaded, &[], &facts, 0, &[], &self.target);
-        if now.scenario_sha256 != merged.scenario_sha256 {
+        if now.scenario_sha256 != merged.scenario_sha256 || parts::posteriors(&now) != merged.posterior_sha256
+        {
             return Err(PublishError::Merge(
-                "the scenario files changed since the parts ran (their SHA-256 differ); run the shards again"
+                "the scenario or posterior files changed since the parts ran (their SHA-256 differ); run the shards again"
                     .into(),
             ));
         }
