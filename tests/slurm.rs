@@ -74,4 +74,12 @@ fn a_failed_shard_cancels_the_merge_and_says_why() {
     assert!(stderr.contains("the merge was cancelled"), "{stderr}");
     assert!(!dir.path().join("merged").exists());
     assert!(dir.path().join("jobs/parts/part-1/run.json").is_file(), "the other shard ran");
+    // Once the cause is gone, the same submission from the same folder succeeds: the
+    // first attempt's part and logs are cleared, not mistaken for this one's.
+    std::fs::remove_file(dir.path().join("jobs/parts/part-2")).unwrap();
+    let output = through_slurm(&command, "2", dir.path());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(dir.path().join("merged/summary.csv").is_file());
+    let log = std::fs::read_to_string(dir.path().join("jobs/logs/shard-2.out")).unwrap();
+    assert!(!log.contains("is a file, not a folder"), "{log}");
 }

@@ -93,6 +93,13 @@ fn jobs(args: &SlurmArgs) -> Result<Jobs, CliError> {
         out.ok_or_else(|| CliError::Usage("give the command's --out: the folder the merge writes".into()))?;
     let cwd = std::env::current_dir().map_err(|e| CliError::Usage(format!("the working directory: {e}")))?;
     let dir = absolute(&args.dir.clone().unwrap_or_else(|| Path::new("slurm").join(command)))?;
+    // #SBATCH lines are not shell: a path with blanks would be cut at the first one.
+    if dir.to_string_lossy().chars().any(char::is_whitespace) {
+        return Err(CliError::Usage(format!(
+            "--dir {}: the job scripts' log paths cannot hold blanks; choose a folder without them",
+            dir.display()
+        )));
+    }
     let modsim = match &args.modsim {
         Some(path) => absolute(path)?,
         None => std::env::current_exe().map_err(|e| CliError::Usage(format!("this modsim's path: {e}")))?,
@@ -176,6 +183,9 @@ pub(super) fn slurm_command(args: &SlurmArgs) -> Result<(), CliError> {
     for sub in ["logs", "parts"] {
         std::fs::create_dir_all(jobs.dir.join(sub)).map_err(io(&jobs.dir.join(sub)))?;
     }
+    if args.submit || args.wait {
+        clear_previous(&jobs)?;
+    }
     let (shards, merge) = (jobs.dir.join("shards.sh"), jobs.dir.join("merge.sh"));
     std::fs::write(&shards, &jobs.shards).map_err(io(&shards))?;
     std::fs::write(&merge, &jobs.merge).map_err(io(&merge))?;
@@ -212,10 +222,39 @@ pub(super) fn slurm_command(args: &SlurmArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Removes what an earlier submission from the same folder left (its parts, which modsim
+/// made, and its logs), so that a shard that fails now is not hidden by an old part.
+fn clear_previous(jobs: &Jobs) -> Result<(), CliError> {
+    let remove = |result: std::io::Result<()>, path: &Path| {
+        result.or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) }).map_err(
+            |e| CliError::Usage(format!("cannot clear {} from an earlier submission: {e}", path.display())),
+        )
+    };
+    for k in 1..=jobs.parts {
+        let part = jobs.dir.join("parts").join(format!("part-{k}"));
+        if part.join("run.json").is_file() {
+            remove(std::fs::remove_dir_all(&part), &part)?;
+        }
+        let log = jobs.dir.join("logs").join(format!("shard-{k}.out"));
+        remove(std::fs::remove_file(&log), &log)?;
+    }
+    let log = jobs.dir.join("logs").join("merge.out");
+    remove(std::fs::remove_file(&log), &log)
+}
+
 /// Polls until both jobs have left the queue, then says how they ended.
 fn follow(jobs: &Jobs, shards_job: &str, merge_job: &str) -> Result<(), CliError> {
     let both = format!("{shards_job},{merge_job}");
-    while !slurm("squeue", &["-h", "-j", &both, "-o", "%i"])?.trim().is_empty() {
+    // A busy controller may not answer one poll: give up only after ten seconds of
+    // failures in a row (the jobs go on either way).
+    let mut failures = 0;
+    loop {
+        match slurm("squeue", &["-h", "-j", &both, "-o", "%i"]) {
+            Ok(queued) if queued.trim().is_empty() => break,
+            Ok(_) => failures = 0,
+            Err(e) if failures >= 40 => return Err(e),
+            Err(_) => failures += 1,
+        }
         std::thread::sleep(Duration::from_millis(250));
     }
     let merge_state = slurm("scontrol", &["show", "job", merge_job, "-o"]).unwrap_or_default();
@@ -298,6 +337,9 @@ mod tests {
     #[test]
     fn commands_that_do_not_split_are_refused() {
         assert!(jobs(&args(&["check", "a.toml", "--out", "o"])).is_err());
+        let mut blank = args(&["run", "a.toml", "--out", "o"]);
+        blank.dir = Some(PathBuf::from("/tmp/my jobs"));
+        assert!(jobs(&blank).is_err(), "a --dir with blanks");
         assert!(jobs(&args(&["run", "a.toml"])).is_err(), "no --out");
         assert!(jobs(&args(&["run", "a.toml", "--out", "o", "--shard", "1/2"])).is_err());
         assert_eq!(quote("it's"), "'it'\\''s'");
