@@ -12,7 +12,7 @@ use crate::experiment::abc::Settings;
 use crate::experiment::calibrate;
 use crate::experiment::shard::Shard;
 use crate::experiment::validate::{self, Fold, ValidationProgress, ValidationSettings};
-use crate::output::parts::{self, PART_DATA};
+use crate::output::parts;
 use crate::output::publish::publish_with_report;
 use crate::output::{validation, OutputError, OutputFolder};
 
@@ -109,13 +109,7 @@ pub(super) fn validate(
                     path: target.join("run.json"),
                     source: std::io::Error::other(e),
                 })?;
-        let bytes = parts::encode(&(&folds, &seconds)).map_err(|e| OutputError::Io {
-            path: target.join(PART_DATA),
-            source: std::io::Error::other(e),
-        })?;
-        folder.write(PART_DATA, &bytes)?;
-        folder.write("run.json", &record)?;
-        let written = folder.commit()?;
+        let written = parts::write_part(folder, &record, &(&folds, &seconds))?;
         writeln!(
             std::io::stdout().lock(),
             "wrote part {shard} ({} of {} folds) to {}; `modsim merge` puts the parts together",

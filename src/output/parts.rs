@@ -2,7 +2,7 @@
 //! run.json that says which part it is and how to make the whole (the command line,
 //! the directory it ran in, the scenarios' SHA-256, the seed), and `part.bin`: its
 //! share of the work, encoded with postcard (floats exactly as computed).
-//! `modsim merge` reads the parts, checks that they belong together and that each
+//! `write_part` writes one; `modsim merge` reads the parts, checks that they belong together and that each
 //! is there exactly once, and hands the work back to the command, which writes the
 //! folder a one-machine run would have written.
 
@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::experiment::shard::Shard;
 use crate::model::ReplicationOutcome;
 use crate::output::tables::RunRecord;
+use crate::output::{OutputError, OutputFolder};
 
 /// The file of a part's work.
 pub const PART_DATA: &str = "part.bin";
@@ -66,9 +67,20 @@ pub struct Part<T> {
     pub work: T,
 }
 
-/// Encodes a part's work.
-pub fn encode<T: Serialize>(work: &T) -> Result<Vec<u8>, String> {
-    postcard::to_stdvec(work).map_err(|e| e.to_string())
+/// Writes a part's work (`part.bin`) and its run.json into `folder`, then moves the
+/// folder into place; returns where it is.
+pub fn write_part<T: Serialize>(
+    folder: OutputFolder,
+    run_json: &[u8],
+    work: &T,
+) -> Result<PathBuf, OutputError> {
+    let bytes = postcard::to_stdvec(work).map_err(|e| OutputError::Io {
+        path: PathBuf::from(PART_DATA),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    folder.write(PART_DATA, &bytes)?;
+    folder.write("run.json", run_json)?;
+    folder.commit()
 }
 
 /// The command a part folder belongs to (run, compare, sweep or validate).

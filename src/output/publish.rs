@@ -14,7 +14,7 @@ use std::time::Instant;
 use crate::experiment::posterior::{Drawn, Plays};
 use crate::experiment::shard::Shard;
 use crate::experiment::{self, ExperimentError, Precision, RunConfig, RunResults};
-use crate::output::parts::{self, MergedRuns, PartInfo, PartRecord, PART_DATA, PART_FILES};
+use crate::output::parts::{self, MergedRuns, PartInfo, PartRecord, PART_FILES};
 use crate::output::report::{self, ReportError};
 use crate::output::tables::{self, Labeled, RunFacts, RunRecord};
 use crate::output::takedown;
@@ -199,15 +199,9 @@ impl Plan {
             ),
             part: info.clone(),
         };
-        let bytes = parts::encode(&outcomes).map_err(|e| OutputError::Io {
-            path: self.target.join(PART_DATA),
-            source: std::io::Error::other(e),
-        })?;
-        folder.write(PART_DATA, &bytes)?;
         let mut json = serde_json::to_vec_pretty(&record).unwrap_or_default();
         json.push(b'\n');
-        folder.write("run.json", &json)?;
-        let target = folder.commit()?;
+        let target = parts::write_part(folder, &json, &outcomes)?;
         let computed: u64 = ranges.iter().map(|r| r.end - r.start).sum();
         Ok(Executed::Part(format!(
             "wrote part {shard} ({computed} of {} replications) to {}; `modsim merge` puts the parts together\n",
