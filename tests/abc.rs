@@ -335,3 +335,67 @@ fn particles_stay_in_the_prior_support_and_infinite_distances_are_never_accepted
         assert!(g.distances.iter().all(|d| d.is_finite()));
     }
 }
+
+/// A run driven batch by batch, each batch evaluated in `slices` slices as separate
+/// shards would, with the checkpoint and the proposals encoded and decoded between
+/// steps as they are between machines, ends with the same generations, bit for bit.
+#[test]
+fn a_run_split_into_slices_and_resumed_from_checkpoints_is_the_same_run() {
+    use abc::{Checkpoint, Proposal, Sampler, Step};
+    let data = observed_durations(1.2, N, 42);
+    let simulate = conjugate_simulator(data.iter().sum::<f64>() / N as f64);
+    let parameters = rate_parameter();
+    let settings =
+        Settings { population: 60, max_generations: 4, seed: 9, threads: 2, ..Settings::default() };
+    let whole = abc::run(&parameters, &settings, &simulate, &()).unwrap();
+    for slices in [1u64, 2, 7] {
+        let sampler = Sampler::new(&parameters, &settings, &simulate, &()).unwrap();
+        let mut state = sampler.start();
+        let mut batches = 0;
+        let stop = loop {
+            let encoded = postcard::to_stdvec(&state).unwrap();
+            state = postcard::from_bytes::<Checkpoint>(&encoded).unwrap();
+            let batch = match sampler.step(&state) {
+                Step::Done(stop) => break stop,
+                Step::Batch(batch) => batch,
+            };
+            let (start, len) = (batch.proposals.start, batch.proposals.end - batch.proposals.start);
+            let mut proposals = Vec::new();
+            for k in 0..slices {
+                let range = start + k * len / slices..start + (k + 1) * len / slices;
+                let part = sampler.evaluate(&state, &batch, range).unwrap();
+                proposals.extend(
+                    postcard::from_bytes::<Vec<Proposal>>(&postcard::to_stdvec(&part).unwrap()).unwrap(),
+                );
+            }
+            sampler.absorb(&mut state, &batch, proposals).unwrap();
+            batches += 1;
+        };
+        let run = sampler.finish(state, stop);
+        assert!(batches > run.generations.len(), "later generations took more than one batch");
+        assert_eq!(run.generations, whole.generations, "{slices} slices");
+        assert_eq!((run.stop, run.simulations), (whole.stop, whole.simulations));
+    }
+}
+
+/// A batch that is not the checkpoint's next, or has too few proposals, is refused.
+#[test]
+fn a_checkpoint_refuses_proposals_that_are_not_its_next_batch() {
+    use abc::{Batch, Sampler, Step};
+    let simulate = conjugate_simulator(1.0);
+    let parameters = rate_parameter();
+    let settings = Settings { population: 20, max_generations: 3, threads: 1, ..Settings::default() };
+    let sampler = Sampler::new(&parameters, &settings, &simulate, &()).unwrap();
+    let mut state = sampler.start();
+    let Step::Batch(batch) = sampler.step(&state) else { panic!("a new run has a batch") };
+    let proposals = sampler.evaluate(&state, &batch, batch.proposals.clone()).unwrap();
+    let short = proposals[1..].to_vec();
+    assert!(matches!(sampler.absorb(&mut state, &batch, short), Err(AbcError::Checkpoint(_))));
+    let later = Batch { generation: 1, proposals: 0..20 };
+    assert!(matches!(sampler.absorb(&mut state, &later, proposals.clone()), Err(AbcError::Checkpoint(_))));
+    sampler.absorb(&mut state, &batch, proposals).unwrap();
+    assert_eq!(state.generations().len(), 1);
+    let other = Settings { seed: 2, ..settings.clone() };
+    let sampler = Sampler::new(&parameters, &other, &simulate, &()).unwrap();
+    assert!(matches!(sampler.check_checkpoint(&state), Err(AbcError::Checkpoint(_))));
+}
