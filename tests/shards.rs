@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{modsim, same_folder, SMALL_SWEEP, SMALL_VALIDATE};
+use common::{modsim, same_folder, SMALL_CALIBRATE, SMALL_SWEEP, SMALL_VALIDATE};
 
 const FLAGSHIP: &str = "scenarios/tiktok-indonesia-2018.toml";
 
@@ -64,6 +64,86 @@ fn merged_validations_equal_one_machine_validations() {
     for n in [1, 2, 7] {
         check_merge(&validate, n, dir.path());
     }
+}
+
+/// Runs a calibration's batches in `n` shards each, merging each batch, until the merge
+/// writes `merged`; returns how many batches it took.
+fn calibrate_in_shards(args: &[&str], n: u64, checkpoint: &Path, merged: &Path) -> usize {
+    for batch in 1..100 {
+        let dir = checkpoint.with_extension(format!("batch-{batch}"));
+        let parts: Vec<PathBuf> = (1..=n).map(|k| dir.join(format!("part-{k}"))).collect();
+        for (k, part) in (1..=n).zip(&parts) {
+            let shard = format!("{k}/{n}");
+            let mut with_shard = args.to_vec();
+            with_shard.extend(["--checkpoint", checkpoint.to_str().unwrap(), "--shard", &shard]);
+            ok(&with_shard, part);
+        }
+        let output = modsim().arg("merge").args(&parts).arg("--out").arg(merged).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        if merged.join("run.json").exists() {
+            return batch;
+        }
+    }
+    panic!("the calibration did not stop within 100 batches")
+}
+
+#[test]
+fn merged_calibrations_equal_one_machine_calibrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let whole = d.join("whole");
+    ok(&SMALL_CALIBRATE, &whole);
+    for n in [1, 2, 7] {
+        let merged = d.join(format!("merged-{n}"));
+        let batches =
+            calibrate_in_shards(&SMALL_CALIBRATE, n, &d.join(format!("checkpoint-{n}.bin")), &merged);
+        assert!(batches > 3, "three generations took {batches} batches");
+        same_folder(&whole, &merged);
+    }
+    // A one-machine run that keeps a checkpoint writes the same folder; run again on the
+    // finished checkpoint, it goes straight to the folder.
+    let checkpoint = d.join("one-machine.bin").to_str().unwrap().to_owned();
+    let with_checkpoint = [&SMALL_CALIBRATE[..], &["--checkpoint", &checkpoint]].concat();
+    ok(&with_checkpoint, &d.join("checkpointed"));
+    same_folder(&whole, &d.join("checkpointed"));
+    ok(&with_checkpoint, &d.join("again"));
+    same_folder(&whole, &d.join("again"));
+}
+
+#[test]
+fn a_calibration_merge_refuses_parts_of_another_batch_or_calibration() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let checkpoint = d.join("checkpoint.bin");
+    let shard = |shard: &str, out: &str, seed: &str| {
+        let mut args = SMALL_CALIBRATE[..6].to_vec();
+        args.extend(["--seed", seed, "--checkpoint", checkpoint.to_str().unwrap(), "--shard", shard]);
+        ok(&args, &d.join(out));
+        d.join(out)
+    };
+    let (first1, first2) = (shard("1/2", "first-1", "3"), shard("2/2", "first-2", "3"));
+    refused(std::slice::from_ref(&first1), "parts 2 of 2 are missing", d);
+    let other_seed = shard("2/2", "seed-9", "9");
+    refused(&[first1.clone(), other_seed], "their command lines differ", d);
+    let merge =
+        modsim().arg("merge").args([&first1, &first2]).arg("--out").arg(d.join("m")).output().unwrap();
+    assert!(merge.status.success(), "{}", String::from_utf8_lossy(&merge.stderr));
+    assert!(String::from_utf8_lossy(&merge.stdout).contains("run the shards again"));
+    assert!(!d.join("m").exists(), "nothing written before the calibration stops");
+    // The first batch's parts again: the checkpoint has moved on.
+    refused(&[first1, first2], "was computed from another checkpoint", d);
+    // A checkpoint of another calibration is refused by the shards.
+    let output = modsim()
+        .args(["calibrate", "tests/validation/groups.toml", "--checkpoint"])
+        .arg(&checkpoint)
+        .args(["--shard", "1/2", "--out"])
+        .arg(d.join("wrong"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the checkpoint belongs to another calibration"), "{stderr}");
+    assert!(!d.join("wrong").exists());
 }
 
 /// `modsim merge` with `parts` fails with exit 2, says `expected`, writes nothing.

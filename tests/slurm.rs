@@ -1,6 +1,7 @@
 //! `modsim slurm` on a real one-node cluster (`scripts/slurm-local.sh up`; `.ci/run`
 //! brings one up and sets MODSIM_SLURM=1): a sweep and a validation run as job arrays,
-//! merged by a dependent job, equal one-machine runs; a shard that fails cancels the
+//! merged by a dependent job, and a calibration run as one array and merge per batch,
+//! equal one-machine runs; a shard that fails cancels the
 //! merge, and the user is told which shard and why. Without MODSIM_SLURM=1 the tests say
 //! they were skipped.
 
@@ -8,7 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{modsim, same_folder, SMALL_SWEEP, SMALL_VALIDATE};
+use common::{modsim, same_folder, SMALL_CALIBRATE, SMALL_SWEEP, SMALL_VALIDATE};
 
 /// Whether a cluster is there; prints why not.
 fn cluster() -> bool {
@@ -54,6 +55,21 @@ fn a_sweep_and_a_validation_through_slurm_equal_one_machine_runs() {
         ok(command, &d.join("whole"));
         same_folder(&d.join("whole"), &d.join("merged"));
     }
+}
+
+#[test]
+fn a_calibration_through_slurm_runs_batch_by_batch_and_equals_one_machine() {
+    if !cluster() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let output = through_slurm(&SMALL_CALIBRATE, "2", dir.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    let batches = stdout.matches("the merge finished").count();
+    assert!(batches > 3 && stdout.contains(&format!("batch {batches}: submitted")), "{stdout}");
+    ok(&SMALL_CALIBRATE, &dir.path().join("whole"));
+    same_folder(&dir.path().join("whole"), &dir.path().join("merged"));
 }
 
 #[test]

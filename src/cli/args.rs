@@ -65,6 +65,14 @@ pub(super) enum Command {
         config: PathBuf,
         #[command(flatten)]
         calibrate: CalibrateArgs,
+        /// Save the sampler's state in FILE after every batch, and go on from it if it
+        /// is there (an interrupted calibration resumes; shards read it).
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// Compute part K of N of the checkpoint's next batch into a partial folder;
+        /// `modsim merge` absorbs the batch (docs/cluster.md).
+        #[arg(long, value_name = "K/N", requires = "checkpoint")]
+        shard: Option<Shard>,
     },
     /// Leave-one-out validation over a calibration's cases: calibrate on all but one,
     /// forecast it, score the forecast against what happened and against a

@@ -8,16 +8,37 @@ use std::sync::Arc;
 use clap::Parser;
 
 use super::args::{Cli, Command};
+use super::calibrate::{self, MergedBatch};
 use super::validate::{self, MergedFolds};
 use super::{compare, run, sweep, CliError};
 use crate::experiment::validate::Fold;
 use crate::model::ReplicationOutcome;
+use crate::output::checkpoint::CalibrationPart;
 use crate::output::parts::{command_of, read_parts, MergeError, MergedRuns, PartInfo, PartRecord};
 
 /// Checks the parts, then runs their command with their work instead of a simulation.
 pub(super) fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<(), CliError> {
     let first = parts.first().ok_or_else(|| usage(&MergeError::Empty))?;
-    if command_of(first).map_err(|e| usage(&e))? == "validate" {
+    let command = command_of(first).map_err(|e| usage(&e))?;
+    if command == "calibrate" {
+        let parts = read_parts::<CalibrationPart>(parts).map_err(|e| usage(&e))?;
+        let cli = command_line(&parts[0].record.part, out, force)?;
+        return match cli.command {
+            Command::Calibrate { config, calibrate, checkpoint: Some(checkpoint), shard: None } => {
+                calibrate::calibrate(
+                    &config,
+                    &calibrate,
+                    None,
+                    Some(&checkpoint),
+                    Some(MergedBatch { parts }),
+                )
+            }
+            _ => {
+                Err(CliError::Usage("the parts' command line is not a calibration with a checkpoint".into()))
+            }
+        };
+    }
+    if command == "validate" {
         let parts = read_parts::<(Vec<Fold>, Vec<f64>)>(parts).map_err(|e| usage(&e))?;
         let cli = command_line(&parts[0].record.part, out, force)?;
         let inputs_sha256 = parts[0].record.part.inputs_sha256.clone();

@@ -62,7 +62,9 @@ pub fn main() -> ExitCode {
         Command::Sweep { scenario, vary, target, experiment } => {
             sweep::sweep(&scenario, &vary, target.as_ref(), &experiment)
         }
-        Command::Calibrate { config, calibrate } => calibrate::calibrate(&config, &calibrate),
+        Command::Calibrate { config, calibrate, checkpoint, shard } => {
+            calibrate::calibrate(&config, &calibrate, shard, checkpoint.as_deref(), None)
+        }
         Command::Validate { config, calibrate, draws, shard } => {
             validate::validate(&config, &calibrate, draws, shard, None)
         }

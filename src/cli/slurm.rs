@@ -13,6 +13,7 @@ use std::process::Command as Process;
 use std::time::Duration;
 
 use super::CliError;
+use crate::output::checkpoint::CalibrationCheckpoint;
 
 /// The options of `modsim slurm`.
 #[derive(Debug, clap::Args)]
@@ -42,8 +43,9 @@ pub(super) struct SlurmArgs {
     /// merge failed.
     #[arg(long)]
     pub wait: bool,
-    /// The command and its arguments, after `--`: run, compare, sweep or validate, with
-    /// its `--out` (the merged folder).
+    /// The command and its arguments, after `--`: run, compare, sweep, validate or
+    /// calibrate, with its `--out` (the merged folder). A calibration runs one array and
+    /// merge per batch of its sampler, with its checkpoint in the jobs' folder.
     #[arg(last = true, required = true)]
     pub command: Vec<String>,
 }
@@ -54,6 +56,10 @@ struct Jobs {
     shards: String,
     merge: String,
     parts: u64,
+    /// A calibration's checkpoint: the jobs run once per batch until it stops.
+    checkpoint: Option<PathBuf>,
+    /// The merged folder.
+    out: PathBuf,
 }
 
 fn quote(text: &str) -> String {
@@ -67,9 +73,9 @@ fn absolute(path: &Path) -> Result<PathBuf, CliError> {
 /// The job scripts for `args`.
 fn jobs(args: &SlurmArgs) -> Result<Jobs, CliError> {
     let command = args.command[0].as_str();
-    if !matches!(command, "run" | "compare" | "sweep" | "validate") {
+    if !matches!(command, "run" | "compare" | "sweep" | "validate" | "calibrate") {
         return Err(CliError::Usage(format!(
-            "`{command}` does not split into shards: give run, compare, sweep or validate after --"
+            "`{command}` does not split into shards: give run, compare, sweep, validate or calibrate after --"
         )));
     }
     // The merged folder is the command's --out; the shards write parts instead.
@@ -99,6 +105,26 @@ fn jobs(args: &SlurmArgs) -> Result<Jobs, CliError> {
             "--dir {}: the job scripts' log paths cannot hold blanks; choose a folder without them",
             dir.display()
         )));
+    }
+    // A calibration's shards split each batch of the sampler; the checkpoint between
+    // batches lives with the jobs unless the command line names one.
+    let mut checkpoint = None;
+    if command == "calibrate" {
+        let given = rest
+            .iter()
+            .position(|w| w == "--checkpoint")
+            .and_then(|i| rest.get(i + 1))
+            .cloned()
+            .or_else(|| rest.iter().find_map(|w| w.strip_prefix("--checkpoint=").map(str::to_owned)));
+        let path = match given {
+            Some(path) => cwd.join(path),
+            None => {
+                let path = dir.join("checkpoint.bin");
+                rest.extend(["--checkpoint".to_owned(), path.display().to_string()]);
+                path
+            }
+        };
+        checkpoint = Some(path);
     }
     let modsim = match &args.modsim {
         Some(path) => absolute(path)?,
@@ -149,7 +175,7 @@ fn jobs(args: &SlurmArgs) -> Result<Jobs, CliError> {
         quote(&out),
         if force { " --force" } else { "" },
     );
-    Ok(Jobs { dir, shards, merge, parts: args.parts })
+    Ok(Jobs { dir, shards, merge, parts: args.parts, checkpoint, out: cwd.join(&out) })
 }
 
 /// Runs a Slurm command and returns its standard output.
@@ -173,9 +199,15 @@ fn job_id(printed: &str) -> String {
     printed.trim().split(';').next().unwrap_or_default().to_owned()
 }
 
-/// Writes the scripts; submits and follows them if asked.
+/// Writes the scripts; submits and follows them if asked. A calibration's jobs run
+/// once per batch of the sampler, each after the last one merged, until it stops.
 pub(super) fn slurm_command(args: &SlurmArgs) -> Result<(), CliError> {
     let jobs = jobs(args)?;
+    if jobs.checkpoint.is_some() && args.submit && !args.wait {
+        return Err(CliError::Usage(
+            "a calibration runs batch by batch, each batch an array and a merge: use --wait, and this command submits them in turn".into(),
+        ));
+    }
     let io = |path: &Path| {
         let path = path.to_owned();
         move |e: std::io::Error| CliError::Usage(format!("cannot write {}: {e}", path.display()))
@@ -185,6 +217,10 @@ pub(super) fn slurm_command(args: &SlurmArgs) -> Result<(), CliError> {
     }
     if args.submit || args.wait {
         clear_previous(&jobs)?;
+        // A new calibration starts from its first batch.
+        if let Some(checkpoint) = &jobs.checkpoint {
+            remove_if_there(checkpoint)?;
+        }
     }
     let (shards, merge) = (jobs.dir.join("shards.sh"), jobs.dir.join("merge.sh"));
     std::fs::write(&shards, &jobs.shards).map_err(io(&shards))?;
@@ -192,34 +228,61 @@ pub(super) fn slurm_command(args: &SlurmArgs) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "wrote {} ({} array tasks) and {}", shards.display(), jobs.parts, merge.display())?;
     if !(args.submit || args.wait) {
-        writeln!(
-            stdout,
-            "submit with: id=$(sbatch --parsable {}) && sbatch --dependency=afterok:$id --kill-on-invalid-dep=yes {}",
+        let submit = format!(
+            "id=$(sbatch --parsable {}) && sbatch --dependency=afterok:$id --kill-on-invalid-dep=yes {}",
             shards.display(),
             merge.display()
-        )?;
+        );
+        match &jobs.checkpoint {
+            None => writeln!(stdout, "submit with: {submit}")?,
+            Some(_) => writeln!(
+                stdout,
+                "a calibration needs one array and merge per batch: run this command with --wait, or submit with: until [ -e {}/run.json ]; do {} --wait || break; done",
+                quote(&jobs.out.display().to_string()),
+                submit.replace("sbatch --dependency", "sbatch --wait --dependency")
+            )?,
+        }
         return Ok(());
     }
-    let shards_job = job_id(&slurm("sbatch", &["--parsable", &shards.display().to_string()])?);
-    let merge_job = job_id(&slurm(
-        "sbatch",
-        &[
-            "--parsable",
-            &format!("--dependency=afterok:{shards_job}"),
-            "--kill-on-invalid-dep=yes",
-            &merge.display().to_string(),
-        ],
-    )?);
-    writeln!(
-        stdout,
-        "submitted the shards as job {shards_job} and the merge as job {merge_job}; follow with: squeue -j {shards_job},{merge_job}; logs in {}",
-        jobs.dir.join("logs").display()
-    )?;
     drop(stdout);
-    if args.wait {
+    for batch in 1.. {
+        let shards_job = job_id(&slurm("sbatch", &["--parsable", &shards.display().to_string()])?);
+        let merge_job = job_id(&slurm(
+            "sbatch",
+            &[
+                "--parsable",
+                &format!("--dependency=afterok:{shards_job}"),
+                "--kill-on-invalid-dep=yes",
+                &merge.display().to_string(),
+            ],
+        )?);
+        let what = if jobs.checkpoint.is_some() { format!("batch {batch}: ") } else { String::new() };
+        writeln!(
+            std::io::stdout().lock(),
+            "{what}submitted the shards as job {shards_job} and the merge as job {merge_job}; follow with: squeue -j {shards_job},{merge_job}; logs in {}",
+            jobs.dir.join("logs").display()
+        )?;
+        if !args.wait {
+            break;
+        }
         follow(&jobs, &shards_job, &merge_job)?;
+        let Some(checkpoint) = &jobs.checkpoint else { break };
+        let finished = CalibrationCheckpoint::read(checkpoint)?.is_some_and(|c| c.finished);
+        if finished {
+            break;
+        }
+        clear_previous(&jobs)?;
     }
     Ok(())
+}
+
+fn remove_if_there(path: &Path) -> Result<(), CliError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(CliError::Usage(format!("cannot clear {} from an earlier submission: {e}", path.display())))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Removes what an earlier submission from the same folder left (its parts, which modsim
@@ -332,6 +395,22 @@ mod tests {
 
     fn jobs_of(command: &[&str]) -> Jobs {
         jobs(&args(command)).unwrap()
+    }
+
+    #[test]
+    fn a_calibration_keeps_its_checkpoint_with_the_jobs() {
+        let jobs = jobs_of(&["calibrate", "lib.toml", "--out", "o"]);
+        assert_eq!(jobs.checkpoint, Some(PathBuf::from("/tmp/jobs/checkpoint.bin")));
+        assert!(
+            jobs.shards
+                .contains("'calibrate' 'lib.toml' '--checkpoint' '/tmp/jobs/checkpoint.bin' --threads"),
+            "{}",
+            jobs.shards
+        );
+        let given = jobs_of(&["calibrate", "lib.toml", "--checkpoint=/data/c.bin", "--out", "o"]);
+        assert_eq!(given.checkpoint, Some(PathBuf::from("/data/c.bin")));
+        assert_eq!(given.shards.matches("--checkpoint").count(), 1, "{}", given.shards);
+        assert_eq!(jobs_of(&["sweep", "a.toml", "--out", "o"]).checkpoint, None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::experiment::shard::Shard;
 use crate::experiment::validate::{self, Fold, ValidationProgress, ValidationSettings};
 use crate::output::parts;
 use crate::output::publish::publish_with_report;
-use crate::output::{validation, OutputError, OutputFolder};
+use crate::output::{calibration, validation, OutputError, OutputFolder};
 
 /// Prints each fold as it ends and remembers how long it took.
 struct Folds {
@@ -103,12 +103,15 @@ pub(super) fn validate(
         info.inputs_sha256 = vec![validation::sha256(&cal.text)];
         let wall = started.elapsed().as_secs_f64();
         let simulations = folds.iter().map(|f| f.simulations).sum();
-        let record =
-            validation::part_record(&cal, &settings.abc, threads, (&target, wall, simulations), info)
-                .map_err(|e| OutputError::Io {
-                    path: target.join("run.json"),
-                    source: std::io::Error::other(e),
-                })?;
+        let record = calibration::part_record(
+            &cal,
+            "validate",
+            &settings.abc,
+            threads,
+            (&target, wall, simulations),
+            info,
+        )
+        .map_err(|e| OutputError::Io { path: target.join("run.json"), source: std::io::Error::other(e) })?;
         let written = parts::write_part(folder, &record, &(&folds, &seconds))?;
         writeln!(
             std::io::stdout().lock(),

@@ -13,6 +13,7 @@ mod simulate;
 use std::path::PathBuf;
 
 use super::abc::{self, AbcError, AbcProgress, AbcRun, Prior, Settings};
+use crate::engine::random::Stream;
 pub use crate::scenario::Form;
 use crate::scenario::Observed;
 pub use config::load;
@@ -89,6 +90,12 @@ impl Calibration {
     /// Runs ABC-SMC over the cases.
     pub fn run(&self, settings: &Settings, progress: &dyn AbcProgress) -> Result<AbcRun, AbcError> {
         let parameters = self.abc_parameters();
-        abc::run(&parameters, settings, |theta, rng| simulate::distance(self, theta, rng), progress)
+        abc::run(&parameters, settings, |theta, rng| self.distance(theta, rng), progress)
+    }
+
+    /// The distance between what a particle's parameter values (in the file's order)
+    /// simulate and what was observed: the simulator ABC-SMC calls.
+    pub fn distance(&self, theta: &[f64], rng: &mut Stream) -> f64 {
+        simulate::distance(self, theta, rng)
     }
 }

@@ -8,6 +8,7 @@ use sha2::Digest;
 use crate::experiment::abc::{AbcRun, Generation, Settings};
 use crate::experiment::calibrate::{Calibration, CaseForecast};
 use crate::experiment::validate::outcome_of;
+use crate::output::parts::{PartInfo, PART_FILES};
 use crate::output::tables::RunRecord;
 
 /// The files a calibration folder holds.
@@ -134,6 +135,34 @@ pub fn record(
     object["generation_seconds"] = json!(generation_seconds);
     value["calibration"] = object;
     serde_json::to_vec_pretty(&value)
+}
+
+/// run.json of a shard's part of a calibration or validation (`command`): the common
+/// fields, the calibration, and the part's facts; `run` is (output folder, wall time in
+/// seconds, simulations).
+pub fn part_record(
+    calibration: &Calibration,
+    command: &str,
+    settings: &Settings,
+    threads: usize,
+    run: (&std::path::Path, f64, u64),
+    part: PartInfo,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let (target, wall, simulations) = run;
+    let output = target.display().to_string();
+    let mut value = common_record(
+        calibration,
+        command,
+        settings.seed,
+        threads,
+        (&output, wall, simulations),
+        &PART_FILES,
+    )?;
+    value["calibration"] = calibration_object(calibration, settings);
+    value["part"] = serde_json::to_value(part)?;
+    let mut bytes = serde_json::to_vec_pretty(&value)?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }
 
 /// The fields of run.json every modsim folder has, for a command over `calibration`'s

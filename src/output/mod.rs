@@ -4,6 +4,7 @@
 //! fills its output folder with what the writers make.
 
 pub mod calibration;
+pub mod checkpoint;
 pub mod columns;
 pub mod endings;
 pub mod folder;

@@ -9,7 +9,6 @@ use crate::experiment::calibrate::Calibration;
 use crate::experiment::validate::{score::Outcome, Fold, Scores, Summary, Validation, Verdict, PIT_BINS};
 pub use crate::output::calibration::sha256;
 use crate::output::calibration::{calibration_object, common_record};
-use crate::output::parts::{PartInfo, PART_FILES};
 
 /// The files a validation folder holds.
 pub const FILES: [&str; 6] =
@@ -257,32 +256,6 @@ pub fn record(
         "verdict": format!("{:?}", s.verdict),
     });
     serde_json::to_vec_pretty(&value)
-}
-
-/// run.json of a shard's part of a validation: the common fields, the calibration, and
-/// the part's facts; `run` is (output folder, wall time in seconds, simulations).
-pub fn part_record(
-    calibration: &Calibration,
-    settings: &Settings,
-    threads: usize,
-    run: (&std::path::Path, f64, u64),
-    part: PartInfo,
-) -> Result<Vec<u8>, serde_json::Error> {
-    let (target, wall, simulations) = run;
-    let output = target.display().to_string();
-    let mut value = common_record(
-        calibration,
-        "validate",
-        settings.seed,
-        threads,
-        (&output, wall, simulations),
-        &PART_FILES,
-    )?;
-    value["calibration"] = calibration_object(calibration, settings);
-    value["part"] = serde_json::to_value(part)?;
-    let mut bytes = serde_json::to_vec_pretty(&value)?;
-    bytes.push(b'\n');
-    Ok(bytes)
 }
 
 #[cfg(test)]

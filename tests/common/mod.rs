@@ -48,6 +48,9 @@ pub fn record(folder: &Path) -> serde_json::Value {
     if let Some(validation) = value.get_mut("validation") {
         validation.as_object_mut().unwrap().remove("fold_seconds");
     }
+    if let Some(calibration) = value.get_mut("calibration") {
+        calibration.as_object_mut().unwrap().remove("generation_seconds");
+    }
     value
 }
 
@@ -94,3 +97,8 @@ pub const SMALL_VALIDATE: [&str; 8] = [
     "--draws",
     "100",
 ];
+
+/// A small calibration of two parameters from two cases, for tests that split and merge
+/// work.
+pub const SMALL_CALIBRATE: [&str; 8] =
+    ["calibrate", "tests/calibration/tiny.toml", "--population", "40", "--generations", "3", "--seed", "3"];
