@@ -154,6 +154,43 @@ fn sweep_writes_a_tidy_table_and_answers_a_target() {
     let rows_per_point = modsim::model::Metric::ALL.len() + 2;
     assert_eq!(csv.lines().count(), 1 + 6 * rows_per_point);
     assert!(csv.contains("\n5,60,4000,blocked,"), "the last point is moderators=60, cleanup=4000");
+    // The answer reaches run.json and the report: its section, and its row marked.
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s/run.json")).unwrap()).unwrap();
+    let cheapest = &run["target"]["cheapest"];
+    assert_eq!(run["target"]["target"], "block_probability<0.5");
+    assert!(stdout.contains(&format!(
+        "cheapest point meeting it on average: platform.review.moderators={}",
+        cheapest["values"][0].as_str().unwrap()
+    )));
+    let html = std::fs::read_to_string(dir.path().join("s/report.html")).unwrap();
+    assert!(html.contains("<h2>The answer: block_probability&lt;0.5</h2>"), "{html}");
+    assert_eq!(html.matches("<tr class=\"answer\">").count(), 1, "one answer row");
+    let md = std::fs::read_to_string(dir.path().join("s/report.md")).unwrap();
+    assert!(md.contains("- cheapest point meeting it on average: "), "{md}");
+}
+
+#[test]
+fn a_sweep_says_when_the_metric_stops_responding_instead_of_asking_for_a_wider_one() {
+    // Beyond about 50 moderators the flagship's block probability stays near 20%: the
+    // answer says it is flat rather than advising a wider sweep.
+    let dir = tempfile::tempdir().unwrap();
+    let out = modsim()
+        .args(["sweep", FLAGSHIP, "--vary", "platform.review.moderators=50..200 step 50"])
+        .args(["--target", "block_probability<0.1", "--replications", "30", "--no-charts", "--out"])
+        .arg(dir.path().join("s"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("flat: block probability stays"), "{stdout}");
+    assert!(stdout.contains("from platform.review.moderators=50 to 200"), "{stdout}");
+    assert!(stdout.contains("a wider sweep will not help"), "{stdout}");
+    assert!(!stdout.contains("or a wider sweep)"), "{stdout}");
+    assert!(stdout.lines().all(|l| l.chars().count() <= 100 || !l.starts_with("  ")), "{stdout}");
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s/run.json")).unwrap()).unwrap();
+    assert_eq!(run["target"]["flat"][0]["reaches_end"], true);
 }
 
 #[test]

@@ -55,7 +55,7 @@ pub(super) fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), Cl
             differences: (i > 0).then(|| d.clone()),
         })
         .collect();
-    let files = plan.record_run(&folder, &results, Some(("compare.csv", &labeled)))?;
+    let files = plan.record_run(&folder, &results, Some(("compare.csv", &labeled)), None)?;
     let mut summary = text::compare_table(&labels, &results, &differences);
     summary.push_str(&text::posterior_notes(&plan.runs));
     if let Some(note) = text::precision_note(&results[0]) {

@@ -20,7 +20,7 @@ pub(super) fn run_plan(plan: &Plan) -> Result<(), CliError> {
     let Some((results, folder)) = whole(plan.execute(|_| Vec::new(), &Progress::new())?)? else {
         return Ok(());
     };
-    let files = plan.record_run(&folder, &results, None)?;
+    let files = plan.record_run(&folder, &results, None, None)?;
     let mut summary = text::run_summary(&plan.runs[0].1.scenario, &results[0]);
     summary.push_str(&text::posterior_notes(&plan.runs));
     if let Some(note) = text::precision_note(&results[0]) {

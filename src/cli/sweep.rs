@@ -8,7 +8,7 @@ use super::progress::Progress;
 use super::{default_output, print_warnings, publish, whole, CliError};
 use crate::experiment::sweep::{self, Axis, Target};
 use crate::output::tables::Labeled;
-use crate::output::text;
+use crate::output::{answer, text};
 use crate::scenario::{self, Override};
 
 /// Most points of a sweep grid: each is a scenario held in memory and run.
@@ -88,7 +88,8 @@ pub(super) fn sweep(
         .enumerate()
         .map(|(i, r)| Labeled { labels: labels_of(i), results: r, differences: None })
         .collect();
-    let files = plan.record_run(&folder, &results, Some(("sweep.csv", &labeled)))?;
+    let findings = target.map(|t| sweep::findings(t, &params, &values, &results));
+    let files = plan.record_run(&folder, &results, Some(("sweep.csv", &labeled)), findings.as_ref())?;
     let c = &results[0].config;
     let mut summary = format!(
         "{}: {} points, {} replications each, seed {} (common random numbers across points)\n",
@@ -99,9 +100,8 @@ pub(super) fn sweep(
     );
     summary.push_str(&text::sweep_table(&params, &values, &results));
     summary.push_str(&text::posterior_notes(&plan.runs[..1]));
-    if let Some(target) = target {
-        let answer = sweep::answer(target, &results);
-        summary.push_str(&text::target_answer(target, &answer, &values, &params, &results));
+    if let Some(findings) = &findings {
+        summary.push_str(&answer::terminal(findings, c.replications));
     }
     if let Some(note) = text::precision_note(&results[0]) {
         summary.push_str(&format!("{note}\n"));

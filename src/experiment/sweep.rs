@@ -4,6 +4,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+mod findings;
+
+pub use findings::{findings, FlatStretch, NoisyChoice, TargetFindings, TargetPoint};
+
 use super::stats::Summary;
 use super::RunResults;
 use crate::engine::SimDuration;

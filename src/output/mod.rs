@@ -3,6 +3,7 @@
 //! [`publish`] is the one pipeline above them: it runs an experiment's [`Plan`] and
 //! fills its output folder with what the writers make.
 
+pub mod answer;
 pub mod calibration;
 pub mod checkpoint;
 pub mod columns;

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use crate::experiment::posterior::{Drawn, Plays};
 use crate::experiment::shard::Shard;
+use crate::experiment::sweep::TargetFindings;
 use crate::experiment::{self, ExperimentError, Precision, RunConfig, RunResults};
 use crate::output::parts::{self, MergedRuns, PartInfo, PartRecord, PART_FILES};
 use crate::output::report::{self, ReportError};
@@ -226,13 +227,15 @@ impl Plan {
         Ok(())
     }
 
-    /// Writes the command's own table (if any, in the summary.csv layout) and run.json.
-    /// Returns the files the folder will hold.
+    /// Writes the command's own table (if any, in the summary.csv layout) and run.json
+    /// (with a sweep's answer to `--target`, if any). Returns the files the folder will
+    /// hold.
     pub fn record_run(
         &self,
         folder: &OutputFolder,
         results: &[RunResults],
         own_table: Option<(&'static str, &[Labeled])>,
+        target: Option<&TargetFindings>,
     ) -> Result<Vec<&'static str>, PublishError> {
         let mut files = Vec::new();
         if let Some((file, runs)) = own_table {
@@ -248,7 +251,7 @@ impl Plan {
         if self.charts {
             files.push("charts/");
         }
-        folder.write("run.json", &self.record(results, &files))?;
+        folder.write("run.json", &self.record(results, &files, target))?;
         Ok(files)
     }
 
@@ -264,9 +267,9 @@ impl Plan {
         publish_with_report(folder, self.charts)
     }
 
-    fn record(&self, results: &[RunResults], files: &[&str]) -> Vec<u8> {
+    fn record(&self, results: &[RunResults], files: &[&str], target: Option<&TargetFindings>) -> Vec<u8> {
         let loaded: Vec<(String, &LoadedScenario)> = self.runs.iter().map(|(l, s)| (l.clone(), s)).collect();
-        RunRecord::new(
+        let mut record = RunRecord::new(
             self.command,
             &loaded,
             &self.overrides,
@@ -274,8 +277,9 @@ impl Plan {
             results.len(),
             files,
             &self.target,
-        )
-        .to_json()
+        );
+        record.target = target.cloned();
+        record.to_json()
     }
 }
 
@@ -342,7 +346,7 @@ mod tests {
     /// The plan's folder with its tables and run.json written, not yet published.
     fn recorded(plan: &Plan) -> OutputFolder {
         let (results, folder) = whole(plan.execute(|_| Vec::new(), &()).unwrap());
-        plan.record_run(&folder, &results, None).unwrap();
+        plan.record_run(&folder, &results, None, None).unwrap();
         folder
     }
 
@@ -352,7 +356,7 @@ mod tests {
         let target = dir.path().join("out");
         let plan = plan(&target, false);
         let (results, folder) = whole(plan.execute(|_| Vec::new(), &()).unwrap());
-        let files = plan.record_run(&folder, &results, None).unwrap();
+        let files = plan.record_run(&folder, &results, None, None).unwrap();
         assert_eq!(files, [&TABLES[..], &["run.json"], &REPORT[..]].concat());
         assert!(!target.exists(), "nothing appears before publish");
         assert_eq!(plan.publish(folder).unwrap(), target);
@@ -376,7 +380,7 @@ mod tests {
             .iter()
             .map(|r| Labeled { labels: vec![("variant".into(), "a".into())], results: r, differences: None })
             .collect();
-        let files = plan.record_run(&folder, &results, Some(("compare.csv", &labeled))).unwrap();
+        let files = plan.record_run(&folder, &results, Some(("compare.csv", &labeled)), None).unwrap();
         assert_eq!(files.first(), Some(&"compare.csv"));
         assert_eq!(files.last(), Some(&"charts/"));
     }

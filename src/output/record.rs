@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::experiment::sweep::TargetFindings;
 use crate::experiment::RunResults;
 use crate::output::posterior::PosteriorRecord;
 use crate::scenario::{LoadedScenario, Parameter};
@@ -43,6 +44,9 @@ pub struct RunRecord {
     #[serde(with = "json_number")]
     pub replications_per_second: f64,
     pub files: Vec<String>,
+    /// A sweep's answer to `--target`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<TargetFindings>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -195,6 +199,7 @@ impl RunRecord {
             wall_time_seconds: secs,
             replications_per_second: (results.replications * runs_total as u64) as f64 / secs.max(1e-9),
             files: files.iter().map(|f| f.to_string()).collect(),
+            target: None,
         }
     }
 

@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 
 use crate::engine::SimTime;
 use crate::experiment::stats::PairedDifference;
-use crate::experiment::sweep::{compliance_cost, Target, TargetAnswer};
+use crate::experiment::sweep::compliance_cost;
 use crate::experiment::RunResults;
 use crate::model::{CategoryDelays, LogEntry, Metric};
 use crate::scenario::{LoadedScenario, Scenario};
@@ -193,7 +193,7 @@ const HEADLINES: [(Metric, &str); 6] = [
     (Metric::EconomicLoss, "economic loss"),
 ];
 
-fn show(metric: Metric, x: f64) -> String {
+pub(crate) fn show(metric: Metric, x: f64) -> String {
     if metric == Metric::Blocked {
         percent(x)
     } else {
@@ -201,7 +201,7 @@ fn show(metric: Metric, x: f64) -> String {
     }
 }
 
-fn show_difference(metric: Metric, d: &PairedDifference) -> String {
+pub(crate) fn show_difference(metric: Metric, d: &PairedDifference) -> String {
     let mark = if d.significant() { "*" } else { "" };
     if metric == Metric::Blocked {
         format!("{:+.1} pp{mark}", d.mean * 100.0)
@@ -320,45 +320,6 @@ pub fn sweep_table(params: &[String], points: &[Vec<String>], runs: &[RunResults
             mean(Metric::UserDaysLost),
             quantity(compliance_cost(r))
         );
-    }
-    out
-}
-
-/// The answer to `--target`, in words.
-pub fn target_answer(
-    target: &Target,
-    answer: &TargetAnswer,
-    points: &[Vec<String>],
-    params: &[String],
-    runs: &[RunResults],
-) -> String {
-    let describe = |i: usize| {
-        let (Some(values), Some(run)) = (points.get(i), runs.get(i)) else {
-            return String::new();
-        };
-        let at: Vec<String> =
-            params.iter().zip(values).map(|(p, v)| format!("{}={}", visible(p), visible(v))).collect();
-        let s = run.summary(target.metric);
-        let value = format!(
-            "{} (95% CI {} to {})",
-            show(target.metric, s.mean),
-            show(target.metric, s.ci_low),
-            show(target.metric, s.ci_high)
-        );
-        format!("{}: {value}, compliance cost {}", at.join(" "), quantity(compliance_cost(run)))
-    };
-    let mut out = format!("target {target}\n");
-    match answer.cheapest {
-        Some(i) => out.push_str(&format!("  cheapest point meeting it on average: {}\n", describe(i))),
-        None => out.push_str("  no point meets it on average\n"),
-    }
-    match answer.cheapest_confident {
-        Some(i) => {
-            out.push_str(&format!("  cheapest point meeting it with 95% confidence: {}\n", describe(i)))
-        }
-        None => {
-            out.push_str("  no point meets it with 95% confidence (more replications, or a wider sweep)\n")
-        }
     }
     out
 }

@@ -17,11 +17,12 @@ pub mod validation_data;
 use std::fmt::Write as _;
 
 use charts::Chart;
-use data::{FolderData, MetricSummary, Open};
+use data::{FolderData, MetricSummary, Open, RunData};
 
+use crate::experiment::sweep::{TargetFindings, TargetPoint};
 use crate::model::Metric;
 use crate::output::columns::SummaryRow;
-use crate::output::{endings, posterior, text};
+use crate::output::{answer, endings, posterior, text};
 
 /// Why a report could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +154,21 @@ fn with_ci(row: SummaryRow, m: &MetricSummary) -> String {
     if centre.is_nan() && m.n == 0.0 {
         return "no blocks".into();
     }
+    if matches!(row, SummaryRow::BlockDuration | SummaryRow::FirstBlockDuration) {
+        // As the terminal says it: a Kaplan-Meier median or limit may not be reached.
+        let value =
+            |x: f64, missing: &str| if x.is_finite() { format_value(row, x) } else { missing.to_owned() };
+        let median = value(centre, "not reached");
+        return if m.ci_low.is_finite() || m.ci_high.is_finite() {
+            format!(
+                "{median} ({} to {})",
+                value(m.ci_low, "not estimable"),
+                value(m.ci_high, "not estimable")
+            )
+        } else {
+            format!("{median}; 95% CI not estimable")
+        };
+    }
     let lo = format_value(row, m.ci_low);
     let hi = format_value(row, m.ci_high);
     if m.ci_low.is_finite() || m.ci_high.is_finite() {
@@ -215,6 +231,9 @@ fn findings_table(data: &FolderData) -> (Vec<String>, Vec<Vec<String>>) {
             header.extend(
                 ["P(block)", "Days blocked", "Views of violating items", "User-days lost"].map(String::from),
             );
+            if let Some(target) = &data.record.target {
+                header.push(format!("Target {}", target.target));
+            }
             let rows = runs
                 .iter()
                 .map(|r| {
@@ -224,6 +243,9 @@ fn findings_table(data: &FolderData) -> (Vec<String>, Vec<Vec<String>>) {
                     {
                         let key = SummaryRow::Metric(metric);
                         row.push(r.metric(key).map_or("n/a".into(), |m| with_ci(key, m)));
+                    }
+                    if let Some(target) = &data.record.target {
+                        row.push(answer_mark(target, r));
                     }
                     row
                 })
@@ -255,6 +277,18 @@ fn findings_table(data: &FolderData) -> (Vec<String>, Vec<Vec<String>>) {
                 .collect();
             (header, rows)
         }
+    }
+}
+
+/// A sweep point's cell in the target column: whether it is the answer.
+fn answer_mark(target: &TargetFindings, r: &RunData) -> String {
+    let point: Option<usize> = r.labels.first().and_then(|l| l.1.parse().ok());
+    let is = |p: &Option<TargetPoint>| p.as_ref().is_some_and(|p| Some(p.index) == point);
+    match (is(&target.cheapest), is(&target.cheapest_confident)) {
+        (true, true) => "◀ cheapest meeting it, with 95% confidence".into(),
+        (true, false) => "◀ cheapest meeting it on average".into(),
+        (false, true) => "◀ cheapest meeting it with 95% confidence".into(),
+        (false, false) => String::new(),
     }
 }
 
@@ -319,7 +353,7 @@ h1{font-size:1.8em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px soli
 table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}\
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}\
 figure{margin:1.2em 0}figure svg{width:100%;height:auto;border:1px solid #eee}figcaption{color:#444;margin-top:.4em}\
-.note{color:#555;font-size:.92em}";
+.note{color:#555;font-size:.92em}tr.answer td{background:#fff4c2;font-weight:600}";
 
 fn html_table(out: &mut String, header: &[String], rows: &[Vec<String>]) {
     out.push_str("<table>\n<tr>");
@@ -328,7 +362,12 @@ fn html_table(out: &mut String, header: &[String], rows: &[Vec<String>]) {
     }
     out.push_str("</tr>\n");
     for row in rows {
-        out.push_str("<tr>");
+        // A row that answers the target stands out.
+        if row.last().is_some_and(|c| c.starts_with('◀')) {
+            out.push_str("<tr class=\"answer\">");
+        } else {
+            out.push_str("<tr>");
+        }
         for (i, cell) in row.iter().enumerate() {
             let class =
                 if i > 0 && cell.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '+' || c == '-') {
@@ -348,7 +387,22 @@ fn pairs(rows: Vec<(String, String)>) -> Vec<Vec<String>> {
 }
 
 fn parameter_rows(data: &FolderData) -> Vec<Vec<String>> {
-    data.record.parameters.iter().map(|p| vec![p.path.clone(), p.value.clone()]).collect()
+    let r = &data.record;
+    // The command line can run other replications or another seed than the file says:
+    // the table gives what ran.
+    let ran = |path: &str, value: &str| -> String {
+        let actual = match path {
+            "scenario.replications" => r.replications.to_string(),
+            "scenario.seed" => r.seed.to_string(),
+            _ => return value.to_owned(),
+        };
+        if actual == value {
+            value.to_owned()
+        } else {
+            format!("{actual} (the file says {value})")
+        }
+    };
+    r.parameters.iter().map(|p| vec![p.path.clone(), ran(&p.path, &p.value)]).collect()
 }
 
 fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
@@ -362,6 +416,13 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     );
     if !r.scenario_description.is_empty() {
         let _ = writeln!(out, "<p>{}</p>", escape(&r.scenario_description));
+    }
+    if let Some(target) = &r.target {
+        let _ = writeln!(out, "<h2>The answer: {}</h2>\n<ul>", escape(&target.target));
+        for line in answer::lines(target, r.replications) {
+            let _ = writeln!(out, "<li>{}</li>", escape(&line));
+        }
+        out.push_str("</ul>\n");
     }
     out.push_str("<h2>What was simulated</h2>\n");
     html_table(&mut out, &["".into(), "".into()], &pairs(what_was_run(data)));
@@ -542,6 +603,13 @@ fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     if !r.scenario_description.is_empty() {
         let _ = writeln!(out, "{}\n", md_line(&r.scenario_description));
     }
+    if let Some(target) = &r.target {
+        let _ = writeln!(out, "## The answer: {}\n", md(&target.target));
+        for line in answer::lines(target, r.replications) {
+            let _ = writeln!(out, "- {}", md(&line));
+        }
+        out.push('\n');
+    }
     out.push_str("## What was simulated\n\n");
     md_table(&mut out, &["".into(), "".into()], &pairs(what_was_run(data)));
     if r.runs.len() > 1 {
@@ -618,6 +686,43 @@ mod tests {
             precision.1,
             "target 5.0% relative half-width, not reached (worst: blocked not estimable)"
         );
+    }
+
+    #[test]
+    fn the_parameter_table_gives_the_replications_and_seed_that_ran() {
+        let mut data = data::tests::folder("run");
+        let parameter =
+            |path: &str, value: &str| crate::scenario::Parameter { path: path.into(), value: value.into() };
+        data.record.replications = 300;
+        data.record.parameters = vec![
+            parameter("scenario.replications", "1000"),
+            parameter("scenario.seed", &data.record.seed.to_string()),
+            parameter("platform.users", "1000"),
+        ];
+        let rows = parameter_rows(&data);
+        assert_eq!(rows[0][1], "300 (the file says 1000)");
+        assert_eq!(rows[1][1], data.record.seed.to_string());
+        assert_eq!(rows[2][1], "1000");
+    }
+
+    #[test]
+    fn durations_not_reached_read_as_the_terminal_says_them() {
+        let m = |median: f64, lo: f64, hi: f64| MetricSummary {
+            unit: "days".into(),
+            n: 10.0,
+            mean: f64::NAN,
+            ci_low: lo,
+            ci_high: hi,
+            median,
+            p05: f64::NAN,
+            p95: f64::NAN,
+            censored: 8.0,
+            diff: None,
+        };
+        let row = SummaryRow::FirstBlockDuration;
+        assert_eq!(with_ci(row, &m(f64::NAN, f64::NAN, f64::NAN)), "not reached; 95% CI not estimable");
+        assert_eq!(with_ci(row, &m(f64::NAN, 30.0, f64::NAN)), "not reached (30.00 to not estimable)");
+        assert_eq!(with_ci(row, &m(12.0, 10.0, 14.5)), "12.00 (10.00 to 14.50)");
     }
 
     #[test]

@@ -103,8 +103,8 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
             charts.push(render(
                 "sweep",
                 &format!("Outcomes as {param} varies"),
-                "Each panel shows one outcome's mean across replications at each swept value, with its 95% confidence interval as a band. Look for where the block probability falls and whether exposure and user-days lost fall with it.".into(),
-                &SweepLines { runs: &data.runs, param },
+                format!("Each panel shows one outcome's mean across replications at each swept value, with its 95% confidence interval as a band.{} Look for where the block probability falls and whether exposure and user-days lost fall with it.", if sweep_target(data).is_some() { " The dashed line is the target." } else { "" }),
+                &SweepLines { runs: &data.runs, param, target: sweep_target(data) },
             )?);
         }
         _ => {
@@ -217,6 +217,12 @@ trait Draw {
 }
 
 /// Draws `chart` twice under its title, as SVG and as PNG, so both show the same.
+/// A sweep's `--target` from run.json: its metric and value.
+fn sweep_target(data: &FolderData) -> Option<(crate::model::Metric, f64)> {
+    let target = data.record.target.as_ref()?;
+    Some((target.metric.parse().ok()?, target.value))
+}
+
 fn render(name: &str, title: &str, caption: String, chart: &impl Draw) -> Result<Chart, ChartError> {
     register_font();
     let (w, h) = CHART_SIZE;

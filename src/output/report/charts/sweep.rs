@@ -5,7 +5,7 @@ use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 
 use super::theme::{
-    category_label, mesh_style, plane, short_number, upper, with_legend, Swatch, BLUE, FONT, SHADE,
+    category_label, mesh_style, plane, short_number, upper, with_legend, Swatch, BLUE, FONT, INK, SHADE,
 };
 use super::{ChartError, Draw};
 use crate::model::Metric;
@@ -69,14 +69,24 @@ pub(super) struct SweepLines<'a> {
     pub(super) runs: &'a [RunData],
     /// The swept parameter, the x axis title.
     pub(super) param: &'a str,
+    /// A `--target`: its metric and value, drawn as a dashed line on that panel.
+    pub(super) target: Option<(Metric, f64)>,
 }
 
 impl Draw for SweepLines<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
-        let entries = [
+        let mut entries = vec![
             (Swatch::Line(BLUE), "mean".to_string()),
             (Swatch::Band(BLUE, 0.25), "95% confidence interval".to_string()),
         ];
+        if let Some((metric, value)) = self.target {
+            let shown = if metric == Metric::Blocked {
+                format!("{:.0}%", value * 100.0)
+            } else {
+                short_number(value)
+            };
+            entries.push((Swatch::Dashed(INK), format!("target: {shown}")));
+        }
         let area = with_legend(root, &entries)?;
         let values: Vec<String> =
             self.runs.iter().map(|r| r.labels.get(1).map_or(String::new(), |l| l.1.clone())).collect();
@@ -96,8 +106,12 @@ impl Draw for SweepLines<'_> {
                     r.metric(metric).map_or((f64::NAN, f64::NAN, f64::NAN), |s| (s.mean, s.ci_low, s.ci_high))
                 })
                 .collect();
-            let y_max =
-                if metric == Metric::Blocked { 1.0 } else { upper(stats.iter().map(|s| s.2.max(s.0))) };
+            let target = self.target.filter(|t| t.0 == metric && t.1.is_finite()).map(|t| t.1);
+            let y_max = if metric == Metric::Blocked {
+                1.0
+            } else {
+                upper(stats.iter().map(|s| s.2.max(s.0)).chain(target.map(|t| t * 1.05)))
+            };
             let mut chart = ChartBuilder::on(panel)
                 .margin(12)
                 .x_label_area_size(50)
@@ -133,6 +147,16 @@ impl Draw for SweepLines<'_> {
                 xs.iter().zip(&stats).filter(|(_, s)| s.0.is_finite()).map(|(x, s)| (*x, s.0)).collect();
             chart.draw_series(LineSeries::new(line.clone(), BLUE.stroke_width(3)))?;
             chart.draw_series(line.into_iter().map(|p| Circle::new(p, 5, BLUE.filled())))?;
+            if let Some(y) = target {
+                // Dashes of equal length across the plot, as the legend's swatch.
+                let (from, to) = (x_lo - pad, x_hi + pad);
+                let dashes = 40;
+                let step = (to - from) / dashes as f64;
+                chart.draw_series((0..dashes).map(|k| {
+                    let x0 = from + k as f64 * step;
+                    PathElement::new(vec![(x0, y), (x0 + 0.6 * step, y)], INK.stroke_width(2))
+                }))?;
+            }
         }
         Ok(())
     }
@@ -240,7 +264,7 @@ mod tests {
     #[test]
     fn panels_show_each_outcome_against_named_values() {
         let runs = [point(&[("queue", "fifo")]), point(&[("queue", "priority")])];
-        let t = texts(&SweepLines { runs: &runs, param: "queue" });
+        let t = texts(&SweepLines { runs: &runs, param: "queue", target: None });
         for (_, desc) in SWEEP_METRICS {
             assert_has(&t, desc);
         }
@@ -248,6 +272,16 @@ mod tests {
         assert_has(&t, "fifo");
         assert_has(&t, "priority");
         assert_has(&t, "95% confidence interval");
+    }
+
+    #[test]
+    fn a_target_is_drawn_and_named_in_the_legend() {
+        let runs = [point(&[("moderators", "20")]), point(&[("moderators", "60")])];
+        let with =
+            texts(&SweepLines { runs: &runs, param: "moderators", target: Some((Metric::Blocked, 0.2)) });
+        assert_has(&with, "target: 20%");
+        let without = texts(&SweepLines { runs: &runs, param: "moderators", target: None });
+        assert!(!without.iter().any(|t| t.starts_with("target")), "{without:?}");
     }
 
     #[test]
@@ -267,7 +301,7 @@ mod tests {
             point(&[("review_time", r#"{ dist = "exponential", mean = "5m" }"#)]),
             point(&[("review_time", lognormal)]),
         ];
-        let t = texts(&SweepLines { runs: &runs, param: "review_time" });
+        let t = texts(&SweepLines { runs: &runs, param: "review_time", target: None });
         assert_has(&t, "exponential mean 5m");
         assert_has(&t, "lognormal median 4m p90 9m");
     }
