@@ -189,10 +189,10 @@ def compare(m, s, seed):
               f" {data['censored']} of {len(data['durations'])} censored")
         means = ", ".join(f"{metric} {np.mean(data[metric]):.5g}" for metric in ["time_to_first_block", *SECONDARY])
         print(f"          means: {means}")
-    print(f"  {'check':<22}{'test':<52}{'p':>7}{'Holm p':>9}")
+    print(f"  {'check':<22}{'test':<58}{'p':>7}{'Holm p':>9}")
     for (name, test, p), p_holm in zip(tests, adjusted):
         verdict = "ok" if p_holm >= ALPHA else "DIFFERENT"
-        print(f"  {name:<22}{test:<52}{p:>7.3f}{p_holm:>9.3f}  {verdict}")
+        print(f"  {name:<22}{test:<58}{p:>7.3f}{p_holm:>9.3f}  {verdict}")
     return [name for (name, _, _), p_holm in zip(tests, adjusted) if p_holm < ALPHA]
 
 
