@@ -74,6 +74,7 @@ pub(super) fn sweep(
     let params: Vec<String> = axes.iter().map(|a| a.path.clone()).collect();
     let values: Vec<Vec<String>> =
         points.iter().map(|p| p.iter().map(|o| o.value().unwrap_or_default().to_owned()).collect()).collect();
+    super::one_currency(&runs)?;
     let plan = args.plan("sweep", runs, default_output(path, "-sweep"))?;
     let labels_of = |i: usize| {
         let mut labels = vec![("point".to_string(), i.to_string())];
