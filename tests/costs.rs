@@ -6,6 +6,8 @@ use std::path::Path;
 mod common;
 
 use common::modsim;
+use modsim::model::{run_replication, Metric};
+use modsim::scenario;
 
 const HAND: &str = "tests/scenarios/hand-computed.toml";
 
@@ -87,4 +89,142 @@ fn runs_in_different_currencies_are_not_compared() {
         "{stderr}"
     );
     assert!(!dir.path().join("c").exists());
+}
+
+/// The hand-computed scenario priced: 40 a moderator-day, a fine of 3,000 instead of
+/// the warning, the commitment at 250, in USD.
+fn priced_hand_computed(dir: &Path) -> std::path::PathBuf {
+    scenario_with(
+        dir,
+        "priced.toml",
+        "currency = \"USD\"",
+        &[
+            ("review_time = \"10m\"", "review_time = \"10m\"\ncost_per_moderator_day = 40"),
+            ("kind = \"warning\"", "kind = \"fine\"\namount = 3_000"),
+            ("delay = \"3d\"", "delay = \"3d\"\ncost = 250"),
+        ],
+    )
+}
+
+#[test]
+fn the_costs_of_the_hand_computed_scenario_match_the_arithmetic() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, warnings) =
+        scenario::parse(&std::fs::read_to_string(priced_hand_computed(dir.path())).unwrap(), "priced")
+            .unwrap();
+    assert!(warnings.is_empty() && s.money().warnings().is_empty(), "{:?}", s.money().warnings());
+    for replication in 0..3 {
+        let m = run_replication(&s, s.seed(), replication, false).metrics;
+        // One moderator all 30 days at 40 a day.
+        assert_eq!(m.moderation_cost, 1_200.0);
+        // The cleanup (500) and the commitment (250), each once.
+        assert_eq!(m.action_cost, 750.0);
+        // The fine on day 5; the ladder restarts after the block, past its `at`.
+        assert_eq!((m.fines, m.fines_amount), (1, 3_000.0));
+        // 6,000 user-days lost (tests/hand_computed.rs) at 2 each.
+        assert_eq!(m.revenue_lost, 12_000.0);
+        assert_eq!(m.economic_loss, 15_000.0);
+        assert_eq!(Metric::ComplianceCost.of(&m), 1_950.0);
+        assert_eq!(Metric::TotalCost.of(&m), 16_950.0);
+    }
+}
+
+/// The rows of a CSV file as maps from column to cell.
+fn rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    reader
+        .records()
+        .map(|r| header.iter().cloned().zip(r.unwrap().iter().map(str::to_owned)).collect())
+        .collect()
+}
+
+fn number(cell: &str) -> f64 {
+    cell.parse().unwrap_or_else(|_| panic!("`{cell}` is not a number"))
+}
+
+/// `total` equals `parts` summed, to a relative 1e-9 (the sums are added in another
+/// order).
+fn adds_up(total: f64, parts: &[f64], what: &str) {
+    let sum: f64 = parts.iter().sum();
+    assert!((total - sum).abs() <= 1e-9 * total.abs().max(1.0), "{what}: total {total}, parts {parts:?}");
+}
+
+#[test]
+fn the_tables_and_run_json_name_the_currency_and_the_total_adds_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let scenario = priced_hand_computed(dir.path());
+    let status = modsim()
+        .args(["run", "--replications", "3", "--no-charts", "--out"])
+        .arg(&out)
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let summary = rows(&out.join("summary.csv"));
+    let row =
+        |metric: &str| summary.iter().find(|r| r["metric"] == metric).unwrap_or_else(|| panic!("{metric}"));
+    for (metric, mean) in [
+        ("moderation_cost", 1_200.0),
+        ("action_cost", 750.0),
+        ("fines_amount", 3_000.0),
+        ("revenue_lost", 12_000.0),
+        ("economic_loss", 15_000.0),
+        ("compliance_cost", 1_950.0),
+        ("total_cost", 16_950.0),
+    ] {
+        assert_eq!((row(metric)["unit"].as_str(), number(&row(metric)["mean"])), ("USD", mean), "{metric}");
+    }
+    assert_eq!(row("user_days_lost")["unit"], "user-days");
+    for r in rows(&out.join("replications.csv")) {
+        assert_eq!(number(&r["total_cost"]), 16_950.0);
+    }
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(record["money"], serde_json::json!({ "currency": "USD", "warnings": [] }));
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    assert!(events.contains("regulator fines platform 3000 USD: the deadline of day 5 passed"), "{events}");
+}
+
+#[test]
+fn the_total_is_the_sum_of_its_parts_in_every_table_of_a_comparison() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c");
+    let status = modsim()
+        .args([
+            "compare",
+            "scenarios/tiktok-indonesia-2018.toml",
+            "--replications",
+            "20",
+            "--no-charts",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    const PARTS: [&str; 4] = ["moderation_cost", "action_cost", "fines_amount", "revenue_lost"];
+    for r in rows(&out.join("replications.csv")) {
+        let parts: Vec<f64> = PARTS.iter().map(|p| number(&r[*p])).collect();
+        adds_up(number(&r["total_cost"]), &parts, "replication");
+        adds_up(number(&r["compliance_cost"]), &parts[..2], "compliance");
+        adds_up(number(&r["economic_loss"]), &parts[2..], "economic loss");
+    }
+    let compare = rows(&out.join("compare.csv"));
+    let mut variants: Vec<&str> = compare.iter().map(|r| r["variant"].as_str()).collect();
+    variants.dedup();
+    assert_eq!(variants.len(), 4);
+    for variant in variants {
+        let cell = |metric: &str, column: &str| {
+            let r = compare.iter().find(|r| r["variant"] == variant && r["metric"] == metric).unwrap();
+            assert_eq!(r["unit"], "USD", "{metric}");
+            r[column].parse::<f64>().ok()
+        };
+        for column in ["mean", "diff_mean"] {
+            let Some(total) = cell("total_cost", column) else { continue };
+            let parts: Vec<f64> = PARTS.iter().map(|p| cell(p, column).unwrap()).collect();
+            adds_up(total, &parts, &format!("{variant} {column}"));
+        }
+    }
 }

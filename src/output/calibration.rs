@@ -196,6 +196,7 @@ pub(crate) fn common_record(
         wall_time_seconds,
         replications_per_second: simulations as f64 / wall_time_seconds.max(1e-9),
         files: files.iter().map(|f| f.to_string()).collect(),
+        money: Default::default(),
     };
     serde_json::to_value(&record)
 }
