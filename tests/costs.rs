@@ -228,3 +228,65 @@ fn the_total_is_the_sum_of_its_parts_in_every_table_of_a_comparison() {
         }
     }
 }
+
+#[test]
+fn the_terminal_names_the_currency_with_the_total_and_its_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let priced = priced_hand_computed(dir.path());
+    let unpriced = scenario_with(dir.path(), "unpriced.toml", "", &[]);
+    let stdout = |args: &[&str], file: &Path| {
+        let out = modsim().args(args).arg(dir.path().join("out")).arg("--force").arg(file).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let run = ["run", "--replications", "2", "--no-charts", "--out"];
+    let text = stdout(&run, &priced);
+    assert!(text.contains("  cost to the platform       16.9 k USD   95% CI 16.9 k to 16.9 k\n"), "{text}");
+    assert!(
+        text.contains(
+            "    of which moderation 1200, compliance actions 750, fines 3000, revenue lost 12.0 k\n"
+        ),
+        "{text}"
+    );
+    let text = stdout(&run, &unpriced);
+    assert!(text.contains("12.5 k currency units"), "{text}");
+    let sweep = [
+        "sweep",
+        "--vary",
+        "platform.review.cost_per_moderator_day=40,80",
+        "--replications",
+        "2",
+        "--no-charts",
+        "--out",
+    ];
+    let text = stdout(&sweep, &priced);
+    assert!(text.contains("compliance cost, USD total cost, USD"), "{text}");
+    // At 80 a day: 2,400 + 750 and 2,400 + 750 + 3,000 + 12,000.
+    let at_80 = text.lines().find(|l| l.starts_with("80 ")).unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(at_80.split_whitespace().rev().take(3).collect::<Vec<_>>(), ["k", "18.1", "3150"], "{at_80}");
+}
+
+#[test]
+fn compare_shows_the_total_and_its_parts_with_paired_differences() {
+    let dir = tempfile::tempdir().unwrap();
+    let cheap = priced_hand_computed(dir.path());
+    let dear = dir.path().join("dear.toml");
+    std::fs::write(&dear, std::fs::read_to_string(&cheap).unwrap().replace("= 40", "= 80")).unwrap();
+    let out = modsim()
+        .args(["compare", "--replications", "3", "--no-charts", "--out"])
+        .arg(dir.path().join("c"))
+        .args([&cheap, &dear])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!text.contains("economic loss"), "{text}");
+    assert!(text.contains("\ncost to the platform, USD\n"), "{text}");
+    // 30 more moderator-days at 40 more each: +1200 in moderation and in the total.
+    let line = |label: &str| {
+        text.lines().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("{label}: {text}"))
+    };
+    assert!(line("  total ").ends_with("(+1200*)"), "{text}");
+    assert!(line("  moderation ").ends_with("2400 (+1200*)"), "{text}");
+    assert!(line("  fines ").ends_with("3000 (+0)"), "{text}");
+}
