@@ -290,3 +290,49 @@ fn compare_shows_the_total_and_its_parts_with_paired_differences() {
     assert!(line("  moderation ").ends_with("2400 (+1200*)"), "{text}");
     assert!(line("  fines ").ends_with("3000 (+0)"), "{text}");
 }
+
+#[test]
+fn the_report_has_the_costs_in_their_currency_and_the_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let priced = priced_hand_computed(dir.path());
+    let unpriced = scenario_with(dir.path(), "unpriced.toml", "", &[]);
+    let report = |file: &Path, name: &str| {
+        let out = dir.path().join(name);
+        let status = modsim()
+            .args(["run", "--replications", "2", "--no-charts", "--out"])
+            .arg(&out)
+            .arg(file)
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        (md, html)
+    };
+    let (md, html) = report(&priced, "priced");
+    assert!(md.contains("## Costs to the platform, USD\n"), "{md}");
+    assert!(
+        md.contains("| Total cost to the platform, USD | 16950 (16950 to 16950) | 16950 to 16950 |"),
+        "{md}"
+    );
+    assert!(md.contains("| Fines, USD | 3000 (3000 to 3000) | 3000 to 3000 |"), "{md}");
+    assert!(!md.contains("Economic loss"), "{md}");
+    assert!(!md.contains("Warning:"), "{md}");
+    assert!(html.contains("<h2>Costs to the platform, USD</h2>"), "{html}");
+    let (md, html) = report(&unpriced, "unpriced");
+    assert!(md.contains("## Costs to the platform, currency units\n"), "{md}");
+    assert!(
+        md.contains("Warning: \\`platform.review.cost_per_moderator_day\\` is not set, so the cost of moderation counts as zero."),
+        "{md}"
+    );
+    assert!(
+        html.contains("Warning: <code>platform.review.cost_per_moderator_day</code> is not set, so the cost of moderation counts as zero."),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<code>scenario.currency</code> is not set, so money is shown in &quot;currency units&quot;."
+        ),
+        "{html}"
+    );
+}
