@@ -25,7 +25,7 @@ for scenario in scenarios/*.toml; do
     $modsim check "$scenario" >"$work/check-$name.txt"
 done
 $modsim compare scenarios/tiktok-indonesia-2018.toml "${common[@]}" --out "$work/compare" >/dev/null
-$modsim compare scenarios/never-complies.toml scenarios/netzdg-fines-first.toml "${common[@]}" \
+$modsim compare scenarios/never-complies.toml scenarios/registration-block-2022.toml "${common[@]}" \
     --out "$work/compare-files" >/dev/null
 $modsim sweep scenarios/tiktok-indonesia-2018.toml --vary platform.review.moderators=20,60,200 \
     --target block_probability\<0.5 "${common[@]}" --out "$work/sweep-1" >/dev/null

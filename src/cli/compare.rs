@@ -36,6 +36,7 @@ pub(super) fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), Cl
         }
         runs
     };
+    super::one_currency(&runs)?;
     let plan = args.plan("compare", runs, default_output(&paths[0], "-compare"))?;
     let labels: Vec<String> = plan.runs.iter().map(|(l, _)| l.clone()).collect();
     let Some((results, folder)) =

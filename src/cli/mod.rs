@@ -30,6 +30,7 @@ use clap::Parser;
 
 use crate::experiment::RunResults;
 use crate::output::publish::Executed;
+use crate::output::text::visible;
 use crate::output::{OutputFolder, Plan};
 use crate::scenario::{self, LoadedScenario, Override};
 use args::{Cli, Command};
@@ -95,10 +96,37 @@ fn load_with(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, CliE
     Ok(loaded)
 }
 
+/// The scenario's warnings: legal but suspicious setups, then its money (costs left at
+/// zero, no currency).
 fn print_warnings(loaded: &LoadedScenario) {
-    for w in &loaded.warnings {
+    for w in loaded.warnings.iter().chain(&scenario::money_warnings(loaded)) {
         eprintln!("{}", w.render());
     }
+}
+
+/// Refuses runs whose amounts are in different currencies: their money figures and
+/// differences would mix them.
+fn one_currency(runs: &[(String, LoadedScenario)]) -> Result<(), CliError> {
+    let currency = |l: &LoadedScenario| l.scenario.money().currency().map(str::to_owned);
+    let first = currency(&runs[0].1);
+    if runs.iter().all(|(_, l)| currency(l) == first) {
+        return Ok(());
+    }
+    // Each currency once, with the first run that uses it.
+    let mut named: Vec<(Option<String>, &str)> = Vec::new();
+    for (label, l) in runs {
+        if !named.iter().any(|(c, _)| *c == currency(l)) {
+            named.push((currency(l), label));
+        }
+    }
+    let named: Vec<String> = named
+        .into_iter()
+        .map(|(c, label)| format!("{}: {}", visible(label), visible(c.as_deref().unwrap_or("none"))))
+        .collect();
+    Err(CliError::Usage(format!(
+        "the runs are in different currencies ({}), so their money cannot be compared; write every scenario's amounts in one currency (`scenario.currency`)",
+        named.join(", ")
+    )))
 }
 
 /// `output/<scenario file stem><suffix>`.

@@ -74,6 +74,7 @@ pub(super) fn sweep(
     let params: Vec<String> = axes.iter().map(|a| a.path.clone()).collect();
     let values: Vec<Vec<String>> =
         points.iter().map(|p| p.iter().map(|o| o.value().unwrap_or_default().to_owned()).collect()).collect();
+    super::one_currency(&runs)?;
     let plan = args.plan("sweep", runs, default_output(path, "-sweep"))?;
     let labels_of = |i: usize| {
         let mut labels = vec![("point".to_string(), i.to_string())];
@@ -101,7 +102,11 @@ pub(super) fn sweep(
     summary.push_str(&text::sweep_table(&params, &values, &results));
     summary.push_str(&text::posterior_notes(&plan.runs[..1]));
     if let Some(findings) = &findings {
-        summary.push_str(&answer::terminal(findings, c.replications));
+        summary.push_str(&answer::terminal(
+            findings,
+            c.replications,
+            crate::scenario::money::unit(results[0].currency.as_deref()),
+        ));
     }
     if let Some(note) = text::precision_note(&results[0]) {
         summary.push_str(&format!("{note}\n"));

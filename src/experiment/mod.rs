@@ -98,6 +98,9 @@ pub struct RunResults {
     pub first_block_durations: KaplanMeier,
     pub precision: Option<PrecisionReport>,
     pub wall_time: Duration,
+    /// The currency of its money metrics (`scenario.currency`); `None` when the
+    /// scenario names none.
+    pub currency: Option<String>,
 }
 
 /// Why an experiment could not run.
@@ -197,8 +200,11 @@ pub fn run_all<S: Replicate>(
     Ok(outcomes
         .into_iter()
         .zip(series)
-        .map(|(o, ts)| {
-            RunResults::from_outcomes(config.clone(), threads_used, o, ts, report.clone(), wall_time)
+        .zip(scenarios)
+        .map(|((o, ts), s)| {
+            let results =
+                RunResults::from_outcomes(config.clone(), threads_used, o, ts, report.clone(), wall_time);
+            results.in_currency_of(s.scenario_at(config.seed, 0))
         })
         .collect())
 }
@@ -286,6 +292,7 @@ pub fn aggregate<S: Replicate>(
             }
             let config = RunConfig { replications: all.len() as u64, ..config.clone() };
             RunResults::from_outcomes(config, threads_used, all, series, None, wall_time)
+                .in_currency_of(s.scenario_at(seed, 0))
         })
         .collect()
 }
@@ -386,7 +393,13 @@ impl RunResults {
             timeseries,
             precision,
             wall_time,
+            currency: None,
         }
+    }
+
+    /// With the currency of `scenario`, which a posterior cannot change.
+    fn in_currency_of(self, scenario: &Scenario) -> RunResults {
+        RunResults { currency: scenario.money().currency().map(str::to_owned), ..self }
     }
 
     /// Summary of `metric`.

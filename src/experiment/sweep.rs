@@ -266,10 +266,11 @@ impl Target {
     }
 }
 
-/// Mean compliance cost of a point: moderators plus one-off actions (fines are the
-/// regulator's doing and are not counted as an investment).
+/// Mean compliance cost of a point ([`Metric::ComplianceCost`]: moderation plus one-off
+/// actions), what a target query minimises: what the platform chooses to spend, not
+/// what enforcement then costs it (fines and revenue lost are in `total_cost`).
 pub fn compliance_cost(r: &RunResults) -> f64 {
-    r.summary(Metric::ModerationCost).mean + r.summary(Metric::ActionCost).mean
+    r.summary(Metric::ComplianceCost).mean
 }
 
 /// The answer to a target query over the points of a sweep.

@@ -232,7 +232,7 @@ impl Ladder {
                     now,
                     "regulator",
                     "fine",
-                    format!("regulator fines platform {amount:.0}: {reason}"),
+                    format!("regulator fines platform {amount:.0} {}: {reason}", s.money().unit()),
                 );
                 Fired::Sanctioned
             }

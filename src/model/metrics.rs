@@ -160,6 +160,22 @@ pub struct Metrics {
     pub economic_loss: f64,
 }
 
+/// The cost model (docs/costs.md), defined once: what the platform pays and loses, in
+/// the scenario's currency. Users' losses (user-days, exposure, wrongful removals) are
+/// not money and are not in it.
+impl Metrics {
+    /// What the platform spends to comply: moderation plus one-off compliance actions.
+    pub fn compliance_cost(&self) -> f64 {
+        self.moderation_cost + self.action_cost
+    }
+
+    /// The platform's total cost: compliance, then what enforcement costs it (fines and
+    /// revenue lost while users are cut off, which `economic_loss` adds up).
+    pub fn total_cost(&self) -> f64 {
+        self.compliance_cost() + self.fines_amount + self.revenue_lost
+    }
+}
+
 /// Defines [`Metric`] from one table of each metric's variant, name, unit,
 /// description and value, so that none can be added, dropped or reordered in one
 /// place and not in the others.
@@ -226,6 +242,8 @@ metrics! {
     ActionCost = "action_cost", "currency", "one-off costs of compliance actions", m.action_cost;
     RevenueLost = "revenue_lost", "currency", "revenue of user-days lost", m.revenue_lost;
     EconomicLoss = "economic_loss", "currency", "revenue lost plus fines", m.economic_loss;
+    ComplianceCost = "compliance_cost", "currency", "moderation plus one-off compliance actions", m.compliance_cost();
+    TotalCost = "total_cost", "currency", "cost to the platform: compliance, fines and revenue lost", m.total_cost();
 }
 
 impl Metric {
@@ -248,6 +266,16 @@ impl Metric {
     pub fn index(self) -> usize {
         self as usize
     }
+
+    /// Whether it is an amount of money, in the scenario's currency.
+    pub fn is_money(self) -> bool {
+        self.unit() == "currency"
+    }
+
+    /// The parts of [`Metric::TotalCost`], which adds them up in every replication: the
+    /// first two make [`Metric::ComplianceCost`], the last two [`Metric::EconomicLoss`].
+    pub const COST_PARTS: [Metric; 4] =
+        [Metric::ModerationCost, Metric::ActionCost, Metric::FinesAmount, Metric::RevenueLost];
 }
 
 impl std::fmt::Display for Metric {
@@ -327,5 +355,35 @@ mod tests {
         assert_eq!(Metric::Warnings.of(&m), 2.0);
         assert_eq!(Metric::EconomicLoss.of(&m), 9.0);
         assert_eq!(m.values()[Metric::DaysBlocked.index()], 3.5);
+    }
+
+    #[test]
+    fn the_total_cost_is_the_sum_of_its_parts() {
+        let m = Metrics {
+            moderation_cost: 1_200.0,
+            action_cost: 500.0,
+            fines_amount: 3_000.0,
+            revenue_lost: 12_000.0,
+            economic_loss: 15_000.0,
+            ..Metrics::default()
+        };
+        assert_eq!(Metric::ComplianceCost.of(&m), 1_700.0);
+        assert_eq!(Metric::TotalCost.of(&m), 16_700.0);
+        let parts: f64 = Metric::COST_PARTS.iter().map(|p| p.of(&m)).sum();
+        assert_eq!(parts, Metric::TotalCost.of(&m));
+        assert_eq!(Metric::ComplianceCost.of(&m) + Metric::EconomicLoss.of(&m), 16_700.0);
+        let money: Vec<&str> = Metric::ALL.iter().filter(|m| m.is_money()).map(|m| m.name()).collect();
+        assert_eq!(
+            money,
+            [
+                "fines_amount",
+                "moderation_cost",
+                "action_cost",
+                "revenue_lost",
+                "economic_loss",
+                "compliance_cost",
+                "total_cost"
+            ]
+        );
     }
 }

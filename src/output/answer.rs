@@ -4,12 +4,13 @@
 
 use crate::experiment::sweep::{TargetFindings, TargetPoint};
 use crate::model::Metric;
+use crate::output::money;
 use crate::output::text::{quantity, show, visible};
 
 /// The answer to `--target`, one line each (the terminal prints them, the report lists
 /// them): the cheapest points that meet it, where the metric stops responding to a
 /// swept parameter, and where the cheapest point was picked by noise.
-pub fn lines(f: &TargetFindings, replications: u64) -> Vec<String> {
+pub fn lines(f: &TargetFindings, replications: u64, unit: &str) -> Vec<String> {
     let metric: Option<Metric> = f.metric.parse().ok();
     let value = |x: f64| metric.map_or_else(|| quantity(x), |m| show(m, x));
     let at = |values: &[String]| -> String {
@@ -27,7 +28,7 @@ pub fn lines(f: &TargetFindings, replications: u64) -> Vec<String> {
             value(p.mean),
             value(p.ci_low),
             value(p.ci_high),
-            quantity(p.cost)
+            money::amount(p.cost, unit)
         )
     };
     let mut lines = Vec::new();
@@ -85,9 +86,9 @@ pub fn lines(f: &TargetFindings, replications: u64) -> Vec<String> {
 
 /// [`lines`] as the terminal prints them, under the target, each wrapped to
 /// 100 columns.
-pub fn terminal(f: &TargetFindings, replications: u64) -> String {
+pub fn terminal(f: &TargetFindings, replications: u64, unit: &str) -> String {
     let mut out = format!("target {}\n", visible(&f.target));
-    for line in lines(f, replications) {
+    for line in lines(f, replications, unit) {
         out.push_str(&wrap(&line, 100, "  ", "    "));
     }
     out
@@ -168,10 +169,10 @@ mod tests {
                 significant: false,
             }],
         };
-        let lines = lines(&findings, 300);
+        let lines = lines(&findings, 300, "EUR");
         assert_eq!(
             lines[0],
-            "cheapest point meeting it on average: moderators=60 office=a: 19.0% (95% CI 16.0% to 22.0%), compliance cost 1000"
+            "cheapest point meeting it on average: moderators=60 office=a: 19.0% (95% CI 16.0% to 22.0%), compliance cost 1000 EUR"
         );
         assert_eq!(lines[1], "flat: block probability stays between 19.0% and 20.0% from moderators=60 to 200; no difference there is both significant at 300 replications and over a tenth of the best value, so moderators does not move it there");
         assert!(
@@ -181,7 +182,7 @@ mod tests {
         );
         assert!(lines[3].contains("office=a meets it and office=b does not, but their difference (+1.2 pp, 95% CI -1.0 pp to +3.4 pp) is not significant"), "{}", lines[3]);
         assert!(lines[3].starts_with("by noise: "), "{}", lines[3]);
-        let terminal = terminal(&findings, 300);
+        let terminal = terminal(&findings, 300, "EUR");
         assert!(terminal.lines().all(|l| l.chars().count() <= 100), "{terminal}");
     }
 }

@@ -197,6 +197,7 @@ pub(crate) fn common_record(
         replications_per_second: simulations as f64 / wall_time_seconds.max(1e-9),
         files: files.iter().map(|f| f.to_string()).collect(),
         target: None,
+        money: Default::default(),
     };
     serde_json::to_value(&record)
 }

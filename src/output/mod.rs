@@ -9,6 +9,7 @@ pub mod checkpoint;
 pub mod columns;
 pub mod endings;
 pub mod folder;
+pub mod money;
 pub mod numbers;
 pub mod parts;
 pub mod posterior;

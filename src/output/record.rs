@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::experiment::sweep::TargetFindings;
 use crate::experiment::RunResults;
 use crate::output::posterior::PosteriorRecord;
-use crate::scenario::{LoadedScenario, Parameter};
+use crate::scenario::{LoadedScenario, MoneyWarning, Parameter};
 
 /// What run.json records: enough to know what was run and to run it again.
 #[derive(Debug, Serialize, Deserialize)]
@@ -47,6 +47,35 @@ pub struct RunRecord {
     /// A sweep's answer to `--target`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<TargetFindings>,
+    /// The currency of the money figures and the warnings about them, from the first
+    /// run (compare and sweep refuse runs in different currencies); left out when it
+    /// says nothing (calibration and validation folders).
+    #[serde(default, skip_serializing_if = "MoneyRecord::is_empty")]
+    pub money: MoneyRecord,
+}
+
+/// run.json's `money`: what the money figures are in, and what the scenario left at
+/// zero (docs/costs.md).
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MoneyRecord {
+    /// `scenario.currency`; `null` when the scenario names none (figures are then in
+    /// "currency units").
+    pub currency: Option<String>,
+    /// Each cost left at zero, and a missing currency, as `check` and `run` warn.
+    #[serde(default)]
+    pub warnings: Vec<MoneyWarning>,
+}
+
+impl MoneyRecord {
+    /// Neither a currency nor a warning.
+    pub fn is_empty(&self) -> bool {
+        self.currency.is_none() && self.warnings.is_empty()
+    }
+
+    /// What the money figures are shown in: the currency, or "currency units".
+    pub fn unit(&self) -> &str {
+        crate::scenario::money::unit(self.currency.as_deref())
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -200,6 +229,10 @@ impl RunRecord {
             replications_per_second: (results.replications * runs_total as u64) as f64 / secs.max(1e-9),
             files: files.iter().map(|f| f.to_string()).collect(),
             target: None,
+            money: MoneyRecord {
+                currency: first.scenario.money().currency().map(str::to_owned),
+                warnings: first.scenario.money().warnings(),
+            },
         }
     }
 

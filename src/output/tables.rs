@@ -10,6 +10,7 @@ use crate::experiment::timeseries::BAND_QUANTILES;
 use crate::experiment::RunResults;
 use crate::model::{BlockRecord, Metric};
 use crate::output::columns::{self, SummaryRow};
+use crate::output::money;
 
 /// Writes a table to `out` row by row: tables are streamed, never held whole in memory.
 pub(super) fn write_csv<W: Write>(
@@ -60,7 +61,8 @@ pub(super) fn label_values(run: &Labeled) -> Vec<String> {
 }
 
 /// summary.csv (and compare.csv, sweep.csv): a row per run and metric, in long form,
-/// then a row per run for block durations (Kaplan-Meier). With differences, four more
+/// then a row per run for block durations (Kaplan-Meier). A money metric's unit is the
+/// run's currency ([`money::csv_unit`]). With differences, four more
 /// columns give the paired difference against the baseline and whether its 95% CI
 /// excludes zero.
 pub fn summary_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
@@ -77,7 +79,8 @@ pub fn summary_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
             for (metric, s) in Metric::ALL.into_iter().zip(&results.summaries) {
                 let Summary { n, mean, sd, ci_low, ci_high, min, p05, p25, median, p75, p95, max } = *s;
                 let mut row = label_values(run);
-                row.extend([metric.name().to_string(), metric.unit().to_string(), n.to_string()]);
+                let unit = money::csv_unit(metric, results.currency.as_deref());
+                row.extend([metric.name().to_string(), unit.to_string(), n.to_string()]);
                 row.extend([mean, ci_low, ci_high, sd, min, p05, p25, median, p75, p95, max].map(num));
                 row.push("0".into());
                 if with_differences {

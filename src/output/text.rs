@@ -15,6 +15,7 @@ use crate::model::{CategoryDelays, LogEntry, Metric};
 use crate::scenario::{LoadedScenario, Scenario};
 
 use super::endings::{lifting_paths, observed_against_simulated, relapse_warning};
+use super::money;
 pub use super::numbers::{percent, quantity, thousands};
 
 use super::posterior::{self, PosteriorRecord};
@@ -129,6 +130,15 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
             format!("95% CI {} to {}", quantity(s.ci_low), quantity(s.ci_high)),
         );
     }
+    let unit = money::unit(results.currency.as_deref());
+    let total = results.summary(money::TOTAL.0);
+    row(
+        &mut out,
+        "cost to the platform",
+        money::amount(total.mean, unit),
+        format!("95% CI {} to {}", quantity(total.ci_low), quantity(total.ci_high)),
+    );
+    let _ = writeln!(out, "    {}", cost_parts(results));
     // Categories whose attention fades: how late removals came, and what they saved.
     for c in CategoryDelays::pooled(&results.outcomes) {
         let d = c.all_paths();
@@ -152,6 +162,15 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
         let _ = writeln!(out, "warning: {warning}");
     }
     out
+}
+
+/// The parts of the total cost, their means in one line: "moderation 1.10 M, ...".
+fn cost_parts(results: &RunResults) -> String {
+    let parts: Vec<String> = money::PARTS
+        .iter()
+        .map(|(m, name)| format!("{name} {}", quantity(results.summary(*m).mean)))
+        .collect();
+    format!("of which {}", parts.join(", "))
 }
 
 /// A point in time as a person reads it: a calendar date when the scenario has a start
@@ -183,15 +202,22 @@ pub fn timeline(scenario: &Scenario, replication: u64, log: &[LogEntry], blocks:
     out
 }
 
-/// Headline rows of the compare and sweep tables: metric, label, how to show a value.
-const HEADLINES: [(Metric, &str); 6] = [
+/// Headline rows of the compare table: metric, label. Money follows, in its own rows
+/// ([`money_rows`]).
+const HEADLINES: [(Metric, &str); 5] = [
     (Metric::Blocked, "block probability"),
     (Metric::DaysBlocked, "days blocked"),
     (Metric::Exposure, "exposure (views)"),
     (Metric::UserDaysLost, "user-days lost"),
     (Metric::OrdersMissed, "orders missed"),
-    (Metric::EconomicLoss, "economic loss"),
 ];
+
+/// The compare table's money rows, under a line naming the currency: the total cost
+/// to the platform, then its parts.
+fn money_rows() -> Vec<(Metric, String)> {
+    let parts = money::PARTS.iter().map(|(m, name)| (*m, format!("  {name}")));
+    std::iter::once((money::TOTAL.0, "  total".to_owned())).chain(parts).collect()
+}
 
 pub(crate) fn show(metric: Metric, x: f64) -> String {
     if metric == Metric::Blocked {
@@ -247,24 +273,31 @@ pub fn compare_table(
         let _ = write!(out, "{l:>width$}");
     }
     let _ = writeln!(out);
-    for (metric, label) in HEADLINES {
-        let i = metric.index();
+    // Each variant's mean, and after the baseline its paired difference.
+    let metric_row = |out: &mut String, metric: Metric, label: &str| {
         let _ = write!(out, "{label:<24}");
         for (v, r) in runs.iter().enumerate() {
             let mean = show(metric, r.summary(metric).mean);
-            let cell = match differences.get(v).and_then(|d| d.get(i)) {
+            let cell = match differences.get(v).and_then(|d| d.get(metric.index())) {
                 Some(d) if v > 0 => format!("{mean} ({})", show_difference(metric, d)),
                 _ => mean,
             };
             let _ = write!(out, "{cell:>width$}");
         }
         let _ = writeln!(out);
+    };
+    for (metric, label) in HEADLINES {
+        metric_row(&mut out, metric, label);
     }
     let _ = write!(out, "{:<24}", "median first block");
     for r in runs {
         let _ = write!(out, "{:>width$}", median_block(r));
     }
     let _ = writeln!(out);
+    let _ = writeln!(out, "cost to the platform, {}", money::unit(first.currency.as_deref()));
+    for (metric, label) in money_rows() {
+        metric_row(&mut out, metric, &label);
+    }
     let _ = writeln!(out, "* the 95% CI of the paired difference excludes zero");
     let _ = writeln!(out);
     let _ = writeln!(out, "trade-off: what each policy leaves users exposed to, and what it costs them");
@@ -300,10 +333,13 @@ pub fn sweep_table(params: &[String], points: &[Vec<String>], runs: &[RunResults
     for (p, w) in params.iter().zip(&widths) {
         let _ = write!(out, "{p:<w$}");
     }
+    let unit = money::unit(runs.first().and_then(|r| r.currency.as_deref()));
+    let (compliance, total) = (format!("compliance cost, {unit}"), format!("total cost, {unit}"));
+    let (cw, tw) = (compliance.len().max(16), total.len().max(12));
     let _ = writeln!(
         out,
-        "{:>26} {:>14} {:>12} {:>14} {:>16}",
-        "block probability (95% CI)", "median block", "exposure", "user-days lost", "compliance cost"
+        "{:>26} {:>14} {:>12} {:>14} {compliance:>cw$} {total:>tw$}",
+        "block probability (95% CI)", "median block", "exposure", "user-days lost"
     );
     for (values, r) in points.iter().zip(runs) {
         for (v, w) in values.iter().zip(&widths) {
@@ -314,13 +350,18 @@ pub fn sweep_table(params: &[String], points: &[Vec<String>], runs: &[RunResults
         let mean = |m: Metric| quantity(r.summary(m).mean);
         let _ = writeln!(
             out,
-            "{blocked:>26} {:>14} {:>12} {:>14} {:>16}",
+            "{blocked:>26} {:>14} {:>12} {:>14} {:>cw$} {:>tw$}",
             median_block(r),
             mean(Metric::Exposure),
             mean(Metric::UserDaysLost),
-            quantity(compliance_cost(r))
+            quantity(compliance_cost(r)),
+            mean(money::TOTAL.0)
         );
     }
+    let _ = writeln!(
+        out,
+        "compliance cost: moderation and compliance actions; total cost adds fines and revenue lost (means)"
+    );
     out
 }
 

@@ -42,6 +42,8 @@ pub struct Scenario {
     pub(crate) observed: Option<Observed>,
     /// Where replications draw parameters from (`[posterior]`).
     pub(crate) posterior: Option<PosteriorSpec>,
+    /// The currency of its amounts and the costs it leaves at zero.
+    pub(crate) money: super::money::Money,
 }
 
 impl Scenario {
@@ -113,6 +115,11 @@ impl Scenario {
     /// The calibration posterior the scenario draws parameters from, as written.
     pub fn posterior(&self) -> Option<&PosteriorSpec> {
         self.posterior.as_ref()
+    }
+
+    /// The currency of the scenario's amounts, and the costs it leaves at zero.
+    pub fn money(&self) -> &super::money::Money {
+        &self.money
     }
 
     /// Named policy changes declared in the file (`[[variants]]`).

@@ -75,6 +75,8 @@ pub struct RawMeta {
     pub warm_up: Option<String>,
     pub replications: Option<u64>,
     pub seed: Option<u64>,
+    /// The currency of every amount in the file (`"USD"`).
+    pub currency: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

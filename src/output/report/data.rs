@@ -450,6 +450,13 @@ pub fn read_record(input: Box<dyn std::io::Read>) -> Result<RunRecord, ReportErr
     if !matches!(record.command.as_str(), "run" | "compare" | "sweep") {
         return Err(field("command", format!("is {}, not run, compare or sweep", shown(&record.command))));
     }
+    if let Some(c) = &record.money.currency {
+        let most = crate::scenario::money::MAX_CURRENCY_CHARS;
+        if c.is_empty() || c.chars().count() > most || c.chars().any(char::is_control) {
+            let reason = format!("is {}, not a currency of 1 to {most} printable characters", shown(c));
+            return Err(field("currency", reason));
+        }
+    }
     let horizon = record.horizon_days;
     if !(horizon > 0.0 && horizon <= LONGEST_HORIZON_DAYS) {
         return Err(field("horizon_days", format!("is {horizon}, not a number of days from 0 to 1e15 ms")));
@@ -719,6 +726,23 @@ pub(super) mod tests {
 
     fn error(command: &str, tables: &[(&str, &str)]) -> String {
         read(command, tables).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_currency_in_run_json_is_a_short_printable_name() {
+        let with = |currency: &str| {
+            let mut json: serde_json::Value = serde_json::from_str(&record_json("run")).unwrap();
+            json["money"] = serde_json::json!({ "currency": currency, "warnings": [] });
+            read_record(Box::new(std::io::Cursor::new(json.to_string().into_bytes())))
+        };
+        assert_eq!(with("USD").unwrap().money.unit(), "USD");
+        for bad in ["", "US\u{1b}D", "a currency with far too long a name"] {
+            let e = with(bad).unwrap_err().to_string();
+            assert!(
+                e.contains("currency is") && e.contains("not a currency of 1 to 16 printable characters"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 mod calibration;
 pub mod calibration_data;
 pub mod charts;
+pub mod costs;
 pub mod data;
 mod page;
 mod validation;
@@ -91,8 +92,9 @@ pub fn build(open: Open, with_charts: bool) -> Result<Vec<ReportFile>, ReportErr
     Ok(files)
 }
 
-/// The metrics of the key-findings table, with how to say them.
-const KEY_METRICS: [(SummaryRow, &str); 10] = [
+/// The metrics of the key-findings table, with how to say them: what users bear. Money
+/// has a section of its own (`costs.rs`).
+const KEY_METRICS: [(SummaryRow, &str); 8] = [
     (SummaryRow::Metric(Metric::Blocked), "Probability of at least one block"),
     (SummaryRow::Metric(Metric::TimeToFirstBlockDays), "Days to the first block (blocked replications)"),
     (SummaryRow::Metric(Metric::DaysBlocked), "Days blocked"),
@@ -101,8 +103,6 @@ const KEY_METRICS: [(SummaryRow, &str); 10] = [
     (SummaryRow::Metric(Metric::Exposure), "Views of violating items"),
     (SummaryRow::Metric(Metric::UserDaysLost), "User-days lost"),
     (SummaryRow::Metric(Metric::WrongfulRemovals), "Clean items removed (collateral damage)"),
-    (SummaryRow::Metric(Metric::FinesAmount), "Fines"),
-    (SummaryRow::Metric(Metric::EconomicLoss), "Economic loss (revenue lost plus fines)"),
 ];
 
 /// How blocks ended: shown only where some run had such blocks, so that a scenario
@@ -419,7 +419,7 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     }
     if let Some(target) = &r.target {
         let _ = writeln!(out, "<h2>The answer: {}</h2>\n<ul>", escape(&target.target));
-        for line in answer::lines(target, r.replications) {
+        for line in answer::lines(target, r.replications, r.money.unit()) {
             let _ = writeln!(out, "<li>{}</li>", escape(&line));
         }
         out.push_str("</ul>\n");
@@ -434,6 +434,14 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     let (header, rows) = findings_table(data);
     html_table(&mut out, &header, &rows);
     out.push_str(&format!("<p class=\"note\">{}</p>\n", escape(&findings_note(data))));
+    if let Some(c) = costs::section(data) {
+        let _ = writeln!(out, "<h2>{}</h2>", escape(&c.title));
+        html_table(&mut out, &c.header, &c.rows);
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(&c.note));
+        for w in &c.warnings {
+            let _ = writeln!(out, "<p class=\"note\">Warning: {}</p>", costs::code_spans(&escape(w)));
+        }
+    }
     if let Some((header, rows)) = takedown_table(data) {
         out.push_str("<h2>Takedown delays</h2>\n");
         html_table(&mut out, &header, &rows);
@@ -605,7 +613,7 @@ fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     }
     if let Some(target) = &r.target {
         let _ = writeln!(out, "## The answer: {}\n", md(&target.target));
-        for line in answer::lines(target, r.replications) {
+        for line in answer::lines(target, r.replications, r.money.unit()) {
             let _ = writeln!(out, "- {}", md(&line));
         }
         out.push('\n');
@@ -620,6 +628,14 @@ fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     let (header, rows) = findings_table(data);
     md_table(&mut out, &header, &rows);
     let _ = writeln!(out, "{}\n", findings_note(data));
+    if let Some(c) = costs::section(data) {
+        let _ = writeln!(out, "## {}\n", md_line(&c.title));
+        md_table(&mut out, &c.header, &c.rows);
+        let _ = writeln!(out, "{}\n", md_line(&c.note));
+        for w in &c.warnings {
+            let _ = writeln!(out, "Warning: {}\n", md(w));
+        }
+    }
     if let Some((header, rows)) = takedown_table(data) {
         out.push_str("## Takedown delays\n\n");
         md_table(&mut out, &header, &rows);

@@ -385,7 +385,7 @@ processing_time = "1d"
                     "scenario.colour",
                     4,
                     10,
-                    "unknown field `colour`, expected one of `name`, `description`, `start`, `horizon`, `step`, `warm_up`, `replications`, `seed`"
+                    "unknown field `colour`, expected one of `name`, `description`, `start`, `horizon`, `step`, `warm_up`, `replications`, `seed`, `currency`"
                 ),
                 ("platform.uploads_per_day", 8, 19, "invalid type: string \"many\", expected a number"),
                 (
@@ -405,7 +405,7 @@ processing_time = "1d"
         );
         assert_eq!(
             diagnostics[0].help.as_deref(),
-            Some("valid keys here: name, description, start, horizon, step, warm_up, replications, seed")
+            Some("valid keys here: name, description, start, horizon, step, warm_up, replications, seed, currency")
         );
         assert_eq!(diagnostics[2].help.as_deref(), Some("did you mean `recall`?"));
     }

@@ -7,13 +7,15 @@
 //! The [`Lowerer`] records problems; each section of the file is lowered by its own
 //! file (`platform.rs`, `regulator.rs`, `playbook.rs`, `variants.rs`) with the value
 //! checks of `values.rs`. `collect.rs` gathers type errors before lowering and locates
-//! key paths; `checks.rs` and `cost.rs` hold checks across sections and cost guards.
+//! key paths; `checks.rs` and `cost.rs` hold checks across sections and cost guards;
+//! `money.rs` the currency and the costs a file leaves at zero.
 
 mod checks;
 mod collect;
 mod cost;
 mod events;
 mod lifting;
+mod money;
 mod platform;
 mod playbook;
 mod posterior;
@@ -213,7 +215,9 @@ impl Lowerer {
             variants,
             observed,
             posterior,
+            money: Default::default(),
         };
+        let scenario = Scenario { money: self.money(raw, &scenario), ..scenario };
         self.triggers_start_somewhere(&scenario.playbook, &scenario.events);
         // Checks that need the whole scenario (the queue warning first, so that warnings
         // keep their order); a horizon beyond the cost guard makes the rest moot.

@@ -9,6 +9,7 @@ use super::theme::{
 };
 use super::{ChartError, Draw};
 use crate::model::Metric;
+use crate::output::money;
 use crate::output::report::data::RunData;
 
 /// How long blocks last, one Kaplan-Meier curve (survival.csv) per variant: blocks
@@ -59,9 +60,12 @@ impl Draw for CompareDurations<'_> {
 /// A mean with its 95% CI: (mean, low, high).
 type Estimate = (f64, f64, f64);
 
-/// Each variant's exposure against its user-days lost, with 95% confidence intervals.
+/// Each variant's exposure against its user-days lost, with 95% confidence intervals,
+/// each point labelled with the variant's total cost to the platform.
 pub(super) struct TradeOff<'a> {
     pub(super) runs: &'a [RunData],
+    /// What money is in: the currency, or "currency units".
+    pub(super) unit: &'a str,
 }
 
 impl Draw for TradeOff<'_> {
@@ -104,8 +108,13 @@ impl Draw for TradeOff<'_> {
                 PathElement::new(vec![(x, yl), (x, yh)], c.stroke_width(2)),
             ])?;
             chart.draw_series(std::iter::once(Circle::new((x, y), 8, c.filled())))?;
+            let run = &self.runs[i];
+            let label = match run.metric(Metric::TotalCost) {
+                Some(total) => format!("{}: {}", run.label, money::amount(total.mean, self.unit)),
+                None => run.label.clone(),
+            };
             chart.draw_series(std::iter::once(
-                EmptyElement::at((x, y)) + Text::new(self.runs[i].label.clone(), (10, -28), font.clone()),
+                EmptyElement::at((x, y)) + Text::new(label, (10, -28), font.clone()),
             ))?;
         }
         Ok(())
@@ -180,11 +189,16 @@ mod tests {
     #[test]
     fn a_variant_without_estimates_is_in_the_legend_but_not_plotted() {
         let runs = [run("baseline"), RunData { metrics: Default::default(), ..run("no estimates") }];
-        let t = texts(&TradeOff { runs: &runs });
+        let t = texts(&TradeOff { runs: &runs, unit: "USD" });
         // The legend names every variant; the plot labels each point it draws.
         assert_eq!(t.iter().filter(|t| *t == "baseline").count(), 2);
         assert_eq!(t.iter().filter(|t| *t == "no estimates").count(), 1);
         assert_has(&t, "user-days lost to blocks and throttles");
+        // With a total cost, a point's label says it.
+        let mut priced = run("priced");
+        priced.metrics.insert(Metric::TotalCost.into(), Default::default());
+        let t = texts(&TradeOff { runs: &[priced], unit: "EUR" });
+        assert_has(&t, "priced: 0 EUR");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 mod blocks;
 mod compare;
+mod costs;
 mod exposure;
 mod fan;
 mod forecast;
@@ -24,10 +25,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::calibration_data::CalibrationData;
-use super::data::FolderData;
+use super::data::{FolderData, RunData};
 use super::validation_data::ValidationData;
 use blocks::Durations;
 use compare::{CompareBlocked, CompareDurations, TradeOff};
+use costs::{CostBars, MOST_BARS};
 use exposure::ExposurePrevented;
 use fan::Fan;
 use forecast::CaseIntervals;
@@ -80,9 +82,10 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
             charts.push(render(
                 "compare-tradeoff",
                 "Exposure against user-days lost",
-                "Each point is a variant's mean over all replications, with 95% confidence intervals as bars. Down and to the left is better on both counts: fewer views of violating content and fewer users cut off. A variant that moves left but up buys lower exposure with access.".into(),
-                &TradeOff { runs: &data.runs },
+                "Each point is a variant's mean over all replications, with 95% confidence intervals as bars, labelled with its total cost to the platform. Down and to the left is better on both counts: fewer views of violating content and fewer users cut off. A variant that moves left but up buys lower exposure with access; its cost says what it costs the platform.".into(),
+                &TradeOff { runs: &data.runs, unit: data.record.money.unit() },
             )?);
+            charts.push(cost_bars("compare-costs", "What each variant costs the platform", data)?);
             charts.push(render(
                 "compare-blocked",
                 "Probability of being blocked over time, by variant",
@@ -97,6 +100,9 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
                 "Each cell is one point of the sweep, coloured and labelled with the share of replications in which the platform was blocked at least once (viridis scale: dark is low, yellow is high).".into(),
                 &SweepHeatmap { runs: &data.runs, params: &data.sweep_params },
             )?);
+            if data.runs.len() <= MOST_BARS {
+                charts.push(cost_bars("sweep-costs", "What each point costs the platform", data)?);
+            }
         }
         "sweep" => {
             let param = data.sweep_params.first().map_or("parameter", String::as_str);
@@ -106,6 +112,9 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
                 format!("Each panel shows one outcome's mean across replications at each swept value, with its 95% confidence interval as a band.{} Look for where the block probability falls and whether exposure and user-days lost fall with it.", if sweep_target(data).is_some() { " The dashed line is the target." } else { "" }),
                 &SweepLines { runs: &data.runs, param, target: sweep_target(data) },
             )?);
+            if data.runs.len() <= MOST_BARS {
+                charts.push(cost_bars("sweep-costs", "What each point costs the platform", data)?);
+            }
         }
         _ => {
             charts.push(render(
@@ -137,6 +146,20 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
         )?);
     }
     Ok(charts)
+}
+
+/// The costs chart of a comparison or a sweep: a bar per variant or point.
+fn cost_bars(name: &str, title: &str, data: &FolderData) -> Result<Chart, ChartError> {
+    let unit = data.record.money.unit();
+    let sweep = data.record.command == "sweep";
+    let values = |r: &RunData| r.labels.iter().skip(1).map(|l| l.1.as_str()).collect::<Vec<_>>().join(", ");
+    let names = data.runs.iter().map(|r| if sweep { values(r) } else { r.label.clone() }).collect();
+    let axis = if sweep { data.sweep_params.join(", ") } else { "variant".into() };
+    let mut caption = format!("Each bar is the mean cost to the platform over all replications, in {unit}, made of its parts: moderation, compliance actions, fines and revenue lost while users are cut off (docs/costs.md). The line is the total's 95% confidence interval.");
+    if !sweep {
+        caption.push_str(" Beside each variant, its total and, in brackets, the paired difference against the baseline; * marks one whose 95% CI excludes zero.");
+    }
+    render(name, title, caption, &CostBars { runs: &data.runs, names, axis, unit })
 }
 
 /// The charts of a validation folder, in the order its report shows them.
@@ -426,22 +449,22 @@ mod tests {
     }
 
     #[test]
-    fn a_comparison_has_its_three_charts() {
+    fn a_comparison_has_its_four_charts() {
         check(
             folder("compare", vec![run("baseline"), run("faster")], &[]),
-            &["compare-durations", "compare-tradeoff", "compare-blocked"],
+            &["compare-durations", "compare-tradeoff", "compare-costs", "compare-blocked"],
         );
     }
 
     #[test]
     fn a_sweep_over_one_parameter_has_panels_over_two_a_heatmap() {
         let one = vec![point(&[("moderators", "20")]), point(&[("moderators", "60")])];
-        check(folder("sweep", one, &["moderators"]), &["sweep"]);
+        check(folder("sweep", one, &["moderators"]), &["sweep", "sweep-costs"]);
         let two = vec![
             point(&[("moderators", "20"), ("fpr", "0.1")]),
             point(&[("moderators", "60"), ("fpr", "0.1")]),
         ];
-        check(folder("sweep", two, &["moderators", "fpr"]), &["sweep-heatmap"]);
+        check(folder("sweep", two, &["moderators", "fpr"]), &["sweep-heatmap", "sweep-costs"]);
     }
 
     #[test]
