@@ -34,7 +34,7 @@ use clap::FromArgMatches;
 
 use crate::experiment::RunResults;
 use crate::output::publish::Executed;
-use crate::output::{OutputFolder, Plan};
+use crate::output::{text, OutputFolder, Plan};
 use crate::scenario::{self, LoadedScenario, Override};
 use args::{Cli, Command};
 use error::CliError;
@@ -144,6 +144,7 @@ fn publish(plan: &Plan, folder: OutputFolder, files: &[&str], summary: &str) -> 
     let written = plan.publish(folder)?;
     let mut stdout = std::io::stdout().lock();
     write!(stdout, "{summary}")?;
-    writeln!(stdout, "wrote {}: {}", written.display(), files.join(", "))?;
+    let start = format!("wrote {}: ", written.display());
+    writeln!(stdout, "{start}{}", text::wrap(&files.join(", "), start.chars().count(), 2))?;
     Ok(())
 }

@@ -90,13 +90,14 @@ pub(super) fn sweep(
         .collect();
     let files = plan.record_run(&folder, &results, Some(("sweep.csv", &labeled)))?;
     let c = &results[0].config;
-    let mut summary = format!(
-        "{}: {} points, {} replications each, seed {} (common random numbers across points)\n",
+    let header = format!(
+        "{}: {} points, {} replications each, seed {} (common random numbers)",
         plan.runs[0].1.scenario.name,
         points.len(),
         c.replications,
         c.seed
     );
+    let mut summary = format!("{}\n", text::wrap(&header, 0, 2));
     summary.push_str(&text::sweep_table(&params, &values, &results));
     summary.push_str(&text::posterior_notes(&plan.runs[..1]));
     if let Some(target) = target {

@@ -56,6 +56,42 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The widest line modsim prints on the terminal; longer notes are wrapped.
+pub const COLUMNS: usize = 100;
+
+/// `text` wrapped at spaces for a line on which `first` characters are already
+/// written: each further line is indented by `indent` spaces, and no line is longer
+/// than [`COLUMNS`] unless a single word is.
+pub fn wrap(text: &str, first: usize, indent: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut column = first;
+    let mut line_started = false;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if line_started && column + 1 + len > COLUMNS {
+            out.push('\n');
+            out.extend(std::iter::repeat_n(' ', indent));
+            column = indent;
+            line_started = false;
+        }
+        if line_started {
+            out.push(' ');
+            column += 1;
+        }
+        out.push_str(word);
+        column += len;
+        line_started = true;
+    }
+    out
+}
+
+/// A line of `modsim run`'s table: label, value, and a note wrapped under itself.
+fn row(out: &mut String, label: &str, value: String, note: String) {
+    let start = format!("  {label:<24} {value:>12}   ");
+    let width = start.chars().count();
+    let _ = writeln!(out, "{}", format!("{start}{}", wrap(&note, width, width)).trim_end());
+}
+
 /// The short table `modsim run` prints.
 pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
     let mut out = String::new();
@@ -70,9 +106,6 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
         results.threads_used,
         results.wall_time.as_secs_f64()
     );
-    let row = |out: &mut String, label: &str, value: String, ci: String| {
-        let _ = writeln!(out, "  {label:<24} {value:>12}   {ci}");
-    };
     let s = results.summary(Metric::Blocked);
     row(
         &mut out,
@@ -172,7 +205,9 @@ pub fn timeline(scenario: &Scenario, replication: u64, log: &[LogEntry], blocks:
     let mut out = String::new();
     let _ = writeln!(out, "{}: replication {replication}", visible(&scenario.name));
     for e in log {
-        let _ = writeln!(out, "{}  {}", when(scenario.start, e.time), visible(&e.text));
+        let at = when(scenario.start, e.time);
+        let width = at.chars().count() + 2;
+        let _ = writeln!(out, "{at}  {}", wrap(&visible(&e.text), width, width));
     }
     let _ = writeln!(
         out,
@@ -217,7 +252,7 @@ fn median_block(results: &RunResults) -> String {
     if km.n == 0 {
         return "no blocks".into();
     }
-    km.median().map_or("not reached".into(), |m| format!("{m:.1} d"))
+    km.median().map_or("not reached".into(), |m| format!("{m:.1} days"))
 }
 
 /// The table `modsim compare` prints: per metric, each variant's mean and its paired
@@ -233,38 +268,45 @@ pub fn compare_table(
     };
     let labels: Vec<Cow<str>> = labels.iter().map(|l| visible(l)).collect();
     let c = &first.config;
+    let _ = writeln!(out, "{} variants, {} replications each, seed {}", runs.len(), c.replications, c.seed);
     let _ = writeln!(
         out,
-        "{} variants, {} replications each, seed {}; differences are paired (common random numbers) against `{}`",
-        runs.len(),
-        c.replications,
-        c.seed,
+        "differences are paired (common random numbers) against `{}`",
         labels.first().map_or("", |l| l.as_ref())
     );
-    let width = labels.iter().map(|l| l.len()).max().unwrap_or(0).max(22) + 2;
-    let _ = write!(out, "{:<24}", "");
-    for l in &labels {
-        let _ = write!(out, "{l:>width$}");
-    }
-    let _ = writeln!(out);
-    for (metric, label) in HEADLINES {
-        let i = metric.index();
-        let _ = write!(out, "{label:<24}");
-        for (v, r) in runs.iter().enumerate() {
-            let mean = show(metric, r.summary(metric).mean);
-            let cell = match differences.get(v).and_then(|d| d.get(i)) {
-                Some(d) if v > 0 => format!("{mean} ({})", show_difference(metric, d)),
-                _ => mean,
-            };
-            let _ = write!(out, "{cell:>width$}");
+    let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0).max(22) + 2;
+    // As many variants side by side as fit in the terminal's width, then the next ones
+    // below, each block with the metric names again.
+    let per_block = ((COLUMNS - 24) / width).max(1);
+    let columns: Vec<usize> = (0..runs.len()).collect();
+    for (b, block) in columns.chunks(per_block).enumerate() {
+        if b > 0 {
+            let _ = writeln!(out);
+        }
+        let _ = write!(out, "{:<24}", "");
+        for &v in block {
+            let _ = write!(out, "{:>width$}", labels[v]);
+        }
+        let _ = writeln!(out);
+        for (metric, label) in HEADLINES {
+            let i = metric.index();
+            let _ = write!(out, "{label:<24}");
+            for &v in block {
+                let mean = show(metric, runs[v].summary(metric).mean);
+                let cell = match differences.get(v).and_then(|d| d.get(i)) {
+                    Some(d) if v > 0 => format!("{mean} ({})", show_difference(metric, d)),
+                    _ => mean,
+                };
+                let _ = write!(out, "{cell:>width$}");
+            }
+            let _ = writeln!(out);
+        }
+        let _ = write!(out, "{:<24}", "median first block");
+        for &v in block {
+            let _ = write!(out, "{:>width$}", median_block(&runs[v]));
         }
         let _ = writeln!(out);
     }
-    let _ = write!(out, "{:<24}", "median first block");
-    for r in runs {
-        let _ = write!(out, "{:>width$}", median_block(r));
-    }
-    let _ = writeln!(out);
     let _ = writeln!(out, "* the 95% CI of the paired difference excludes zero");
     let _ = writeln!(out);
     let _ = writeln!(out, "trade-off: what each policy leaves users exposed to, and what it costs them");
@@ -287,7 +329,14 @@ pub fn compare_table(
 /// The table `modsim sweep` prints: a row per point.
 pub fn sweep_table(params: &[String], points: &[Vec<String>], runs: &[RunResults]) -> String {
     let mut out = String::new();
-    let params: Vec<Cow<str>> = params.iter().map(|p| visible(p)).collect();
+    // A parameter's column is headed by the last key of its path, which the line
+    // above the table spells out in full, so that the table fits the terminal.
+    let full: Vec<Cow<str>> = params.iter().map(|p| visible(p)).collect();
+    let params: Vec<Cow<str>> = full.iter().map(|p| Cow::Owned(last_key(p).to_owned())).collect();
+    if full.iter().zip(&params).any(|(f, p)| f != p) {
+        let names: Vec<String> = params.iter().zip(&full).map(|(p, f)| format!("{p} = {f}")).collect();
+        let _ = writeln!(out, "{}", wrap(&format!("columns: {}", names.join("; ")), 0, 2));
+    }
     // Each column as wide as its name or its widest value (a table is long).
     let widths: Vec<usize> = params
         .iter()
@@ -302,19 +351,19 @@ pub fn sweep_table(params: &[String], points: &[Vec<String>], runs: &[RunResults
     }
     let _ = writeln!(
         out,
-        "{:>26} {:>14} {:>12} {:>14} {:>16}",
-        "block probability (95% CI)", "median block", "exposure", "user-days lost", "compliance cost"
+        "{:>25}  {:>12}  {:>9}  {:>14}  {:>15}",
+        "block probability, 95% CI", "median block", "exposure", "user-days lost", "compliance cost"
     );
     for (values, r) in points.iter().zip(runs) {
         for (v, w) in values.iter().zip(&widths) {
             let _ = write!(out, "{:<w$}", visible(v));
         }
         let s = r.summary(Metric::Blocked);
-        let blocked = format!("{} ({}-{})", percent(s.mean), percent(s.ci_low), percent(s.ci_high));
+        let blocked = format!("{} ({} to {})", percent(s.mean), percent(s.ci_low), percent(s.ci_high));
         let mean = |m: Metric| quantity(r.summary(m).mean);
         let _ = writeln!(
             out,
-            "{blocked:>26} {:>14} {:>12} {:>14} {:>16}",
+            "{blocked:>25}  {:>12}  {:>9}  {:>14}  {:>15}",
             median_block(r),
             mean(Metric::Exposure),
             mean(Metric::UserDaysLost),
@@ -322,6 +371,12 @@ pub fn sweep_table(params: &[String], points: &[Vec<String>], runs: &[RunResults
         );
     }
     out
+}
+
+/// The last key of an override path: `moderators` of `platform.review.moderators`,
+/// `share` of `platform.categories[0].share`.
+fn last_key(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
 }
 
 /// The answer to `--target`, in words.
@@ -348,13 +403,14 @@ pub fn target_answer(
         format!("{}: {value}, compliance cost {}", at.join(" "), quantity(compliance_cost(run)))
     };
     let mut out = format!("target {target}\n");
+    let line = |text: String| format!("  {}\n", wrap(&text, 2, 4));
     match answer.cheapest {
-        Some(i) => out.push_str(&format!("  cheapest point meeting it on average: {}\n", describe(i))),
+        Some(i) => out.push_str(&line(format!("cheapest point meeting it on average: {}", describe(i)))),
         None => out.push_str("  no point meets it on average\n"),
     }
     match answer.cheapest_confident {
         Some(i) => {
-            out.push_str(&format!("  cheapest point meeting it with 95% confidence: {}\n", describe(i)))
+            out.push_str(&line(format!("cheapest point meeting it with 95% confidence: {}", describe(i))))
         }
         None => {
             out.push_str("  no point meets it with 95% confidence (more replications, or a wider sweep)\n")
@@ -399,7 +455,11 @@ mod tests {
     #[test]
     fn quantities_read_at_a_glance() {
         assert_eq!(quantity(12.0), "12");
-        assert_eq!(quantity(1234.4), "1234");
+        assert_eq!(quantity(999.0), "999");
+        assert_eq!(quantity(1234.4), "1.23 k");
+        assert_eq!(quantity(9999.0), "10.0 k");
+        assert_eq!(quantity(999_999.0), "1.00 M");
+        assert_eq!(quantity(-48_512.0), "-48.5 k");
         assert_eq!(quantity(12_345.0), "12.3 k");
         assert_eq!(quantity(5.6e9), "5.60 G");
         assert_eq!(quantity(f64::NAN), "n/a");
@@ -411,6 +471,20 @@ mod tests {
         assert_eq!(visible("a\u{1b}[2J\u{7}\u{0}b"), "a\\x1b[2J\\x07\\x00b");
         assert_eq!(visible("one\ntwo\tthree\r"), "one\\ntwo\\tthree\\r");
         assert_eq!(visible("\u{202e}evil\u{85}"), "\\u{202e}evil\\u{85}");
+    }
+
+    #[test]
+    fn notes_wrap_at_the_terminal_width_under_themselves() {
+        let note = "95% CI 6.9 to 7.0 days; Kaplan-Meier, 0 of 1000 blocks still in force at the horizon";
+        let wrapped = wrap(note, 42, 42);
+        let lines: Vec<&str> = wrapped.lines().collect();
+        let second = format!("{}still in force at the horizon", " ".repeat(42));
+        assert_eq!(lines, ["95% CI 6.9 to 7.0 days; Kaplan-Meier, 0 of 1000 blocks", &second]);
+        assert!(42 + lines[0].len() <= COLUMNS);
+        assert_eq!(wrap("short note", 42, 42), "short note");
+        let long_word = "x".repeat(120);
+        assert_eq!(wrap(&long_word, 0, 2), long_word);
+        assert_eq!(last_key("platform.categories[0].share"), "share");
     }
 
     #[test]
