@@ -244,7 +244,7 @@ fn the_terminal_names_the_currency_with_the_total_and_its_parts() {
     assert!(text.contains("  cost to the platform       16.9 k USD   95% CI 16.9 k to 16.9 k\n"), "{text}");
     assert!(
         text.contains(
-            "    of which moderation 1200, compliance actions 750, fines 3000, revenue lost 12.0 k\n"
+            "    of which moderation 1.20 k, compliance actions 750, fines 3.00 k, revenue lost 12.0 k\n"
         ),
         "{text}"
     );
@@ -260,10 +260,14 @@ fn the_terminal_names_the_currency_with_the_total_and_its_parts() {
         "--out",
     ];
     let text = stdout(&sweep, &priced);
-    assert!(text.contains("compliance cost, USD total cost, USD"), "{text}");
+    assert!(text.contains("costs in USD, means: compliance cost is"), "{text}");
     // At 80 a day: 2,400 + 750 and 2,400 + 750 + 3,000 + 12,000.
     let at_80 = text.lines().find(|l| l.starts_with("80 ")).unwrap_or_else(|| panic!("{text}"));
-    assert_eq!(at_80.split_whitespace().rev().take(3).collect::<Vec<_>>(), ["k", "18.1", "3150"], "{at_80}");
+    assert_eq!(
+        at_80.split_whitespace().rev().take(4).collect::<Vec<_>>(),
+        ["k", "18.1", "k", "3.15"],
+        "{at_80}"
+    );
 }
 
 #[test]
@@ -286,9 +290,9 @@ fn compare_shows_the_total_and_its_parts_with_paired_differences() {
     let line = |label: &str| {
         text.lines().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("{label}: {text}"))
     };
-    assert!(line("  total ").ends_with("(+1200*)"), "{text}");
-    assert!(line("  moderation ").ends_with("2400 (+1200*)"), "{text}");
-    assert!(line("  fines ").ends_with("3000 (+0)"), "{text}");
+    assert!(line("  total ").ends_with("(+1.20 k*)"), "{text}");
+    assert!(line("  moderation ").ends_with("2.40 k (+1.20 k*)"), "{text}");
+    assert!(line("  fines ").ends_with("3.00 k (+0)"), "{text}");
 }
 
 #[test]

@@ -171,15 +171,17 @@ fn a_sweep_over_distribution_tables_writes_every_output() {
         let cell = format!("{point},\"{}\",blocked,", table.replace('"', "\"\""));
         assert!(csv.contains(&cell), "{cell} not in\n{csv}");
     }
-    // The terminal table keeps its columns: each outcome starts where its header does.
+    // The terminal table keeps its columns: each outcome ends where its header does.
     let stdout = text(&out.stdout);
-    let header = stdout.lines().find(|l| l.starts_with("platform.review.review_time")).expect("a table");
-    let width = header.find("block probability").expect("a header");
+    // Headed by its last key, the full path said above the table.
+    assert!(stdout.contains("columns: review_time = platform.review.review_time\n"), "{stdout}");
+    let header = stdout.lines().find(|l| l.starts_with("review_time")).expect("a table");
+    let end = header.find("block probability").expect("a header") + "block probability".len();
     for table in [EXPONENTIAL, LOGNORMAL] {
         let row =
             stdout.lines().find(|l| l.starts_with(table)).unwrap_or_else(|| panic!("{table} in\n{stdout}"));
-        assert!(row[table.len()..width].chars().all(|c| c == ' '), "{row}\n{header}");
-        assert!(row[..width + 26].ends_with(')'), "{row}\n{header}");
+        assert!(row[table.len()..].starts_with("  "), "{row}\n{header}");
+        assert!(row[..end].ends_with("%)"), "{row}\n{header}");
     }
     // The chart names each table in words, the report shows both.
     let svg = read(&listed.join("charts/sweep.svg"));

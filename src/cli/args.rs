@@ -1,14 +1,18 @@
 //! The command-line definition (clap), and the options every experiment command
 //! shares turned into a [`Plan`], with the guards that refuse a plan before it runs.
+//!
+//! This file is long because every command's arguments and their help live together,
+//! so that `--help`, the completions and the man page come from one definition.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
+use super::help::*;
 use super::CliError;
 use crate::experiment::shard::Shard;
-use crate::experiment::sweep::{Axis, Target};
+use crate::experiment::sweep::{target_metrics, Axis, Target};
 use crate::experiment::{Precision, RunConfig};
 use crate::output::parts::{MergedRuns, PartInfo};
 use crate::output::Plan;
@@ -17,7 +21,7 @@ use crate::scenario::{LoadedScenario, Override};
 
 /// modsim: simulate content-moderation policies, takedown orders and platform blocks.
 #[derive(Debug, Parser)]
-#[command(name = "modsim", version, about, long_about = None)]
+#[command(name = "modsim", version, about, long_about = None, after_help = MAIN_EXAMPLES)]
 pub(super) struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -26,8 +30,9 @@ pub(super) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(super) enum Command {
     /// Run a scenario many times and write the tables, charts and report.
+    #[command(after_help = RUN_EXAMPLES)]
     Run {
-        #[arg(required_unless_present = "reproduce")]
+        #[arg(required_unless_present = "reproduce", help = SCENARIO_HELP)]
         scenario: Option<PathBuf>,
         /// Run again what a run.json describes (same scenario, overrides, seed and
         /// replications) and check that the tables come out identical.
@@ -38,21 +43,27 @@ pub(super) enum Command {
     },
     /// Run a scenario's variants (or several scenario files) side by side, with paired
     /// differences against the first.
+    #[command(after_help = COMPARE_EXAMPLES)]
     Compare {
-        #[arg(required = true)]
+        /// Scenario files (TOML): one file runs its baseline and each of its [[variants]];
+        /// several files run side by side, the first as the baseline.
+        #[arg(required = true, value_name = "SCENARIO")]
         scenarios: Vec<PathBuf>,
         #[command(flatten)]
         experiment: ExperimentArgs,
     },
     /// Run a grid of values for one or two parameters.
+    #[command(after_help = SWEEP_EXAMPLES)]
     Sweep {
+        #[arg(help = SCENARIO_HELP)]
         scenario: PathBuf,
         /// PATH=VALUES: a list (10,20,50, or of tables: {...},{...}), a range (20..400
         /// step 20, or of durations: 1d..30d step 1d) or a geometric range (10..1000
-        /// geometric 5). Give it once or twice (a full grid).
+        /// geometric 5), quoted when it has spaces. Once or twice (a full grid).
         #[arg(long = "vary", required = true, value_name = "PATH=VALUES")]
         vary: Vec<Axis>,
-        /// Report the cheapest point that meets this, e.g. block_probability<0.05.
+        /// Report the cheapest point that meets this, e.g. block_probability<0.05
+        /// (--help lists the metrics).
         #[arg(long, value_name = "METRIC<VALUE")]
         target: Option<Target>,
         #[command(flatten)]
@@ -60,6 +71,7 @@ pub(super) enum Command {
     },
     /// Learn parameters from the case library's observed outcomes (ABC-SMC); see
     /// docs/calibration.md.
+    #[command(after_help = CALIBRATE_EXAMPLES)]
     Calibrate {
         /// A calibration file: cases and the parameters to learn.
         config: PathBuf,
@@ -77,6 +89,7 @@ pub(super) enum Command {
     /// Leave-one-out validation over a calibration's cases: calibrate on all but one,
     /// forecast it, score the forecast against what happened and against a
     /// reference-class baseline; see docs/calibration.md.
+    #[command(after_help = VALIDATE_EXAMPLES)]
     Validate {
         /// A calibration file: cases and the parameters to learn.
         config: PathBuf,
@@ -93,6 +106,7 @@ pub(super) enum Command {
     },
     /// Put together the partial folders of a command run with --shard K/N: writes the
     /// folder the command would have written on one machine (docs/cluster.md).
+    #[command(after_help = MERGE_EXAMPLES)]
     Merge {
         /// The part folders, every part exactly once, in any order.
         #[arg(required = true)]
@@ -112,12 +126,15 @@ pub(super) enum Command {
         slurm: super::slurm::SlurmArgs,
     },
     /// Validate scenario files; exit 0 when all are valid.
+    #[command(after_help = CHECK_EXAMPLES)]
     Check {
-        #[arg(required = true)]
+        /// Scenario files (TOML), each checked with every one of its [[variants]].
+        #[arg(required = true, value_name = "SCENARIO")]
         scenarios: Vec<PathBuf>,
     },
     /// Rebuild report.html, report.md and charts/ of an output folder from its CSV
     /// files and run.json (no simulation).
+    #[command(after_help = REPORT_EXAMPLES)]
     Report {
         /// An output folder of `run`, `compare`, `sweep`, `calibrate` or `validate`.
         folder: PathBuf,
@@ -126,7 +143,9 @@ pub(super) enum Command {
         no_charts: bool,
     },
     /// Print one replication's event log as a timeline.
+    #[command(after_help = TRACE_EXAMPLES)]
     Trace {
+        #[arg(help = SCENARIO_HELP)]
         scenario: PathBuf,
         /// Replication to trace (0-based).
         #[arg(long, default_value_t = 0)]
@@ -141,6 +160,42 @@ pub(super) enum Command {
         #[arg(long = "unset", value_name = "PATH", value_parser = unset_path)]
         unset: Vec<Override>,
     },
+    /// Write an annotated starting scenario, and the JSON Schema beside it.
+    #[command(after_help = INIT_EXAMPLES)]
+    Init {
+        /// The scenario file to write.
+        #[arg(default_value = "scenario.toml")]
+        path: PathBuf,
+        /// Replace the file (and the schema beside it) if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the JSON Schema of the scenario format, for editors that check keys.
+    #[command(after_help = SCHEMA_EXAMPLES)]
+    Schema,
+    /// Print a shell completion script.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions { shell: clap_complete::Shell },
+    /// Print modsim's man page (roff), or write a page per command to a folder.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man {
+        /// Write modsim.1 and a page per command (modsim-run.1, ...) to this folder.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// The command line's definition, with the help clap's derive cannot hold: the metric
+/// names `--target` takes, from the one list of metrics.
+pub(super) fn command() -> clap::Command {
+    let metrics = target_metrics().join(", ");
+    Cli::command().mut_subcommand("sweep", |sweep| {
+        sweep.mut_arg("target", |target| {
+            target.long_help(format!(
+                "Report the cheapest point that meets this, e.g. block_probability<0.05 (quoted: the shell reads < as a redirection). METRIC is one of: {metrics}"
+            ))
+        })
+    })
 }
 
 /// Options every experiment command takes.
@@ -155,8 +210,8 @@ pub(super) struct ExperimentArgs {
     /// Seed of the random streams (default: the scenario's).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, default_value_t = 0, hide_default_value = true)]
     pub threads: usize,
     /// Override a parameter, e.g. --set platform.review.moderators=200 (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
@@ -197,8 +252,8 @@ pub(super) struct CalibrateArgs {
     /// Seed of the sampler's random streams.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, default_value_t = 0, hide_default_value = true)]
     pub threads: usize,
     /// Particles accepted per generation.
     #[arg(long, default_value_t = 200)]

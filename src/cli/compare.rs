@@ -9,7 +9,7 @@ use super::{default_output, load_with, print_warnings, publish, whole, CliError}
 use crate::experiment::compare;
 use crate::experiment::stats::PairedDifference;
 use crate::output::tables::Labeled;
-use crate::output::text;
+use crate::output::{comparison, text};
 use crate::scenario::{self, LoadedScenario};
 
 /// Runs the variants of one file, or the files in `paths`, and writes compare.csv
@@ -57,7 +57,7 @@ pub(super) fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), Cl
         })
         .collect();
     let files = plan.record_run(&folder, &results, Some(("compare.csv", &labeled)), None)?;
-    let mut summary = text::compare_table(&labels, &results, &differences);
+    let mut summary = comparison::compare_table(&labels, &results, &differences);
     summary.push_str(&text::posterior_notes(&plan.runs));
     if let Some(note) = text::precision_note(&results[0]) {
         summary.push_str(&format!("{note}\n"));

@@ -3,7 +3,8 @@
 //! (scenario or arguments), 1 anything else.
 //!
 //! One file per command (`run.rs`, `reproduce.rs`, `calibrate.rs`, `validate.rs`, `compare.rs`, `sweep.rs`, `merge.rs`, `slurm.rs`,
-//! `check.rs`, `trace.rs`, `report.rs`); `args.rs` holds the clap definitions,
+//! `check.rs`, `trace.rs`, `report.rs`, `init.rs`; `completions.rs` for completions and man
+//! pages); `args.rs` holds the clap definitions and `help.rs` the examples of `--help`,
 //! `progress.rs` the progress bar and Ctrl-C, `error.rs` `CliError`. The experiment
 //! commands hand a `Plan` to `output::publish`, which runs it and writes the folder.
 
@@ -11,7 +12,10 @@ mod args;
 mod calibrate;
 mod check;
 mod compare;
+mod completions;
 mod error;
+mod help;
+mod init;
 mod merge;
 mod progress;
 mod report;
@@ -26,11 +30,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use crate::experiment::RunResults;
 use crate::output::publish::Executed;
-use crate::output::text::visible;
+use crate::output::text::{self, visible};
 use crate::output::{OutputFolder, Plan};
 use crate::scenario::{self, LoadedScenario, Override};
 use args::{Cli, Command};
@@ -39,10 +43,16 @@ use error::CliError;
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     progress::stop_on_ctrl_c();
-    let cli = match Cli::try_parse() {
+    let cli = match args::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
+            if e.kind() == clap::error::ErrorKind::UnknownArgument {
+                let args: Vec<String> = std::env::args().collect();
+                if let Some(hint) = help::unquoted_range_hint(&args) {
+                    eprintln!("\n{hint}");
+                }
+            }
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
@@ -76,6 +86,10 @@ pub fn main() -> ExitCode {
             trace::trace(&scenario, replication, seed, &args::in_order(&unset, &set))
         }
         Command::Report { folder, no_charts } => report::rebuild_report(&folder, !no_charts),
+        Command::Init { path, force } => init::init(&path, force),
+        Command::Schema => schema(),
+        Command::Completions { shell } => completions::completions(shell),
+        Command::Man { dir } => completions::man(dir.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -87,6 +101,13 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// `modsim schema`: prints the JSON Schema of the scenario format.
+fn schema() -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(&scenario::scenario_schema()).unwrap_or_default();
+    writeln!(std::io::stdout().lock(), "{text}")?;
+    Ok(())
 }
 
 /// Loads a scenario with the command line's overrides and prints its warnings.
@@ -153,6 +174,7 @@ fn publish(plan: &Plan, folder: OutputFolder, files: &[&str], summary: &str) -> 
     let written = plan.publish(folder)?;
     let mut stdout = std::io::stdout().lock();
     write!(stdout, "{summary}")?;
-    writeln!(stdout, "wrote {}: {}", written.display(), files.join(", "))?;
+    let start = format!("wrote {}: ", written.display());
+    writeln!(stdout, "{start}{}", text::wrap(&files.join(", "), start.chars().count(), 2))?;
     Ok(())
 }

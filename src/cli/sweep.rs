@@ -8,7 +8,7 @@ use super::progress::Progress;
 use super::{default_output, print_warnings, publish, whole, CliError};
 use crate::experiment::sweep::{self, Axis, Target};
 use crate::output::tables::Labeled;
-use crate::output::{answer, text};
+use crate::output::{answer, comparison, text};
 use crate::scenario::{self, Override};
 
 /// Most points of a sweep grid: each is a scenario held in memory and run.
@@ -92,14 +92,15 @@ pub(super) fn sweep(
     let findings = target.map(|t| sweep::findings(t, &params, &values, &results));
     let files = plan.record_run(&folder, &results, Some(("sweep.csv", &labeled)), findings.as_ref())?;
     let c = &results[0].config;
-    let mut summary = format!(
-        "{}: {} points, {} replications each, seed {} (common random numbers across points)\n",
+    let header = format!(
+        "{}: {} points, {} replications each, seed {} (common random numbers)",
         plan.runs[0].1.scenario.name,
         points.len(),
         c.replications,
         c.seed
     );
-    summary.push_str(&text::sweep_table(&params, &values, &results));
+    let mut summary = format!("{}\n", text::wrap(&header, 0, 2));
+    summary.push_str(&comparison::sweep_table(&params, &values, &results));
     summary.push_str(&text::posterior_notes(&plan.runs[..1]));
     if let Some(findings) = &findings {
         summary.push_str(&answer::terminal(

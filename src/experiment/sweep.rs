@@ -61,6 +61,13 @@ fn parse_values(spec: &str) -> Result<Vec<String>, String> {
     let words: Vec<&str> = rest.split_whitespace().collect();
     let (to, kind, by) = match words.as_slice() {
         [to, kind, by] => (*to, *kind, *by),
+        // `--vary "x=20..200"`: the step is missing (or, unquoted, the shell passed it as
+        // arguments of its own).
+        [_] => {
+            return Err(format!(
+                "`{spec}` is a range without its step; write `A..B step S` or `A..B geometric N`, quoted so that the shell keeps it one argument: --vary \"PATH={spec} step S\""
+            ))
+        }
         _ => return Err(format!("`{spec}`: write a range as `A..B step S` or `A..B geometric N`")),
     };
     // A range of durations ("1d..30d step 1d"): the same range in milliseconds,
@@ -224,12 +231,17 @@ impl FromStr for Target {
         }
         // "block_probability" is what people say; the metric is the share blocked.
         let canonical = if name == "block_probability" { "blocked" } else { name };
-        let metric: Metric = canonical.parse().map_err(|_| {
-            let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
-            format!("`{name}` is not a metric; metrics: block_probability, {}", names.join(", "))
-        })?;
+        let metric: Metric = canonical
+            .parse()
+            .map_err(|_| format!("`{name}` is not a metric; metrics: {}", target_metrics().join(", ")))?;
         Ok(Target { metric, comparison, value })
     }
+}
+
+/// The metric names a target takes: `block_probability` (the share of replications
+/// blocked), then every metric of [`Metric::ALL`].
+pub fn target_metrics() -> Vec<&'static str> {
+    std::iter::once("block_probability").chain(Metric::ALL.iter().map(|m| m.name())).collect()
 }
 
 impl fmt::Display for Target {

@@ -4,8 +4,9 @@
 
 use crate::experiment::sweep::{TargetFindings, TargetPoint};
 use crate::model::Metric;
+use crate::output::comparison::show;
 use crate::output::money;
-use crate::output::text::{quantity, show, visible};
+use crate::output::text::{quantity, visible};
 
 /// The answer to `--target`, one line each (the terminal prints them, the report lists
 /// them): the cheapest points that meet it, where the metric stops responding to a
@@ -172,7 +173,7 @@ mod tests {
         let lines = lines(&findings, 300, "EUR");
         assert_eq!(
             lines[0],
-            "cheapest point meeting it on average: moderators=60 office=a: 19.0% (95% CI 16.0% to 22.0%), compliance cost 1000 EUR"
+            "cheapest point meeting it on average: moderators=60 office=a: 19.0% (95% CI 16.0% to 22.0%), compliance cost 1.00 k EUR"
         );
         assert_eq!(lines[1], "flat: block probability stays between 19.0% and 20.0% from moderators=60 to 200; no difference there is both significant at 300 replications and over a tenth of the best value, so moderators does not move it there");
         assert!(

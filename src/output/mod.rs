@@ -7,6 +7,7 @@ pub mod answer;
 pub mod calibration;
 pub mod checkpoint;
 pub mod columns;
+pub mod comparison;
 pub mod endings;
 pub mod folder;
 pub mod money;

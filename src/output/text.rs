@@ -8,8 +8,6 @@ use std::fmt::Write;
 use chrono::NaiveDateTime;
 
 use crate::engine::SimTime;
-use crate::experiment::stats::PairedDifference;
-use crate::experiment::sweep::compliance_cost;
 use crate::experiment::RunResults;
 use crate::model::{CategoryDelays, LogEntry, Metric};
 use crate::scenario::{LoadedScenario, Scenario};
@@ -57,6 +55,42 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The widest line modsim prints on the terminal; longer notes are wrapped.
+pub const COLUMNS: usize = 100;
+
+/// `text` wrapped at spaces for a line on which `first` characters are already
+/// written: each further line is indented by `indent` spaces, and no line is longer
+/// than [`COLUMNS`] unless a single word is.
+pub fn wrap(text: &str, first: usize, indent: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut column = first;
+    let mut line_started = false;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if line_started && column + 1 + len > COLUMNS {
+            out.push('\n');
+            out.extend(std::iter::repeat_n(' ', indent));
+            column = indent;
+            line_started = false;
+        }
+        if line_started {
+            out.push(' ');
+            column += 1;
+        }
+        out.push_str(word);
+        column += len;
+        line_started = true;
+    }
+    out
+}
+
+/// A line of `modsim run`'s table: label, value, and a note wrapped under itself.
+fn row(out: &mut String, label: &str, value: String, note: String) {
+    let start = format!("  {label:<24} {value:>12}   ");
+    let width = start.chars().count();
+    let _ = writeln!(out, "{}", format!("{start}{}", wrap(&note, width, width)).trim_end());
+}
+
 /// The short table `modsim run` prints.
 pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
     let mut out = String::new();
@@ -71,9 +105,6 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
         results.threads_used,
         results.wall_time.as_secs_f64()
     );
-    let row = |out: &mut String, label: &str, value: String, ci: String| {
-        let _ = writeln!(out, "  {label:<24} {value:>12}   {ci}");
-    };
     let s = results.summary(Metric::Blocked);
     row(
         &mut out,
@@ -191,176 +222,15 @@ pub fn timeline(scenario: &Scenario, replication: u64, log: &[LogEntry], blocks:
     let mut out = String::new();
     let _ = writeln!(out, "{}: replication {replication}", visible(&scenario.name));
     for e in log {
-        let _ = writeln!(out, "{}  {}", when(scenario.start, e.time), visible(&e.text));
+        let at = when(scenario.start, e.time);
+        let width = at.chars().count() + 2;
+        let _ = writeln!(out, "{at}  {}", wrap(&visible(&e.text), width, width));
     }
     let _ = writeln!(
         out,
         "{}  end of the horizon ({} events, {blocks} blocks)",
         when(scenario.start, SimTime::ZERO + scenario.horizon),
         log.len()
-    );
-    out
-}
-
-/// Headline rows of the compare table: metric, label. Money follows, in its own rows
-/// ([`money_rows`]).
-const HEADLINES: [(Metric, &str); 5] = [
-    (Metric::Blocked, "block probability"),
-    (Metric::DaysBlocked, "days blocked"),
-    (Metric::Exposure, "exposure (views)"),
-    (Metric::UserDaysLost, "user-days lost"),
-    (Metric::OrdersMissed, "orders missed"),
-];
-
-/// The compare table's money rows, under a line naming the currency: the total cost
-/// to the platform, then its parts.
-fn money_rows() -> Vec<(Metric, String)> {
-    let parts = money::PARTS.iter().map(|(m, name)| (*m, format!("  {name}")));
-    std::iter::once((money::TOTAL.0, "  total".to_owned())).chain(parts).collect()
-}
-
-pub(crate) fn show(metric: Metric, x: f64) -> String {
-    if metric == Metric::Blocked {
-        percent(x)
-    } else {
-        quantity(x)
-    }
-}
-
-pub(crate) fn show_difference(metric: Metric, d: &PairedDifference) -> String {
-    let mark = if d.significant() { "*" } else { "" };
-    if metric == Metric::Blocked {
-        format!("{:+.1} pp{mark}", d.mean * 100.0)
-    } else if d.mean >= 0.0 {
-        format!("+{}{mark}", quantity(d.mean))
-    } else {
-        format!("-{}{mark}", quantity(-d.mean))
-    }
-}
-
-fn median_block(results: &RunResults) -> String {
-    let km = &results.first_block_durations;
-    if km.n == 0 {
-        return "no blocks".into();
-    }
-    km.median().map_or("not reached".into(), |m| format!("{m:.1} d"))
-}
-
-/// The table `modsim compare` prints: per metric, each variant's mean and its paired
-/// difference against the first, then the trade-off between exposure and user-days lost.
-pub fn compare_table(
-    labels: &[String],
-    runs: &[RunResults],
-    differences: &[Vec<PairedDifference>],
-) -> String {
-    let mut out = String::new();
-    let Some(first) = runs.first() else {
-        return out;
-    };
-    let labels: Vec<Cow<str>> = labels.iter().map(|l| visible(l)).collect();
-    let c = &first.config;
-    let _ = writeln!(
-        out,
-        "{} variants, {} replications each, seed {}; differences are paired (common random numbers) against `{}`",
-        runs.len(),
-        c.replications,
-        c.seed,
-        labels.first().map_or("", |l| l.as_ref())
-    );
-    let width = labels.iter().map(|l| l.len()).max().unwrap_or(0).max(22) + 2;
-    let _ = write!(out, "{:<24}", "");
-    for l in &labels {
-        let _ = write!(out, "{l:>width$}");
-    }
-    let _ = writeln!(out);
-    // Each variant's mean, and after the baseline its paired difference.
-    let metric_row = |out: &mut String, metric: Metric, label: &str| {
-        let _ = write!(out, "{label:<24}");
-        for (v, r) in runs.iter().enumerate() {
-            let mean = show(metric, r.summary(metric).mean);
-            let cell = match differences.get(v).and_then(|d| d.get(metric.index())) {
-                Some(d) if v > 0 => format!("{mean} ({})", show_difference(metric, d)),
-                _ => mean,
-            };
-            let _ = write!(out, "{cell:>width$}");
-        }
-        let _ = writeln!(out);
-    };
-    for (metric, label) in HEADLINES {
-        metric_row(&mut out, metric, label);
-    }
-    let _ = write!(out, "{:<24}", "median first block");
-    for r in runs {
-        let _ = write!(out, "{:>width$}", median_block(r));
-    }
-    let _ = writeln!(out);
-    let _ = writeln!(out, "cost to the platform, {}", money::unit(first.currency.as_deref()));
-    for (metric, label) in money_rows() {
-        metric_row(&mut out, metric, &label);
-    }
-    let _ = writeln!(out, "* the 95% CI of the paired difference excludes zero");
-    let _ = writeln!(out);
-    let _ = writeln!(out, "trade-off: what each policy leaves users exposed to, and what it costs them");
-    let _ = writeln!(
-        out,
-        "  {:<22} {:>34} {:>34}",
-        "variant", "exposure, views (95% CI)", "user-days lost (95% CI)"
-    );
-    for (l, r) in labels.iter().zip(runs) {
-        let l = l.as_ref();
-        let cell = |m: Metric| {
-            let s = r.summary(m);
-            format!("{} ({} to {})", quantity(s.mean), quantity(s.ci_low), quantity(s.ci_high))
-        };
-        let _ = writeln!(out, "  {l:<22} {:>34} {:>34}", cell(Metric::Exposure), cell(Metric::UserDaysLost));
-    }
-    out
-}
-
-/// The table `modsim sweep` prints: a row per point.
-pub fn sweep_table(params: &[String], points: &[Vec<String>], runs: &[RunResults]) -> String {
-    let mut out = String::new();
-    let params: Vec<Cow<str>> = params.iter().map(|p| visible(p)).collect();
-    // Each column as wide as its name or its widest value (a table is long).
-    let widths: Vec<usize> = params
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let widest = points.iter().filter_map(|v| v.get(i)).map(|v| visible(v).chars().count()).max();
-            p.chars().count().max(widest.unwrap_or(0)).max(8) + 2
-        })
-        .collect();
-    for (p, w) in params.iter().zip(&widths) {
-        let _ = write!(out, "{p:<w$}");
-    }
-    let unit = money::unit(runs.first().and_then(|r| r.currency.as_deref()));
-    let (compliance, total) = (format!("compliance cost, {unit}"), format!("total cost, {unit}"));
-    let (cw, tw) = (compliance.len().max(16), total.len().max(12));
-    let _ = writeln!(
-        out,
-        "{:>26} {:>14} {:>12} {:>14} {compliance:>cw$} {total:>tw$}",
-        "block probability (95% CI)", "median block", "exposure", "user-days lost"
-    );
-    for (values, r) in points.iter().zip(runs) {
-        for (v, w) in values.iter().zip(&widths) {
-            let _ = write!(out, "{:<w$}", visible(v));
-        }
-        let s = r.summary(Metric::Blocked);
-        let blocked = format!("{} ({}-{})", percent(s.mean), percent(s.ci_low), percent(s.ci_high));
-        let mean = |m: Metric| quantity(r.summary(m).mean);
-        let _ = writeln!(
-            out,
-            "{blocked:>26} {:>14} {:>12} {:>14} {:>cw$} {:>tw$}",
-            median_block(r),
-            mean(Metric::Exposure),
-            mean(Metric::UserDaysLost),
-            quantity(compliance_cost(r)),
-            mean(money::TOTAL.0)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "compliance cost: moderation and compliance actions; total cost adds fines and revenue lost (means)"
     );
     out
 }
@@ -401,7 +271,11 @@ mod tests {
     #[test]
     fn quantities_read_at_a_glance() {
         assert_eq!(quantity(12.0), "12");
-        assert_eq!(quantity(1234.4), "1234");
+        assert_eq!(quantity(999.0), "999");
+        assert_eq!(quantity(1234.4), "1.23 k");
+        assert_eq!(quantity(9999.0), "10.0 k");
+        assert_eq!(quantity(999_999.0), "1.00 M");
+        assert_eq!(quantity(-48_512.0), "-48.5 k");
         assert_eq!(quantity(12_345.0), "12.3 k");
         assert_eq!(quantity(5.6e9), "5.60 G");
         assert_eq!(quantity(f64::NAN), "n/a");
@@ -413,6 +287,19 @@ mod tests {
         assert_eq!(visible("a\u{1b}[2J\u{7}\u{0}b"), "a\\x1b[2J\\x07\\x00b");
         assert_eq!(visible("one\ntwo\tthree\r"), "one\\ntwo\\tthree\\r");
         assert_eq!(visible("\u{202e}evil\u{85}"), "\\u{202e}evil\\u{85}");
+    }
+
+    #[test]
+    fn notes_wrap_at_the_terminal_width_under_themselves() {
+        let note = "95% CI 6.9 to 7.0 days; Kaplan-Meier, 0 of 1000 blocks still in force at the horizon";
+        let wrapped = wrap(note, 42, 42);
+        let lines: Vec<&str> = wrapped.lines().collect();
+        let second = format!("{}still in force at the horizon", " ".repeat(42));
+        assert_eq!(lines, ["95% CI 6.9 to 7.0 days; Kaplan-Meier, 0 of 1000 blocks", &second]);
+        assert!(42 + lines[0].len() <= COLUMNS);
+        assert_eq!(wrap("short note", 42, 42), "short note");
+        let long_word = "x".repeat(120);
+        assert_eq!(wrap(&long_word, 0, 2), long_word);
     }
 
     #[test]

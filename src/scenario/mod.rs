@@ -16,6 +16,8 @@ mod parameters;
 mod playbook;
 mod posterior;
 mod raw;
+mod schema;
+mod schema_forms;
 mod spread;
 pub mod units;
 mod value_form;
@@ -32,6 +34,7 @@ pub use overrides::{Change, Override, OverrideError};
 pub use parameters::Parameter;
 pub use playbook::*;
 pub use posterior::{ParticleScenarios, Posterior, PosteriorSpec, PosteriorTarget, MAX_PARTICLES};
+pub use schema::scenario_schema;
 pub use spread::spread_warnings;
 pub use value_form::{duration_form, value_text, Form};
 

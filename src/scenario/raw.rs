@@ -4,11 +4,55 @@
 //! of `scenario::Scenario`, checking ranges and references and naming the key path of
 //! every problem. Only this file knows the TOML spelling of things.
 
+use schemars::JsonSchema;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 
-#[derive(Debug, Deserialize)]
+use super::schema_forms::{names, ClockTime, Date, Duration, LiftPathName, Moment};
+
+/// The distributions of a random duration (`dist = ...`) and the parameters each
+/// takes, all of them required.
+pub const DISTRIBUTIONS: [(&str, &[&str]); 6] = [
+    ("fixed", &["value"]),
+    ("exponential", &["mean"]),
+    ("lognormal", &["median", "p90"]),
+    ("gamma", &["mean", "sd"]),
+    ("uniform", &["min", "max"]),
+    ("triangular", &["min", "mode", "max"]),
+];
+
+/// A ladder step's `kind`s.
+pub const STEP_KINDS: [&str; 4] = ["warning", "fine", "throttle", "block"];
+
+/// A playbook action's `kind`s.
+pub const ACTION_KINDS: [&str; 8] = [
+    "cleanup",
+    "hire_moderators",
+    "improve_detection",
+    "age_gate",
+    "local_office",
+    "register",
+    "commitment",
+    "meeting",
+];
+
+/// The review queue's `discipline`s.
+pub const DISCIPLINES: [&str; 2] = ["fifo", "urgent_first"];
+
+/// The review queue's `queue_model`s.
+pub const QUEUE_MODELS: [&str; 3] = ["auto", "items", "cohorts"];
+
+/// A category's attention `profile`s.
+pub const ATTENTION_PROFILES: [&str; 2] = ["constant", "exponential"];
+
+names!(StepKind, STEP_KINDS, "What the step does: warn, fine, throttle or block the platform.");
+names!(ActionKind, ACTION_KINDS, "What the action does (docs/scenario-format.md, [[playbook]]).");
+names!(Discipline, DISCIPLINES, "Which waiting item a moderator takes next.");
+names!(QueueModel, QUEUE_MODELS, "How the review queue is simulated: each item, in cohorts, or by volume.");
+names!(AttentionProfile, ATTENTION_PROFILES, "How an item's views depend on its age.");
+
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     pub scenario: RawMeta,
@@ -25,7 +69,7 @@ pub struct RawScenario {
 }
 
 /// Parameters drawn from a calibration posterior (`[posterior]`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPosterior {
     /// The posterior.csv, relative to the scenario file.
@@ -36,19 +80,23 @@ pub struct RawPosterior {
 }
 
 /// What really happened in a case (`[observed]`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawObserved {
     pub blocked: Option<bool>,
+    #[schemars(with = "Option<Moment>")]
     pub block_start: Option<toml::Value>,
+    #[schemars(with = "Option<Moment>")]
     pub access_restored: Option<toml::Value>,
+    #[schemars(with = "Option<Moment>")]
     pub in_force_on: Option<toml::Value>,
+    #[schemars(with = "Option<LiftPathName>")]
     pub lifted_by: Option<String>,
     #[serde(default)]
     pub sources: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVariant {
     pub name: String,
@@ -56,22 +104,27 @@ pub struct RawVariant {
     pub description: String,
     /// Override paths (quoted keys) and their values.
     #[serde(default)]
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub set: toml::Table,
     /// Paths to delete, before `set` is applied.
     #[serde(default)]
     pub unset: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMeta {
     pub name: String,
     #[serde(default)]
     pub description: String,
     /// A calendar date or date-time; the scenario clock's zero.
+    #[schemars(with = "Option<Date>")]
     pub start: Option<toml::Value>,
+    #[schemars(with = "Duration")]
     pub horizon: String,
+    #[schemars(with = "Option<Duration>")]
     pub step: Option<String>,
+    #[schemars(with = "Option<Duration>")]
     pub warm_up: Option<String>,
     pub replications: Option<u64>,
     pub seed: Option<u64>,
@@ -79,7 +132,7 @@ pub struct RawMeta {
     pub currency: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPlatform {
     pub daily_active_users: f64,
@@ -96,7 +149,7 @@ pub struct RawPlatform {
     pub orders: RawOrders,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCategory {
     pub name: String,
@@ -110,46 +163,53 @@ pub struct RawCategory {
 }
 
 /// `attention = { profile = "exponential", half_life = "6h" }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAttention {
+    #[schemars(with = "AttentionProfile")]
     pub profile: String,
+    #[schemars(with = "Option<Duration>")]
     pub half_life: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDetection {
     pub false_positive_rate: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawReview {
     pub moderators: u32,
     pub hours_per_day: Option<f64>,
+    #[schemars(with = "Option<ClockTime>")]
     pub shift_start: Option<String>,
     pub review_time: RawDist,
     pub accuracy: Option<f64>,
+    #[schemars(with = "Option<Discipline>")]
     pub discipline: Option<String>,
     pub cost_per_moderator_day: Option<f64>,
+    #[schemars(with = "Option<QueueModel>")]
     pub queue_model: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOrders {
     pub handling_time: RawDist,
     pub compliance_probability: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRegulator {
     pub crawler_samples_per_day: Option<f64>,
     pub complaints_per_violating_view: Option<f64>,
     pub order_preparation: RawDist,
+    #[schemars(with = "Duration")]
     pub order_deadline: String,
+    #[schemars(with = "Option<Duration>")]
     pub urgent_order_deadline: Option<String>,
     pub ladder: Vec<RawStep>,
     pub unblock: RawUnblock,
@@ -158,7 +218,7 @@ pub struct RawRegulator {
     pub mistake: Option<RawMistake>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCourt {
     pub appeal_probability: Option<f64>,
@@ -167,31 +227,35 @@ pub struct RawCourt {
     pub lift_probability: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBackdown {
     pub after: Option<RawDist>,
     pub rate_per_million_user_days: Option<f64>,
+    #[schemars(with = "Option<Moment>")]
     pub at: Option<toml::Value>,
     pub on_event: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMistake {
     pub probability: f64,
     pub corrected_after: RawDist,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     pub name: String,
+    #[schemars(with = "StepKind")]
     pub kind: String,
     pub trigger: RawTrigger,
     pub amount: Option<f64>,
     pub access: Option<f64>,
+    #[schemars(with = "Option<Duration>")]
     pub duration: Option<String>,
+    #[schemars(with = "Option<Vec<LiftPathName>>")]
     pub lifted_by: Option<Vec<String>>,
     pub unblock: Option<RawStepUnblock>,
     pub ordered_by: Option<String>,
@@ -203,46 +267,53 @@ pub struct RawStep {
 
 /// A block step's own unblock rule: any key of `[regulator.unblock]`, the others taken
 /// from there.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStepUnblock {
     pub required_actions: Option<Vec<String>>,
     pub max_prevalence: Option<f64>,
+    #[schemars(with = "Option<Duration>")]
     pub verification_period: Option<String>,
     pub processing_time: Option<RawDist>,
     pub restart_ladder_at: Option<String>,
+    #[schemars(with = "Option<Duration>")]
     pub probation: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTrigger {
     pub findings: Option<u64>,
     pub missed_orders: Option<u64>,
+    #[schemars(with = "Option<Duration>")]
     pub within: Option<String>,
     pub after_step: Option<String>,
     pub wait: Option<RawDist>,
+    #[schemars(with = "Option<Moment>")]
     pub at: Option<toml::Value>,
     #[serde(default)]
     pub unless: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawUnblock {
     #[serde(default)]
     pub required_actions: Vec<String>,
     pub max_prevalence: Option<f64>,
+    #[schemars(with = "Option<Duration>")]
     pub verification_period: Option<String>,
     pub processing_time: RawDist,
     pub restart_ladder_at: Option<String>,
+    #[schemars(with = "Option<Duration>")]
     pub probation: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAction {
     pub name: String,
+    #[schemars(with = "ActionKind")]
     pub kind: String,
     pub on: RawOn,
     pub delay: Option<RawDist>,
@@ -259,7 +330,7 @@ pub struct RawAction {
 
 /// An outside event (`[[events]]`): something beyond the platform and the regulator
 /// that actions can wait for.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawEvent {
     pub name: String,
@@ -268,7 +339,8 @@ pub struct RawEvent {
     pub probability: Option<f64>,
 }
 
-/// What sets an action or an outside event in motion, as written.
+/// What sets an action or an outside event in motion, as written. (Its schema is in
+/// `schema.rs`.)
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawOn {
     /// A trigger's name, or a date in quotes or bare (`on = 2018-07-03`), as text.
@@ -280,7 +352,7 @@ pub enum RawOn {
 }
 
 /// A random duration as written: either a plain duration string (fixed) or a table
-/// naming the distribution and its parameters.
+/// naming the distribution and its parameters. (Its schema is in `schema.rs`.)
 #[derive(Debug, Clone)]
 pub enum RawDist {
     Fixed(String),

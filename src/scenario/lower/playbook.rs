@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use super::events::Names;
 use super::Lowerer;
 use crate::scenario::diagnostic::nearest;
-use crate::scenario::raw::RawAction;
+use crate::scenario::raw::{RawAction, ACTION_KINDS};
 use crate::scenario::{Action, Effect};
 
 impl Lowerer {
@@ -84,19 +84,9 @@ impl Lowerer {
             "commitment" => Some(Effect::Commitment),
             "meeting" => Some(Effect::Meeting),
             other => {
-                let kinds = [
-                    "cleanup",
-                    "hire_moderators",
-                    "improve_detection",
-                    "age_gate",
-                    "local_office",
-                    "register",
-                    "commitment",
-                    "meeting",
-                ];
-                let help = match nearest(other, kinds) {
+                let help = match nearest(other, ACTION_KINDS) {
                     Some(k) => format!("did you mean \"{k}\"?"),
-                    None => format!("expected one of: {}", kinds.join(", ")),
+                    None => format!("expected one of: {}", ACTION_KINDS.join(", ")),
                 };
                 self.error_with_help(format!("{key}.kind"), format!("unknown action kind \"{other}\""), help);
                 None

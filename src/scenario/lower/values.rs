@@ -7,7 +7,7 @@ use super::cost::limit;
 use super::Lowerer;
 use crate::engine::{DurationDist, SimDuration, SimTime};
 use crate::scenario::diagnostic::nearest;
-use crate::scenario::raw::RawDist;
+use crate::scenario::raw::{RawDist, DISTRIBUTIONS};
 use crate::scenario::units::{parse_datetime, parse_duration};
 
 impl Lowerer {
@@ -69,15 +69,11 @@ impl Lowerer {
             RawDist::Fixed(text) => return self.duration(key, text).map(DurationDist::fixed),
             RawDist::Table(t) => t,
         };
-        let kinds = ["fixed", "exponential", "lognormal", "gamma", "uniform", "triangular"];
-        let (needed, optional): (&[&str], &[&str]) = match t.dist.as_str() {
-            "fixed" => (&["value"], &[]),
-            "exponential" => (&["mean"], &[]),
-            "lognormal" => (&["median", "p90"], &[]),
-            "gamma" => (&["mean", "sd"], &[]),
-            "uniform" => (&["min", "max"], &[]),
-            "triangular" => (&["min", "mode", "max"], &[]),
-            other => {
+        let kinds = DISTRIBUTIONS.map(|(kind, _)| kind);
+        let needed: &[&str] = match DISTRIBUTIONS.iter().find(|(kind, _)| *kind == t.dist) {
+            Some((_, parameters)) => parameters,
+            None => {
+                let other = t.dist.as_str();
                 let help = match nearest(other, kinds) {
                     Some(k) => format!("did you mean \"{k}\"?"),
                     None => format!("one of: {}", kinds.join(", ")),
@@ -105,14 +101,12 @@ impl Lowerer {
         for (name, value) in given {
             let sub = format!("{key}.{name}");
             match value {
-                Some(text) if needed.contains(&name) || optional.contains(&name) => {
-                    match self.duration(&sub, text) {
-                        Some(d) => {
-                            values.insert(name, d);
-                        }
-                        None => ok = false,
+                Some(text) if needed.contains(&name) => match self.duration(&sub, text) {
+                    Some(d) => {
+                        values.insert(name, d);
                     }
-                }
+                    None => ok = false,
+                },
                 Some(_) => {
                     self.error(
                         sub,

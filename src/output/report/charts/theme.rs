@@ -181,9 +181,14 @@ pub(super) fn day_label(x: f64) -> String {
 /// A number for an axis label: 12k, 3.4M, 0.25 (compact: no space, fewer digits than
 /// `text::quantity`).
 pub fn short_number(x: f64) -> String {
-    let (v, suffix) = thousands(x);
+    // Axis marks below 10,000 are written out: a days axis reads 1000, not 1k.
+    let (v, suffix) = if x.abs() < 1e4 { (x, "") } else { thousands(x) };
+    // Rounded to the one decimal it may show first, so that 9.99k reads 10k, not 10.0k.
+    let tenths = (v * 10.0).round() / 10.0;
     let text = if v == v.trunc() || v.abs() >= 10.0 {
         format!("{v:.0}")
+    } else if v.abs() >= 1.0 && tenths == tenths.trunc() {
+        format!("{tenths:.0}")
     } else if v.abs() >= 1.0 {
         format!("{v:.1}")
     } else {
@@ -306,6 +311,9 @@ mod tests {
         check(3.0, "3");
         check(12.34, "12");
         check(9999.0, "9999");
+        check(2500.0, "2500");
+        check(99_999.0, "100k");
+        check(0.04, "0.04");
         check(12_000.0, "12k");
         check(123_456.0, "123k");
         check(3_400_000.0, "3.4M");
