@@ -57,6 +57,12 @@ impl LazyStream {
         let key = self.key;
         self.rng.get_or_insert_with(|| seeded(key))
     }
+
+    /// Whether the stream was seeded (something drew from it).
+    #[cfg(test)]
+    pub(crate) fn is_seeded(&self) -> bool {
+        self.rng.is_some()
+    }
 }
 
 fn key_at(seed: u64, replication: u64, process: u64, index: u64) -> u64 {

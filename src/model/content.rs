@@ -9,10 +9,11 @@
 
 use super::attention::AgedStock;
 use super::delays::RemovalPath;
-use super::draws::{binomial, poisson, proportional_takes};
+use super::draws::proportional_takes;
 use super::metrics::{CategoryDelays, ExposureBalance};
 use super::process;
 use super::queue::{AgedEvent, QueueConfig, ReviewQueue, Shift};
+use crate::engine::counts::{Binomial, Poisson};
 use crate::engine::{LazyStream, SimDuration, SimTime};
 use crate::scenario::Scenario;
 
@@ -30,9 +31,13 @@ pub(super) struct Content {
     pub(super) recall: Vec<f64>,
     /// Factor on views (an age gate lowers it).
     pub(super) views_factor: f64,
+    /// The regulator's findings (complaints and crawler hits) of the last interval
+    /// drawn, per category.
+    pub(super) findings: Vec<u64>,
     /// End of the interval the count processes last covered.
     last_advance: SimTime,
     streams: CountStreams,
+    samplers: Samplers,
     /// The stock by age of each category whose attention fades (`None`: constant).
     aged: Vec<Option<AgedStock>>,
     /// Views at full reach of each aged category since the last interval was drawn:
@@ -52,6 +57,28 @@ struct CountStreams {
     reports: LazyStream,
     crawler: LazyStream,
     complaints: LazyStream,
+}
+
+/// The count processes' samplers, one per draw and category: each keeps the setup of
+/// its last parameters, which mostly hold from one step to the next.
+struct Samplers {
+    complaints: Vec<Poisson>,
+    reports: Vec<Binomial>,
+    uploads: Vec<Poisson>,
+    crawler_samples: Poisson,
+    crawler_hits: Vec<Binomial>,
+}
+
+impl Samplers {
+    fn new(categories: usize) -> Self {
+        Samplers {
+            complaints: vec![Poisson::default(); categories],
+            reports: vec![Binomial::default(); categories],
+            uploads: vec![Poisson::default(); categories],
+            crawler_samples: Poisson::default(),
+            crawler_hits: vec![Binomial::default(); categories],
+        }
+    }
 }
 
 impl CountStreams {
@@ -97,8 +124,10 @@ impl Content {
             .max(0.0),
             recall: p.categories.iter().map(|c| c.recall).collect(),
             views_factor: 1.0,
+            findings: vec![0; n],
             last_advance: SimTime::ZERO,
             streams: CountStreams::new(seed, replication),
+            samplers: Samplers::new(n),
             aged: p
                 .categories
                 .iter()
@@ -221,7 +250,8 @@ impl Content {
     ) -> Counts {
         let p = &s.platform;
         let n = p.categories.len();
-        let mut counts = Counts { findings: vec![0u64; n], exposure: 0.0, samples: 0, hits: 0 };
+        let mut counts = Counts { exposure: 0.0, samples: 0, hits: 0 };
+        self.findings.fill(0);
 
         let from = self.last_advance_before(days);
         // Views over the step, with the stock as it stood since the last event.
@@ -230,17 +260,17 @@ impl Content {
             if self.aged[k].is_some() {
                 let (views, complaints) = self.aged_counts(k, now, from, views_per_item, s, queue);
                 counts.exposure += views;
-                counts.findings[k] += complaints;
+                self.findings[k] += complaints;
                 continue;
             }
             let views = self.viewable(k, s, queue) as f64 * views_per_item * days;
             counts.exposure += views;
-            let streams = &mut self.streams;
-            counts.findings[k] +=
-                poisson(streams.complaints.get(), views * s.regulator.complaints_per_violating_view);
+            let (streams, samplers) = (&mut self.streams, &mut self.samplers);
+            let mean = views * s.regulator.complaints_per_violating_view;
+            self.findings[k] += samplers.complaints[k].draw(&mut streams.complaints, mean);
             // Each live item is reported at rate views x report probability.
             let report_p = 1.0 - (-views_per_item * c.report_probability * days).exp();
-            let reported = binomial(streams.reports.get(), self.visible[k], report_p);
+            let reported = samplers.reports[k].draw(&mut streams.reports, self.visible[k], report_p);
             if reported > 0 {
                 self.visible[k] -= reported;
                 queue.add_reported(now, k, reported, now);
@@ -252,7 +282,8 @@ impl Content {
         let mut violating_share = 0.0;
         for (k, c) in p.categories.iter().enumerate() {
             violating_share += c.share;
-            let live = poisson(self.streams.uploads.get(), uploads * c.share * (1.0 - self.recall[k]));
+            let mean = uploads * c.share * (1.0 - self.recall[k]);
+            let live = self.samplers.uploads[k].draw(&mut self.streams.uploads, mean);
             self.visible[k] += live;
             self.uploaded_undetected[k] += live;
             if let Some(stock) = &mut self.aged[k] {
@@ -263,19 +294,21 @@ impl Content {
 
         // The regulator's crawler samples live content: a multinomial draw over the
         // categories and clean items, done as conditional binomials.
-        let samples = poisson(self.streams.crawler.get(), s.regulator.crawler_samples_per_day * days);
+        let mean = s.regulator.crawler_samples_per_day * days;
+        let samples = self.samplers.crawler_samples.draw(&mut self.streams.crawler, mean);
         if samples > 0 {
             let mut left = samples;
             let mut rest: f64 =
                 (0..n).map(|k| self.viewable(k, s, queue) as f64).sum::<f64>() + self.clean_visible;
-            for (k, found) in counts.findings.iter_mut().enumerate() {
+            for k in 0..n {
                 let weight = self.viewable(k, s, queue) as f64;
                 let hits = if rest > 0.0 {
-                    binomial(self.streams.crawler.get(), left, (weight / rest).min(1.0))
+                    let p = (weight / rest).min(1.0);
+                    self.samplers.crawler_hits[k].draw(&mut self.streams.crawler, left, p)
                 } else {
                     0
                 };
-                *found += hits;
+                self.findings[k] += hits;
                 left -= hits;
                 rest -= weight;
             }
@@ -309,14 +342,15 @@ impl Content {
         let (live, queued) = std::mem::take(&mut self.aged_views[k]);
         let seen = if s.platform.flagged_visible_while_queued { live + queued } else { live };
         let views = seen * reach;
-        let streams = &mut self.streams;
-        let complaints = poisson(streams.complaints.get(), views * s.regulator.complaints_per_violating_view);
+        let (streams, samplers) = (&mut self.streams, &mut self.samplers);
+        let mean = views * s.regulator.complaints_per_violating_view;
+        let complaints = samplers.complaints[k].draw(&mut streams.complaints, mean);
         let Some(stock) = &mut self.aged[k] else { return (views, complaints) };
         let report_rate = views_per_item * c.report_probability;
         if report_rate > 0.0 {
-            let reports = streams.reports.get();
-            let reported =
-                stock.draw_reports(from, |n, days| binomial(reports, n, 1.0 - (-report_rate * days).exp()));
+            let (sampler, reports) = (&mut samplers.reports[k], &mut streams.reports);
+            let reported = stock
+                .draw_reports(from, |n, days| sampler.draw(reports, n, 1.0 - (-report_rate * days).exp()));
             for (born, n) in reported {
                 self.visible[k] -= n;
                 queue.add_reported(now, k, n, born);
@@ -333,10 +367,9 @@ impl Content {
     }
 }
 
-/// What the count processes produced over one interval.
+/// What the count processes produced over one interval (the regulator's findings
+/// are in `Content::findings`).
 pub(super) struct Counts {
-    /// The regulator's findings (complaints and crawler hits), per category.
-    pub(super) findings: Vec<u64>,
     /// Views of violating items.
     pub(super) exposure: f64,
     /// The crawler's samples, and how many of them were violating.
@@ -408,13 +441,28 @@ mod tests {
         // Full access: 1,000 items seen 10 times a day, each view reports for sure.
         let counts = content.advance_counts(SimTime::ZERO + SimDuration::DAY, days, &s, 1.0, &mut queue);
         assert_eq!(counts.exposure, 10_000.0);
-        assert_eq!((counts.findings, counts.samples), (vec![0], 0));
+        assert_eq!((&content.findings, counts.samples), (&vec![0], 0));
         assert_eq!(content.visible, vec![0]);
         assert_eq!(queue.classes()[0].queued + queue.stats().reviews_done, 1_000);
         assert_eq!(content.viewable_total(&s, &queue), 0);
         assert_eq!(content.prevalence(&s, &queue), 0.0);
         // No time passed: no interval to play.
         assert_eq!(content.start_interval(SimTime::ZERO + SimDuration::DAY, s.step), None);
+    }
+
+    #[test]
+    fn a_process_whose_rate_is_zero_does_not_even_seed_its_stream() {
+        // Nothing is uploaded, complained about or crawled in the hand-computed
+        // scenario; only reports (probability 1 here) draw.
+        let s = test_scenario(&["platform.categories[0].report_probability=1.0"]);
+        let mut content = Content::new(&s, 7, 0);
+        let mut queue = review_queue(&s, 7, 0);
+        let now = SimTime::ZERO + SimDuration::DAY;
+        let days = content.start_interval(now, s.step).unwrap();
+        content.advance_counts(now, days, &s, 0.5, &mut queue);
+        let streams = &content.streams;
+        let seeded = [&streams.uploads, &streams.complaints, &streams.crawler, &streams.reports];
+        assert_eq!(seeded.map(|stream| stream.is_seeded()), [false, false, false, true]);
     }
 
     #[test]

@@ -175,8 +175,8 @@ impl<'s> World<'s> {
         let lost = p.daily_active_users * (1.0 - self.access) * days;
         m.user_days_lost += lost;
         m.revenue_lost += lost * p.revenue_per_user_day;
-        if counts.findings.iter().any(|f| *f > 0) {
-            self.orders.record_findings(now, &counts.findings, self.s, &mut self.core);
+        if self.content.findings.iter().any(|f| *f > 0) {
+            self.orders.record_findings(now, &self.content.findings, self.s, &mut self.core);
         }
     }
 

@@ -3,7 +3,8 @@
 //! make item-level simulation too costly.
 //!
 //! Time advances in sub-steps (the tick slot, split at shift changes and at every
-//! model event). In a sub-step, arrivals are a Poisson count split among classes, and
+//! model event). In a sub-step, each class's arrivals are a Poisson count (independent
+//! counts: that is what splitting one Poisson count among classes gives), and
 //! the moderators on shift start `moderators x on-shift time / mean review time`
 //! reviews (a fluid capacity, the fraction carried over), first come first served (or
 //! urgent first); a shift adds the review each moderator finishes after it ends. A
@@ -21,8 +22,8 @@
 use std::collections::VecDeque;
 
 use super::config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source};
+use crate::engine::counts::{Binomial, Poisson};
 use crate::engine::{LazyStream, SimDuration, SimTime};
-use crate::model::draws::{binomial, poisson};
 use crate::scenario::Discipline;
 
 #[derive(Copy, Clone, Debug)]
@@ -41,6 +42,9 @@ pub struct CohortQueue {
     cfg: QueueConfig,
     arrivals_rng: LazyStream,
     review_rng: LazyStream,
+    /// Samplers of each class's arrivals and of the reviews' accuracy.
+    arrivals: Vec<Poisson>,
+    accuracy: Binomial,
     rate_per_ms: f64,
     class_weights: Vec<f64>,
     next_slot: SimTime,
@@ -73,6 +77,8 @@ impl CohortQueue {
         CohortQueue {
             arrivals_rng,
             review_rng,
+            arrivals: vec![Poisson::default(); n + 1],
+            accuracy: Binomial::default(),
             review_cv2: cfg.review_time.cv2(),
             next_slot: SimTime::ZERO + cfg.slot,
             rate_per_ms: 0.0,
@@ -166,21 +172,9 @@ impl CohortQueue {
         let mid = SimTime(a.0 + (b.0 - a.0) / 2);
         // Item-milliseconds spent waiting in this sub-step (the fluid backlog's area).
         let mut area = 0.0;
-        if mean > 0.0 {
-            let mut left = poisson(self.arrivals_rng.get(), mean);
-            let mut weight_left = 1.0;
-            for class in 0..self.class_weights.len() {
-                if left == 0 {
-                    break;
-                }
-                let w = self.class_weights[class];
-                let n = if weight_left <= w {
-                    left
-                } else {
-                    binomial(self.arrivals_rng.get(), left, w / weight_left)
-                };
-                weight_left -= w;
-                left -= n;
+        for class in 0..self.class_weights.len() {
+            let n = self.arrivals[class].draw(&mut self.arrivals_rng, mean * self.class_weights[class]);
+            if n > 0 {
                 self.classes[class].flagged_at_upload += n;
                 let cohort =
                     Cohort { time: mid, class: class as u16, count: n, born: mid, source: Source::Detection };
@@ -268,8 +262,7 @@ impl CohortQueue {
     fn finish(&mut self, done: Cohort) {
         let n = done.count;
         self.stats.reviews_done += n;
-        let correct =
-            if self.cfg.accuracy >= 1.0 { n } else { binomial(self.review_rng.get(), n, self.cfg.accuracy) };
+        let correct = self.accuracy.draw(&mut self.review_rng, n, self.cfg.accuracy);
         let clean = done.class as usize == self.cfg.clean_class();
         let counts = &mut self.classes[done.class as usize];
         counts.queued -= n;

@@ -25,17 +25,18 @@ pub use shift::Shift;
 use crate::engine::SimTime;
 use crate::scenario::QueueModel;
 
-/// The review queue of a replication, item-level or in cohorts.
+/// The review queue of a replication, item-level or in cohorts (each boxed: they
+/// differ in size by hundreds of bytes).
 pub enum ReviewQueue {
-    Items(ItemQueue),
-    Cohorts(CohortQueue),
+    Items(Box<ItemQueue>),
+    Cohorts(Box<CohortQueue>),
 }
 
 impl ReviewQueue {
     pub fn new(cfg: QueueConfig, model: QueueModel) -> Self {
         match model {
-            QueueModel::Items => ReviewQueue::Items(ItemQueue::new(cfg)),
-            QueueModel::Cohorts => ReviewQueue::Cohorts(CohortQueue::new(cfg)),
+            QueueModel::Items => ReviewQueue::Items(Box::new(ItemQueue::new(cfg))),
+            QueueModel::Cohorts => ReviewQueue::Cohorts(Box::new(CohortQueue::new(cfg))),
         }
     }
 
