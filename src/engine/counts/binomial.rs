@@ -2,7 +2,7 @@
 
 use rand::Rng;
 
-use super::{ln_factorial, uniform, INVERSION_BELOW, INVERSION_MAX};
+use super::{ln_factorial, over, uniform, INVERSION_BELOW, INVERSION_MAX};
 use crate::engine::random::LazyStream;
 
 /// Trial counts whose q^n a sampler keeps while its probability stays the same (the
@@ -27,8 +27,9 @@ pub struct Binomial {
     /// (1 - small)^n for n below [`KEPT_POWERS`], NaN until needed; kept from the
     /// second draw in a row with the same p (empty until then).
     powers: Vec<f64>,
-    /// The number of trials the setup below is for.
+    /// The number of trials the setup below is for, and n small.
     n: u64,
+    np: f64,
     /// Inversion (np below 10): (n + 1) odds, and (1 - small)^n, NaN until needed.
     inversion: bool,
     a: f64,
@@ -69,6 +70,7 @@ impl Default for Binomial {
             ln_q: f64::NAN,
             powers: Vec::new(),
             n: 0,
+            np: 0.0,
             inversion: true,
             a: 0.0,
             q_n: f64::NAN,
@@ -81,36 +83,60 @@ impl Binomial {
     /// A binomial count of `n` trials with success probability `p` from `stream`: 0
     /// when `n` is 0 or `p` is not positive (or NaN), `n` when `p` is 1 or more, the
     /// stream untouched in both cases.
+    #[inline]
     pub fn draw(&mut self, stream: &mut LazyStream, n: u64, p: f64) -> u64 {
-        if n == 0 || p.is_nan() || p <= 0.0 {
-            0
-        } else if p >= 1.0 {
-            n
-        } else {
-            self.sample(stream.get(), n, p)
+        // The setup's p is NaN or strictly between 0 and 1: a NaN p never matches.
+        if p != self.p {
+            return self.draw_new_p(stream, n, p);
         }
-    }
-
-    /// A binomial count with `n` positive and `p` strictly between 0 and 1.
-    fn sample<R: Rng + ?Sized>(&mut self, rng: &mut R, n: u64, p: f64) -> u64 {
-        if p.to_bits() != self.p.to_bits() {
-            self.set_p(p);
-            self.set_n(n);
-        } else if n != self.n {
+        if n != self.n {
+            if n == 0 {
+                return 0;
+            }
             self.set_n(n);
         }
         self.draws_with_p = self.draws_with_p.saturating_add(1);
         if self.draws_with_p == 2 {
-            self.powers.clear();
-            self.powers.resize(KEPT_POWERS, f64::NAN);
+            self.keep_powers();
         }
+        let rng = stream.get();
+        let u = uniform(rng);
+        self.sample(u, rng)
+    }
+
+    /// [`Self::draw`] with another p than the last draw's.
+    #[inline(never)]
+    fn draw_new_p(&mut self, stream: &mut LazyStream, n: u64, p: f64) -> u64 {
+        if n == 0 || p.is_nan() || p <= 0.0 {
+            return 0;
+        }
+        if p >= 1.0 {
+            return n;
+        }
+        // The usual zero of a small mean needs no setup: q^n is at least 1 - np.
+        let flipped = p > 0.5;
+        let np = n as f64 * if flipped { 1.0 - p } else { p };
+        let rng = stream.get();
+        let u = uniform(rng);
+        if u < 1.0 - np {
+            return if flipped { n } else { 0 };
+        }
+        self.set_p(p);
+        self.set_n(n);
+        self.sample(u, rng)
+    }
+
+    /// A count with the setup done, from a first uniform `u` (and more from `rng` if
+    /// needed).
+    #[inline(never)]
+    fn sample<R: Rng + ?Sized>(&mut self, u: f64, rng: &mut R) -> u64 {
         let k = if self.inversion {
-            self.inversion(rng)
+            self.inversion(u, rng)
         } else {
-            btrs(rng, n, self.small, self.odds, &mut self.btrs)
+            btrs(u, rng, self.n, self.small, self.odds, &mut self.btrs)
         };
         if self.flipped {
-            n - k
+            self.n - k
         } else {
             k
         }
@@ -118,7 +144,7 @@ impl Binomial {
 
     fn set_p(&mut self, p: f64) {
         self.p = p;
-        self.draws_with_p = 0;
+        self.draws_with_p = 1;
         self.flipped = p > 0.5;
         self.small = if self.flipped { 1.0 - p } else { p };
         self.odds = self.small / (1.0 - self.small);
@@ -127,18 +153,18 @@ impl Binomial {
 
     fn set_n(&mut self, n: u64) {
         self.n = n;
-        let np = n as f64 * self.small;
-        self.inversion = np < INVERSION_BELOW;
+        self.np = n as f64 * self.small;
+        self.inversion = self.np < INVERSION_BELOW;
         if self.inversion {
             self.a = (n as f64 + 1.0) * self.odds;
             self.q_n = f64::NAN;
         } else {
-            let spq = (np * (1.0 - self.small)).sqrt();
+            let spq = (self.np * (1.0 - self.small)).sqrt();
             let b = 1.15 + 2.53 * spq;
             self.btrs = Btrs {
                 a: -0.0873 + 0.0248 * b + 0.01 * self.small,
                 b,
-                c: np + 0.5,
+                c: self.np + 0.5,
                 vr: 0.92 - 4.2 / b,
                 spq,
                 tail: None,
@@ -146,16 +172,20 @@ impl Binomial {
         }
     }
 
-    /// The smallest k whose cumulative probability exceeds a uniform (p at most 1/2,
-    /// np below 10); q^n is at least 1 - np, so a uniform below that is 0 without
+    /// Starts keeping q^n for small n: p is drawn a second time in a row.
+    #[cold]
+    fn keep_powers(&mut self) {
+        self.powers.clear();
+        self.powers.resize(KEPT_POWERS, f64::NAN);
+    }
+
+    /// The smallest k whose cumulative probability exceeds the uniform `u` (p at most
+    /// 1/2, np below 10); q^n is at least 1 - np, so a uniform below that is 0 without
     /// computing q^n.
-    fn inversion<R: Rng + ?Sized>(&mut self, rng: &mut R) -> u64 {
-        let n = self.n;
-        let np = n as f64 * self.small;
-        let most = n.min(INVERSION_MAX);
+    fn inversion<R: Rng + ?Sized>(&mut self, mut u: f64, rng: &mut R) -> u64 {
+        let most = self.n.min(INVERSION_MAX);
         'draw: loop {
-            let mut u = uniform(rng);
-            if u < 1.0 - np {
+            if u < 1.0 - self.np {
                 return 0;
             }
             let mut r = self.q_n();
@@ -164,9 +194,10 @@ impl Binomial {
                 u -= r;
                 k += 1;
                 if k > most {
+                    u = uniform(rng);
                     continue 'draw;
                 }
-                r *= self.a / k as f64 - self.odds;
+                r *= over(self.a, k) - self.odds;
             }
             return k;
         }
@@ -195,9 +226,10 @@ impl Binomial {
 
 /// Hörmann (1993), "The generation of binomial random variates", algorithm BTRS (p at
 /// most 1/2, np at least 10).
-fn btrs<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, odds: f64, c: &mut Btrs) -> u64 {
+fn btrs<R: Rng + ?Sized>(first: f64, rng: &mut R, n: u64, p: f64, odds: f64, c: &mut Btrs) -> u64 {
+    let mut first = Some(first);
     loop {
-        let u = uniform(rng) - 0.5;
+        let u = first.take().unwrap_or_else(|| uniform(rng)) - 0.5;
         let v = uniform(rng);
         let us = 0.5 - u.abs();
         let k = ((2.0 * c.a / us + c.b) * u + c.c).floor();

@@ -29,7 +29,7 @@ mod poisson;
 pub use binomial::Binomial;
 pub use poisson::{Poisson, TABLE_MAX_MEAN};
 
-use rand::{Rng, RngExt};
+use rand::Rng;
 
 /// Below this mean, counts are drawn by inversion, whose cost grows with the mean;
 /// from it on by transformed rejection, whose cost does not (Hörmann's algorithms are
@@ -40,6 +40,27 @@ pub const INVERSION_BELOW: f64 = 10.0;
 /// with a new uniform: beyond it only rounding could keep the search going (a mean
 /// below 10 exceeds 110 with a probability below 1e-70).
 const INVERSION_MAX: u64 = 110;
+
+/// 1/k for k up to [`INVERSION_MAX`]: the sequential searches multiply by it rather
+/// than divide by k.
+const RECIPROCALS: [f64; INVERSION_MAX as usize + 1] = {
+    let mut r = [0.0; INVERSION_MAX as usize + 1];
+    let mut k = 1;
+    while k < r.len() {
+        r[k] = 1.0 / k as f64;
+        k += 1;
+    }
+    r
+};
+
+/// x / k, by a multiplication where [`RECIPROCALS`] holds 1/k.
+#[inline]
+fn over(x: f64, k: u64) -> f64 {
+    match RECIPROCALS.get(k as usize) {
+        Some(r) => x * r,
+        None => x / k as f64,
+    }
+}
 
 /// ln(k!) for k below 16, correctly rounded.
 const LN_FACTORIAL: [f64; 16] = [
@@ -74,9 +95,16 @@ pub fn ln_factorial(k: u64) -> f64 {
     (x - 0.5) * x.ln() - x + 0.918_938_533_204_672_7 + tail
 }
 
-/// A uniform in [0, 1) with 53 random bits.
+/// A uniform in [0, 1) with 53 random bits, as rand's `random::<f64>()` makes it.
 fn uniform<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    rng.random::<f64>()
+    uniform_bits(rng).1
+}
+
+/// The 53 random bits of a uniform, and the uniform they make (bits / 2^53).
+#[inline]
+fn uniform_bits<R: Rng + ?Sized>(rng: &mut R) -> (u64, f64) {
+    let bits = rng.next_u64() >> 11;
+    (bits, bits as f64 * (1.0 / (1u64 << 53) as f64))
 }
 
 /// The p-value of Pearson's chi-square test of `draws` against `pmf`, the bins with

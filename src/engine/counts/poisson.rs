@@ -3,7 +3,7 @@
 
 use rand::Rng;
 
-use super::{ln_factorial, uniform, INVERSION_BELOW, INVERSION_MAX};
+use super::{ln_factorial, over, uniform, uniform_bits, INVERSION_BELOW, INVERSION_MAX};
 use crate::engine::random::LazyStream;
 
 /// The largest mean drawn from a table: its table holds about mean + 9 sd entries (3
@@ -74,18 +74,41 @@ impl Default for Poisson {
 impl Poisson {
     /// A Poisson count with mean `mean` from `stream`; 0 (and the stream untouched)
     /// unless the mean is positive and finite.
+    #[inline]
     pub fn draw(&mut self, stream: &mut LazyStream, mean: f64) -> u64 {
-        if mean > 0.0 && mean.is_finite() {
-            self.sample(stream.get(), mean)
-        } else {
-            0
+        // The table's mean is NaN or positive and finite: a NaN mean never matches.
+        if mean == self.table.mean {
+            self.draws = 0;
+            return self.table.sample(stream.get());
         }
+        self.draw_untabled(stream, mean)
+    }
+
+    /// [`Self::draw`] for a mean without a table.
+    #[inline(never)]
+    fn draw_untabled(&mut self, stream: &mut LazyStream, mean: f64) -> u64 {
+        if !(mean > 0.0 && mean < f64::INFINITY) {
+            return 0;
+        }
+        let rng = stream.get();
+        if mean < 1.0 && mean != self.mean {
+            // The usual zero of a small mean needs no setup: e^-mean is at least 1 -
+            // mean (what `inversion` does, with the same first uniform).
+            let u = uniform(rng);
+            if u < 1.0 - mean {
+                return 0;
+            }
+            if let Some(k) = search(u, 0, (-mean).exp(), mean) {
+                return k;
+            }
+        }
+        self.sample(rng, mean)
     }
 
     /// A Poisson count with a positive, finite mean.
+    #[inline(never)]
     fn sample<R: Rng + ?Sized>(&mut self, rng: &mut R, mean: f64) -> u64 {
-        if mean.to_bits() == self.table.mean.to_bits() {
-            self.draws = 0;
+        if mean == self.table.mean {
             return self.table.sample(rng);
         }
         if mean.to_bits() != self.mean.to_bits() {
@@ -148,7 +171,7 @@ fn search(mut u: f64, from: u64, mut p: f64, mean: f64) -> Option<u64> {
         if k > from + INVERSION_MAX {
             return None;
         }
-        p *= mean / k as f64;
+        p *= over(mean, k);
     }
     Some(k)
 }
@@ -196,38 +219,50 @@ impl Table {
             self.cdf.push(total);
         }
         self.last_p = p;
-        let len = self.cdf.len();
+        // Entry j serves the uniforms whose 53 bits b have floor(b * len / 2^53) = j;
+        // the smallest of them is ceil(j 2^53 / len) / 2^53, exactly.
+        let len = self.cdf.len() as u64;
         self.guide.clear();
         let mut k = 0;
         for j in 0..len {
-            let at = j as f64 / len as f64;
-            while k + 1 < len && self.cdf[k] <= at {
+            let smallest = (j << 53).div_ceil(len);
+            let at = smallest as f64 * (1.0 / (1u64 << 53) as f64);
+            while k + 1 < self.cdf.len() && self.cdf[k] <= at {
                 k += 1;
             }
             self.guide.push(k as u32);
         }
     }
 
+    #[inline]
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        let (bits, u) = uniform_bits(rng);
+        // The guide entry of u: floor(u * len), exactly, in integers.
         let len = self.cdf.len();
+        let mut k = self.guide[((bits * len as u64) >> 53) as usize] as usize;
+        while k < len && u >= self.cdf[k] {
+            k += 1;
+        }
+        if k < len {
+            k as u64
+        } else {
+            self.beyond(u, rng)
+        }
+    }
+
+    /// The count for a uniform `u` beyond the table's end (a probability below 1e-17).
+    #[cold]
+    fn beyond<R: Rng + ?Sized>(&self, mut u: f64, rng: &mut R) -> u64 {
+        let len = self.cdf.len() as u64;
+        let p = self.last_p * self.mean / len as f64;
         loop {
-            let u = uniform(rng);
-            // Rounding can carry u * len up to len itself.
-            let mut k = self.guide[((u * len as f64) as usize).min(len - 1)] as usize;
-            while u >= self.cdf[k] {
-                k += 1;
-                if k == len {
-                    break;
-                }
-            }
-            if k < len {
-                return k as u64;
-            }
-            // Beyond the table (a probability below 1e-17).
-            let last = len as u64 - 1;
-            let p = self.last_p * self.mean / len as f64;
-            if let Some(k) = search(u - self.cdf[len - 1], last + 1, p, self.mean) {
+            if let Some(k) = search(u - self.cdf[len as usize - 1], len, p, self.mean) {
                 return k;
+            }
+            u = uniform(rng);
+            let k = self.cdf.partition_point(|f| *f <= u);
+            if k < self.cdf.len() {
+                return k as u64;
             }
         }
     }
@@ -264,7 +299,7 @@ mod tests {
         // Means changing at every draw never reach a table: the setup kept for one
         // must not leak into the other.
         for (i, (small, large)) in
-            [(0.3, 2.5), (2.5, 25.0), (9.5, 12.0), (40.0, 3_000.0)].into_iter().enumerate()
+            [(1.5, 2.5), (2.5, 25.0), (9.5, 12.0), (40.0, 3_000.0)].into_iter().enumerate()
         {
             let mut rng = LazyStream::new(2, i as u64, 0);
             let mut sampler = Poisson::default();
