@@ -9,7 +9,7 @@
 
 use super::attention::AgedStock;
 use super::delays::RemovalPath;
-use super::draws::proportional_takes;
+use super::draws::{proportional_takes, split};
 use super::metrics::{CategoryDelays, ExposureBalance};
 use super::process;
 use super::queue::{AgedEvent, QueueConfig, ReviewQueue, Shift};
@@ -61,22 +61,33 @@ struct CountStreams {
 
 /// The count processes' samplers, one per draw and category: each keeps the setup of
 /// its last parameters, which mostly hold from one step to the next.
+///
+/// Complaints and crawler hits, rare, are drawn in total and split among categories
+/// only when there are any: the same multinomial as a count per category, with one
+/// draw in most steps instead of one per category.
 struct Samplers {
-    complaints: Vec<Poisson>,
+    complaints: Poisson,
+    complaints_split: Vec<Binomial>,
     reports: Vec<Binomial>,
     uploads: Vec<Poisson>,
     crawler_samples: Poisson,
-    crawler_hits: Vec<Binomial>,
+    crawler_hits: Binomial,
+    crawler_split: Vec<Binomial>,
+    /// Per category, the interval's complaint means, then the crawler's weights.
+    weights: Vec<f64>,
 }
 
 impl Samplers {
     fn new(categories: usize) -> Self {
         Samplers {
-            complaints: vec![Poisson::default(); categories],
+            complaints: Poisson::default(),
+            complaints_split: vec![Binomial::default(); categories],
             reports: vec![Binomial::default(); categories],
             uploads: vec![Poisson::default(); categories],
             crawler_samples: Poisson::default(),
-            crawler_hits: vec![Binomial::default(); categories],
+            crawler_hits: Binomial::default(),
+            crawler_split: vec![Binomial::default(); categories],
+            weights: vec![0.0; categories],
         }
     }
 }
@@ -254,28 +265,32 @@ impl Content {
         self.findings.fill(0);
 
         let from = self.last_advance_before(days);
-        // Views over the step, with the stock as it stood since the last event.
+        // Views and reports over the step, with the stock as it stood since the last
+        // event; each view complains with the regulator's probability.
         for (k, c) in p.categories.iter().enumerate() {
             let views_per_item = c.views_per_item_per_day * self.views_factor * access;
-            if self.aged[k].is_some() {
-                let (views, complaints) = self.aged_counts(k, now, from, views_per_item, s, queue);
-                counts.exposure += views;
-                self.findings[k] += complaints;
-                continue;
-            }
-            let views = self.viewable(k, s, queue) as f64 * views_per_item * days;
+            let views = if self.aged[k].is_some() {
+                self.aged_counts(k, now, from, views_per_item, s, queue)
+            } else {
+                let views = self.viewable(k, s, queue) as f64 * views_per_item * days;
+                // Each live item is reported at rate views x report probability.
+                let report_p = 1.0 - (-views_per_item * c.report_probability * days).exp();
+                let (streams, samplers) = (&mut self.streams, &mut self.samplers);
+                let reported = samplers.reports[k].draw(&mut streams.reports, self.visible[k], report_p);
+                if reported > 0 {
+                    self.visible[k] -= reported;
+                    queue.add_reported(now, k, reported, now);
+                }
+                views
+            };
             counts.exposure += views;
-            let (streams, samplers) = (&mut self.streams, &mut self.samplers);
-            let mean = views * s.regulator.complaints_per_violating_view;
-            self.findings[k] += samplers.complaints[k].draw(&mut streams.complaints, mean);
-            // Each live item is reported at rate views x report probability.
-            let report_p = 1.0 - (-views_per_item * c.report_probability * days).exp();
-            let reported = samplers.reports[k].draw(&mut streams.reports, self.visible[k], report_p);
-            if reported > 0 {
-                self.visible[k] -= reported;
-                queue.add_reported(now, k, reported, now);
-            }
+            self.samplers.weights[k] = views * s.regulator.complaints_per_violating_view;
         }
+        let samplers = &mut self.samplers;
+        let mean = samplers.weights.iter().sum();
+        let complaints = samplers.complaints.draw(&mut self.streams.complaints, mean);
+        let stream = &mut self.streams.complaints;
+        split(complaints, &samplers.weights, &mut samplers.complaints_split, stream, &mut self.findings);
 
         // Undetected violating uploads go live; clean uploads grow the catalogue.
         let uploads = uploads_per_day(s, access) * days;
@@ -293,27 +308,27 @@ impl Content {
         self.clean_visible += uploads * (1.0 - violating_share).max(0.0) * (1.0 - p.false_positive_rate);
 
         // The regulator's crawler samples live content: a multinomial draw over the
-        // categories and clean items, done as conditional binomials.
+        // categories and clean items, done as the violating samples and their split.
         let mean = s.regulator.crawler_samples_per_day * days;
         let samples = self.samplers.crawler_samples.draw(&mut self.streams.crawler, mean);
         if samples > 0 {
-            let mut left = samples;
-            let mut rest: f64 =
-                (0..n).map(|k| self.viewable(k, s, queue) as f64).sum::<f64>() + self.clean_visible;
             for k in 0..n {
-                let weight = self.viewable(k, s, queue) as f64;
-                let hits = if rest > 0.0 {
-                    let p = (weight / rest).min(1.0);
-                    self.samplers.crawler_hits[k].draw(&mut self.streams.crawler, left, p)
-                } else {
-                    0
-                };
-                self.findings[k] += hits;
-                left -= hits;
-                rest -= weight;
+                self.samplers.weights[k] = self.viewable(k, s, queue) as f64;
             }
+            let samplers = &mut self.samplers;
+            let violating: f64 = samplers.weights.iter().sum();
+            let all = violating + self.clean_visible;
+            let p = if all > 0.0 { violating / all } else { 0.0 };
+            let hits = samplers.crawler_hits.draw(&mut self.streams.crawler, samples, p);
+            split(
+                hits,
+                &samplers.weights,
+                &mut samplers.crawler_split,
+                &mut self.streams.crawler,
+                &mut self.findings,
+            );
             counts.samples = samples;
-            counts.hits = samples - left;
+            counts.hits = hits;
         }
         counts
     }
@@ -327,7 +342,7 @@ impl Content {
     /// Views, complaints and reports of aged category `k` over the interval from
     /// `from` to `now`, its items seen `views_per_item` times a day at upload: the
     /// views come from the stock's attention (see `absorb_queue_log`), each cohort's
-    /// reports from its own attention. Returns the views and the complaints.
+    /// reports from its own attention. Returns the views.
     fn aged_counts(
         &mut self,
         k: usize,
@@ -336,16 +351,14 @@ impl Content {
         views_per_item: f64,
         s: &Scenario,
         queue: &mut ReviewQueue,
-    ) -> (f64, u64) {
+    ) -> f64 {
         let c = &s.platform.categories[k];
         let reach = views_per_item / c.views_per_item_per_day.max(f64::MIN_POSITIVE);
         let (live, queued) = std::mem::take(&mut self.aged_views[k]);
         let seen = if s.platform.flagged_visible_while_queued { live + queued } else { live };
         let views = seen * reach;
         let (streams, samplers) = (&mut self.streams, &mut self.samplers);
-        let mean = views * s.regulator.complaints_per_violating_view;
-        let complaints = samplers.complaints[k].draw(&mut streams.complaints, mean);
-        let Some(stock) = &mut self.aged[k] else { return (views, complaints) };
+        let Some(stock) = &mut self.aged[k] else { return views };
         let report_rate = views_per_item * c.report_probability;
         if report_rate > 0.0 {
             let (sampler, reports) = (&mut samplers.reports[k], &mut streams.reports);
@@ -356,7 +369,7 @@ impl Content {
                 queue.add_reported(now, k, n, born);
             }
         }
-        (views, complaints)
+        views
     }
 
     /// Raises the detection recall of every category to at least `recall`.

@@ -45,6 +45,8 @@ pub struct CohortQueue {
     /// Samplers of each class's arrivals and of the reviews' accuracy.
     arrivals: Vec<Poisson>,
     accuracy: Binomial,
+    /// Per class, the reviews that ended in this sub-step, to be judged together.
+    ended: Vec<u64>,
     rate_per_ms: f64,
     class_weights: Vec<f64>,
     next_slot: SimTime,
@@ -78,6 +80,7 @@ impl CohortQueue {
             arrivals_rng,
             review_rng,
             arrivals: vec![Poisson::default(); n + 1],
+            ended: vec![0; n + 1],
             accuracy: Binomial::default(),
             review_cv2: cfg.review_time.cv2(),
             next_slot: SimTime::ZERO + cfg.slot,
@@ -239,10 +242,23 @@ impl CohortQueue {
             self.carry = if self.waiting_count > 0 { capacity - started } else { 0.0 };
         }
 
-        // Reviews that end by the end of the sub-step.
+        // Reviews that end by the end of the sub-step: those of a class whose ages are
+        // not tracked are judged together (binomials of one probability add up).
         while self.in_review.front().is_some_and(|c| c.time <= b) {
             if let Some(done) = self.in_review.pop_front() {
-                self.finish(done);
+                if self.ages.tracks(done.class as usize) {
+                    let correct = self.judge(done.class as usize, done.count);
+                    self.ages.record(aged(AgedKind::Removed, &done, correct));
+                    self.ages.record(aged(AgedKind::Kept, &done, done.count - correct));
+                } else {
+                    self.ended[done.class as usize] += done.count;
+                }
+            }
+        }
+        for class in 0..self.ended.len() {
+            let n = std::mem::take(&mut self.ended[class]);
+            if n > 0 {
+                self.judge(class, n);
             }
         }
 
@@ -259,22 +275,21 @@ impl CohortQueue {
         }
     }
 
-    fn finish(&mut self, done: Cohort) {
-        let n = done.count;
+    /// `n` reviews of items of `class` end: the correct decisions remove violating
+    /// items and keep clean ones. Returns how many were correct.
+    fn judge(&mut self, class: usize, n: u64) -> u64 {
         self.stats.reviews_done += n;
         let correct = self.accuracy.draw(&mut self.review_rng, n, self.cfg.accuracy);
-        let clean = done.class as usize == self.cfg.clean_class();
-        let counts = &mut self.classes[done.class as usize];
+        let counts = &mut self.classes[class];
         counts.queued -= n;
-        if clean {
+        if class == self.cfg.clean_class() {
             counts.removed += n - correct;
             self.stats.wrongful_removals += n - correct;
         } else {
             counts.removed += correct;
             counts.kept_pending += n - correct;
-            self.ages.record(aged(AgedKind::Removed, &done, correct));
-            self.ages.record(aged(AgedKind::Kept, &done, n - correct));
         }
+        correct
     }
 }
 
