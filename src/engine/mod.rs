@@ -13,5 +13,5 @@ pub mod time;
 pub use calendar::{Calendar, EventKey};
 pub use counts::{Binomial, Poisson};
 pub use dist::DurationDist;
-pub use random::{stream, stream_at, LazyStream, Stream};
+pub use random::{stream, stream_at, LazyStream, ProcessKey, Stream};
 pub use time::{SimDuration, SimTime};

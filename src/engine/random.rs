@@ -89,12 +89,12 @@ pub struct LazyStream {
 impl LazyStream {
     /// The lazy form of `stream(seed, replication, process)`.
     pub fn new(seed: u64, replication: u64, process: u64) -> LazyStream {
-        LazyStream { key: key(seed, replication, process), rng: None }
+        ProcessKey::new(seed, replication, process).stream()
     }
 
     /// The lazy form of `stream_at(seed, replication, process, index)`.
     pub fn at(seed: u64, replication: u64, process: u64, index: u64) -> LazyStream {
-        LazyStream { key: key_at(seed, replication, process, index), rng: None }
+        ProcessKey::new(seed, replication, process).at(index)
     }
 
     /// The stream, seeded now if it has not drawn yet.
@@ -112,6 +112,27 @@ impl LazyStream {
 
 fn key_at(seed: u64, replication: u64, process: u64, index: u64) -> u64 {
     mix(key(seed, replication, process) ^ index)
+}
+
+/// What (seed, replication, process) make of a stream's key, computed once for a
+/// process that restarts its stream at every tick (see [`stream_at`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ProcessKey(u64);
+
+impl ProcessKey {
+    pub fn new(seed: u64, replication: u64, process: u64) -> ProcessKey {
+        ProcessKey(key(seed, replication, process))
+    }
+
+    /// The lazy form of `stream(seed, replication, process)`.
+    pub fn stream(self) -> LazyStream {
+        LazyStream { key: self.0, rng: None }
+    }
+
+    /// The lazy form of `stream_at(seed, replication, process, index)`.
+    pub fn at(self, index: u64) -> LazyStream {
+        LazyStream { key: mix(self.0 ^ index), rng: None }
+    }
 }
 
 /// The stream seeded with `key`: SplitMix64 seeded with it gives the state's four

@@ -14,7 +14,7 @@ use super::metrics::{CategoryDelays, ExposureBalance};
 use super::process;
 use super::queue::{AgedEvent, QueueConfig, ReviewQueue, Shift};
 use crate::engine::counts::{Binomial, Poisson};
-use crate::engine::{LazyStream, SimDuration, SimTime};
+use crate::engine::{LazyStream, ProcessKey, SimDuration, SimTime};
 use crate::scenario::Scenario;
 
 /// The stock of content and the streams of its count processes.
@@ -49,8 +49,8 @@ pub(super) struct Content {
 /// `engine::random::stream_at`): events that split a slot differently in two variants
 /// do not shift the draws of the slots after it.
 struct CountStreams {
-    seed: u64,
-    replication: u64,
+    /// The processes' keys: uploads, reports, crawler, complaints.
+    keys: [ProcessKey; 4],
     /// Tick slot for which the streams were last restarted.
     slot: u64,
     uploads: LazyStream,
@@ -75,6 +75,9 @@ struct Samplers {
     crawler_split: Vec<Binomial>,
     /// Per category, the interval's complaint means, then the crawler's weights.
     weights: Vec<f64>,
+    /// Per category, the last report rate times interval, and its probability of a
+    /// report (mostly the same from one step to the next).
+    report_p: Vec<(f64, f64)>,
 }
 
 impl Samplers {
@@ -88,37 +91,25 @@ impl Samplers {
             crawler_hits: Binomial::default(),
             crawler_split: vec![Binomial::default(); categories],
             weights: vec![0.0; categories],
+            report_p: vec![(f64::NAN, 0.0); categories],
         }
     }
 }
 
 impl CountStreams {
     fn new(seed: u64, replication: u64) -> Self {
-        CountStreams {
-            seed,
-            replication,
-            slot: 0,
-            uploads: LazyStream::new(seed, replication, process::UPLOADS),
-            reports: LazyStream::new(seed, replication, process::REPORTS),
-            crawler: LazyStream::new(seed, replication, process::CRAWLER),
-            complaints: LazyStream::new(seed, replication, process::COMPLAINTS),
-        }
+        let key = |process| ProcessKey::new(seed, replication, process);
+        let keys = [process::UPLOADS, process::REPORTS, process::CRAWLER, process::COMPLAINTS].map(key);
+        let [uploads, reports, crawler, complaints] = keys.map(ProcessKey::stream);
+        CountStreams { keys, slot: 0, uploads, reports, crawler, complaints }
     }
 
     fn restart_at(&mut self, slot: u64) {
         if slot == self.slot {
             return;
         }
-        let (seed, rep) = (self.seed, self.replication);
-        *self = CountStreams {
-            seed,
-            replication: rep,
-            slot,
-            uploads: LazyStream::at(seed, rep, process::UPLOADS, slot),
-            reports: LazyStream::at(seed, rep, process::REPORTS, slot),
-            crawler: LazyStream::at(seed, rep, process::CRAWLER, slot),
-            complaints: LazyStream::at(seed, rep, process::COMPLAINTS, slot),
-        };
+        self.slot = slot;
+        [self.uploads, self.reports, self.crawler, self.complaints] = self.keys.map(|key| key.at(slot));
     }
 }
 
@@ -274,9 +265,13 @@ impl Content {
             } else {
                 let views = self.viewable(k, s, queue) as f64 * views_per_item * days;
                 // Each live item is reported at rate views x report probability.
-                let report_p = 1.0 - (-views_per_item * c.report_probability * days).exp();
                 let (streams, samplers) = (&mut self.streams, &mut self.samplers);
-                let reported = samplers.reports[k].draw(&mut streams.reports, self.visible[k], report_p);
+                let exposure = views_per_item * c.report_probability * days;
+                let (last, p) = &mut samplers.report_p[k];
+                if exposure != *last {
+                    (*last, *p) = (exposure, 1.0 - (-exposure).exp());
+                }
+                let reported = samplers.reports[k].draw(&mut streams.reports, self.visible[k], *p);
                 if reported > 0 {
                     self.visible[k] -= reported;
                     queue.add_reported(now, k, reported, now);

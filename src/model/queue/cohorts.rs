@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 
 use super::config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source};
 use crate::engine::counts::{Binomial, Poisson};
-use crate::engine::{LazyStream, SimDuration, SimTime};
+use crate::engine::{LazyStream, ProcessKey, SimDuration, SimTime};
 use crate::scenario::Discipline;
 
 #[derive(Copy, Clone, Debug)]
@@ -42,6 +42,8 @@ pub struct CohortQueue {
     cfg: QueueConfig,
     arrivals_rng: LazyStream,
     review_rng: LazyStream,
+    /// The keys of those streams' processes, for their restarts at every tick slot.
+    keys: [ProcessKey; 2],
     /// Samplers of each class's arrivals and of the reviews' accuracy.
     arrivals: Vec<Poisson>,
     accuracy: Binomial,
@@ -79,6 +81,8 @@ impl CohortQueue {
         CohortQueue {
             arrivals_rng,
             review_rng,
+            keys: [cfg.arrivals_process, cfg.reviews_process]
+                .map(|process| ProcessKey::new(cfg.seed, cfg.replication, process)),
             arrivals: vec![Poisson::default(); n + 1],
             ended: vec![0; n + 1],
             accuracy: Binomial::default(),
@@ -136,7 +140,8 @@ impl CohortQueue {
             self.sub_step(self.now, end);
             self.now = end;
             if end == self.next_slot {
-                (self.arrivals_rng, self.review_rng) = self.cfg.streams_at(end.0 / self.cfg.slot.0.max(1));
+                let slot = end.0 / self.cfg.slot.0.max(1);
+                [self.arrivals_rng, self.review_rng] = self.keys.map(|key| key.at(slot));
                 self.next_slot = end + self.cfg.slot.max(SimDuration(1));
             }
         }
@@ -197,47 +202,42 @@ impl CohortQueue {
             }
             let capacity = self.cfg.moderators as f64 * dt / self.mean_review_ms + self.carry;
             let whole = capacity.floor();
-            let mut started = 0.0;
+            let a_ms = a.0 as f64;
+            // The statistics the loop adds to, kept in locals (the sums in their order).
+            let (mut wait_sum, mut longest_counted) = (self.stats.wait_sum_ms, 0.0f64);
+            let (mut started, mut started_n, mut counted_n) = (0.0, 0, 0);
             while started < whole {
-                let Some(front) = self.waiting_urgent.front_mut().or_else(|| self.waiting.front_mut()) else {
-                    break;
-                };
+                let queue =
+                    if self.waiting_urgent.is_empty() { &mut self.waiting } else { &mut self.waiting_urgent };
+                let Some(front) = queue.front_mut() else { break };
                 let m = (front.count as f64).min(whole - started);
                 // The m reviews start spread over the sub-step in capacity order.
-                let first = a.0 as f64 + dt * started / capacity;
-                let last = a.0 as f64 + dt * (started + m - 1.0).max(0.0) / capacity;
+                let first = a_ms + dt * started / capacity;
+                let last = a_ms + dt * (started + m - 1.0).max(0.0) / capacity;
                 let arrival = front.time.0 as f64;
                 let mean_start = ((first + last) / 2.0).max(arrival);
-                let fluid_wait = mean_start - arrival;
-                let (class, born, source) = (front.class, front.born, front.source);
-                let counted = front.time >= self.cfg.warm_up;
-                area += m * (mean_start - arrival.max(a.0 as f64));
-                front.count -= m as u64;
-                if front.count == 0 {
-                    if self.waiting_urgent.front().is_some_and(|c| c.count == 0) {
-                        self.waiting_urgent.pop_front();
-                    } else {
-                        self.waiting.pop_front();
-                    }
-                }
+                area += m * (mean_start - arrival.max(a_ms));
                 let n = m as u64;
-                self.waiting_count -= n;
-                self.stats.reviews_started += n;
-                if counted {
-                    self.stats.waits_counted += n;
-                    self.stats.wait_sum_ms += m * fluid_wait.max(self.stationary_wait_ms);
-                    let longest = (last.max(arrival) - arrival).max(0.0);
-                    self.stats.wait_max = self.stats.wait_max.max(SimDuration(longest as u64));
+                if front.time >= self.cfg.warm_up {
+                    counted_n += n;
+                    wait_sum += m * (mean_start - arrival).max(self.stationary_wait_ms);
+                    longest_counted = longest_counted.max(last.max(arrival) - arrival);
                 }
-                self.in_review.push_back(Cohort {
-                    time: SimTime((mean_start + self.mean_review_ms) as u64),
-                    class,
-                    count: n,
-                    born,
-                    source,
-                });
+                let piece =
+                    Cohort { time: SimTime((mean_start + self.mean_review_ms) as u64), count: n, ..*front };
+                front.count -= n;
+                if front.count == 0 {
+                    queue.pop_front();
+                }
+                self.in_review.push_back(piece);
+                started_n += n;
                 started += m;
             }
+            self.waiting_count -= started_n;
+            self.stats.reviews_started += started_n;
+            self.stats.waits_counted += counted_n;
+            self.stats.wait_sum_ms = wait_sum;
+            self.stats.wait_max = self.stats.wait_max.max(SimDuration(longest_counted as u64));
             // Unused capacity is lost when the queue empties, as an idle moderator's is.
             self.carry = if self.waiting_count > 0 { capacity - started } else { 0.0 };
         }
