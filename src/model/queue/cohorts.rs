@@ -201,43 +201,7 @@ impl CohortQueue {
                 self.carry += self.cfg.moderators as f64 * (1.0 + self.review_cv2) / 2.0;
             }
             let capacity = self.cfg.moderators as f64 * dt / self.mean_review_ms + self.carry;
-            let whole = capacity.floor();
-            let a_ms = a.0 as f64;
-            // The statistics the loop adds to, kept in locals (the sums in their order).
-            let (mut wait_sum, mut longest_counted) = (self.stats.wait_sum_ms, 0.0f64);
-            let (mut started, mut started_n, mut counted_n) = (0.0, 0, 0);
-            while started < whole {
-                let queue =
-                    if self.waiting_urgent.is_empty() { &mut self.waiting } else { &mut self.waiting_urgent };
-                let Some(front) = queue.front_mut() else { break };
-                let m = (front.count as f64).min(whole - started);
-                // The m reviews start spread over the sub-step in capacity order.
-                let first = a_ms + dt * started / capacity;
-                let last = a_ms + dt * (started + m - 1.0).max(0.0) / capacity;
-                let arrival = front.time.0 as f64;
-                let mean_start = ((first + last) / 2.0).max(arrival);
-                area += m * (mean_start - arrival.max(a_ms));
-                let n = m as u64;
-                if front.time >= self.cfg.warm_up {
-                    counted_n += n;
-                    wait_sum += m * (mean_start - arrival).max(self.stationary_wait_ms);
-                    longest_counted = longest_counted.max(last.max(arrival) - arrival);
-                }
-                let piece =
-                    Cohort { time: SimTime((mean_start + self.mean_review_ms) as u64), count: n, ..*front };
-                front.count -= n;
-                if front.count == 0 {
-                    queue.pop_front();
-                }
-                self.in_review.push_back(piece);
-                started_n += n;
-                started += m;
-            }
-            self.waiting_count -= started_n;
-            self.stats.reviews_started += started_n;
-            self.stats.waits_counted += counted_n;
-            self.stats.wait_sum_ms = wait_sum;
-            self.stats.wait_max = self.stats.wait_max.max(SimDuration(longest_counted as u64));
+            let started = self.start_reviews(a, dt, capacity, &mut area);
             // Unused capacity is lost when the queue empties, as an idle moderator's is.
             self.carry = if self.waiting_count > 0 { capacity - started } else { 0.0 };
         }
@@ -275,6 +239,52 @@ impl CohortQueue {
         }
     }
 
+    /// Starts the reviews of the sub-step from `a`, `dt` long, with `capacity` reviews
+    /// to start, first come first served (urgent first): the m reviews of a cohort start
+    /// spread over the sub-step in capacity order, on average at the middle of their
+    /// share, and end one mean review later. Adds their waiting to `area`; returns how
+    /// many started.
+    fn start_reviews(&mut self, a: SimTime, dt: f64, capacity: f64, area: &mut f64) -> f64 {
+        // Counts in integers, times in floats; the statistics the loop adds to are kept
+        // in locals (the sums in their order).
+        let whole = capacity.floor() as u64;
+        let a_ms = a.0 as f64;
+        let per_review = dt / capacity;
+        let (mut wait_sum, mut longest_counted) = (self.stats.wait_sum_ms, 0.0f64);
+        let (mut started, mut counted) = (0u64, 0u64);
+        while started < whole {
+            let queue =
+                if self.waiting_urgent.is_empty() { &mut self.waiting } else { &mut self.waiting_urgent };
+            let Some(front) = queue.front_mut() else { break };
+            let n = front.count.min(whole - started);
+            let m = n as f64;
+            let first = a_ms + started as f64 * per_review;
+            let last = a_ms + (started + n - 1) as f64 * per_review;
+            let arrival = front.time.0 as f64;
+            let mean_start = later((first + last) / 2.0, arrival);
+            *area += m * (mean_start - later(arrival, a_ms));
+            if front.time >= self.cfg.warm_up {
+                counted += n;
+                wait_sum += m * later(mean_start - arrival, self.stationary_wait_ms);
+                longest_counted = later(longest_counted, later(last, arrival) - arrival);
+            }
+            let piece =
+                Cohort { time: SimTime((mean_start + self.mean_review_ms) as u64), count: n, ..*front };
+            front.count -= n;
+            if front.count == 0 {
+                queue.pop_front();
+            }
+            self.in_review.push_back(piece);
+            started += n;
+        }
+        self.waiting_count -= started;
+        self.stats.reviews_started += started;
+        self.stats.waits_counted += counted;
+        self.stats.wait_sum_ms = wait_sum;
+        self.stats.wait_max = self.stats.wait_max.max(SimDuration(longest_counted as u64));
+        started as f64
+    }
+
     /// `n` reviews of items of `class` end: the correct decisions remove violating
     /// items and keep clean ones. Returns how many were correct.
     fn judge(&mut self, class: usize, n: u64) -> u64 {
@@ -290,6 +300,16 @@ impl CohortQueue {
             counts.kept_pending += n - correct;
         }
         correct
+    }
+}
+
+/// The larger of two instants or durations in milliseconds (never NaN here, so no NaN
+/// handling as `f64::max` has).
+fn later(x: f64, y: f64) -> f64 {
+    if x > y {
+        x
+    } else {
+        y
     }
 }
 
