@@ -1,13 +1,25 @@
-//! Binomial counts: sequential inversion for small means, BTRS for large ones.
+//! Binomial counts: sequential inversion for small means, BTRS for large ones, and for
+//! a probability drawn again and again a table.
+//!
+//! The table is for a trial count that stays while n moves about it, as a stock does
+//! from one step to the next: Binomial(n, p) is drawn as Binomial(base, p) from the
+//! table, base a multiple of [`BASE_STEP`] at most n, plus Binomial(n - base, p) (fewer
+//! than 2 [`BASE_STEP`] trials, a small mean) by inversion; binomials of one p add up.
 
 use rand::Rng;
 
-use super::{ln_factorial, over, uniform, INVERSION_BELOW, INVERSION_MAX};
+use super::table::Table;
+use super::{ln_factorial, over, uniform, uniform_bits, INVERSION_BELOW, INVERSION_MAX, TABLE_MAX_MEAN};
 use crate::engine::random::LazyStream;
 
-/// Trial counts whose q^n a sampler keeps while its probability stays the same (the
-/// review queue draws the accuracy of cohorts of a few dozen items).
-const KEPT_POWERS: usize = 64;
+/// The trial counts of tables are multiples of this, and a table serves from its count
+/// to twice this more.
+const BASE_STEP: u64 = 64;
+
+/// Trial counts whose q^n a sampler keeps while its probability stays the same: the
+/// review queue draws the accuracy of cohorts of a few dozen items, a table leaves
+/// fewer than 2 [`BASE_STEP`] trials.
+const KEPT_POWERS: usize = 2 * BASE_STEP as usize;
 
 /// Binomial counts, with the setup of the last (n, p) kept (that of p alone when only
 /// n changed).
@@ -30,12 +42,17 @@ pub struct Binomial {
     /// The number of trials the setup below is for, and n small.
     n: u64,
     np: f64,
-    /// Inversion (np below 10): (n + 1) odds, and (1 - small)^n, NaN until needed.
+    /// Inversion (np below 10), with (1 - small)^n, NaN until needed.
     inversion: bool,
-    a: f64,
     q_n: f64,
     /// BTRS otherwise.
     btrs: Btrs,
+    /// With p drawn again: Binomial(base, small) as a table (base 0: none), and the
+    /// last n outside its range: a table is built when n comes back near it (the
+    /// review queue's cohorts jump about; a stock stays).
+    base: u64,
+    base_table: Table,
+    missed: u64,
 }
 
 /// Hörmann's BTRS constants for one (n, p); `tail` is computed when a draw first falls
@@ -72,9 +89,11 @@ impl Default for Binomial {
             n: 0,
             np: 0.0,
             inversion: true,
-            a: 0.0,
             q_n: f64::NAN,
             btrs: Btrs::default(),
+            base: 0,
+            base_table: Table::default(),
+            missed: u64::MAX,
         }
     }
 }
@@ -100,8 +119,8 @@ impl Binomial {
             self.keep_powers();
         }
         let rng = stream.get();
-        let u = uniform(rng);
-        self.sample(u, rng)
+        let (bits, u) = uniform_bits(rng);
+        self.sample(bits, u, rng)
     }
 
     /// [`Self::draw`] with another p than the last draw's.
@@ -117,20 +136,26 @@ impl Binomial {
         let flipped = p > 0.5;
         let np = n as f64 * if flipped { 1.0 - p } else { p };
         let rng = stream.get();
-        let u = uniform(rng);
+        let (bits, u) = uniform_bits(rng);
         if u < 1.0 - np {
             return if flipped { n } else { 0 };
         }
         self.set_p(p);
         self.set_n(n);
-        self.sample(u, rng)
+        self.sample(bits, u, rng)
     }
 
-    /// A count with the setup done, from a first uniform `u` (and more from `rng` if
-    /// needed).
+    /// A count with the setup done, from a first uniform `u` made of the 53 bits `bits`
+    /// (and more from `rng` if needed).
     #[inline(never)]
-    fn sample<R: Rng + ?Sized>(&mut self, u: f64, rng: &mut R) -> u64 {
-        let k = if self.inversion {
+    fn sample<R: Rng + ?Sized>(&mut self, bits: u64, u: f64, rng: &mut R) -> u64 {
+        let by_table = self.draws_with_p >= 2
+            && self.n >= BASE_STEP
+            && (1.0..=TABLE_MAX_MEAN).contains(&self.np)
+            && self.table_serves();
+        let k = if by_table {
+            self.sample_by_table(bits, u, rng)
+        } else if self.inversion {
             self.inversion(u, rng)
         } else {
             btrs(u, rng, self.n, self.small, self.odds, &mut self.btrs)
@@ -156,7 +181,6 @@ impl Binomial {
         self.np = n as f64 * self.small;
         self.inversion = self.np < INVERSION_BELOW;
         if self.inversion {
-            self.a = (n as f64 + 1.0) * self.odds;
             self.q_n = f64::NAN;
         } else {
             let spq = (self.np * (1.0 - self.small)).sqrt();
@@ -172,56 +196,139 @@ impl Binomial {
         }
     }
 
-    /// Starts keeping q^n for small n: p is drawn a second time in a row.
+    /// Starts keeping q^n for small n, and drops the table of another p: p is drawn
+    /// a second time in a row.
     #[cold]
     fn keep_powers(&mut self) {
         self.powers.clear();
         self.powers.resize(KEPT_POWERS, f64::NAN);
+        (self.base, self.missed) = (0, u64::MAX);
+    }
+
+    /// Whether the table serves n: n is in its range, or n came back near the last n
+    /// outside it (the table is built anew for n then).
+    fn table_serves(&mut self) -> bool {
+        let n = self.n;
+        if self.base > 0 && self.base <= n && n - self.base < 2 * BASE_STEP {
+            return true;
+        }
+        if n.abs_diff(self.missed) < BASE_STEP {
+            self.build_table(n - n % BASE_STEP);
+            return true;
+        }
+        self.missed = n;
+        false
+    }
+
+    /// Binomial(base, small) from the table, plus the count of the n - base trials
+    /// left.
+    fn sample_by_table<R: Rng + ?Sized>(&mut self, bits: u64, u: f64, rng: &mut R) -> u64 {
+        let n = self.n;
+        let from_table = match self.base_table.find(bits, u) {
+            Some(k) => k,
+            None => self.beyond_table(u, rng),
+        };
+        from_table + self.few_trials(n - self.base, rng)
+    }
+
+    fn build_table(&mut self, base: u64) {
+        self.base = base;
+        let (odds, a) = (self.odds, (base as f64 + 1.0) * self.odds);
+        let q_base = (base as f64 * self.ln_q()).exp();
+        self.base_table.fill(q_base, base as f64 * self.small, base, |k| over(a, k) - odds);
+    }
+
+    /// The count for a uniform `u` beyond the table's end (a probability below 1e-17).
+    #[cold]
+    fn beyond_table<R: Rng + ?Sized>(&self, mut u: f64, rng: &mut R) -> u64 {
+        let (len, odds) = (self.base_table.len(), self.odds);
+        let a = (self.base as f64 + 1.0) * odds;
+        loop {
+            let (mut left, mut r) = self.base_table.beyond(u);
+            for k in len..=self.base.min(len + INVERSION_MAX) {
+                r *= over(a, k) - odds;
+                if left < r {
+                    return k;
+                }
+                left -= r;
+            }
+            u = uniform(rng);
+            if let Some(k) = self.base_table.find_slowly(u) {
+                return k;
+            }
+        }
+    }
+
+    /// Binomial(m, small) for m below [`KEPT_POWERS`], by inversion with q^m kept.
+    fn few_trials<R: Rng + ?Sized>(&mut self, m: u64, rng: &mut R) -> u64 {
+        let np = m as f64 * self.small;
+        loop {
+            let u = uniform(rng);
+            if u < 1.0 - np {
+                return 0;
+            }
+            let q_m = self.power(m);
+            if let Some(k) = search(u, m, self.odds, q_m) {
+                return k;
+            }
+        }
+    }
+
+    /// ln(1 - small), computed once per p.
+    fn ln_q(&mut self) -> f64 {
+        if self.ln_q.is_nan() {
+            self.ln_q = (-self.small).ln_1p();
+        }
+        self.ln_q
+    }
+
+    /// (1 - small)^m, kept for m below [`KEPT_POWERS`] once p was drawn again.
+    fn power(&mut self, m: u64) -> f64 {
+        let ln_q = self.ln_q();
+        match self.powers.get_mut(m as usize) {
+            Some(kept) if !kept.is_nan() => *kept,
+            Some(kept) => {
+                *kept = (m as f64 * ln_q).exp();
+                *kept
+            }
+            None => (m as f64 * ln_q).exp(),
+        }
     }
 
     /// The smallest k whose cumulative probability exceeds the uniform `u` (p at most
     /// 1/2, np below 10); q^n is at least 1 - np, so a uniform below that is 0 without
     /// computing q^n.
     fn inversion<R: Rng + ?Sized>(&mut self, mut u: f64, rng: &mut R) -> u64 {
-        let most = self.n.min(INVERSION_MAX);
-        'draw: loop {
+        loop {
             if u < 1.0 - self.np {
                 return 0;
             }
-            let mut r = self.q_n();
-            let mut k = 0;
-            while u >= r {
-                u -= r;
-                k += 1;
-                if k > most {
-                    u = uniform(rng);
-                    continue 'draw;
-                }
-                r *= over(self.a, k) - self.odds;
+            if self.q_n.is_nan() {
+                self.q_n = self.power(self.n);
             }
-            return k;
+            if let Some(k) = search(u, self.n, self.odds, self.q_n) {
+                return k;
+            }
+            u = uniform(rng);
         }
     }
+}
 
-    /// (1 - small)^n, computed once per (n, p), and once per n below [`KEPT_POWERS`]
-    /// while p is drawn again and again.
-    fn q_n(&mut self) -> f64 {
-        if self.q_n.is_nan() {
-            if self.ln_q.is_nan() {
-                self.ln_q = (-self.small).ln_1p();
-            }
-            let kept = if self.draws_with_p >= 2 { self.powers.get_mut(self.n as usize) } else { None };
-            self.q_n = match kept {
-                Some(power) if !power.is_nan() => *power,
-                Some(power) => {
-                    *power = (self.n as f64 * self.ln_q).exp();
-                    *power
-                }
-                None => (self.n as f64 * self.ln_q).exp(),
-            };
+/// The smallest k whose cumulative probability under Binomial(n, small) exceeds `u`,
+/// given odds = small / (1 - small) and q^n (small at most 1/2): a sequential search
+/// from 0. None when rounding carried it past n or [`INVERSION_MAX`].
+fn search(mut u: f64, n: u64, odds: f64, q_n: f64) -> Option<u64> {
+    let (a, most) = ((n as f64 + 1.0) * odds, n.min(INVERSION_MAX));
+    let (mut r, mut k) = (q_n, 0);
+    while u >= r {
+        u -= r;
+        k += 1;
+        if k > most {
+            return None;
         }
-        self.q_n
+        r *= over(a, k) - odds;
     }
+    Some(k)
 }
 
 /// Hörmann (1993), "The generation of binomial random variates", algorithm BTRS (p at
@@ -286,6 +393,24 @@ mod tests {
             let draws: Vec<u64> = (0..200_000).map(|_| sampler.draw(&mut rng, n, p)).collect();
             let pv = chi_square_p(&draws, pmf(n, p));
             assert!(pv > 1e-3, "n {n}, p {p}: chi-square p-value {pv}");
+        }
+    }
+
+    #[test]
+    fn a_table_serves_trial_counts_near_its_own() {
+        // A stock moving about (the table of 2,944 serves 3,000 and 3,050), and counts
+        // that jump about (no table: each is drawn by inversion).
+        for (i, (n1, n2)) in [(3_000, 3_050), (3_000, 3_200)].into_iter().enumerate() {
+            let mut rng = LazyStream::new(4, i as u64, 0);
+            let mut sampler = Binomial::default();
+            let (mut a, mut b) = (vec![], vec![]);
+            for _ in 0..100_000 {
+                a.push(sampler.draw(&mut rng, n1, 0.002));
+                b.push(sampler.draw(&mut rng, n2, 0.002));
+            }
+            assert_eq!(sampler.base, if i == 0 { 2_944 } else { 0 });
+            assert!(chi_square_p(&a, pmf(n1, 0.002)) > 1e-3, "{n1}");
+            assert!(chi_square_p(&b, pmf(n2, 0.002)) > 1e-3, "{n2}");
         }
     }
 

@@ -10,9 +10,11 @@
 //!   only when the uniform is not already below its lower bound (1 - mean, or 1 - np:
 //!   Bernoulli's inequality), so a tiny mean draws its usual zero without `exp` or
 //!   `pow`;
-//! - a Poisson mean drawn again (up to [`TABLE_MAX_MEAN`]): inversion by a table of
-//!   the cumulative distribution with a guide table (Chen and Asau, 1974), one uniform
-//!   and about two comparisons per draw, whatever the mean;
+//! - parameters drawn again (a Poisson mean, a binomial p, means up to
+//!   [`TABLE_MAX_MEAN`]): inversion by a table of the cumulative distribution with a
+//!   guide table (Chen and Asau, 1974), one uniform and about two comparisons per draw,
+//!   whatever the mean (`table.rs`); a binomial whose n moves from draw to draw keeps
+//!   the table of a nearby n (`binomial.rs`);
 //! - large means otherwise: transformed rejection with squeeze, PTRS for Poisson and
 //!   BTRS for binomial counts (Hörmann 1993); most draws take two uniforms and a few
 //!   multiplications, the rest a test on the exact log-probability.
@@ -25,11 +27,16 @@
 
 mod binomial;
 mod poisson;
+mod table;
 
 pub use binomial::Binomial;
-pub use poisson::{Poisson, TABLE_MAX_MEAN};
+pub use poisson::Poisson;
 
 use rand::Rng;
+
+/// The largest mean drawn from a table: its table holds about mean + 9 sd entries (3
+/// KiB at this mean). Above it PTRS's and BTRS's squeezes accept most draws anyway.
+pub const TABLE_MAX_MEAN: f64 = 256.0;
 
 /// Below this mean, counts are drawn by inversion, whose cost grows with the mean;
 /// from it on by transformed rejection, whose cost does not (Hörmann's algorithms are

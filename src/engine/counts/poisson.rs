@@ -3,16 +3,9 @@
 
 use rand::Rng;
 
-use super::{ln_factorial, over, uniform, uniform_bits, INVERSION_BELOW, INVERSION_MAX};
+use super::table::Table;
+use super::{ln_factorial, over, uniform, uniform_bits, INVERSION_BELOW, INVERSION_MAX, TABLE_MAX_MEAN};
 use crate::engine::random::LazyStream;
-
-/// The largest mean drawn from a table: its table holds about mean + 9 sd entries (3
-/// KiB at this mean). Above it PTRS's squeeze accepts most draws anyway.
-pub const TABLE_MAX_MEAN: f64 = 256.0;
-
-/// Where a table of the cumulative distribution ends: past the mean, at the first
-/// probability below 2^-60 (what lies beyond is searched sequentially).
-const TABLE_END: f64 = 8.673_617_379_884_035e-19;
 
 /// Poisson counts, with the setup of the last mean kept, and a table for the last
 /// mean that was drawn twice in a row.
@@ -23,7 +16,7 @@ pub struct Poisson {
     mean: f64,
     draws: u32,
     method: Method,
-    table: Table,
+    table: MeanTable,
 }
 
 #[derive(Clone, Debug)]
@@ -47,17 +40,12 @@ struct Ptrs {
     ln_inv_alpha: f64,
 }
 
-/// Inversion by table: `cdf[k]` = P(X <= k) up to the table's end, and `guide[j]` the
-/// smallest k with `cdf[k] > j / guide.len()`, where the search for a uniform in
-/// [j / len, (j + 1) / len) starts (Chen and Asau, 1974).
+/// The table of one mean's distribution.
 #[derive(Clone, Debug)]
-struct Table {
+struct MeanTable {
     /// The mean the table is for (NaN: none).
     mean: f64,
-    cdf: Vec<f64>,
-    guide: Vec<u32>,
-    /// P(X = k) at the table's last entry, where a search beyond it goes on.
-    last_p: f64,
+    table: Table,
 }
 
 impl Default for Poisson {
@@ -66,7 +54,7 @@ impl Default for Poisson {
             mean: f64::NAN,
             draws: 0,
             method: Method::Inversion { p0: f64::NAN },
-            table: Table { mean: f64::NAN, cdf: Vec::new(), guide: Vec::new(), last_p: 0.0 },
+            table: MeanTable { mean: f64::NAN, table: Table::default() },
         }
     }
 }
@@ -202,67 +190,34 @@ fn ptrs<R: Rng + ?Sized>(rng: &mut R, mean: f64, c: &mut Ptrs) -> u64 {
     }
 }
 
-impl Table {
-    /// Fills the table for `mean` (the vectors keep their capacity from one mean to
-    /// the next).
+impl MeanTable {
+    /// Fills the table for `mean`.
     fn build(&mut self, mean: f64) {
         self.mean = mean;
-        self.cdf.clear();
-        let mut p = (-mean).exp();
-        let mut total = p;
-        self.cdf.push(total);
-        let mut k = 0u64;
-        while (k as f64) <= mean || p >= TABLE_END {
-            k += 1;
-            p *= mean / k as f64;
-            total += p;
-            self.cdf.push(total);
-        }
-        self.last_p = p;
-        // Entry j serves the uniforms whose 53 bits b have floor(b * len / 2^53) = j;
-        // the smallest of them is ceil(j 2^53 / len) / 2^53, exactly.
-        let len = self.cdf.len() as u64;
-        self.guide.clear();
-        let mut k = 0;
-        for j in 0..len {
-            let smallest = (j << 53).div_ceil(len);
-            let at = smallest as f64 * (1.0 / (1u64 << 53) as f64);
-            while k + 1 < self.cdf.len() && self.cdf[k] <= at {
-                k += 1;
-            }
-            self.guide.push(k as u32);
-        }
+        self.table.fill((-mean).exp(), mean, u64::MAX, |k| over(mean, k));
     }
 
     #[inline]
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
         let (bits, u) = uniform_bits(rng);
-        // The guide entry of u: floor(u * len), exactly, in integers.
-        let len = self.cdf.len();
-        let mut k = self.guide[((bits * len as u64) >> 53) as usize] as usize;
-        while k < len && u >= self.cdf[k] {
-            k += 1;
-        }
-        if k < len {
-            k as u64
-        } else {
-            self.beyond(u, rng)
+        match self.table.find(bits, u) {
+            Some(k) => k,
+            None => self.beyond(u, rng),
         }
     }
 
     /// The count for a uniform `u` beyond the table's end (a probability below 1e-17).
     #[cold]
     fn beyond<R: Rng + ?Sized>(&self, mut u: f64, rng: &mut R) -> u64 {
-        let len = self.cdf.len() as u64;
-        let p = self.last_p * self.mean / len as f64;
+        let len = self.table.len();
         loop {
-            if let Some(k) = search(u - self.cdf[len as usize - 1], len, p, self.mean) {
+            let (left, last_p) = self.table.beyond(u);
+            if let Some(k) = search(left, len, last_p * self.mean / len as f64, self.mean) {
                 return k;
             }
             u = uniform(rng);
-            let k = self.cdf.partition_point(|f| *f <= u);
-            if k < self.cdf.len() {
-                return k as u64;
+            if let Some(k) = self.table.find_slowly(u) {
+                return k;
             }
         }
     }
@@ -335,7 +290,7 @@ mod tests {
     #[test]
     fn the_table_inverts_the_same_distribution_as_the_sequential_search() {
         for mean in [0.05, 1.7, 9.0] {
-            let mut table = Table { mean: f64::NAN, cdf: vec![], guide: vec![], last_p: 0.0 };
+            let mut table = MeanTable { mean: f64::NAN, table: Table::default() };
             table.build(mean);
             let mut rng = stream(4, 0, 0);
             for _ in 0..100_000 {
@@ -350,13 +305,14 @@ mod tests {
 
     #[test]
     fn a_table_ends_where_the_tail_is_negligible() {
-        let mut table = Table { mean: f64::NAN, cdf: vec![], guide: vec![], last_p: 0.0 };
+        let mut table = MeanTable { mean: f64::NAN, table: Table::default() };
         table.build(TABLE_MAX_MEAN);
-        let end = table.cdf.len() as u64;
+        let end = table.table.len();
         assert!((256 + 8 * 16..256 + 11 * 16).contains(&end), "{end} entries");
-        assert!((1.0 - table.cdf.last().unwrap()).abs() < 1e-13);
+        let (left, last_p) = table.table.beyond(1.0);
+        assert!(left.abs() < 1e-13, "the table holds all but {left}");
         let exact = pmf(TABLE_MAX_MEAN)(end - 1);
-        assert!(table.last_p < TABLE_END && (table.last_p / exact - 1.0).abs() < 1e-9);
-        assert!(table.guide.windows(2).all(|g| g[0] <= g[1]));
+        assert!(last_p < 1e-18 && (last_p / exact - 1.0).abs() < 1e-9);
+        assert!(table.table.guide_rises());
     }
 }
