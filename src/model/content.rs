@@ -9,7 +9,7 @@
 
 use super::attention::AgedStock;
 use super::delays::RemovalPath;
-use super::draws::{proportional_takes, split};
+use super::draws::{split, Proportional};
 use super::metrics::{CategoryDelays, ExposureBalance};
 use super::process;
 use super::queue::{AgedEvent, QueueConfig, ReviewQueue, Shift};
@@ -38,6 +38,8 @@ pub(super) struct Content {
     last_advance: SimTime,
     streams: CountStreams,
     samplers: Samplers,
+    /// The buffers of cleanups' proportional takes.
+    proportional: Proportional,
     /// The stock by age of each category whose attention fades (`None`: constant).
     aged: Vec<Option<AgedStock>>,
     /// Views at full reach of each aged category since the last interval was drawn:
@@ -130,6 +132,7 @@ impl Content {
             last_advance: SimTime::ZERO,
             streams: CountStreams::new(seed, replication),
             samplers: Samplers::new(n),
+            proportional: Proportional::default(),
             aged: p
                 .categories
                 .iter()
@@ -154,8 +157,8 @@ impl Content {
     pub(super) fn absorb_queue_log(&mut self, now: SimTime, events: &[AgedEvent], queued_visible: bool) {
         for (k, stock) in self.aged.iter_mut().enumerate() {
             let Some(stock) = stock else { continue };
-            let mine: Vec<AgedEvent> = events.iter().filter(|e| e.class == k).copied().collect();
-            let (live, queued) = stock.play(now, &mine, queued_visible);
+            let mine = events.iter().filter(|e| e.class == k).copied();
+            let (live, queued) = stock.play(now, mine, queued_visible);
             self.aged_views[k].0 += live;
             self.aged_views[k].1 += queued;
         }
@@ -206,14 +209,15 @@ impl Content {
     /// Takes `count` live violating items down (cleanups), in proportion to each
     /// category's stock. Returns how many were taken.
     pub(super) fn take_down_proportionally(&mut self, count: u64) -> u64 {
-        let before = self.visible.clone();
-        let taken = remove_proportionally(&mut self.visible, &mut self.removed_outside_queue, count);
-        for (k, stock) in self.aged.iter_mut().enumerate() {
-            if let Some(stock) = stock {
-                stock.take_down(before[k] - self.visible[k], RemovalPath::Cleanup);
+        let takes = self.proportional.takes(&self.visible, count);
+        for (k, &take) in takes.iter().enumerate() {
+            self.visible[k] -= take;
+            self.removed_outside_queue[k] += take;
+            if let Some(stock) = &mut self.aged[k] {
+                stock.take_down(take, RemovalPath::Cleanup);
             }
         }
-        taken
+        takes.iter().sum()
     }
 
     /// Violating items of category `k` that can be viewed: live, and queued ones when
@@ -359,7 +363,7 @@ impl Content {
             let (sampler, reports) = (&mut samplers.reports[k], &mut streams.reports);
             let reported = stock
                 .draw_reports(from, |n, days| sampler.draw(reports, n, 1.0 - (-report_rate * days).exp()));
-            for (born, n) in reported {
+            for &(born, n) in reported {
                 self.visible[k] -= n;
                 queue.add_reported(now, k, n, born);
             }
@@ -410,18 +414,6 @@ pub(super) fn uploads_per_day(s: &Scenario, access: f64) -> f64 {
     s.platform.uploads_per_day * access
 }
 
-/// Removes `count` items from the per-category stock in proportion to each category's
-/// stock (largest remainders first, ties to the lower index), so no category goes
-/// negative and the total removed is exact. Returns how many were removed.
-fn remove_proportionally(stock: &mut [u64], removed: &mut [u64], count: u64) -> u64 {
-    let takes = proportional_takes(stock, count);
-    for (k, take) in takes.iter().enumerate() {
-        stock[k] -= take;
-        removed[k] += take;
-    }
-    takes.iter().sum()
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::base::test_scenario;
@@ -429,14 +421,20 @@ mod tests {
 
     #[test]
     fn proportional_removal_is_exact_and_never_negative() {
-        let mut stock = vec![5, 3, 0, 2];
-        let mut removed = vec![0; 4];
-        remove_proportionally(&mut stock, &mut removed, 7);
-        assert_eq!(removed.iter().sum::<u64>(), 7);
-        assert_eq!(stock.iter().sum::<u64>(), 3);
-        assert_eq!(stock[2], 0);
-        remove_proportionally(&mut stock, &mut removed, 100);
-        assert_eq!(stock, vec![0, 0, 0, 0]);
+        let s = test_scenario(&["platform.categories[0].initial_stock=5"]);
+        let mut content = Content::new(&s, 7, 0);
+        content.visible = vec![5, 3, 0, 2];
+        content.removed_outside_queue = vec![0; 4];
+        content.aged = vec![None, None, None, None];
+        assert_eq!(content.take_down_proportionally(7), 7);
+        assert_eq!(
+            content.removed_outside_queue,
+            vec![4, 2, 0, 1],
+            "5:3:2 of 7, the largest remainder first"
+        );
+        assert_eq!(content.visible, vec![1, 1, 0, 1]);
+        assert_eq!(content.take_down_proportionally(100), 3);
+        assert_eq!(content.visible, vec![0, 0, 0, 0]);
     }
 
     #[test]

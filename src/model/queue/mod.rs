@@ -97,15 +97,16 @@ impl ReviewQueue {
         *log = AgeLog::new(tracked);
     }
 
-    /// What happened to tracked items since the last call, in time order.
-    pub fn take_age_log(&mut self) -> Vec<AgedEvent> {
+    /// What happened to tracked items since the last call, in time order, into
+    /// `events` (whose buffer the log goes on with).
+    pub fn take_age_log(&mut self, events: &mut Vec<AgedEvent>) {
         let log = match self {
             ReviewQueue::Items(q) => &mut q.ages,
             ReviewQueue::Cohorts(q) => &mut q.ages,
         };
-        let mut events = std::mem::take(&mut log.events);
+        events.clear();
+        std::mem::swap(&mut log.events, events);
         events.sort_by_key(|e| e.at);
-        events
     }
 
     /// Adds moderators from `now` on.
