@@ -37,7 +37,7 @@ pub struct Binomial {
     /// ln(1 - small), NaN until needed.
     ln_q: f64,
     /// (1 - small)^n for n below [`KEPT_POWERS`], NaN until needed; kept from the
-    /// second draw in a row with the same p (empty until then).
+    /// second draw in a row with the same p (empty until then, and from the next p on).
     powers: Vec<f64>,
     /// The number of trials the setup below is for, and n small.
     n: u64,
@@ -174,6 +174,8 @@ impl Binomial {
         self.small = if self.flipped { 1.0 - p } else { p };
         self.odds = self.small / (1.0 - self.small);
         self.ln_q = f64::NAN;
+        // The powers kept are another p's: none until p is drawn again.
+        self.powers.clear();
     }
 
     fn set_n(&mut self, n: u64) {
@@ -393,6 +395,27 @@ mod tests {
             let draws: Vec<u64> = (0..200_000).map(|_| sampler.draw(&mut rng, n, p)).collect();
             let pv = chi_square_p(&draws, pmf(n, p));
             assert!(pv > 1e-3, "n {n}, p {p}: chi-square p-value {pv}");
+        }
+    }
+
+    #[test]
+    fn a_p_drawn_once_in_between_uses_nothing_kept_for_another() {
+        // Runs of one p broken by another drawn once (an interval split by an event):
+        // with few trials, q^30 and q^12 kept for 0.2 must not serve 0.25; with many,
+        // the table of 0.01 must not serve 0.011.
+        let cases = [([30, 12, 30], 0.2, 0.25), ([3_000, 3_010, 3_000], 0.01, 0.011)];
+        for (i, (ns, usual_p, once_p)) in cases.into_iter().enumerate() {
+            let mut rng = LazyStream::new(5, i as u64, 0);
+            let mut sampler = Binomial::default();
+            let (mut usual, mut once) = (vec![], vec![]);
+            for _ in 0..50_000 {
+                usual.extend(ns.map(|n| sampler.draw(&mut rng, n, usual_p)));
+                once.push(sampler.draw(&mut rng, 30, once_p));
+            }
+            let at = |k: usize| usual.iter().skip(k).step_by(3).copied().collect::<Vec<_>>();
+            assert!(chi_square_p(&at(1), pmf(ns[1], usual_p)) > 1e-3, "{} at {usual_p}", ns[1]);
+            assert!(chi_square_p(&at(2), pmf(ns[2], usual_p)) > 1e-3, "{} at {usual_p}", ns[2]);
+            assert!(chi_square_p(&once, pmf(30, once_p)) > 1e-3, "30 at {once_p}");
         }
     }
 
