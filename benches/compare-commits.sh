@@ -16,9 +16,10 @@ work=$(mktemp -d)
 trap 'for d in old new; do git worktree remove --force "$work/$d" >/dev/null 2>&1 || true; done; rm -rf "$work"' EXIT
 
 build() { # DIR OUT: builds the benchmark binary of the checkout in DIR and copies it to OUT
+    # (the bench target's executable: the build may list modsim's own binary after it)
     local bin
     bin=$(cd "$1" && cargo bench --locked --bench engine --no-run --message-format json 2>/dev/null |
-        grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4)
+        grep '"kind":\["bench"\]' | grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4)
     cp "$bin" "$2"
 }
 git worktree add --detach "$work/old" "$old" >/dev/null 2>&1
