@@ -2,7 +2,9 @@
 # Compares the divan benchmarks of two commits in one sitting: builds both benchmark
 # binaries, then runs them alternately (old, new, old, new, ...) so that the machine's
 # noise falls on both alike, and prints each benchmark's median per round and the
-# ratio new/old of the medians of medians.
+# ratio new/old of the medians of medians. Each binary runs in its own checkout, so
+# that it reads the scenario files of its own commit (a scenario's format may have
+# changed in between).
 #
 #   benches/compare-commits.sh OLD_COMMIT [NEW_COMMIT (default: the work tree)] [ROUNDS]
 set -euo pipefail
@@ -11,25 +13,29 @@ old=$1
 new=${2:-}
 rounds=${3:-4}
 work=$(mktemp -d)
-trap 'git worktree remove --force "$work/old" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap 'for d in old new; do git worktree remove --force "$work/$d" >/dev/null 2>&1 || true; done; rm -rf "$work"' EXIT
 
 build() { # DIR OUT: builds the benchmark binary of the checkout in DIR and copies it to OUT
+    # (the bench target's executable: the build may list modsim's own binary after it)
     local bin
     bin=$(cd "$1" && cargo bench --locked --bench engine --no-run --message-format json 2>/dev/null |
-        grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4)
+        grep '"kind":\["bench"\]' | grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4)
     cp "$bin" "$2"
 }
 git worktree add --detach "$work/old" "$old" >/dev/null 2>&1
 build "$work/old" "$work/bench-old"
+dir_old=$work/old
 if [ -n "$new" ]; then
     git worktree add --detach "$work/new" "$new" >/dev/null 2>&1
-    build "$work/new" "$work/bench-new"
+    dir_new=$work/new
 else
-    build . "$work/bench-new"
+    dir_new=$PWD
 fi
+build "$dir_new" "$work/bench-new"
 for round in $(seq "$rounds"); do
     for v in old new; do
-        "$work/bench-$v" --bench flagship_replication review_queue_mm10 2>/dev/null |
+        dir=dir_$v
+        (cd "${!dir}" && "$work/bench-$v" --bench flagship_replication review_queue_mm10 2>/dev/null) |
             awk -v v="$v" '/flagship_replication|review_queue_mm10/ { n=$2; m=$9 " " $10; print v, n, m }'
     done
 done | tee "$work/rounds.txt"

@@ -1,13 +1,18 @@
 //! `cargo bench`: regressions in the event calendar, a flagship replication and the
 //! review queue show here. Figures are comparable only within one run on one machine;
 //! benches/README.md has reference figures and the whole-run benchmark (benches/run.sh).
+//!
+//! The count draws compare `engine::counts` with rand_distr set up at every draw (as
+//! modsim drew before), at means the flagship draws at: complaints (0.05), uploads
+//! (3), flagged arrivals (17) and a large stock (500).
 
 use std::path::Path;
 
 use divan::{black_box, Bencher};
-use modsim::engine::{Calendar, SimTime};
+use modsim::engine::{counts, stream, Calendar, LazyStream, SimTime};
 use modsim::model::run_replication;
 use modsim::scenario::{self, Scenario};
+use rand_distr::Distribution;
 
 fn main() {
     divan::main();
@@ -64,5 +69,37 @@ fn review_queue_mm10(bencher: Bencher) {
     bencher.counter(divan::counter::ItemsCount::new(114_000usize)).bench_local(|| {
         rep += 1;
         black_box(run_replication(&s, s.seed(), rep, false))
+    });
+}
+
+const MEANS: [f64; 4] = [0.05, 3.0, 17.0, 500.0];
+
+/// A Poisson count with `engine::counts` (setup kept between draws).
+#[divan::bench(args = MEANS)]
+fn poisson_counts(bencher: Bencher, mean: f64) {
+    let (mut rng, mut sampler) = (LazyStream::new(1, 0, 0), counts::Poisson::default());
+    bencher.bench_local(|| sampler.draw(&mut rng, black_box(mean)));
+}
+
+/// A Poisson count with rand_distr, set up for every draw.
+#[divan::bench(args = MEANS)]
+fn poisson_rand_distr(bencher: Bencher, mean: f64) {
+    let mut rng = stream(1, 0, 0);
+    bencher.bench_local(|| rand_distr::Poisson::new(black_box(mean)).unwrap().sample(&mut rng) as u64);
+}
+
+/// A binomial count of 1,000 trials with mean `mean`, with `engine::counts`.
+#[divan::bench(args = MEANS)]
+fn binomial_counts(bencher: Bencher, mean: f64) {
+    let (mut rng, mut sampler) = (LazyStream::new(1, 0, 0), counts::Binomial::default());
+    bencher.bench_local(|| sampler.draw(&mut rng, 1_000, black_box(mean / 1_000.0)));
+}
+
+/// The same with rand_distr, set up for every draw.
+#[divan::bench(args = MEANS)]
+fn binomial_rand_distr(bencher: Bencher, mean: f64) {
+    let mut rng = stream(1, 0, 0);
+    bencher.bench_local(|| {
+        rand_distr::Binomial::new(1_000, black_box(mean / 1_000.0)).unwrap().sample(&mut rng)
     });
 }

@@ -5,11 +5,13 @@
 //! nothing in it can fail on user input.
 
 pub mod calendar;
+pub mod counts;
 pub mod dist;
 pub mod random;
 pub mod time;
 
 pub use calendar::{Calendar, EventKey};
+pub use counts::{Binomial, Poisson};
 pub use dist::DurationDist;
-pub use random::{stream, stream_at, LazyStream, Stream};
+pub use random::{stream, stream_at, LazyStream, ProcessKey, Stream};
 pub use time::{SimDuration, SimTime};

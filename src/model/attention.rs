@@ -18,7 +18,7 @@
 //! its removal) and still to come at the horizon.
 
 use super::delays::{Delays, RemovalPath};
-use super::draws::proportional_takes;
+use super::draws::Proportional;
 use super::metrics::ExposureBalance;
 use super::queue::{AgedEvent, AgedKind, Source};
 use crate::engine::{SimDuration, SimTime};
@@ -55,6 +55,11 @@ pub(super) struct AgedStock {
     prevented: f64,
     /// Delays of removals, per path (in the order of `RemovalPath::ALL`).
     pub(super) delays: [Delays; 4],
+    /// Buffers of the proportional takes (the cohorts' counts, the split) and of the
+    /// reported cohorts.
+    counts: Vec<u64>,
+    proportional: Proportional,
+    reported: Vec<(SimTime, u64)>,
 }
 
 impl AgedStock {
@@ -77,6 +82,9 @@ impl AgedStock {
             hidden: 0.0,
             prevented: 0.0,
             delays: Default::default(),
+            counts: Vec::new(),
+            proportional: Proportional::default(),
+            reported: Vec::new(),
         }
     }
 
@@ -105,7 +113,12 @@ impl AgedStock {
     /// views at full reach of the live stock and of the queued stock over the interval
     /// (the caller decides whether queued items could be seen; if not, their views
     /// are hidden: pass `queued_visible`).
-    pub(super) fn play(&mut self, now: SimTime, events: &[AgedEvent], queued_visible: bool) -> (f64, f64) {
+    pub(super) fn play(
+        &mut self,
+        now: SimTime,
+        events: impl Iterator<Item = AgedEvent>,
+        queued_visible: bool,
+    ) -> (f64, f64) {
         let (mut live_views, mut queued_views) = (0.0, 0.0);
         for e in events {
             let at = e.at.max(self.at).min(now);
@@ -167,8 +180,8 @@ impl AgedStock {
         &mut self,
         from: SimTime,
         mut report: impl FnMut(u64, f64) -> u64,
-    ) -> Vec<(SimTime, u64)> {
-        let mut reported = Vec::new();
+    ) -> &[(SimTime, u64)] {
+        self.reported.clear();
         let oldest_reportable =
             self.at.0 as f64 - REPORTABLE_HALF_LIVES * std::f64::consts::LN_2 / self.rate_per_ms;
         for i in (0..self.cohorts.len()).rev() {
@@ -182,11 +195,11 @@ impl AgedStock {
                 let attention = self.weight(born, self.at) * n as f64;
                 self.live = (self.live - attention).max(0.0);
                 self.queued += attention;
-                reported.push((born, n));
+                self.reported.push((born, n));
             }
         }
         self.cohorts.retain(|c| c.count > 0);
-        reported
+        &self.reported
     }
 
     /// `count` undetected uploads of the interval that ends at `at`, credited to the
@@ -211,9 +224,11 @@ impl AgedStock {
     /// every cohort in proportion to its count (largest remainders first, ties to the
     /// older cohort): removals by orders and cleanups do not pick items by age.
     pub(super) fn take_down(&mut self, count: u64, path: RemovalPath) {
-        let counts: Vec<u64> = self.cohorts.iter().map(|c| c.count).collect();
-        let takes = proportional_takes(&counts, count);
-        for (i, take) in takes.into_iter().enumerate() {
+        self.counts.clear();
+        self.counts.extend(self.cohorts.iter().map(|c| c.count));
+        let mut proportional = std::mem::take(&mut self.proportional);
+        let takes = proportional.takes(&self.counts, count);
+        for (i, &take) in takes.iter().enumerate() {
             if take == 0 {
                 continue;
             }
@@ -222,6 +237,7 @@ impl AgedStock {
             self.live = (self.live - self.weight(born, self.at) * take as f64).max(0.0);
             self.record_removal(path, born, self.at, take);
         }
+        self.proportional = proportional;
         self.cohorts.retain(|c| c.count > 0);
     }
 
@@ -272,7 +288,7 @@ mod tests {
     fn a_live_stock_yields_its_attention_and_a_removal_prevents_the_rest() {
         let mut s = stock(100);
         // Over one half-life half of the lifetime views come.
-        let (live, queued) = s.play(hours(24), &[], false);
+        let (live, queued) = s.play(hours(24), [].into_iter(), false);
         let lifetime = 10.0 / std::f64::consts::LN_2;
         assert!((live - 50.0 * lifetime).abs() < 1e-9, "{live}");
         assert_eq!(queued, 0.0);
@@ -288,7 +304,7 @@ mod tests {
     #[test]
     fn reports_follow_attention_and_queued_items_come_back_with_their_age() {
         let mut s = stock(10);
-        s.play(hours(24), &[], false);
+        s.play(hours(24), [].into_iter(), false);
         // Every item reported: they move to the queue with their attention.
         let reported = s.draw_reports(SimTime::ZERO, |n, days| {
             assert!((days - 0.5 / std::f64::consts::LN_2).abs() < 1e-12, "{days}");
@@ -303,7 +319,7 @@ mod tests {
             at: hours(36),
             count,
         };
-        s.play(hours(48), &[event(AgedKind::Removed, 6), event(AgedKind::Kept, 4)], false);
+        s.play(hours(48), [event(AgedKind::Removed, 6), event(AgedKind::Kept, 4)].into_iter(), false);
         assert_eq!(s.delays[1].removed, 6);
         assert_eq!(s.delays[1].quantile_days(0.5), 1.5);
         assert_eq!(s.cohorts, vec![Cohort { born: SimTime::ZERO, count: 4 }]);
@@ -314,7 +330,7 @@ mod tests {
     #[test]
     fn uploads_count_from_the_middle_of_their_interval() {
         let mut s = stock(0);
-        s.play(hours(48), &[], false);
+        s.play(hours(48), [].into_iter(), false);
         let views = s.upload(8, 2.0);
         let lifetime = 10.0 / std::f64::consts::LN_2;
         assert!((views - 8.0 * lifetime * 0.5).abs() < 1e-9, "a day old: half their views are behind them");

@@ -9,11 +9,12 @@
 
 use super::attention::AgedStock;
 use super::delays::RemovalPath;
-use super::draws::{binomial, poisson, proportional_takes};
+use super::draws::{split, Proportional};
 use super::metrics::{CategoryDelays, ExposureBalance};
 use super::process;
 use super::queue::{AgedEvent, QueueConfig, ReviewQueue, Shift};
-use crate::engine::{LazyStream, SimDuration, SimTime};
+use crate::engine::counts::{Binomial, Poisson};
+use crate::engine::{LazyStream, ProcessKey, SimDuration, SimTime};
 use crate::scenario::Scenario;
 
 /// The stock of content and the streams of its count processes.
@@ -30,9 +31,15 @@ pub(super) struct Content {
     pub(super) recall: Vec<f64>,
     /// Factor on views (an age gate lowers it).
     pub(super) views_factor: f64,
+    /// The regulator's findings (complaints and crawler hits) of the last interval
+    /// drawn, per category.
+    pub(super) findings: Vec<u64>,
     /// End of the interval the count processes last covered.
     last_advance: SimTime,
     streams: CountStreams,
+    samplers: Samplers,
+    /// The buffers of cleanups' proportional takes.
+    proportional: Proportional,
     /// The stock by age of each category whose attention fades (`None`: constant).
     aged: Vec<Option<AgedStock>>,
     /// Views at full reach of each aged category since the last interval was drawn:
@@ -44,8 +51,8 @@ pub(super) struct Content {
 /// `engine::random::stream_at`): events that split a slot differently in two variants
 /// do not shift the draws of the slots after it.
 struct CountStreams {
-    seed: u64,
-    replication: u64,
+    /// The processes' keys: uploads, reports, crawler, complaints.
+    keys: [ProcessKey; 4],
     /// Tick slot for which the streams were last restarted.
     slot: u64,
     uploads: LazyStream,
@@ -54,33 +61,57 @@ struct CountStreams {
     complaints: LazyStream,
 }
 
+/// The count processes' samplers, one per draw and category: each keeps the setup of
+/// its last parameters, which mostly hold from one step to the next.
+///
+/// Complaints and crawler hits, rare, are drawn in total and split among categories
+/// only when there are any: the same multinomial as a count per category, with one
+/// draw in most steps instead of one per category.
+struct Samplers {
+    complaints: Poisson,
+    complaints_split: Vec<Binomial>,
+    reports: Vec<Binomial>,
+    uploads: Vec<Poisson>,
+    crawler_samples: Poisson,
+    crawler_hits: Binomial,
+    crawler_split: Vec<Binomial>,
+    /// Per category, the interval's complaint means, then the crawler's weights.
+    weights: Vec<f64>,
+    /// Per category, the last report rate times interval, and its probability of a
+    /// report (mostly the same from one step to the next).
+    report_p: Vec<(f64, f64)>,
+}
+
+impl Samplers {
+    fn new(categories: usize) -> Self {
+        Samplers {
+            complaints: Poisson::default(),
+            complaints_split: vec![Binomial::default(); categories],
+            reports: vec![Binomial::default(); categories],
+            uploads: vec![Poisson::default(); categories],
+            crawler_samples: Poisson::default(),
+            crawler_hits: Binomial::default(),
+            crawler_split: vec![Binomial::default(); categories],
+            weights: vec![0.0; categories],
+            report_p: vec![(f64::NAN, 0.0); categories],
+        }
+    }
+}
+
 impl CountStreams {
     fn new(seed: u64, replication: u64) -> Self {
-        CountStreams {
-            seed,
-            replication,
-            slot: 0,
-            uploads: LazyStream::new(seed, replication, process::UPLOADS),
-            reports: LazyStream::new(seed, replication, process::REPORTS),
-            crawler: LazyStream::new(seed, replication, process::CRAWLER),
-            complaints: LazyStream::new(seed, replication, process::COMPLAINTS),
-        }
+        let key = |process| ProcessKey::new(seed, replication, process);
+        let keys = [process::UPLOADS, process::REPORTS, process::CRAWLER, process::COMPLAINTS].map(key);
+        let [uploads, reports, crawler, complaints] = keys.map(ProcessKey::stream);
+        CountStreams { keys, slot: 0, uploads, reports, crawler, complaints }
     }
 
     fn restart_at(&mut self, slot: u64) {
         if slot == self.slot {
             return;
         }
-        let (seed, rep) = (self.seed, self.replication);
-        *self = CountStreams {
-            seed,
-            replication: rep,
-            slot,
-            uploads: LazyStream::at(seed, rep, process::UPLOADS, slot),
-            reports: LazyStream::at(seed, rep, process::REPORTS, slot),
-            crawler: LazyStream::at(seed, rep, process::CRAWLER, slot),
-            complaints: LazyStream::at(seed, rep, process::COMPLAINTS, slot),
-        };
+        self.slot = slot;
+        [self.uploads, self.reports, self.crawler, self.complaints] = self.keys.map(|key| key.at(slot));
     }
 }
 
@@ -97,8 +128,11 @@ impl Content {
             .max(0.0),
             recall: p.categories.iter().map(|c| c.recall).collect(),
             views_factor: 1.0,
+            findings: vec![0; n],
             last_advance: SimTime::ZERO,
             streams: CountStreams::new(seed, replication),
+            samplers: Samplers::new(n),
+            proportional: Proportional::default(),
             aged: p
                 .categories
                 .iter()
@@ -123,8 +157,8 @@ impl Content {
     pub(super) fn absorb_queue_log(&mut self, now: SimTime, events: &[AgedEvent], queued_visible: bool) {
         for (k, stock) in self.aged.iter_mut().enumerate() {
             let Some(stock) = stock else { continue };
-            let mine: Vec<AgedEvent> = events.iter().filter(|e| e.class == k).copied().collect();
-            let (live, queued) = stock.play(now, &mine, queued_visible);
+            let mine = events.iter().filter(|e| e.class == k).copied();
+            let (live, queued) = stock.play(now, mine, queued_visible);
             self.aged_views[k].0 += live;
             self.aged_views[k].1 += queued;
         }
@@ -175,14 +209,15 @@ impl Content {
     /// Takes `count` live violating items down (cleanups), in proportion to each
     /// category's stock. Returns how many were taken.
     pub(super) fn take_down_proportionally(&mut self, count: u64) -> u64 {
-        let before = self.visible.clone();
-        let taken = remove_proportionally(&mut self.visible, &mut self.removed_outside_queue, count);
-        for (k, stock) in self.aged.iter_mut().enumerate() {
-            if let Some(stock) = stock {
-                stock.take_down(before[k] - self.visible[k], RemovalPath::Cleanup);
+        let takes = self.proportional.takes(&self.visible, count);
+        for (k, &take) in takes.iter().enumerate() {
+            self.visible[k] -= take;
+            self.removed_outside_queue[k] += take;
+            if let Some(stock) = &mut self.aged[k] {
+                stock.take_down(take, RemovalPath::Cleanup);
             }
         }
-        taken
+        takes.iter().sum()
     }
 
     /// Violating items of category `k` that can be viewed: live, and queued ones when
@@ -221,38 +256,48 @@ impl Content {
     ) -> Counts {
         let p = &s.platform;
         let n = p.categories.len();
-        let mut counts = Counts { findings: vec![0u64; n], exposure: 0.0, samples: 0, hits: 0 };
+        let mut counts = Counts { exposure: 0.0, samples: 0, hits: 0 };
+        self.findings.fill(0);
 
         let from = self.last_advance_before(days);
-        // Views over the step, with the stock as it stood since the last event.
+        // Views and reports over the step, with the stock as it stood since the last
+        // event; each view complains with the regulator's probability.
         for (k, c) in p.categories.iter().enumerate() {
             let views_per_item = c.views_per_item_per_day * self.views_factor * access;
-            if self.aged[k].is_some() {
-                let (views, complaints) = self.aged_counts(k, now, from, views_per_item, s, queue);
-                counts.exposure += views;
-                counts.findings[k] += complaints;
-                continue;
-            }
-            let views = self.viewable(k, s, queue) as f64 * views_per_item * days;
+            let views = if self.aged[k].is_some() {
+                self.aged_counts(k, now, from, views_per_item, s, queue)
+            } else {
+                let views = self.viewable(k, s, queue) as f64 * views_per_item * days;
+                // Each live item is reported at rate views x report probability.
+                let (streams, samplers) = (&mut self.streams, &mut self.samplers);
+                let exposure = views_per_item * c.report_probability * days;
+                let (last, p) = &mut samplers.report_p[k];
+                if exposure != *last {
+                    (*last, *p) = (exposure, 1.0 - (-exposure).exp());
+                }
+                let reported = samplers.reports[k].draw(&mut streams.reports, self.visible[k], *p);
+                if reported > 0 {
+                    self.visible[k] -= reported;
+                    queue.add_reported(now, k, reported, now);
+                }
+                views
+            };
             counts.exposure += views;
-            let streams = &mut self.streams;
-            counts.findings[k] +=
-                poisson(streams.complaints.get(), views * s.regulator.complaints_per_violating_view);
-            // Each live item is reported at rate views x report probability.
-            let report_p = 1.0 - (-views_per_item * c.report_probability * days).exp();
-            let reported = binomial(streams.reports.get(), self.visible[k], report_p);
-            if reported > 0 {
-                self.visible[k] -= reported;
-                queue.add_reported(now, k, reported, now);
-            }
+            self.samplers.weights[k] = views * s.regulator.complaints_per_violating_view;
         }
+        let samplers = &mut self.samplers;
+        let mean = samplers.weights.iter().sum();
+        let complaints = samplers.complaints.draw(&mut self.streams.complaints, mean);
+        let stream = &mut self.streams.complaints;
+        split(complaints, &samplers.weights, &mut samplers.complaints_split, stream, &mut self.findings);
 
         // Undetected violating uploads go live; clean uploads grow the catalogue.
         let uploads = uploads_per_day(s, access) * days;
         let mut violating_share = 0.0;
         for (k, c) in p.categories.iter().enumerate() {
             violating_share += c.share;
-            let live = poisson(self.streams.uploads.get(), uploads * c.share * (1.0 - self.recall[k]));
+            let mean = uploads * c.share * (1.0 - self.recall[k]);
+            let live = self.samplers.uploads[k].draw(&mut self.streams.uploads, mean);
             self.visible[k] += live;
             self.uploaded_undetected[k] += live;
             if let Some(stock) = &mut self.aged[k] {
@@ -262,25 +307,27 @@ impl Content {
         self.clean_visible += uploads * (1.0 - violating_share).max(0.0) * (1.0 - p.false_positive_rate);
 
         // The regulator's crawler samples live content: a multinomial draw over the
-        // categories and clean items, done as conditional binomials.
-        let samples = poisson(self.streams.crawler.get(), s.regulator.crawler_samples_per_day * days);
+        // categories and clean items, done as the violating samples and their split.
+        let mean = s.regulator.crawler_samples_per_day * days;
+        let samples = self.samplers.crawler_samples.draw(&mut self.streams.crawler, mean);
         if samples > 0 {
-            let mut left = samples;
-            let mut rest: f64 =
-                (0..n).map(|k| self.viewable(k, s, queue) as f64).sum::<f64>() + self.clean_visible;
-            for (k, found) in counts.findings.iter_mut().enumerate() {
-                let weight = self.viewable(k, s, queue) as f64;
-                let hits = if rest > 0.0 {
-                    binomial(self.streams.crawler.get(), left, (weight / rest).min(1.0))
-                } else {
-                    0
-                };
-                *found += hits;
-                left -= hits;
-                rest -= weight;
+            for k in 0..n {
+                self.samplers.weights[k] = self.viewable(k, s, queue) as f64;
             }
+            let samplers = &mut self.samplers;
+            let violating: f64 = samplers.weights.iter().sum();
+            let all = violating + self.clean_visible;
+            let p = if all > 0.0 { violating / all } else { 0.0 };
+            let hits = samplers.crawler_hits.draw(&mut self.streams.crawler, samples, p);
+            split(
+                hits,
+                &samplers.weights,
+                &mut samplers.crawler_split,
+                &mut self.streams.crawler,
+                &mut self.findings,
+            );
             counts.samples = samples;
-            counts.hits = samples - left;
+            counts.hits = hits;
         }
         counts
     }
@@ -294,7 +341,7 @@ impl Content {
     /// Views, complaints and reports of aged category `k` over the interval from
     /// `from` to `now`, its items seen `views_per_item` times a day at upload: the
     /// views come from the stock's attention (see `absorb_queue_log`), each cohort's
-    /// reports from its own attention. Returns the views and the complaints.
+    /// reports from its own attention. Returns the views.
     fn aged_counts(
         &mut self,
         k: usize,
@@ -303,26 +350,25 @@ impl Content {
         views_per_item: f64,
         s: &Scenario,
         queue: &mut ReviewQueue,
-    ) -> (f64, u64) {
+    ) -> f64 {
         let c = &s.platform.categories[k];
         let reach = views_per_item / c.views_per_item_per_day.max(f64::MIN_POSITIVE);
         let (live, queued) = std::mem::take(&mut self.aged_views[k]);
         let seen = if s.platform.flagged_visible_while_queued { live + queued } else { live };
         let views = seen * reach;
-        let streams = &mut self.streams;
-        let complaints = poisson(streams.complaints.get(), views * s.regulator.complaints_per_violating_view);
-        let Some(stock) = &mut self.aged[k] else { return (views, complaints) };
+        let (streams, samplers) = (&mut self.streams, &mut self.samplers);
+        let Some(stock) = &mut self.aged[k] else { return views };
         let report_rate = views_per_item * c.report_probability;
         if report_rate > 0.0 {
-            let reports = streams.reports.get();
-            let reported =
-                stock.draw_reports(from, |n, days| binomial(reports, n, 1.0 - (-report_rate * days).exp()));
-            for (born, n) in reported {
+            let (sampler, reports) = (&mut samplers.reports[k], &mut streams.reports);
+            let reported = stock
+                .draw_reports(from, |n, days| sampler.draw(reports, n, 1.0 - (-report_rate * days).exp()));
+            for &(born, n) in reported {
                 self.visible[k] -= n;
                 queue.add_reported(now, k, n, born);
             }
         }
-        (views, complaints)
+        views
     }
 
     /// Raises the detection recall of every category to at least `recall`.
@@ -333,10 +379,9 @@ impl Content {
     }
 }
 
-/// What the count processes produced over one interval.
+/// What the count processes produced over one interval (the regulator's findings
+/// are in `Content::findings`).
 pub(super) struct Counts {
-    /// The regulator's findings (complaints and crawler hits), per category.
-    pub(super) findings: Vec<u64>,
     /// Views of violating items.
     pub(super) exposure: f64,
     /// The crawler's samples, and how many of them were violating.
@@ -369,18 +414,6 @@ pub(super) fn uploads_per_day(s: &Scenario, access: f64) -> f64 {
     s.platform.uploads_per_day * access
 }
 
-/// Removes `count` items from the per-category stock in proportion to each category's
-/// stock (largest remainders first, ties to the lower index), so no category goes
-/// negative and the total removed is exact. Returns how many were removed.
-fn remove_proportionally(stock: &mut [u64], removed: &mut [u64], count: u64) -> u64 {
-    let takes = proportional_takes(stock, count);
-    for (k, take) in takes.iter().enumerate() {
-        stock[k] -= take;
-        removed[k] += take;
-    }
-    takes.iter().sum()
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::base::test_scenario;
@@ -388,14 +421,20 @@ mod tests {
 
     #[test]
     fn proportional_removal_is_exact_and_never_negative() {
-        let mut stock = vec![5, 3, 0, 2];
-        let mut removed = vec![0; 4];
-        remove_proportionally(&mut stock, &mut removed, 7);
-        assert_eq!(removed.iter().sum::<u64>(), 7);
-        assert_eq!(stock.iter().sum::<u64>(), 3);
-        assert_eq!(stock[2], 0);
-        remove_proportionally(&mut stock, &mut removed, 100);
-        assert_eq!(stock, vec![0, 0, 0, 0]);
+        let s = test_scenario(&["platform.categories[0].initial_stock=5"]);
+        let mut content = Content::new(&s, 7, 0);
+        content.visible = vec![5, 3, 0, 2];
+        content.removed_outside_queue = vec![0; 4];
+        content.aged = vec![None, None, None, None];
+        assert_eq!(content.take_down_proportionally(7), 7);
+        assert_eq!(
+            content.removed_outside_queue,
+            vec![4, 2, 0, 1],
+            "5:3:2 of 7, the largest remainder first"
+        );
+        assert_eq!(content.visible, vec![1, 1, 0, 1]);
+        assert_eq!(content.take_down_proportionally(100), 3);
+        assert_eq!(content.visible, vec![0, 0, 0, 0]);
     }
 
     #[test]
@@ -408,13 +447,28 @@ mod tests {
         // Full access: 1,000 items seen 10 times a day, each view reports for sure.
         let counts = content.advance_counts(SimTime::ZERO + SimDuration::DAY, days, &s, 1.0, &mut queue);
         assert_eq!(counts.exposure, 10_000.0);
-        assert_eq!((counts.findings, counts.samples), (vec![0], 0));
+        assert_eq!((&content.findings, counts.samples), (&vec![0], 0));
         assert_eq!(content.visible, vec![0]);
         assert_eq!(queue.classes()[0].queued + queue.stats().reviews_done, 1_000);
         assert_eq!(content.viewable_total(&s, &queue), 0);
         assert_eq!(content.prevalence(&s, &queue), 0.0);
         // No time passed: no interval to play.
         assert_eq!(content.start_interval(SimTime::ZERO + SimDuration::DAY, s.step), None);
+    }
+
+    #[test]
+    fn a_process_whose_rate_is_zero_does_not_even_seed_its_stream() {
+        // Nothing is uploaded, complained about or crawled in the hand-computed
+        // scenario; only reports (probability 1 here) draw.
+        let s = test_scenario(&["platform.categories[0].report_probability=1.0"]);
+        let mut content = Content::new(&s, 7, 0);
+        let mut queue = review_queue(&s, 7, 0);
+        let now = SimTime::ZERO + SimDuration::DAY;
+        let days = content.start_interval(now, s.step).unwrap();
+        content.advance_counts(now, days, &s, 0.5, &mut queue);
+        let streams = &content.streams;
+        let seeded = [&streams.uploads, &streams.complaints, &streams.crawler, &streams.reports];
+        assert_eq!(seeded.map(|stream| stream.is_seeded()), [false, false, false, true]);
     }
 
     #[test]

@@ -34,7 +34,7 @@ use super::metrics::{CategoryBalance, ReplicationOutcome};
 use super::orders::Orders;
 use super::outside::Outside;
 use super::playbook::Playbook;
-use super::queue::ReviewQueue;
+use super::queue::{AgedEvent, ReviewQueue};
 use super::series::{self, GridSample};
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::{ActionTrigger, Effect, LiftPath, Scenario};
@@ -63,6 +63,8 @@ struct World<'s> {
     access: f64,
     /// Grid instants still to sample, earliest last.
     grid_due: Vec<SimTime>,
+    /// What the review queue did to items whose ages are tracked, since the last event.
+    age_log: Vec<AgedEvent>,
     series: Vec<GridSample>,
 }
 
@@ -85,6 +87,7 @@ impl<'s> World<'s> {
             outside: Outside::new(s, seed, rep),
             access: 1.0,
             grid_due: series::grid(s).into_iter().rev().collect(),
+            age_log: Vec::new(),
             series: Vec::new(),
         }
     }
@@ -157,8 +160,8 @@ impl<'s> World<'s> {
     /// last event, with the state that held during that interval.
     fn advance(&mut self, now: SimTime) {
         self.queue.advance_to(now, &mut self.content.visible);
-        let aged = self.queue.take_age_log();
-        self.content.absorb_queue_log(now, &aged, self.s.platform.flagged_visible_while_queued);
+        self.queue.take_age_log(&mut self.age_log);
+        self.content.absorb_queue_log(now, &self.age_log, self.s.platform.flagged_visible_while_queued);
         let Some(days) = self.content.start_interval(now, self.s.step) else {
             return;
         };
@@ -175,8 +178,8 @@ impl<'s> World<'s> {
         let lost = p.daily_active_users * (1.0 - self.access) * days;
         m.user_days_lost += lost;
         m.revenue_lost += lost * p.revenue_per_user_day;
-        if counts.findings.iter().any(|f| *f > 0) {
-            self.orders.record_findings(now, &counts.findings, self.s, &mut self.core);
+        if self.content.findings.iter().any(|f| *f > 0) {
+            self.orders.record_findings(now, &self.content.findings, self.s, &mut self.core);
         }
     }
 

@@ -3,7 +3,8 @@
 //! make item-level simulation too costly.
 //!
 //! Time advances in sub-steps (the tick slot, split at shift changes and at every
-//! model event). In a sub-step, arrivals are a Poisson count split among classes, and
+//! model event). In a sub-step, each class's arrivals are a Poisson count (independent
+//! counts: that is what splitting one Poisson count among classes gives), and
 //! the moderators on shift start `moderators x on-shift time / mean review time`
 //! reviews (a fluid capacity, the fraction carried over), first come first served (or
 //! urgent first); a shift adds the review each moderator finishes after it ends. A
@@ -21,8 +22,8 @@
 use std::collections::VecDeque;
 
 use super::config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source};
-use crate::engine::{LazyStream, SimDuration, SimTime};
-use crate::model::draws::{binomial, poisson};
+use crate::engine::counts::{Binomial, Poisson};
+use crate::engine::{LazyStream, ProcessKey, SimDuration, SimTime};
 use crate::scenario::Discipline;
 
 #[derive(Copy, Clone, Debug)]
@@ -41,6 +42,13 @@ pub struct CohortQueue {
     cfg: QueueConfig,
     arrivals_rng: LazyStream,
     review_rng: LazyStream,
+    /// The keys of those streams' processes, for their restarts at every tick slot.
+    keys: [ProcessKey; 2],
+    /// Samplers of each class's arrivals and of the reviews' accuracy.
+    arrivals: Vec<Poisson>,
+    accuracy: Binomial,
+    /// Per class, the reviews that ended in this sub-step, to be judged together.
+    ended: Vec<u64>,
     rate_per_ms: f64,
     class_weights: Vec<f64>,
     next_slot: SimTime,
@@ -73,6 +81,11 @@ impl CohortQueue {
         CohortQueue {
             arrivals_rng,
             review_rng,
+            keys: [cfg.arrivals_process, cfg.reviews_process]
+                .map(|process| ProcessKey::new(cfg.seed, cfg.replication, process)),
+            arrivals: vec![Poisson::default(); n + 1],
+            ended: vec![0; n + 1],
+            accuracy: Binomial::default(),
             review_cv2: cfg.review_time.cv2(),
             next_slot: SimTime::ZERO + cfg.slot,
             rate_per_ms: 0.0,
@@ -127,7 +140,8 @@ impl CohortQueue {
             self.sub_step(self.now, end);
             self.now = end;
             if end == self.next_slot {
-                (self.arrivals_rng, self.review_rng) = self.cfg.streams_at(end.0 / self.cfg.slot.0.max(1));
+                let slot = end.0 / self.cfg.slot.0.max(1);
+                [self.arrivals_rng, self.review_rng] = self.keys.map(|key| key.at(slot));
                 self.next_slot = end + self.cfg.slot.max(SimDuration(1));
             }
         }
@@ -166,21 +180,9 @@ impl CohortQueue {
         let mid = SimTime(a.0 + (b.0 - a.0) / 2);
         // Item-milliseconds spent waiting in this sub-step (the fluid backlog's area).
         let mut area = 0.0;
-        if mean > 0.0 {
-            let mut left = poisson(self.arrivals_rng.get(), mean);
-            let mut weight_left = 1.0;
-            for class in 0..self.class_weights.len() {
-                if left == 0 {
-                    break;
-                }
-                let w = self.class_weights[class];
-                let n = if weight_left <= w {
-                    left
-                } else {
-                    binomial(self.arrivals_rng.get(), left, w / weight_left)
-                };
-                weight_left -= w;
-                left -= n;
+        for class in 0..self.class_weights.len() {
+            let n = self.arrivals[class].draw(&mut self.arrivals_rng, mean * self.class_weights[class]);
+            if n > 0 {
                 self.classes[class].flagged_at_upload += n;
                 let cohort =
                     Cohort { time: mid, class: class as u16, count: n, born: mid, source: Source::Detection };
@@ -199,56 +201,28 @@ impl CohortQueue {
                 self.carry += self.cfg.moderators as f64 * (1.0 + self.review_cv2) / 2.0;
             }
             let capacity = self.cfg.moderators as f64 * dt / self.mean_review_ms + self.carry;
-            let whole = capacity.floor();
-            let mut started = 0.0;
-            while started < whole {
-                let Some(front) = self.waiting_urgent.front_mut().or_else(|| self.waiting.front_mut()) else {
-                    break;
-                };
-                let m = (front.count as f64).min(whole - started);
-                // The m reviews start spread over the sub-step in capacity order.
-                let first = a.0 as f64 + dt * started / capacity;
-                let last = a.0 as f64 + dt * (started + m - 1.0).max(0.0) / capacity;
-                let arrival = front.time.0 as f64;
-                let mean_start = ((first + last) / 2.0).max(arrival);
-                let fluid_wait = mean_start - arrival;
-                let (class, born, source) = (front.class, front.born, front.source);
-                let counted = front.time >= self.cfg.warm_up;
-                area += m * (mean_start - arrival.max(a.0 as f64));
-                front.count -= m as u64;
-                if front.count == 0 {
-                    if self.waiting_urgent.front().is_some_and(|c| c.count == 0) {
-                        self.waiting_urgent.pop_front();
-                    } else {
-                        self.waiting.pop_front();
-                    }
-                }
-                let n = m as u64;
-                self.waiting_count -= n;
-                self.stats.reviews_started += n;
-                if counted {
-                    self.stats.waits_counted += n;
-                    self.stats.wait_sum_ms += m * fluid_wait.max(self.stationary_wait_ms);
-                    let longest = (last.max(arrival) - arrival).max(0.0);
-                    self.stats.wait_max = self.stats.wait_max.max(SimDuration(longest as u64));
-                }
-                self.in_review.push_back(Cohort {
-                    time: SimTime((mean_start + self.mean_review_ms) as u64),
-                    class,
-                    count: n,
-                    born,
-                    source,
-                });
-                started += m;
-            }
+            let started = self.start_reviews(a, dt, capacity, &mut area);
             // Unused capacity is lost when the queue empties, as an idle moderator's is.
             self.carry = if self.waiting_count > 0 { capacity - started } else { 0.0 };
         }
 
-        // Reviews that end by the end of the sub-step.
+        // Reviews that end by the end of the sub-step: those of a class whose ages are
+        // not tracked are judged together (binomials of one probability add up).
         while self.in_review.front().is_some_and(|c| c.time <= b) {
             if let Some(done) = self.in_review.pop_front() {
-                self.finish(done);
+                if self.ages.tracks(done.class as usize) {
+                    let correct = self.judge(done.class as usize, done.count);
+                    self.ages.record(aged(AgedKind::Removed, &done, correct));
+                    self.ages.record(aged(AgedKind::Kept, &done, done.count - correct));
+                } else {
+                    self.ended[done.class as usize] += done.count;
+                }
+            }
+        }
+        for class in 0..self.ended.len() {
+            let n = std::mem::take(&mut self.ended[class]);
+            if n > 0 {
+                self.judge(class, n);
             }
         }
 
@@ -265,23 +239,77 @@ impl CohortQueue {
         }
     }
 
-    fn finish(&mut self, done: Cohort) {
-        let n = done.count;
+    /// Starts the reviews of the sub-step from `a`, `dt` long, with `capacity` reviews
+    /// to start, first come first served (urgent first): the m reviews of a cohort start
+    /// spread over the sub-step in capacity order, on average at the middle of their
+    /// share, and end one mean review later. Adds their waiting to `area`; returns how
+    /// many started.
+    fn start_reviews(&mut self, a: SimTime, dt: f64, capacity: f64, area: &mut f64) -> f64 {
+        // Counts in integers, times in floats; the statistics the loop adds to are kept
+        // in locals (the sums in their order).
+        let whole = capacity.floor() as u64;
+        let a_ms = a.0 as f64;
+        let per_review = dt / capacity;
+        let (mut wait_sum, mut longest_counted) = (self.stats.wait_sum_ms, 0.0f64);
+        let (mut started, mut counted) = (0u64, 0u64);
+        while started < whole {
+            let queue =
+                if self.waiting_urgent.is_empty() { &mut self.waiting } else { &mut self.waiting_urgent };
+            let Some(front) = queue.front_mut() else { break };
+            let n = front.count.min(whole - started);
+            let m = n as f64;
+            let first = a_ms + started as f64 * per_review;
+            let last = a_ms + (started + n - 1) as f64 * per_review;
+            let arrival = front.time.0 as f64;
+            let mean_start = later((first + last) / 2.0, arrival);
+            *area += m * (mean_start - later(arrival, a_ms));
+            if front.time >= self.cfg.warm_up {
+                counted += n;
+                wait_sum += m * later(mean_start - arrival, self.stationary_wait_ms);
+                longest_counted = later(longest_counted, later(last, arrival) - arrival);
+            }
+            let piece =
+                Cohort { time: SimTime((mean_start + self.mean_review_ms) as u64), count: n, ..*front };
+            front.count -= n;
+            if front.count == 0 {
+                queue.pop_front();
+            }
+            self.in_review.push_back(piece);
+            started += n;
+        }
+        self.waiting_count -= started;
+        self.stats.reviews_started += started;
+        self.stats.waits_counted += counted;
+        self.stats.wait_sum_ms = wait_sum;
+        self.stats.wait_max = self.stats.wait_max.max(SimDuration(longest_counted as u64));
+        started as f64
+    }
+
+    /// `n` reviews of items of `class` end: the correct decisions remove violating
+    /// items and keep clean ones. Returns how many were correct.
+    fn judge(&mut self, class: usize, n: u64) -> u64 {
         self.stats.reviews_done += n;
-        let correct =
-            if self.cfg.accuracy >= 1.0 { n } else { binomial(self.review_rng.get(), n, self.cfg.accuracy) };
-        let clean = done.class as usize == self.cfg.clean_class();
-        let counts = &mut self.classes[done.class as usize];
+        let correct = self.accuracy.draw(&mut self.review_rng, n, self.cfg.accuracy);
+        let counts = &mut self.classes[class];
         counts.queued -= n;
-        if clean {
+        if class == self.cfg.clean_class() {
             counts.removed += n - correct;
             self.stats.wrongful_removals += n - correct;
         } else {
             counts.removed += correct;
             counts.kept_pending += n - correct;
-            self.ages.record(aged(AgedKind::Removed, &done, correct));
-            self.ages.record(aged(AgedKind::Kept, &done, n - correct));
         }
+        correct
+    }
+}
+
+/// The larger of two instants or durations in milliseconds (never NaN here, so no NaN
+/// handling as `f64::max` has).
+fn later(x: f64, y: f64) -> f64 {
+    if x > y {
+        x
+    } else {
+        y
     }
 }
 

@@ -126,9 +126,14 @@ impl AgeLog {
         !self.tracked.is_empty()
     }
 
+    /// Whether the ages of `class`'s items are tracked.
+    pub(super) fn tracks(&self, class: usize) -> bool {
+        self.tracked.get(class).copied().unwrap_or(false)
+    }
+
     /// Records `event` if its category's ages are tracked.
     pub(super) fn record(&mut self, event: AgedEvent) {
-        if event.count > 0 && self.tracked.get(event.class).copied().unwrap_or(false) {
+        if event.count > 0 && self.tracks(event.class) {
             self.events.push(event);
         }
     }

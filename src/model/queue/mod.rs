@@ -25,17 +25,18 @@ pub use shift::Shift;
 use crate::engine::SimTime;
 use crate::scenario::QueueModel;
 
-/// The review queue of a replication, item-level or in cohorts.
+/// The review queue of a replication, item-level or in cohorts (each boxed: they
+/// differ in size by hundreds of bytes).
 pub enum ReviewQueue {
-    Items(ItemQueue),
-    Cohorts(CohortQueue),
+    Items(Box<ItemQueue>),
+    Cohorts(Box<CohortQueue>),
 }
 
 impl ReviewQueue {
     pub fn new(cfg: QueueConfig, model: QueueModel) -> Self {
         match model {
-            QueueModel::Items => ReviewQueue::Items(ItemQueue::new(cfg)),
-            QueueModel::Cohorts => ReviewQueue::Cohorts(CohortQueue::new(cfg)),
+            QueueModel::Items => ReviewQueue::Items(Box::new(ItemQueue::new(cfg))),
+            QueueModel::Cohorts => ReviewQueue::Cohorts(Box::new(CohortQueue::new(cfg))),
         }
     }
 
@@ -96,15 +97,16 @@ impl ReviewQueue {
         *log = AgeLog::new(tracked);
     }
 
-    /// What happened to tracked items since the last call, in time order.
-    pub fn take_age_log(&mut self) -> Vec<AgedEvent> {
+    /// What happened to tracked items since the last call, in time order, into
+    /// `events` (whose buffer the log goes on with).
+    pub fn take_age_log(&mut self, events: &mut Vec<AgedEvent>) {
         let log = match self {
             ReviewQueue::Items(q) => &mut q.ages,
             ReviewQueue::Cohorts(q) => &mut q.ages,
         };
-        let mut events = std::mem::take(&mut log.events);
+        events.clear();
+        std::mem::swap(&mut log.events, events);
         events.sort_by_key(|e| e.at);
-        events
     }
 
     /// Adds moderators from `now` on.
