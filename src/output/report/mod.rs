@@ -23,7 +23,7 @@ use data::{FolderData, MetricSummary, Open, RunData};
 use crate::experiment::sweep::{TargetFindings, TargetPoint};
 use crate::model::Metric;
 use crate::output::columns::SummaryRow;
-use crate::output::{answer, endings, posterior, text};
+use crate::output::{answer, endings, numbers, posterior, text};
 
 /// Why a report could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -169,7 +169,9 @@ fn with_ci(row: SummaryRow, m: &MetricSummary) -> String {
             format!("{median}; 95% CI not estimable")
         };
     }
-    let lo = format_value(row, m.ci_low);
+    // Every metric is a quantity that cannot be negative: its shown interval starts at
+    // zero at the lowest (README, Statistics).
+    let lo = format_value(row, numbers::floored(m.ci_low));
     let hi = format_value(row, m.ci_high);
     if m.ci_low.is_finite() || m.ci_high.is_finite() {
         format!("{} ({lo} to {hi})", format_value(row, centre))
@@ -543,6 +545,9 @@ fn findings_note(data: &FolderData) -> String {
     );
     if data.record.runs.iter().any(|run| run.posterior.is_some()) {
         note.push_str(" Each replication drew its parameters from a calibration posterior, so the intervals include parameter uncertainty as well as chance.");
+    }
+    if let Some(warning) = numbers::few_replications(data.record.replications) {
+        note.push_str(&format!(" Warning: {warning}."));
     }
     if data.record.command == "compare" {
         note.push_str(" Differences are paired (common random numbers); * marks a difference whose 95% CI excludes zero.");

@@ -1,0 +1,45 @@
+//! The report as a brief, end to end on library scenarios: intervals shown from the
+//! bound of what they measure, the warning about few replications, the opening
+//! sentences, the glossary, where each parameter comes from, and what happened set
+//! beside what was simulated.
+
+mod common;
+
+use common::modsim;
+
+/// Runs `args` into a scratch folder without charts; gives the folder and the terminal.
+fn run(args: &[&str]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        modsim().args(args).arg("--no-charts").arg("--out").arg(dir.path().join("out")).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    (dir, String::from_utf8(out.stdout).unwrap())
+}
+
+fn read(dir: &tempfile::TempDir, name: &str) -> String {
+    std::fs::read_to_string(dir.path().join("out").join(name)).unwrap()
+}
+
+#[test]
+fn at_ten_replications_intervals_start_at_zero_and_the_run_is_warned_about() {
+    let (dir, terminal) = run(&["run", "scenarios/registration-block-2022.toml", "--replications", "10"]);
+    // summary.csv keeps the Student-t interval as computed: below zero here.
+    let summary = read(&dir, "summary.csv");
+    let days = summary.lines().find(|l| l.starts_with("days_blocked,")).unwrap();
+    let low: f64 = days.split(',').nth(4).unwrap().parse().unwrap();
+    assert!(low < 0.0, "{days}");
+    // The terminal and the report show it from zero.
+    assert!(terminal.contains("user-days lost                 23.3 M   95% CI 0 to 47.2 M"), "{terminal}");
+    assert!(terminal.contains("warning: only 10 replications: below 30"), "{terminal}");
+    let report = read(&dir, "report.md");
+    assert!(report.contains("| Days blocked | 11.08 (0.00 to 22.48) |"), "{report}");
+    assert!(report.contains("Warning: only 10 replications: below 30"), "{report}");
+    assert!(!report.contains("(-"), "a negative interval is shown: {report}");
+}
+
+#[test]
+fn thirty_replications_are_not_warned_about() {
+    let (dir, terminal) = run(&["run", "scenarios/registration-block-2022.toml", "--replications", "30"]);
+    assert!(!terminal.contains("only 30 replications"), "{terminal}");
+    assert!(!read(&dir, "report.md").contains("only 30 replications"));
+}
