@@ -203,7 +203,7 @@ impl RunRecord {
             scenario_name: first.scenario.name.clone(),
             scenario_description: first.scenario.description.clone(),
             start: first.scenario.start.map(|d| d.format("%Y-%m-%dT%H:%M:%S").to_string()),
-            parameters: first.scenario.parameters(),
+            parameters: first.described_parameters(),
             scenario_sha256,
             overrides: cli_overrides.to_vec(),
             runs: loaded

@@ -12,6 +12,7 @@ pub mod charts;
 pub mod costs;
 pub mod data;
 mod page;
+mod parameters;
 mod validation;
 pub mod validation_data;
 
@@ -388,25 +389,6 @@ fn pairs(rows: Vec<(String, String)>) -> Vec<Vec<String>> {
     rows.into_iter().map(|(a, b)| vec![a, b]).collect()
 }
 
-fn parameter_rows(data: &FolderData) -> Vec<Vec<String>> {
-    let r = &data.record;
-    // The command line can run other replications or another seed than the file says:
-    // the table gives what ran.
-    let ran = |path: &str, value: &str| -> String {
-        let actual = match path {
-            "scenario.replications" => r.replications.to_string(),
-            "scenario.seed" => r.seed.to_string(),
-            _ => return value.to_owned(),
-        };
-        if actual == value {
-            value.to_owned()
-        } else {
-            format!("{actual} (the file says {value})")
-        }
-    };
-    r.parameters.iter().map(|p| vec![p.path.clone(), ran(&p.path, &p.value)]).collect()
-}
-
 fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     let r = &data.record;
     let mut out = String::new();
@@ -462,8 +444,10 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     } else {
         "run, with defaults filled in."
     });
+    out.push(' ');
+    out.push_str(&escape(&parameters::summary(data)));
     out.push_str("</p>\n");
-    html_table(&mut out, &["Parameter".into(), "Value".into()], &parameter_rows(data));
+    html_table(&mut out, &parameters::header(), &parameters::rows(data));
     out.push_str("<h2>Files</h2>\n<p>");
     out.push_str(&escape(&r.files.join(", ")));
     out.push_str("</p>\n<p class=\"note\">Built by modsim from this folder's CSV files and run.json; <code>modsim report</code> rebuilds it.</p>\n</body>\n</html>\n");
@@ -656,7 +640,11 @@ fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
         md_figure(&mut out, c);
     }
     out.push_str("## Parameters and assumptions\n\n");
-    md_table(&mut out, &["Parameter".into(), "Value".into()], &parameter_rows(data));
+    let summary = parameters::summary(data);
+    if !summary.is_empty() {
+        let _ = writeln!(out, "{}\n", md_line(&summary));
+    }
+    md_table(&mut out, &parameters::header(), &parameters::rows(data));
     let _ = writeln!(out, "Files: {}\n", md(&r.files.join(", ")));
     out
 }
@@ -707,23 +695,6 @@ mod tests {
             precision.1,
             "target 5.0% relative half-width, not reached (worst: blocked not estimable)"
         );
-    }
-
-    #[test]
-    fn the_parameter_table_gives_the_replications_and_seed_that_ran() {
-        let mut data = data::tests::folder("run");
-        let parameter =
-            |path: &str, value: &str| crate::scenario::Parameter { path: path.into(), value: value.into() };
-        data.record.replications = 300;
-        data.record.parameters = vec![
-            parameter("scenario.replications", "1000"),
-            parameter("scenario.seed", &data.record.seed.to_string()),
-            parameter("platform.users", "1000"),
-        ];
-        let rows = parameter_rows(&data);
-        assert_eq!(rows[0][1], "300 (the file says 1000)");
-        assert_eq!(rows[1][1], data.record.seed.to_string());
-        assert_eq!(rows[2][1], "1000");
     }
 
     #[test]
