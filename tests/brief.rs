@@ -43,3 +43,36 @@ fn thirty_replications_are_not_warned_about() {
     assert!(!terminal.contains("only 30 replications"), "{terminal}");
     assert!(!read(&dir, "report.md").contains("only 30 replications"));
 }
+
+#[test]
+fn a_case_s_report_compares_what_happened_with_the_simulation_as_the_terminal_does() {
+    let (dir, terminal) = run(&["run", "scenarios/tiktok-indonesia-2018.toml", "--replications", "100"]);
+    // The terminal's share of simulated first blocks over by the observed 6.9 days ...
+    let line = terminal.lines().find(|l| l.contains("observed first block")).unwrap();
+    let share = line.split("compliance; ").nth(1).unwrap().split(' ').next().unwrap();
+    // ... is the report's, with the percentile and the middle 90% in words and a table.
+    let report = read(&dir, "report.md");
+    let section = report.split("## Compared with what happened").nth(1).expect("the section");
+    let percentile = share.trim_end_matches('%').parse::<f64>().unwrap().round();
+    assert!(
+        section.contains(&format!("{share} of the simulated first blocks were over by then, so the observed duration is at the {percentile}")),
+        "{section}"
+    );
+    assert!(section.contains("| Inside the middle 90% | yes |"), "{section}");
+    // The parameter table says where the flagship's numbers come from.
+    assert!(
+        report.contains("| platform.review.moderators | 20 | moderators | in the file | sourced: "),
+        "{report}"
+    );
+    assert!(report.contains("| scenario.warm_up | 0s |  | default | not stated |"), "{report}");
+    let json: serde_json::Value = serde_json::from_str(&read(&dir, "run.json")).unwrap();
+    assert_eq!(json["observed"]["lifted_by"], "compliance");
+}
+
+#[test]
+fn a_scenario_without_a_case_has_no_comparison_with_what_happened() {
+    let (dir, _) = run(&["run", "scenarios/takedown-delay-study.toml", "--replications", "30"]);
+    let report = read(&dir, "report.md");
+    assert!(!report.contains("Compared with what happened"));
+    assert!(report.contains("The scenario does not say where its numbers come from"), "{report}");
+}

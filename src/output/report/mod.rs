@@ -11,6 +11,7 @@ pub mod calibration_data;
 pub mod charts;
 pub mod costs;
 pub mod data;
+mod observed;
 mod page;
 mod parameters;
 mod validation;
@@ -426,6 +427,13 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
             let _ = writeln!(out, "<p class=\"note\">Warning: {}</p>", costs::code_spans(&escape(w)));
         }
     }
+    if let Some(o) = observed::section(data) {
+        out.push_str("<h2>Compared with what happened</h2>\n");
+        for s in &o.sentences {
+            let _ = writeln!(out, "<p>{}</p>", escape(s));
+        }
+        html_table(&mut out, &observed::header(), &o.rows);
+    }
     if let Some((header, rows)) = takedown_table(data) {
         out.push_str("<h2>Takedown delays</h2>\n");
         html_table(&mut out, &header, &rows);
@@ -624,6 +632,13 @@ fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
         for w in &c.warnings {
             let _ = writeln!(out, "Warning: {}\n", md(w));
         }
+    }
+    if let Some(o) = observed::section(data) {
+        out.push_str("## Compared with what happened\n\n");
+        for s in &o.sentences {
+            let _ = writeln!(out, "{}\n", md_line(s));
+        }
+        md_table(&mut out, &observed::header(), &o.rows);
     }
     if let Some((header, rows)) = takedown_table(data) {
         out.push_str("## Takedown delays\n\n");
