@@ -76,3 +76,48 @@ fn a_scenario_without_a_case_has_no_comparison_with_what_happened() {
     assert!(!report.contains("Compared with what happened"));
     assert!(report.contains("The scenario does not say where its numbers come from"), "{report}");
 }
+
+#[test]
+fn a_compare_opens_with_its_significant_differences_and_ends_with_a_glossary() {
+    let (dir, _) = run(&["compare", "scenarios/tiktok-indonesia-2018.toml", "--replications", "30"]);
+    let report = read(&dir, "report.md");
+    let opening = report.lines().find(|l| l.starts_with("**Against baseline")).expect("an opening");
+    assert!(opening.contains("orders-then-fines lowers the block probability by"), "{opening}");
+    assert!(opening.contains("only those whose 95% CI excludes zero are named"), "{opening}");
+    let glossary = report.split("## Glossary").nth(1).expect("a glossary");
+    for term in [
+        "Kaplan-Meier",
+        "Censored",
+        "pp",
+        "Block probability",
+        "User-days lost",
+        "Exposure",
+        "Paired difference",
+        "95% CI",
+    ] {
+        assert!(glossary.contains(&format!("- **{term}**: ")), "{term}: {glossary}");
+    }
+    let html = read(&dir, "report.html");
+    assert!(html.contains("<dt id=\"g-kaplan-meier\">") && html.contains("href=\"#g-paired\""), "{html}");
+}
+
+#[test]
+fn a_sweep_opens_with_the_answer_to_its_target() {
+    let (dir, _) = run(&[
+        "sweep",
+        "scenarios/tiktok-indonesia-2018.toml",
+        "--vary",
+        "platform.review.moderators=20,200",
+        "--target",
+        "block_probability<0.5",
+        "--replications",
+        "20",
+    ]);
+    let report = read(&dir, "report.md");
+    let opening = report
+        .lines()
+        .find(|l| l.starts_with("**For the target block_probability&lt;0.5: "))
+        .expect("an opening");
+    assert!(opening.contains("platform.review.moderators=200"), "{opening}");
+    assert!(report.contains("Warning: Only 20 replications: below 30"), "{report}");
+}

@@ -6,11 +6,13 @@
 //! This file is long because, with its tests, the HTML and Markdown renderings of one report, and
 //! the escaping each needs, are kept side by side so they say the same.
 
+mod brief;
 mod calibration;
 pub mod calibration_data;
 pub mod charts;
 pub mod costs;
 pub mod data;
+mod glossary;
 mod observed;
 mod page;
 mod parameters;
@@ -357,7 +359,7 @@ h1{font-size:1.8em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px soli
 table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}\
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}\
 figure{margin:1.2em 0}figure svg{width:100%;height:auto;border:1px solid #eee}figcaption{color:#444;margin-top:.4em}\
-.note{color:#555;font-size:.92em}tr.answer td{background:#fff4c2;font-weight:600}";
+.note{color:#555;font-size:.92em}p.opening{font-size:1.1em}p.warning{color:#8a4b00}dt{font-weight:600;margin-top:.4em}tr.answer td{background:#fff4c2;font-weight:600}";
 
 fn html_table(out: &mut String, header: &[String], rows: &[Vec<String>]) {
     out.push_str("<table>\n<tr>");
@@ -402,6 +404,13 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     if !r.scenario_description.is_empty() {
         let _ = writeln!(out, "<p>{}</p>", escape(&r.scenario_description));
     }
+    let (opening, warnings) = brief::opening(data);
+    if !opening.is_empty() {
+        let _ = writeln!(out, "<p class=\"opening\">{}</p>", glossary::linked(&escape(&opening.join(" "))));
+    }
+    for w in &warnings {
+        let _ = writeln!(out, "<p class=\"warning\">Warning: {}</p>", costs::code_spans(&escape(w)));
+    }
     if let Some(target) = &r.target {
         let _ = writeln!(out, "<h2>The answer: {}</h2>\n<ul>", escape(&target.target));
         for line in answer::lines(target, r.replications, r.money.unit()) {
@@ -418,7 +427,7 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     out.push_str("<h2>Key findings</h2>\n");
     let (header, rows) = findings_table(data);
     html_table(&mut out, &header, &rows);
-    out.push_str(&format!("<p class=\"note\">{}</p>\n", escape(&findings_note(data))));
+    out.push_str(&format!("<p class=\"note\">{}</p>\n", glossary::linked(&escape(&findings_note(data)))));
     if let Some(c) = costs::section(data) {
         let _ = writeln!(out, "<h2>{}</h2>", escape(&c.title));
         html_table(&mut out, &c.header, &c.rows);
@@ -456,6 +465,11 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     out.push_str(&escape(&parameters::summary(data)));
     out.push_str("</p>\n");
     html_table(&mut out, &parameters::header(), &parameters::rows(data));
+    out.push_str("<h2 id=\"glossary\">Glossary</h2>\n<dl>\n");
+    for (term, anchor, definition) in glossary::TERMS {
+        let _ = writeln!(out, "<dt id=\"g-{anchor}\">{}</dt><dd>{}</dd>", escape(term), escape(definition));
+    }
+    out.push_str("</dl>\n");
     out.push_str("<h2>Files</h2>\n<p>");
     out.push_str(&escape(&r.files.join(", ")));
     out.push_str("</p>\n<p class=\"note\">Built by modsim from this folder's CSV files and run.json; <code>modsim report</code> rebuilds it.</p>\n</body>\n</html>\n");
@@ -608,6 +622,13 @@ fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     if !r.scenario_description.is_empty() {
         let _ = writeln!(out, "{}\n", md_line(&r.scenario_description));
     }
+    let (opening, warnings) = brief::opening(data);
+    if !opening.is_empty() {
+        let _ = writeln!(out, "**{}**\n", md(&opening.join(" ")));
+    }
+    for w in &warnings {
+        let _ = writeln!(out, "Warning: {}\n", md(w));
+    }
     if let Some(target) = &r.target {
         let _ = writeln!(out, "## The answer: {}\n", md(&target.target));
         for line in answer::lines(target, r.replications, r.money.unit()) {
@@ -660,6 +681,11 @@ fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
         let _ = writeln!(out, "{}\n", md_line(&summary));
     }
     md_table(&mut out, &parameters::header(), &parameters::rows(data));
+    out.push_str("## Glossary\n\n");
+    for (term, _, definition) in glossary::TERMS {
+        let _ = writeln!(out, "- **{}**: {}", md(term), md(definition));
+    }
+    out.push('\n');
     let _ = writeln!(out, "Files: {}\n", md(&r.files.join(", ")));
     out
 }
