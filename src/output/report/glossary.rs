@@ -51,13 +51,14 @@ pub(super) const TERMS: [(&str, &str, &str); 9] = [
 ];
 
 /// The words in the report's text that link to a term, and the term's anchor.
-const LINKED: [(&str, &str); 8] = [
+const LINKED: [(&str, &str); 9] = [
     ("blocked at least once", "block-probability"),
     ("Kaplan-Meier", "kaplan-meier"),
     ("censored", "censored"),
     ("pp", "pp"),
     ("user-days", "user-days"),
     ("views of violating items", "exposure"),
+    ("exposure", "exposure"),
     ("paired", "paired"),
     ("95% CI", "ci"),
 ];

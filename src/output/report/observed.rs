@@ -70,7 +70,10 @@ pub(super) fn section(data: &FolderData) -> Option<Section> {
         let spread = time.map_or(String::new(), |m| format!("; 5% to 95%: day {:.1} to {:.1}", m.p05, m.p95));
         rows.push(vec![
             "First block took effect".into(),
-            format!("day {start:.1}"),
+            match date(data.record.start.as_deref(), start) {
+                Some(date) => format!("day {start:.1} ({date})"),
+                None => format!("day {start:.1}"),
+            },
             format!("{} of simulated first blocks earlier{spread}", percent(share)),
         ]);
     }
@@ -121,6 +124,13 @@ pub(super) fn section(data: &FolderData) -> Option<Section> {
         sentences.push(format!("The record: {}.", observed.sources.join(", ")));
     }
     Some(Section { sentences, rows })
+}
+
+/// The date `day` days after the scenario's start (run.json's `start`), if it has one.
+fn date(start: Option<&str>, day: f64) -> Option<String> {
+    let start = chrono::NaiveDateTime::parse_from_str(start?, "%Y-%m-%dT%H:%M:%S").ok()?;
+    let at = start.checked_add_signed(chrono::Duration::milliseconds((day * 86_400_000.0).round() as i64))?;
+    Some(at.format("%Y-%m-%d %H:%M").to_string())
 }
 
 /// 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, ...
@@ -205,6 +215,12 @@ mod tests {
             "{}",
             s.sentences[0]
         );
+    }
+
+    #[test]
+    fn the_observed_start_is_dated_when_the_scenario_has_a_calendar() {
+        assert_eq!(date(Some("2018-05-27T00:00:00"), 37.75).as_deref(), Some("2018-07-03 18:00"));
+        assert_eq!(date(None, 37.75), None);
     }
 
     #[test]
