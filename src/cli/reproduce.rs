@@ -42,7 +42,7 @@ pub(super) fn reproduce(record_path: &Path, args: &ExperimentArgs) -> Result<(),
         record.overrides.iter().map(|o| o.parse().map_err(CliError::Usage)).collect::<Result<_, _>>()?;
     let loaded = load_with(&scenario_path, &overrides)?;
     check_posterior(&record, &loaded)?;
-    check_parameters(record_path, &record.parameters, &loaded.scenario.parameters())?;
+    check_parameters(record_path, &record.parameters, &loaded.described_parameters())?;
     let runs = vec![("baseline".to_string(), loaded)];
     let mut config =
         RunConfig { replications: record.replications, seed: record.seed, threads: args.threads };

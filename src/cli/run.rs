@@ -26,6 +26,9 @@ pub(super) fn run_plan(plan: &Plan) -> Result<(), CliError> {
     if let Some(note) = text::precision_note(&results[0]) {
         summary.push_str(&format!("{note}\n"));
     }
+    if let Some(note) = text::few_replications_note(&results[0]) {
+        summary.push_str(&format!("{note}\n"));
+    }
     drop(results);
     publish(plan, folder, &files, &summary)
 }

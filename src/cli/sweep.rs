@@ -112,6 +112,9 @@ pub(super) fn sweep(
     if let Some(note) = text::precision_note(&results[0]) {
         summary.push_str(&format!("{note}\n"));
     }
+    if let Some(note) = text::few_replications_note(&results[0]) {
+        summary.push_str(&format!("{note}\n"));
+    }
     drop(labeled);
     drop(results);
     publish(&plan, folder, &files, &summary)

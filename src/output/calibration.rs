@@ -198,6 +198,7 @@ pub(crate) fn common_record(
         files: files.iter().map(|f| f.to_string()).collect(),
         target: None,
         money: Default::default(),
+        observed: None,
     };
     serde_json::to_value(&record)
 }

@@ -11,7 +11,7 @@ use crate::experiment::RunResults;
 use crate::model::Metric;
 
 use super::money;
-use super::numbers::{percent, quantity};
+use super::numbers::{floored, percent, quantity};
 use super::text::{visible, wrap, COLUMNS};
 
 /// Headline rows of the compare table: metric, label. Money follows, in its own rows
@@ -131,7 +131,7 @@ pub fn compare_table(
         let l = l.as_ref();
         let cell = |m: Metric| {
             let s = r.summary(m);
-            format!("{} ({} to {})", quantity(s.mean), quantity(s.ci_low), quantity(s.ci_high))
+            format!("{} ({} to {})", quantity(s.mean), quantity(floored(s.ci_low)), quantity(s.ci_high))
         };
         let _ = writeln!(out, "  {l:<22} {:>34} {:>34}", cell(Metric::Exposure), cell(Metric::UserDaysLost));
     }

@@ -12,6 +12,7 @@ pub mod endings;
 pub mod folder;
 pub mod money;
 pub mod numbers;
+pub mod observed;
 pub mod parts;
 pub mod posterior;
 pub mod publish;

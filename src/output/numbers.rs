@@ -52,3 +52,49 @@ pub fn percent(x: f64) -> String {
         format!("{:.1}%", x * 100.0)
     }
 }
+
+/// Below this many replications the Student-t intervals are rough: the terminal and the
+/// report warn about it.
+pub const FEW_REPLICATIONS: u64 = 30;
+
+/// The warning for a run of `replications`, if they are fewer than [`FEW_REPLICATIONS`].
+pub fn few_replications(replications: u64) -> Option<String> {
+    (replications < FEW_REPLICATIONS).then(|| {
+        format!(
+            "only {replications} replications: below {FEW_REPLICATIONS} the 95% intervals are rough \
+             (those of quantities that cannot be negative are shown from zero); \
+             run more, or ask for a --precision"
+        )
+    })
+}
+
+/// The lower end of a shown interval of a quantity that cannot be negative (every
+/// metric is a count, a duration, a share or an amount): a Student-t interval at small
+/// n can reach below zero, which the quantity cannot. NaN stays NaN.
+pub fn floored(x: f64) -> f64 {
+    if x < 0.0 {
+        0.0
+    } else {
+        x
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_are_floored_at_zero_and_nan_stays_unknown() {
+        assert_eq!(floored(-0.31), 0.0);
+        assert_eq!(floored(2.5), 2.5);
+        assert!(floored(f64::NAN).is_nan());
+        assert_eq!(quantity(floored(-0.31)), "0");
+    }
+
+    #[test]
+    fn fewer_than_thirty_replications_are_warned_about() {
+        assert!(few_replications(30).is_none());
+        let warning = few_replications(10).unwrap();
+        assert!(warning.starts_with("only 10 replications: below 30"), "{warning}");
+    }
+}

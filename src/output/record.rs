@@ -52,6 +52,9 @@ pub struct RunRecord {
     /// says nothing (calibration and validation folders).
     #[serde(default, skip_serializing_if = "MoneyRecord::is_empty")]
     pub money: MoneyRecord,
+    /// What really happened, for a scenario written from a case (`[observed]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<crate::output::observed::ObservedRecord>,
 }
 
 /// run.json's `money`: what the money figures are in, and what the scenario left at
@@ -203,7 +206,7 @@ impl RunRecord {
             scenario_name: first.scenario.name.clone(),
             scenario_description: first.scenario.description.clone(),
             start: first.scenario.start.map(|d| d.format("%Y-%m-%dT%H:%M:%S").to_string()),
-            parameters: first.scenario.parameters(),
+            parameters: first.described_parameters(),
             scenario_sha256,
             overrides: cli_overrides.to_vec(),
             runs: loaded
@@ -233,6 +236,7 @@ impl RunRecord {
                 currency: first.scenario.money().currency().map(str::to_owned),
                 warnings: first.scenario.money().warnings(),
             },
+            observed: first.scenario.observed().map(crate::output::observed::ObservedRecord::of),
         }
     }
 

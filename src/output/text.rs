@@ -14,7 +14,7 @@ use crate::scenario::{LoadedScenario, Scenario};
 
 use super::endings::{lifting_paths, observed_against_simulated, relapse_warning};
 use super::money;
-pub use super::numbers::{percent, quantity, thousands};
+pub use super::numbers::{floored, percent, quantity, thousands};
 
 use super::posterior::{self, PosteriorRecord};
 use super::tables::date_of;
@@ -158,7 +158,7 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
             &mut out,
             label,
             format!("{}{unit}", quantity(s.mean)),
-            format!("95% CI {} to {}", quantity(s.ci_low), quantity(s.ci_high)),
+            format!("95% CI {} to {}", quantity(floored(s.ci_low)), quantity(s.ci_high)),
         );
     }
     let unit = money::unit(results.currency.as_deref());
@@ -167,7 +167,7 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
         &mut out,
         "cost to the platform",
         money::amount(total.mean, unit),
-        format!("95% CI {} to {}", quantity(total.ci_low), quantity(total.ci_high)),
+        format!("95% CI {} to {}", quantity(floored(total.ci_low)), quantity(total.ci_high)),
     );
     let _ = writeln!(out, "    {}", cost_parts(results));
     // Categories whose attention fades: how late removals came, and what they saved.
@@ -242,6 +242,13 @@ pub fn posterior_notes(runs: &[(String, LoadedScenario)]) -> String {
         runs.iter().map(|(_, l)| l.posterior.as_ref().map(PosteriorRecord::of)).collect();
     let distinct = posterior::distinct(records.iter().map(Option::as_ref));
     distinct.iter().map(|r| format!("{}\n", visible(&r.describe()))).collect()
+}
+
+/// The warning for a run of few replications (`numbers::few_replications`), for the
+/// terminal.
+pub fn few_replications_note(results: &RunResults) -> Option<String> {
+    super::numbers::few_replications(results.config.replications)
+        .map(|w| wrap(&format!("warning: {w}"), 0, 2))
 }
 
 /// What `--precision` achieved, in words.

@@ -44,6 +44,9 @@ pub struct Scenario {
     pub(crate) posterior: Option<PosteriorSpec>,
     /// The currency of its amounts and the costs it leaves at zero.
     pub(crate) money: super::money::Money,
+    /// Where numbers come from (`[sources]`): a parameter's or a section's path, and
+    /// its source, in key order.
+    pub(crate) sources: Vec<(String, super::sources::Source)>,
 }
 
 impl Scenario {

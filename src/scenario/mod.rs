@@ -18,6 +18,7 @@ mod posterior;
 mod raw;
 mod schema;
 mod schema_forms;
+pub mod sources;
 mod spread;
 pub mod units;
 mod value_form;
@@ -35,6 +36,7 @@ pub use parameters::Parameter;
 pub use playbook::*;
 pub use posterior::{ParticleScenarios, Posterior, PosteriorSpec, PosteriorTarget, MAX_PARTICLES};
 pub use schema::scenario_schema;
+pub use sources::{Origin, Source, SourceKind};
 pub use spread::spread_warnings;
 pub use value_form::{duration_form, value_text, Form};
 

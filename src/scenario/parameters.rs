@@ -4,17 +4,25 @@
 use super::{ActionTrigger, Condition, Effect, Sanction, Scenario};
 
 /// One parameter: its path in the scenario file and its effective value, as text.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Parameter {
     pub path: String,
     pub value: String,
+    /// Where the value was set (`LoadedScenario::described_parameters`); `None` in
+    /// folders written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<super::Origin>,
+    /// Where the number comes from (`[sources]`, `[posterior]`), if the file says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<super::Source>,
 }
 
 impl Scenario {
     /// Every parameter, in file order, with defaults filled in.
     pub fn parameters(&self) -> Vec<Parameter> {
         let mut out = Vec::new();
-        let mut put = |path: String, value: String| out.push(Parameter { path, value });
+        let mut put =
+            |path: String, value: String| out.push(Parameter { path, value, ..Parameter::default() });
         let ladder_name = |i: usize| self.regulator.ladder.get(i).map_or("?".into(), |s| s.name.clone());
         let action_name = |i: usize| self.playbook.get(i).map_or("?".into(), |a| a.name.clone());
 

@@ -66,7 +66,27 @@ pub struct RawScenario {
     pub events: Vec<RawEvent>,
     pub observed: Option<RawObserved>,
     pub posterior: Option<RawPosterior>,
+    /// Where numbers come from: a parameter's path, or a section's, to its source.
+    #[serde(default)]
+    pub sources: std::collections::BTreeMap<String, RawSource>,
 }
+
+/// Where a number comes from (`[sources]`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    #[schemars(with = "SourceKindName")]
+    pub kind: String,
+    /// What the record says, or how the number was reached.
+    pub note: Option<String>,
+    /// Where the record is.
+    pub url: Option<String>,
+}
+
+/// The kinds of `[sources]` entries.
+pub const SOURCE_KINDS: [&str; 3] = ["sourced", "calibrated", "guess"];
+
+names!(SourceKindName, SOURCE_KINDS, "How a number was arrived at: from a cited record, fitted to what was observed, or the author's judgement.");
 
 /// Parameters drawn from a calibration posterior (`[posterior]`).
 #[derive(Debug, Deserialize, JsonSchema)]

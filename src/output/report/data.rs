@@ -457,6 +457,13 @@ pub fn read_record(input: Box<dyn std::io::Read>) -> Result<RunRecord, ReportErr
             return Err(field("currency", reason));
         }
     }
+    if let Some(o) = &record.observed {
+        for (name, day) in [("block_start_day", o.block_start_day), ("duration_days", o.duration_days)] {
+            if let Some(x) = day.filter(|x| !(0.0..=LONGEST_HORIZON_DAYS).contains(x)) {
+                return Err(field(name, format!("is {x}, not a number of days from 0 to 1e15 ms")));
+            }
+        }
+    }
     let horizon = record.horizon_days;
     if !(horizon > 0.0 && horizon <= LONGEST_HORIZON_DAYS) {
         return Err(field("horizon_days", format!("is {horizon}, not a number of days from 0 to 1e15 ms")));

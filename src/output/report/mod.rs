@@ -6,12 +6,16 @@
 //! This file is long because, with its tests, the HTML and Markdown renderings of one report, and
 //! the escaping each needs, are kept side by side so they say the same.
 
+mod brief;
 mod calibration;
 pub mod calibration_data;
 pub mod charts;
 pub mod costs;
 pub mod data;
+mod glossary;
+mod observed;
 mod page;
+mod parameters;
 mod validation;
 pub mod validation_data;
 
@@ -23,7 +27,7 @@ use data::{FolderData, MetricSummary, Open, RunData};
 use crate::experiment::sweep::{TargetFindings, TargetPoint};
 use crate::model::Metric;
 use crate::output::columns::SummaryRow;
-use crate::output::{answer, endings, posterior, text};
+use crate::output::{answer, endings, numbers, posterior, text};
 
 /// Why a report could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -169,7 +173,9 @@ fn with_ci(row: SummaryRow, m: &MetricSummary) -> String {
             format!("{median}; 95% CI not estimable")
         };
     }
-    let lo = format_value(row, m.ci_low);
+    // Every metric is a quantity that cannot be negative: its shown interval starts at
+    // zero at the lowest (README, Statistics).
+    let lo = format_value(row, numbers::floored(m.ci_low));
     let hi = format_value(row, m.ci_high);
     if m.ci_low.is_finite() || m.ci_high.is_finite() {
         format!("{} ({lo} to {hi})", format_value(row, centre))
@@ -353,7 +359,7 @@ h1{font-size:1.8em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px soli
 table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}\
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}\
 figure{margin:1.2em 0}figure svg{width:100%;height:auto;border:1px solid #eee}figcaption{color:#444;margin-top:.4em}\
-.note{color:#555;font-size:.92em}tr.answer td{background:#fff4c2;font-weight:600}";
+.note{color:#555;font-size:.92em}p.opening{font-size:1.1em}p.warning{color:#8a4b00}dt{font-weight:600;margin-top:.4em}tr.answer td{background:#fff4c2;font-weight:600}";
 
 fn html_table(out: &mut String, header: &[String], rows: &[Vec<String>]) {
     out.push_str("<table>\n<tr>");
@@ -386,25 +392,6 @@ fn pairs(rows: Vec<(String, String)>) -> Vec<Vec<String>> {
     rows.into_iter().map(|(a, b)| vec![a, b]).collect()
 }
 
-fn parameter_rows(data: &FolderData) -> Vec<Vec<String>> {
-    let r = &data.record;
-    // The command line can run other replications or another seed than the file says:
-    // the table gives what ran.
-    let ran = |path: &str, value: &str| -> String {
-        let actual = match path {
-            "scenario.replications" => r.replications.to_string(),
-            "scenario.seed" => r.seed.to_string(),
-            _ => return value.to_owned(),
-        };
-        if actual == value {
-            value.to_owned()
-        } else {
-            format!("{actual} (the file says {value})")
-        }
-    };
-    r.parameters.iter().map(|p| vec![p.path.clone(), ran(&p.path, &p.value)]).collect()
-}
-
 fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     let r = &data.record;
     let mut out = String::new();
@@ -416,6 +403,13 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     );
     if !r.scenario_description.is_empty() {
         let _ = writeln!(out, "<p>{}</p>", escape(&r.scenario_description));
+    }
+    let (opening, warnings) = brief::opening(data);
+    if !opening.is_empty() {
+        let _ = writeln!(out, "<p class=\"opening\">{}</p>", glossary::linked(&escape(&opening.join(" "))));
+    }
+    for w in &warnings {
+        let _ = writeln!(out, "<p class=\"warning\">Warning: {}</p>", costs::code_spans(&escape(w)));
     }
     if let Some(target) = &r.target {
         let _ = writeln!(out, "<h2>The answer: {}</h2>\n<ul>", escape(&target.target));
@@ -433,7 +427,7 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     out.push_str("<h2>Key findings</h2>\n");
     let (header, rows) = findings_table(data);
     html_table(&mut out, &header, &rows);
-    out.push_str(&format!("<p class=\"note\">{}</p>\n", escape(&findings_note(data))));
+    out.push_str(&format!("<p class=\"note\">{}</p>\n", glossary::linked(&escape(&findings_note(data)))));
     if let Some(c) = costs::section(data) {
         let _ = writeln!(out, "<h2>{}</h2>", escape(&c.title));
         html_table(&mut out, &c.header, &c.rows);
@@ -441,6 +435,13 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
         for w in &c.warnings {
             let _ = writeln!(out, "<p class=\"note\">Warning: {}</p>", costs::code_spans(&escape(w)));
         }
+    }
+    if let Some(o) = observed::section(data) {
+        out.push_str("<h2>Compared with what happened</h2>\n");
+        for s in &o.sentences {
+            let _ = writeln!(out, "<p>{}</p>", escape(s));
+        }
+        html_table(&mut out, &observed::header(), &o.rows);
     }
     if let Some((header, rows)) = takedown_table(data) {
         out.push_str("<h2>Takedown delays</h2>\n");
@@ -460,8 +461,15 @@ fn html(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     } else {
         "run, with defaults filled in."
     });
+    out.push(' ');
+    out.push_str(&escape(&parameters::summary(data)));
     out.push_str("</p>\n");
-    html_table(&mut out, &["Parameter".into(), "Value".into()], &parameter_rows(data));
+    html_table(&mut out, &parameters::header(), &parameters::rows(data));
+    out.push_str("<h2 id=\"glossary\">Glossary</h2>\n<dl>\n");
+    for (term, anchor, definition) in glossary::TERMS {
+        let _ = writeln!(out, "<dt id=\"g-{anchor}\">{}</dt><dd>{}</dd>", escape(term), escape(definition));
+    }
+    out.push_str("</dl>\n");
     out.push_str("<h2>Files</h2>\n<p>");
     out.push_str(&escape(&r.files.join(", ")));
     out.push_str("</p>\n<p class=\"note\">Built by modsim from this folder's CSV files and run.json; <code>modsim report</code> rebuilds it.</p>\n</body>\n</html>\n");
@@ -544,6 +552,9 @@ fn findings_note(data: &FolderData) -> String {
     if data.record.runs.iter().any(|run| run.posterior.is_some()) {
         note.push_str(" Each replication drew its parameters from a calibration posterior, so the intervals include parameter uncertainty as well as chance.");
     }
+    if let Some(warning) = numbers::few_replications(data.record.replications) {
+        note.push_str(&format!(" Warning: {warning}."));
+    }
     if data.record.command == "compare" {
         note.push_str(" Differences are paired (common random numbers); * marks a difference whose 95% CI excludes zero.");
     }
@@ -611,6 +622,13 @@ fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
     if !r.scenario_description.is_empty() {
         let _ = writeln!(out, "{}\n", md_line(&r.scenario_description));
     }
+    let (opening, warnings) = brief::opening(data);
+    if !opening.is_empty() {
+        let _ = writeln!(out, "**{}**\n", md(&opening.join(" ")));
+    }
+    for w in &warnings {
+        let _ = writeln!(out, "Warning: {}\n", md(w));
+    }
     if let Some(target) = &r.target {
         let _ = writeln!(out, "## The answer: {}\n", md(&target.target));
         for line in answer::lines(target, r.replications, r.money.unit()) {
@@ -636,6 +654,13 @@ fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
             let _ = writeln!(out, "Warning: {}\n", md(w));
         }
     }
+    if let Some(o) = observed::section(data) {
+        out.push_str("## Compared with what happened\n\n");
+        for s in &o.sentences {
+            let _ = writeln!(out, "{}\n", md_line(s));
+        }
+        md_table(&mut out, &observed::header(), &o.rows);
+    }
     if let Some((header, rows)) = takedown_table(data) {
         out.push_str("## Takedown delays\n\n");
         md_table(&mut out, &header, &rows);
@@ -651,7 +676,16 @@ fn markdown(data: &FolderData, charts: &[Chart], with_charts: bool) -> String {
         md_figure(&mut out, c);
     }
     out.push_str("## Parameters and assumptions\n\n");
-    md_table(&mut out, &["Parameter".into(), "Value".into()], &parameter_rows(data));
+    let summary = parameters::summary(data);
+    if !summary.is_empty() {
+        let _ = writeln!(out, "{}\n", md_line(&summary));
+    }
+    md_table(&mut out, &parameters::header(), &parameters::rows(data));
+    out.push_str("## Glossary\n\n");
+    for (term, _, definition) in glossary::TERMS {
+        let _ = writeln!(out, "- **{}**: {}", md(term), md(definition));
+    }
+    out.push('\n');
     let _ = writeln!(out, "Files: {}\n", md(&r.files.join(", ")));
     out
 }
@@ -702,23 +736,6 @@ mod tests {
             precision.1,
             "target 5.0% relative half-width, not reached (worst: blocked not estimable)"
         );
-    }
-
-    #[test]
-    fn the_parameter_table_gives_the_replications_and_seed_that_ran() {
-        let mut data = data::tests::folder("run");
-        let parameter =
-            |path: &str, value: &str| crate::scenario::Parameter { path: path.into(), value: value.into() };
-        data.record.replications = 300;
-        data.record.parameters = vec![
-            parameter("scenario.replications", "1000"),
-            parameter("scenario.seed", &data.record.seed.to_string()),
-            parameter("platform.users", "1000"),
-        ];
-        let rows = parameter_rows(&data);
-        assert_eq!(rows[0][1], "300 (the file says 1000)");
-        assert_eq!(rows[1][1], data.record.seed.to_string());
-        assert_eq!(rows[2][1], "1000");
     }
 
     #[test]

@@ -295,10 +295,27 @@ fn key_at(item: &toml_edit::Item, span: &Range<usize>, path: &str) -> Option<Str
 
 /// Byte span of the value at a dotted key path like `platform.categories[1].share`,
 /// or of the nearest enclosing item that exists.
+/// The keys of a key path: split at dots outside double quotes.
+fn segments(key: &str) -> Vec<&str> {
+    let mut quoted = false;
+    key.split(|c| {
+        quoted ^= c == '"';
+        c == '.' && !quoted
+    })
+    .collect()
+}
+
 pub(in crate::scenario) fn span_of(doc: &toml_edit::Document<String>, key: &str) -> Option<Range<usize>> {
     let mut item: &toml_edit::Item = doc.as_item();
     let mut best = None;
-    for segment in key.split('.') {
+    for segment in segments(key) {
+        // A quoted key (`sources."platform.review.moderators"`) is one key, dots and all.
+        if let Some(quoted) = segment.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+            let Some(next) = item.get(quoted) else { break };
+            item = next;
+            best = item.span().or(best);
+            continue;
+        }
         let (name, index) = match segment.split_once('[') {
             Some((n, i)) => (n, i.trim_end_matches(']').parse::<usize>().ok()),
             None => (segment, None),

@@ -20,6 +20,7 @@ mod platform;
 mod playbook;
 mod posterior;
 mod regulator;
+mod sources;
 #[cfg(test)]
 mod testing;
 mod values;
@@ -216,8 +217,10 @@ impl Lowerer {
             observed,
             posterior,
             money: Default::default(),
+            sources: Vec::new(),
         };
         let scenario = Scenario { money: self.money(raw, &scenario), ..scenario };
+        let scenario = Scenario { sources: self.sources(&raw.sources, &scenario), ..scenario };
         self.triggers_start_somewhere(&scenario.playbook, &scenario.events);
         // Checks that need the whole scenario (the queue warning first, so that warnings
         // keep their order); a horizon beyond the cost guard makes the rest moot.

@@ -1,0 +1,234 @@
+//! The report's "Compared with what happened": a scenario written from a case has its
+//! observed episode (run.json's `observed`) set beside the simulated first blocks of
+//! the first run (blocks.csv): where the observed duration falls among them, its
+//! percentile, and whether it is inside the middle 90%.
+
+use super::data::{BlockRow, FolderData};
+use crate::experiment::stats::KaplanMeier;
+use crate::model::Metric;
+use crate::output::columns::SummaryRow;
+use crate::output::numbers::percent;
+use crate::output::observed::ObservedRecord;
+
+/// The section: sentences, then a table of (what, observed, simulated).
+pub(super) struct Section {
+    pub(super) sentences: Vec<String>,
+    pub(super) rows: Vec<Vec<String>>,
+}
+
+/// The table's header.
+pub(super) fn header() -> Vec<String> {
+    ["", "Observed", "Simulated (first run)"].map(String::from).to_vec()
+}
+
+/// The first block of each replication, as blocks.csv lists them (in replication order,
+/// each replication's blocks in order).
+fn first_blocks(blocks: &[BlockRow]) -> Vec<&BlockRow> {
+    let mut out: Vec<&BlockRow> = Vec::new();
+    for b in blocks {
+        if out.last().is_none_or(|last| last.replication != b.replication) {
+            out.push(b);
+        }
+    }
+    out
+}
+
+fn days(x: Option<f64>) -> String {
+    x.map_or("not reached".into(), |d| format!("{d:.1} days"))
+}
+
+/// Where the observed episode falls among the simulated ones; `None` without an
+/// observed episode, or in a sweep (whose points are not the case as it happened).
+pub(super) fn section(data: &FolderData) -> Option<Section> {
+    let observed: &ObservedRecord = data.record.observed.as_ref()?;
+    if data.record.command == "sweep" {
+        return None;
+    }
+    let run = data.runs.first()?;
+    let blocked = run.metric(SummaryRow::Metric(Metric::Blocked)).map_or(f64::NAN, |m| m.mean);
+    let mut sentences = Vec::new();
+    let mut rows = Vec::new();
+    let Some(duration) = observed.duration_days else {
+        sentences.push(format!(
+            "What happened: no block. The simulation blocked the platform in {} of replications{}.",
+            percent(blocked),
+            if blocked >= 0.5 { ", so it makes a block likelier than the record suggests" } else { "" }
+        ));
+        rows.push(vec![
+            "Block".into(),
+            "none".into(),
+            format!("{} of replications blocked", percent(blocked)),
+        ]);
+        return Some(Section { sentences, rows });
+    };
+    rows.push(vec!["Block".into(), "yes".into(), format!("{} of replications blocked", percent(blocked))]);
+    let first = first_blocks(&run.blocks);
+    if let Some(start) = observed.block_start_day {
+        let earlier = first.iter().filter(|b| b.start < start).count();
+        let share = earlier as f64 / first.len().max(1) as f64;
+        let time = run.metric(SummaryRow::Metric(Metric::TimeToFirstBlockDays));
+        let spread = time.map_or(String::new(), |m| format!("; 5% to 95%: day {:.1} to {:.1}", m.p05, m.p95));
+        rows.push(vec![
+            "First block took effect".into(),
+            match date(data.record.start.as_deref(), start) {
+                Some(date) => format!("day {start:.1} ({date})"),
+                None => format!("day {start:.1}"),
+            },
+            format!("{} of simulated first blocks earlier{spread}", percent(share)),
+        ]);
+    }
+    let durations: Vec<f64> = first.iter().map(|b| b.duration_days).collect();
+    let censored: Vec<bool> = first.iter().map(|b| b.censored).collect();
+    let km = KaplanMeier::new(&durations, &censored);
+    let over = 1.0 - km.survival_at(duration);
+    let (low, high) = (km.quantile(0.05), km.quantile(0.95));
+    let interval = format!("{} to {}", days(low), days(high));
+    let inside = low.is_none_or(|l| duration >= l) && high.is_none_or(|h| duration <= h);
+    if observed.censored {
+        sentences.push(format!(
+            "What happened: the block was still in force after {duration:.1} days, when the record ends; {} of the simulated first blocks were still in force then.",
+            percent(1.0 - over)
+        ));
+        rows.push(vec![
+            "First block's duration".into(),
+            format!("more than {duration:.1} days (still in force)"),
+            format!("{} still in force then (Kaplan-Meier, {} first blocks)", percent(1.0 - over), km.n),
+        ]);
+    } else {
+        let path = observed.lifted_by.as_ref().map_or(String::new(), |p| format!(", lifted by {p}"));
+        let place = if inside {
+            "inside the middle 90% of the simulated durations".to_owned()
+        } else if high.is_some_and(|h| duration > h) {
+            "beyond the middle 90% of the simulated durations: the model ends blocks sooner than this one ended".to_owned()
+        } else {
+            "below the middle 90% of the simulated durations: the model keeps blocks longer than this one lasted".to_owned()
+        };
+        sentences.push(format!(
+            "What happened: a block of {duration:.1} days{path}. {} of the simulated first blocks were over by then, so the observed duration is at the {} percentile of the simulated ones, {place} ({interval}).",
+            percent(over),
+            ordinal((over * 100.0).round() as u32)
+        ));
+        rows.push(vec![
+            "First block's duration".into(),
+            format!("{duration:.1} days{path}"),
+            format!("{} over by then (Kaplan-Meier, {} first blocks)", percent(over), km.n),
+        ]);
+    }
+    rows.push(vec!["Middle 90% of simulated durations".into(), String::new(), interval]);
+    rows.push(vec![
+        "Inside the middle 90%".into(),
+        if inside { "yes".into() } else { "no".into() },
+        String::new(),
+    ]);
+    if !observed.sources.is_empty() {
+        sentences.push(format!("The record: {}.", observed.sources.join(", ")));
+    }
+    Some(Section { sentences, rows })
+}
+
+/// The date `day` days after the scenario's start (run.json's `start`), if it has one.
+fn date(start: Option<&str>, day: f64) -> Option<String> {
+    let start = chrono::NaiveDateTime::parse_from_str(start?, "%Y-%m-%dT%H:%M:%S").ok()?;
+    let at = start.checked_add_signed(chrono::Duration::milliseconds((day * 86_400_000.0).round() as i64))?;
+    Some(at.format("%Y-%m-%d %H:%M").to_string())
+}
+
+/// 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, ...
+pub(super) fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::data::{self, MetricSummary, RunData};
+    use super::*;
+
+    fn block(replication: u64, duration: f64) -> BlockRow {
+        BlockRow {
+            replication,
+            start: 10.0,
+            end: Some(10.0 + duration),
+            duration_days: duration,
+            censored: false,
+        }
+    }
+
+    fn folder(observed: ObservedRecord) -> FolderData {
+        let mut data = data::tests::folder("run");
+        data.record.observed = Some(observed);
+        let mut run = RunData::default();
+        run.metrics
+            .insert(SummaryRow::Metric(Metric::Blocked), MetricSummary { mean: 1.0, ..Default::default() });
+        // Ten replications, first blocks of 1 to 10 days; replication 0 blocked again.
+        run.blocks = (0..10).map(|r| block(r, (r + 1) as f64)).collect();
+        run.blocks.insert(1, block(0, 50.0));
+        data.runs.push(run);
+        data
+    }
+
+    fn lasted(days: f64) -> ObservedRecord {
+        ObservedRecord {
+            blocked: true,
+            block_start_day: Some(12.0),
+            duration_days: Some(days),
+            censored: false,
+            lifted_by: Some("compliance".into()),
+            sources: vec!["https://example.org".into()],
+        }
+    }
+
+    #[test]
+    fn the_observed_duration_is_placed_among_the_simulated_first_blocks() {
+        // Over by 6.5 days: the blocks of 1 to 6 days, 60%; the 90% interval by R's rule.
+        let s = section(&folder(lasted(6.5))).unwrap();
+        assert!(
+            s.sentences[0].contains("60.0% of the simulated first blocks were over by then"),
+            "{}",
+            s.sentences[0]
+        );
+        assert!(s.sentences[0].contains("at the 60th percentile"), "{}", s.sentences[0]);
+        assert!(s.sentences[0].contains("inside the middle 90%"), "{}", s.sentences[0]);
+        assert_eq!(s.rows[1][2], "100.0% of simulated first blocks earlier");
+        let beyond = section(&folder(lasted(30.0))).unwrap();
+        assert!(beyond.sentences[0].contains("beyond the middle 90%"), "{}", beyond.sentences[0]);
+        assert_eq!(beyond.rows.last().unwrap()[1], "no");
+    }
+
+    #[test]
+    fn no_block_and_a_block_still_in_force_are_said_as_such() {
+        let none =
+            ObservedRecord { blocked: false, block_start_day: None, duration_days: None, ..lasted(0.0) };
+        let s = section(&folder(none)).unwrap();
+        assert!(s.sentences[0]
+            .starts_with("What happened: no block. The simulation blocked the platform in 100.0%"));
+        let still = ObservedRecord { censored: true, lifted_by: None, ..lasted(4.0) };
+        let s = section(&folder(still)).unwrap();
+        assert!(
+            s.sentences[0].contains("60.0% of the simulated first blocks were still in force then"),
+            "{}",
+            s.sentences[0]
+        );
+    }
+
+    #[test]
+    fn the_observed_start_is_dated_when_the_scenario_has_a_calendar() {
+        assert_eq!(date(Some("2018-05-27T00:00:00"), 37.75).as_deref(), Some("2018-07-03 18:00"));
+        assert_eq!(date(None, 37.75), None);
+    }
+
+    #[test]
+    fn ordinals_read_as_words_do() {
+        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 60, 100].map(ordinal).to_vec();
+        assert_eq!(
+            got,
+            ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "60th", "100th"]
+        );
+    }
+}
