@@ -15,6 +15,7 @@ mod costs;
 mod exposure;
 mod fan;
 mod forecast;
+mod labels;
 mod pit;
 mod posterior;
 mod sweep;
@@ -96,8 +97,8 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
         "sweep" if data.sweep_params.len() == 2 => {
             charts.push(render(
                 "sweep-heatmap",
-                &format!("Probability of a block by {} and {}", data.sweep_params[0], data.sweep_params[1]),
-                "Each cell is one point of the sweep, coloured and labelled with the share of replications in which the platform was blocked at least once (viridis scale: dark is low, yellow is high).".into(),
+                &heatmap_title(&data.sweep_params[0], &data.sweep_params[1]),
+                "Each cell is one point of the sweep, coloured and labelled with its block probability: the share of replications in which the platform was blocked at least once within the horizon (colour bar on the right: dark is low, yellow is high). Below it, the 95% confidence interval of that share; cells whose intervals overlap may not differ.".into(),
                 &SweepHeatmap { runs: &data.runs, params: &data.sweep_params },
             )?);
             if data.runs.len() <= MOST_BARS {
@@ -108,7 +109,7 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
             let param = data.sweep_params.first().map_or("parameter", String::as_str);
             charts.push(render(
                 "sweep",
-                &format!("Outcomes as {param} varies"),
+                &format!("Outcomes as {} varies", labels::parameter_name(param)),
                 format!("Each panel shows one outcome's mean across replications at each swept value, with its 95% confidence interval as a band.{} Look for where the block probability falls and whether exposure and user-days lost fall with it.", if sweep_target(data).is_some() { " The dashed line is the target." } else { "" }),
                 &SweepLines { runs: &data.runs, param, target: sweep_target(data) },
             )?);
@@ -148,13 +149,31 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
     Ok(charts)
 }
 
+/// Longest title that fits the chart's width in its 30-pixel font, with room at the edges.
+const LONGEST_TITLE: usize = 62;
+
+/// The heat map's title, naming both parameters in words when that fits.
+fn heatmap_title(x: &str, y: &str) -> String {
+    let title =
+        format!("Block probability by {} and {}", labels::parameter_name(x), labels::parameter_name(y));
+    if title.chars().count() <= LONGEST_TITLE {
+        title
+    } else {
+        "Block probability over the two swept parameters".into()
+    }
+}
+
 /// The costs chart of a comparison or a sweep: a bar per variant or point.
 fn cost_bars(name: &str, title: &str, data: &FolderData) -> Result<Chart, ChartError> {
     let unit = data.record.money.unit();
     let sweep = data.record.command == "sweep";
     let values = |r: &RunData| r.labels.iter().skip(1).map(|l| l.1.as_str()).collect::<Vec<_>>().join(", ");
     let names = data.runs.iter().map(|r| if sweep { values(r) } else { r.label.clone() }).collect();
-    let axis = if sweep { data.sweep_params.join(", ") } else { "variant".into() };
+    let axis = if sweep {
+        data.sweep_params.iter().map(|p| labels::parameter_name(p)).collect::<Vec<_>>().join(", ")
+    } else {
+        "variant".into()
+    };
     let mut caption = format!("Each bar is the mean cost to the platform over all replications, in {unit}, made of its parts: moderation, compliance actions, fines and revenue lost while users are cut off (docs/costs.md). The line is the total's 95% confidence interval.");
     if !sweep {
         caption.push_str(" Beside each variant, its total and, in brackets, the paired difference against the baseline; * marks one whose 95% CI excludes zero.");
@@ -473,7 +492,21 @@ mod tests {
         assert_eq!(all(&one).unwrap()[0].title, "Outcomes as moderators varies");
         let two =
             folder("sweep", vec![point(&[("moderators", "20"), ("fpr", "0.1")])], &["moderators", "fpr"]);
-        assert_eq!(all(&two).unwrap()[0].title, "Probability of a block by moderators and fpr");
+        assert_eq!(all(&two).unwrap()[0].title, "Block probability by moderators and fpr");
+        // Paths are named in words; a title too long for the chart says less.
+        let paths = ["platform.review.moderators", "platform.detection.false_positive_rate"];
+        assert_eq!(
+            heatmap_title(paths[0], paths[1]),
+            "Block probability by moderators and false-positive rate"
+        );
+        let long = heatmap_title("platform.categories.pornography.share", "regulator.unblock.max_prevalence");
+        assert_eq!(long, "Block probability over the two swept parameters");
+        let one = folder(
+            "sweep",
+            vec![point(&[("platform.review.moderators", "20")])],
+            &["platform.review.moderators"],
+        );
+        assert_eq!(all(&one).unwrap()[0].title, "Outcomes as moderators varies");
     }
 
     #[test]
