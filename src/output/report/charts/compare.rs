@@ -1,5 +1,5 @@
 //! Charts of a comparison, one mark or line per variant: how long blocks last, the
-//! exposure/user-days trade-off, and the probability of being blocked over time.
+//! exposure/user-days trade-off, and the share of replications blocked at each moment.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -121,7 +121,7 @@ impl Draw for TradeOff<'_> {
     }
 }
 
-/// Probability of being blocked over time, one line per variant.
+/// The share of replications blocked at each moment, one line per variant.
 pub(super) struct CompareBlocked<'a> {
     pub(super) runs: &'a [RunData],
     pub(super) axis: TimeAxis,
@@ -143,7 +143,7 @@ impl Draw for CompareBlocked<'_> {
         let mut chart = plane(&area, 0f64..self.horizon, 0f64..1.0, 80)?;
         mesh_style(&mut chart)
             .x_desc(axis.description())
-            .y_desc("P(blocked)")
+            .y_desc("share blocked at that moment")
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&|y: &f64| format!("{:.0}%", y * 100.0))
             .x_labels(7)
@@ -208,7 +208,7 @@ mod tests {
         let t = texts(&chart);
         assert_has(&t, "baseline");
         assert_has(&t, "faster");
-        assert_has(&t, "P(blocked)");
+        assert_has(&t, "share blocked at that moment");
         assert_has(&t, "100%");
         let lines =
             |colour: &str| count(&svg(&chart), "polyline", &[("stroke", colour), ("stroke-width", "3")]);

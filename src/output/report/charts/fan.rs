@@ -1,5 +1,5 @@
 //! The fan chart: the time series across replications as quantile bands, with the
-//! probability of being blocked below.
+//! share of replications blocked at each moment below.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -9,7 +9,7 @@ use super::{ChartError, Draw};
 use crate::output::report::data::{GridRow, RunData};
 
 /// Visible violating content across replications (median with 50% and 90% bands) over
-/// the probability of being blocked.
+/// the share of replications blocked at each moment.
 pub(super) struct Fan<'a> {
     pub(super) run: &'a RunData,
     pub(super) axis: TimeAxis,
@@ -31,7 +31,10 @@ impl Draw for Fan<'_> {
             (Swatch::Band(BLUE, 0.18), "90% of replications".to_string()),
             (Swatch::Band(BLUE, 0.40), "50% of replications".to_string()),
             (Swatch::Line(BLUE), "median".to_string()),
-            (Swatch::Line(VERMILLION), "probability of being blocked (lower panel)".to_string()),
+            (
+                Swatch::Line(VERMILLION),
+                "share of replications blocked at that moment (lower panel)".to_string(),
+            ),
         ];
         let area = with_legend(root, &entries)?;
         let (top, bottom) = area.split_vertically(area.dim_in_pixel().1 * 62 / 100);
@@ -59,7 +62,7 @@ impl Draw for Fan<'_> {
         let mut lower = plane(&bottom, 0f64..self.horizon, 0f64..1.0, 90)?;
         mesh_style(&mut lower)
             .x_desc(axis.description())
-            .y_desc("P(blocked)")
+            .y_desc("blocked at that moment")
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&|y: &f64| format!("{:.0}%", y * 100.0))
             .x_labels(7)
@@ -101,9 +104,9 @@ mod tests {
             "90% of replications",
             "50% of replications",
             "median",
-            "probability of being blocked (lower panel)",
+            "share of replications blocked at that moment (lower panel)",
             "violating items visible",
-            "P(blocked)",
+            "blocked at that moment",
             "days since the start",
         ] {
             assert_has(&t, text);

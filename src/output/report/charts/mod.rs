@@ -89,8 +89,8 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
             charts.push(cost_bars("compare-costs", "What each variant costs the platform", data)?);
             charts.push(render(
                 "compare-blocked",
-                "Probability of being blocked over time, by variant",
-                "The share of replications in which the platform is blocked at each moment. Where a line rises shows when blocks begin; how fast it falls shows how quickly they are lifted.".into(),
+                "Share of replications blocked at each moment, by variant",
+                "The share of replications in which the platform is blocked at that moment (not the block probability, which counts a replication blocked at any time within the horizon). Where a line rises shows when blocks begin; how fast it falls shows how quickly they are lifted.".into(),
                 &CompareBlocked { runs: &data.runs, axis, horizon },
             )?);
         }
@@ -127,7 +127,7 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
             charts.push(render(
                 "fan",
                 "Visible violating content and blocks across replications",
-                format!("Upper panel: the median number of violating items users could view, with the bands that hold the middle 50% and 90% of the {replications} replications. Lower panel: the share of replications in which the platform was blocked at each moment."),
+                format!("Upper panel: the median number of violating items users could view, with the bands that hold the middle 50% and 90% of the {replications} replications. Lower panel: the share of replications in which the platform was blocked at that moment; its peak is below the block probability (blocked at least once within the horizon) when blocks fall at different times."),
                 &Fan { run: first, axis, horizon },
             )?);
             charts.push(render(
@@ -507,6 +507,27 @@ mod tests {
             &["platform.review.moderators"],
         );
         assert_eq!(all(&one).unwrap()[0].title, "Outcomes as moderators varies");
+    }
+
+    #[test]
+    fn the_share_blocked_at_a_moment_is_never_called_a_probability() {
+        let folders = [
+            folder("run", vec![run("baseline")], &[]),
+            folder("compare", vec![run("baseline"), run("faster")], &[]),
+        ];
+        for data in folders {
+            for chart in all(&data).unwrap() {
+                let words =
+                    format!("{} {} {}", chart.title, chart.caption, svg_texts(&chart.svg).join(" | "));
+                for wrong in ["probability of being blocked", "P(blocked)", "Probability of being blocked"] {
+                    assert!(!words.contains(wrong), "{}: {wrong:?} in {words}", chart.name);
+                }
+            }
+        }
+        let compare = all(&folder("compare", vec![run("baseline")], &[])).unwrap();
+        let blocked = compare.iter().find(|c| c.name == "compare-blocked").unwrap();
+        assert_eq!(blocked.title, "Share of replications blocked at each moment, by variant");
+        assert!(blocked.caption.contains("not the block probability"), "{}", blocked.caption);
     }
 
     #[test]
