@@ -4,9 +4,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::theme::{
-    mesh_style, plane, short_number, upper, with_legend, Swatch, TimeAxis, FONT, INK, PALETTE,
-};
+use super::theme::{mesh_style, plane, short_number, upper, with_legend, Swatch, FONT, INK, PALETTE};
+use super::time_axis::{time_plane, TimeAxis};
 use super::{ChartError, Draw};
 use crate::model::Metric;
 use crate::output::money;
@@ -138,15 +137,14 @@ impl Draw for CompareBlocked<'_> {
             .map(|(i, r)| (Swatch::Line(PALETTE[i % PALETTE.len()]), r.label.clone()))
             .collect();
         let area = with_legend(root, &entries)?;
-        let axis = self.axis;
-        let x_fmt = |x: &f64| axis.label(*x);
-        let mut chart = plane(&area, 0f64..self.horizon, 0f64..1.0, 80)?;
+        let ticks = self.axis.ticks(self.horizon);
+        let x_fmt = |x: &f64| ticks.label(*x);
+        let mut chart = time_plane(&area, &ticks, (0.0, self.horizon), 0f64..1.0, 80)?;
         mesh_style(&mut chart)
-            .x_desc(axis.description())
+            .x_desc(&ticks.description)
             .y_desc("share blocked at that moment")
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&|y: &f64| format!("{:.0}%", y * 100.0))
-            .x_labels(7)
             .draw()?;
         for (i, run) in self.runs.iter().enumerate() {
             let c = PALETTE[i % PALETTE.len()];
