@@ -79,20 +79,20 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
             charts.push(render(
                 "compare-durations",
                 "How long blocks last, by variant",
-                "For each variant, the Kaplan-Meier estimate of the share of blocks still in force after each number of days (survival.csv). Blocks still in force at the horizon are censored, not counted as lifted: a curve that ends above 0 ends where the horizon cut the last blocks short. The median duration is where a curve crosses 50%. A variant never blocked has no curve and says so in the legend.".into(),
-                &CompareDurations { runs: &data.runs },
+                "For each variant, the Kaplan-Meier estimate of the share of blocks still in force after each number of days (survival.csv); the legend gives the blocks each curve stands for (n) and the replications run. Blocks still in force at the horizon are censored, not counted as lifted, and marked by a tick on the curve: a curve that ends above 0 ends where the horizon cut the last blocks short. The median duration is where a curve crosses 50%. A variant never blocked has no curve and says so in the legend.".into(),
+                &CompareDurations { runs: &data.runs, replications },
             )?);
             charts.push(render(
                 "compare-tradeoff",
                 "Exposure against user-days lost",
-                "Each point is a variant's mean over all replications, with 95% confidence intervals as bars, labelled with its total cost to the platform. Down and to the left is better on both counts: fewer views of violating content and fewer users cut off. A variant that moves left but up buys lower exposure with access; its cost says what it costs the platform.".into(),
+                format!("Each point is a variant's mean over all replications, with 95% confidence intervals as bars, labelled with its total cost to the platform in {unit} and, in brackets, the paired difference in cost against the baseline. Both axes start at zero. An arrow runs from the baseline to each variant whose paired difference in exposure or user-days lost has a 95% CI that excludes zero, labelled with both differences (* where it excludes zero). Down and to the left is better on both counts: fewer views of violating content and fewer users cut off. A variant that moves left but up buys lower exposure with access; its cost says what it costs the platform.", unit = data.record.money.unit()),
                 &TradeOff { runs: &data.runs, unit: data.record.money.unit() },
             )?);
             charts.push(cost_bars("compare-costs", "What each variant costs the platform", data)?);
             charts.push(render(
                 "compare-blocked",
                 "Share of replications blocked at each moment, by variant",
-                "The share of replications in which the platform is blocked at that moment (not the block probability, which counts a replication blocked at any time within the horizon). Where a line rises shows when blocks begin; how fast it falls shows how quickly they are lifted.".into(),
+                blocked_caption(data, axis, horizon),
                 &CompareBlocked { runs: &data.runs, axis, horizon },
             )?);
         }
@@ -113,7 +113,7 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
                 "sweep",
                 &format!("Outcomes as {} varies", labels::parameter_name(param)),
                 format!("Each panel shows one outcome's mean across replications at each swept value, with its 95% confidence interval as a band.{} Look for where the block probability falls and whether exposure and user-days lost fall with it.", if sweep_target(data).is_some() { " The dashed line is the target." } else { "" }),
-                &SweepLines { runs: &data.runs, param, target: sweep_target(data) },
+                &SweepLines { runs: &data.runs, param, target: sweep_target(data), replications },
             )?);
             if data.runs.len() <= MOST_BARS {
                 charts.push(cost_bars("sweep-costs", "What each point costs the platform", data)?);
@@ -140,6 +140,13 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
             )?);
         }
     }
+    if replications < sweep::FEW_REPLICATIONS {
+        for chart in
+            charts.iter_mut().filter(|c| c.caption.contains("confidence") || c.name == "sweep-heatmap")
+        {
+            chart.caption.push_str(&format!(" Only {replications} replications: below about {} the 95% intervals are rough (their normal approximation can be poor), and are cut at zero where they would fall below it.", sweep::FEW_REPLICATIONS));
+        }
+    }
     if data.runs.iter().any(|r| !r.takedowns.is_empty()) {
         charts.push(render(
             "exposure-prevented",
@@ -149,6 +156,15 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
         )?);
     }
     Ok(charts)
+}
+
+/// The caption of compare-blocked, saying where the chart is cropped.
+fn blocked_caption(data: &FolderData, axis: TimeAxis, horizon: f64) -> String {
+    let mut caption = "The share of replications in which the platform is blocked at that moment (not the block probability, which counts a replication blocked at any time within the horizon). Where a line rises shows when blocks begin; how fast it falls shows how quickly they are lifted.".to_owned();
+    if let Some((from, to)) = compare::active_period(&data.runs, horizon) {
+        caption.push_str(&format!(" The chart is cropped to {} to {}, where the shares change: before it no variant is blocked, and after it every line stays where it ends.", axis.instant(from), axis.instant(to)));
+    }
+    caption
 }
 
 /// Longest title that fits the chart's width in its 30-pixel font, with room at the edges.
@@ -404,6 +420,17 @@ mod tests {
         let blocked = compare.iter().find(|c| c.name == "compare-blocked").unwrap();
         assert_eq!(blocked.title, "Share of replications blocked at each moment, by variant");
         assert!(blocked.caption.contains("not the block probability"), "{}", blocked.caption);
+    }
+
+    #[test]
+    fn captions_of_intervals_warn_below_thirty_replications() {
+        // The test folder has 4 replications.
+        let one = vec![point(&[("moderators", "20")]), point(&[("moderators", "60")])];
+        let charts = all(&folder("sweep", one, &["moderators"])).unwrap();
+        assert!(charts[0].caption.contains("Only 4 replications"), "{}", charts[0].caption);
+        let runs = all(&folder("run", vec![run("baseline")], &[])).unwrap();
+        let timeline = runs.iter().find(|c| c.name == "timeline").unwrap();
+        assert!(!timeline.caption.contains("Only 4 replications"), "no interval, no warning");
     }
 
     #[test]

@@ -64,6 +64,17 @@ fn tick_label(value: &str, keys: bool) -> String {
     words.join(" ")
 }
 
+/// The outline of a panel's 95% CI band: along the lows, back along the highs. Every
+/// outcome here is a count or a share, so an interval that a normal approximation
+/// stretches below zero (or a share's above one) is cut there.
+fn interval_band(xs: &[f64], stats: &[(f64, f64, f64)], share: bool) -> Vec<(f64, f64)> {
+    let bound = |v: f64| if share { v.clamp(0.0, 1.0) } else { v.max(0.0) };
+    let mut band: Vec<(f64, f64)> =
+        xs.iter().zip(stats).filter(|(_, s)| s.1.is_finite()).map(|(x, s)| (*x, bound(s.1))).collect();
+    band.extend(xs.iter().zip(stats).rev().filter(|(_, s)| s.2.is_finite()).map(|(x, s)| (*x, bound(s.2))));
+    band
+}
+
 /// A one-parameter sweep: one panel per outcome, its mean and 95% CI band against the
 /// swept value.
 pub(super) struct SweepLines<'a> {
@@ -72,13 +83,28 @@ pub(super) struct SweepLines<'a> {
     pub(super) param: &'a str,
     /// A `--target`: its metric and value, drawn as a dashed line on that panel.
     pub(super) target: Option<(Metric, f64)>,
+    /// Replications per point, which the legend warns about when they are few.
+    pub(super) replications: u64,
+}
+
+/// Fewest replications for which the 95% intervals' normal approximation is trusted.
+pub(super) const FEW_REPLICATIONS: u64 = 30;
+
+/// The legend's name for the confidence band, with a warning below
+/// [`FEW_REPLICATIONS`].
+fn interval_label(replications: u64) -> String {
+    if replications < FEW_REPLICATIONS {
+        format!("95% confidence interval, rough: only {replications} replications")
+    } else {
+        "95% confidence interval".to_owned()
+    }
 }
 
 impl Draw for SweepLines<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let mut entries = vec![
             (Swatch::Line(BLUE), "mean".to_string()),
-            (Swatch::Band(BLUE, 0.25), "95% confidence interval".to_string()),
+            (Swatch::Band(BLUE, 0.25), interval_label(self.replications)),
         ];
         if let Some((metric, value)) = self.target {
             let shown = if metric == Metric::Blocked {
@@ -140,9 +166,7 @@ impl Draw for SweepLines<'_> {
                 .x_labels(6)
                 .y_labels(5)
                 .draw()?;
-            let mut ci: Vec<(f64, f64)> =
-                xs.iter().zip(&stats).filter(|(_, s)| s.1.is_finite()).map(|(x, s)| (*x, s.1)).collect();
-            ci.extend(xs.iter().zip(&stats).rev().filter(|(_, s)| s.2.is_finite()).map(|(x, s)| (*x, s.2)));
+            let ci = interval_band(&xs, &stats, metric == Metric::Blocked);
             chart.draw_series(std::iter::once(Polygon::new(ci, BLUE.mix(0.25).filled())))?;
             let line: Vec<(f64, f64)> =
                 xs.iter().zip(&stats).filter(|(_, s)| s.0.is_finite()).map(|(x, s)| (*x, s.0)).collect();
@@ -316,7 +340,7 @@ mod tests {
     #[test]
     fn panels_show_each_outcome_against_named_values() {
         let runs = [point(&[("queue", "fifo")]), point(&[("queue", "priority")])];
-        let t = texts(&SweepLines { runs: &runs, param: "queue", target: None });
+        let t = texts(&SweepLines { runs: &runs, param: "queue", target: None, replications: 100 });
         for (_, desc) in SWEEP_METRICS {
             assert_has(&t, desc);
         }
@@ -329,10 +353,15 @@ mod tests {
     #[test]
     fn a_target_is_drawn_and_named_in_the_legend() {
         let runs = [point(&[("moderators", "20")]), point(&[("moderators", "60")])];
-        let with =
-            texts(&SweepLines { runs: &runs, param: "moderators", target: Some((Metric::Blocked, 0.2)) });
+        let with = texts(&SweepLines {
+            runs: &runs,
+            param: "moderators",
+            target: Some((Metric::Blocked, 0.2)),
+            replications: 100,
+        });
         assert_has(&with, "target: 20%");
-        let without = texts(&SweepLines { runs: &runs, param: "moderators", target: None });
+        let without =
+            texts(&SweepLines { runs: &runs, param: "moderators", target: None, replications: 100 });
         assert!(!without.iter().any(|t| t.starts_with("target")), "{without:?}");
     }
 
@@ -353,7 +382,7 @@ mod tests {
             point(&[("review_time", r#"{ dist = "exponential", mean = "5m" }"#)]),
             point(&[("review_time", lognormal)]),
         ];
-        let t = texts(&SweepLines { runs: &runs, param: "review_time", target: None });
+        let t = texts(&SweepLines { runs: &runs, param: "review_time", target: None, replications: 100 });
         assert_has(&t, "exponential mean 5m");
         assert_has(&t, "lognormal median 4m p90 9m");
     }
@@ -397,8 +426,29 @@ mod tests {
     #[test]
     fn the_panels_name_the_swept_path_in_words() {
         let runs = [point(&[("platform.review.moderators", "20")])];
-        let t = texts(&SweepLines { runs: &runs, param: "platform.review.moderators", target: None });
+        let t = texts(&SweepLines {
+            runs: &runs,
+            param: "platform.review.moderators",
+            target: None,
+            replications: 100,
+        });
         assert_has(&t, "moderators (platform.review.moderators)");
         assert_has(&t, "block probability");
+    }
+
+    #[test]
+    fn bands_stop_at_zero_and_few_replications_are_flagged() {
+        // Days blocked -0.31 to 0.5 at 10 replications: the band starts at 0.
+        let stats = [(0.1, -0.31, 0.5), (2.0, 1.0, 3.0)];
+        assert_eq!(
+            interval_band(&[20.0, 60.0], &stats, false),
+            [(20.0, 0.0), (60.0, 1.0), (60.0, 3.0), (20.0, 0.5)]
+        );
+        let shares = [(0.98, 0.9, 1.04)];
+        assert_eq!(interval_band(&[20.0], &shares, true), [(20.0, 0.9), (20.0, 1.0)]);
+        let runs = [point(&[("moderators", "20")]), point(&[("moderators", "60")])];
+        let t = texts(&SweepLines { runs: &runs, param: "moderators", target: None, replications: 10 });
+        assert_has(&t, "95% confidence interval, rough: only 10 replications");
+        assert_eq!(interval_label(30), "95% confidence interval");
     }
 }

@@ -55,8 +55,37 @@ impl TimeAxis {
     /// labelled at the scale it marks (with no start date: days or hours since the
     /// start).
     pub(super) fn ticks(&self, horizon: f64) -> TimeTicks {
-        let horizon = if horizon.is_finite() && horizon > 0.0 { horizon } else { 1.0 };
-        let Some(start) = self.start else { return Self::elapsed(horizon) };
+        self.ticks_between(0.0, horizon)
+    }
+
+    /// The instant `day` days since the start, in words: "3 Jul 2018", or "day 12".
+    pub(super) fn instant(&self, day: f64) -> String {
+        match self.start {
+            Some(s) => {
+                (s + chrono::Duration::seconds((day * 86_400.0) as i64)).format("%-d %b %Y").to_string()
+            }
+            None => format!("day {}", short_number(day)),
+        }
+    }
+
+    /// The marks of the part of the axis from day `from` to day `to`, as [`Self::ticks`]
+    /// marks a whole axis of that length.
+    pub(super) fn ticks_between(&self, from: f64, to: f64) -> TimeTicks {
+        let span = if (to - from).is_finite() && to > from { to - from } else { 1.0 };
+        match self.start {
+            Some(start) => {
+                let shifted = start + chrono::Duration::seconds((from * 86_400.0).round() as i64);
+                let mut ticks = TimeAxis { start: Some(shifted) }.dated(span);
+                ticks.points.iter_mut().for_each(|p| *p += from);
+                ticks
+            }
+            None => Self::elapsed(from, span),
+        }
+    }
+
+    /// The marks of an axis of `horizon` days from the start date.
+    fn dated(&self, horizon: f64) -> TimeTicks {
+        let Some(start) = self.start else { return Self::elapsed(0.0, horizon) };
         let at = |day: f64| start + chrono::Duration::seconds((day * 86_400.0).round() as i64);
         let day_of = |t: NaiveDateTime| (t - start).num_seconds() as f64 / 86_400.0;
         let end = at(horizon);
@@ -105,16 +134,17 @@ impl TimeAxis {
         TimeTicks { points, labels, description: format!("date, {years}") }
     }
 
-    /// The marks of an axis without a start date: days since the start, or hours for
-    /// horizons of three days or less.
-    fn elapsed(horizon: f64) -> TimeTicks {
-        let (step, hours) = if horizon > 3.0 {
-            (step_for(horizon, &[1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]), false)
+    /// The marks of an axis without a start date from day `from` over `span` days: days
+    /// since the start, or hours for spans of three days or less.
+    fn elapsed(from: f64, span: f64) -> TimeTicks {
+        let (step, hours) = if span > 3.0 {
+            (step_for(span, &[1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]), false)
         } else {
-            (step_for(horizon * 24.0, &[1.0, 2.0, 3.0, 6.0, 12.0]) / 24.0, true)
+            (step_for(span * 24.0, &[1.0, 2.0, 3.0, 6.0, 12.0]) / 24.0, true)
         };
-        let count = (horizon / step + 1e-9).floor() as usize;
-        let points: Vec<f64> = (0..=count).map(|k| k as f64 * step).collect();
+        let (first, last) =
+            ((from / step - 1e-9).ceil() as i64, ((from + span) / step + 1e-9).floor() as i64);
+        let points: Vec<f64> = (first..=last).map(|k| k as f64 * step).collect();
         let labels = points
             .iter()
             .map(|d| if hours { format!("{} h", short_number((d * 24.0).round())) } else { short_number(*d) })
@@ -189,5 +219,14 @@ mod tests {
         let half_day = plain.ticks(0.5);
         assert_eq!(half_day.labels(), ["0 h", "2 h", "4 h", "6 h", "8 h", "10 h", "12 h"]);
         assert_eq!(half_day.description, "hours since the start");
+    }
+
+    #[test]
+    fn part_of_an_axis_is_marked_as_a_whole_axis_of_its_length() {
+        let dated = TimeAxis { start: date(2018, 5, 27, 0) }.ticks_between(30.0, 60.0);
+        assert_eq!(dated.labels()[..2], ["26 Jun", "3 Jul"]);
+        assert_eq!(dated.points[0], 30.0);
+        let plain = TimeAxis { start: None }.ticks_between(33.0, 66.0);
+        assert_eq!(plain.labels(), ["35", "40", "45", "50", "55", "60", "65"]);
     }
 }
