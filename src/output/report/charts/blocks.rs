@@ -15,7 +15,8 @@ use crate::output::report::data::RunData;
 /// beside a histogram of durations split into lifted and censored.
 pub(super) struct Durations<'a> {
     pub(super) run: &'a RunData,
-    /// How many replications the blocks come from, for the notice when there are none.
+    /// How many replications the blocks come from, for the legend and for the notice
+    /// when there are none.
     pub(super) replications: u64,
 }
 
@@ -26,7 +27,12 @@ impl Draw for Durations<'_> {
             return empty_notice(root, &format!("No block in any of {} replications", self.replications));
         }
         let censored_count = blocks.iter().filter(|b| b.censored).count();
-        let mut entries = vec![(Swatch::Line(BLUE), "still blocked (Kaplan-Meier)".to_string())];
+        let n = blocks.len();
+        let s = if n == 1 { "" } else { "s" };
+        let mut entries = vec![(
+            Swatch::Line(BLUE),
+            format!("still blocked (Kaplan-Meier), n = {n} block{s} of {} runs", self.replications),
+        )];
         if censored_count < blocks.len() {
             entries.push((Swatch::Band(BLUE, 0.2), "95% CI".to_string()));
             entries.push((Swatch::Band(GREEN, 0.8), format!("lifted ({})", blocks.len() - censored_count)));
@@ -147,7 +153,9 @@ mod tests {
         mixed.blocks.push(open);
         let chart = Durations { run: &mixed, replications: 4 };
         let t = texts(&chart);
-        for text in ["still blocked (Kaplan-Meier)", "95% CI", "lifted (1)", "censored (2)"] {
+        for text in
+            ["still blocked (Kaplan-Meier), n = 3 blocks of 4 runs", "95% CI", "lifted (1)", "censored (2)"]
+        {
             assert_has(&t, text);
         }
         assert_has(&t, "censored: in force at the horizon");

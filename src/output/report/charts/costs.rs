@@ -38,12 +38,23 @@ fn total_label(run: &RunData, first: bool, unit: &str) -> String {
         return money::amount(sum, unit);
     };
     let mut label = money::amount(total.mean, unit);
-    if let (false, Some((d, lo, hi))) = (first, total.diff) {
-        let mark = if lo > 0.0 || hi < 0.0 { "*" } else { "" };
-        let sign = if d >= 0.0 { "+" } else { "-" };
-        label.push_str(&format!(" ({sign}{}{mark})", quantity(d.abs())));
+    if let (false, Some(diff)) = (first, total.diff) {
+        label.push_str(&format!(" ({})", paired(diff)));
     }
     label
+}
+
+/// Whether a paired difference's 95% CI, (difference, low, high), excludes zero.
+pub(super) fn significant((_, lo, hi): (f64, f64, f64)) -> bool {
+    lo > 0.0 || hi < 0.0
+}
+
+/// A paired difference in words: "+793 k*", "-0.74", with `*` when its 95% CI
+/// excludes zero.
+pub(super) fn paired(diff: (f64, f64, f64)) -> String {
+    let mark = if significant(diff) { "*" } else { "" };
+    let sign = if diff.0 >= 0.0 { "+" } else { "-" };
+    format!("{sign}{}{mark}", quantity(diff.0.abs()))
 }
 
 impl Draw for CostBars<'_> {
@@ -111,7 +122,7 @@ impl Draw for CostBars<'_> {
             let end = match run.metric(Metric::TotalCost) {
                 Some(t) if t.ci_low.is_finite() && t.ci_high.is_finite() => {
                     chart.draw_series(std::iter::once(PathElement::new(
-                        vec![(t.ci_low, y), (t.ci_high, y)],
+                        vec![(t.ci_low.max(0.0), y), (t.ci_high, y)],
                         INK.stroke_width(2),
                     )))?;
                     t.ci_high.max(left)

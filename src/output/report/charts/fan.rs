@@ -1,15 +1,16 @@
 //! The fan chart: the time series across replications as quantile bands, with the
-//! probability of being blocked below.
+//! share of replications blocked at each moment below.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::theme::{mesh_style, plane, short_number, upper, with_legend, Swatch, TimeAxis, BLUE, VERMILLION};
+use super::theme::{mesh_style, short_number, upper, with_legend, Marked, Swatch, BLUE, VERMILLION};
+use super::time_axis::{time_plane, TimeAxis};
 use super::{ChartError, Draw};
 use crate::output::report::data::{GridRow, RunData};
 
 /// Visible violating content across replications (median with 50% and 90% bands) over
-/// the probability of being blocked.
+/// the share of replications blocked at each moment.
 pub(super) struct Fan<'a> {
     pub(super) run: &'a RunData,
     pub(super) axis: TimeAxis,
@@ -31,22 +32,24 @@ impl Draw for Fan<'_> {
             (Swatch::Band(BLUE, 0.18), "90% of replications".to_string()),
             (Swatch::Band(BLUE, 0.40), "50% of replications".to_string()),
             (Swatch::Line(BLUE), "median".to_string()),
-            (Swatch::Line(VERMILLION), "probability of being blocked (lower panel)".to_string()),
+            (
+                Swatch::Line(VERMILLION),
+                "share of replications blocked at that moment (lower panel)".to_string(),
+            ),
         ];
         let area = with_legend(root, &entries)?;
         let (top, bottom) = area.split_vertically(area.dim_in_pixel().1 * 62 / 100);
-        let axis = self.axis;
-        let x_fmt = |x: &f64| axis.label(*x);
+        let ticks = self.axis.ticks(self.horizon);
+        let x_fmt = |x: &f64| ticks.label(*x);
         let y_fmt = |y: &f64| short_number(*y);
         let y_max = upper(grid.iter().map(|g| g.bands[4])).max(10.0);
         let mut chart = ChartBuilder::on(&top)
             .margin(16)
             .x_label_area_size(10)
             .y_label_area_size(90)
-            .build_cartesian_2d(0f64..self.horizon, 0f64..y_max)?;
+            .build_cartesian_2d(Marked::new(0f64..self.horizon, ticks.points.clone()), 0f64..y_max)?;
         mesh_style(&mut chart)
             .y_desc("violating items visible")
-            .x_labels(7)
             .x_label_formatter(&|_| String::new())
             .y_label_formatter(&y_fmt)
             .draw()?;
@@ -56,13 +59,12 @@ impl Draw for Fan<'_> {
             grid.iter().filter(|g| g.bands[2].is_finite()).map(|g| (g.day, g.bands[2])),
             BLUE.stroke_width(3),
         ))?;
-        let mut lower = plane(&bottom, 0f64..self.horizon, 0f64..1.0, 90)?;
+        let mut lower = time_plane(&bottom, &ticks, (0.0, self.horizon), 0f64..1.0, 90)?;
         mesh_style(&mut lower)
-            .x_desc(axis.description())
-            .y_desc("P(blocked)")
+            .x_desc(&ticks.description)
+            .y_desc("blocked at that moment")
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&|y: &f64| format!("{:.0}%", y * 100.0))
-            .x_labels(7)
             .y_labels(5)
             .draw()?;
         lower.draw_series(LineSeries::new(
@@ -101,9 +103,9 @@ mod tests {
             "90% of replications",
             "50% of replications",
             "median",
-            "probability of being blocked (lower panel)",
+            "share of replications blocked at that moment (lower panel)",
             "violating items visible",
-            "P(blocked)",
+            "blocked at that moment",
             "days since the start",
         ] {
             assert_has(&t, text);

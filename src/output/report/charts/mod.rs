@@ -6,8 +6,8 @@
 //!
 //! This module lists the charts of each kind of folder ([`all`]) and renders them; the
 //! shared look lives in `theme`, and each family of charts in a file of its own
-//! (`timeline`, `fan`, `blocks`, `compare`, `sweep`) that uses `theme` and nothing else
-//! here but [`ChartError`] and the `Draw` trait.
+//! (`timeline`, `fan`, `blocks`, `compare`, `sweep`) that uses `theme` (and `time_axis`,
+//! `labels`) and nothing else here but [`ChartError`] and the `Draw` trait.
 
 mod blocks;
 mod compare;
@@ -15,10 +15,12 @@ mod costs;
 mod exposure;
 mod fan;
 mod forecast;
+mod labels;
 mod pit;
 mod posterior;
 mod sweep;
 mod theme;
+mod time_axis;
 mod timeline;
 
 use plotters::coord::Shift;
@@ -36,7 +38,8 @@ use forecast::CaseIntervals;
 use pit::PitHistogram;
 use posterior::{PairPlot, PriorPosterior};
 use sweep::{SweepHeatmap, SweepLines};
-use theme::{register_font, TimeAxis, FONT, INK};
+use theme::{register_font, FONT, INK};
+use time_axis::TimeAxis;
 use timeline::Timeline;
 
 pub use posterior::{PAIR_LIMIT, PANEL_LIMIT};
@@ -76,28 +79,28 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
             charts.push(render(
                 "compare-durations",
                 "How long blocks last, by variant",
-                "For each variant, the Kaplan-Meier estimate of the share of blocks still in force after each number of days (survival.csv). Blocks still in force at the horizon are censored, not counted as lifted: a curve that ends above 0 ends where the horizon cut the last blocks short. The median duration is where a curve crosses 50%. A variant never blocked has no curve and says so in the legend.".into(),
-                &CompareDurations { runs: &data.runs },
+                "For each variant, the Kaplan-Meier estimate of the share of blocks still in force after each number of days (survival.csv); the legend gives the blocks each curve stands for (n) and the replications run. Blocks still in force at the horizon are censored, not counted as lifted, and marked by a tick on the curve: a curve that ends above 0 ends where the horizon cut the last blocks short. The median duration is where a curve crosses 50%. A variant never blocked has no curve and says so in the legend.".into(),
+                &CompareDurations { runs: &data.runs, replications },
             )?);
             charts.push(render(
                 "compare-tradeoff",
                 "Exposure against user-days lost",
-                "Each point is a variant's mean over all replications, with 95% confidence intervals as bars, labelled with its total cost to the platform. Down and to the left is better on both counts: fewer views of violating content and fewer users cut off. A variant that moves left but up buys lower exposure with access; its cost says what it costs the platform.".into(),
+                format!("Each point is a variant's mean over all replications, with 95% confidence intervals as bars, labelled with its total cost to the platform in {unit} and, in brackets, the paired difference in cost against the baseline. Both axes start at zero. An arrow runs from the baseline to each variant whose paired difference in exposure or user-days lost has a 95% CI that excludes zero, labelled with both differences (* where it excludes zero). Down and to the left is better on both counts: fewer views of violating content and fewer users cut off. A variant that moves left but up buys lower exposure with access; its cost says what it costs the platform.", unit = data.record.money.unit()),
                 &TradeOff { runs: &data.runs, unit: data.record.money.unit() },
             )?);
             charts.push(cost_bars("compare-costs", "What each variant costs the platform", data)?);
             charts.push(render(
                 "compare-blocked",
-                "Probability of being blocked over time, by variant",
-                "The share of replications in which the platform is blocked at each moment. Where a line rises shows when blocks begin; how fast it falls shows how quickly they are lifted.".into(),
+                "Share of replications blocked at each moment, by variant",
+                blocked_caption(data, axis, horizon),
                 &CompareBlocked { runs: &data.runs, axis, horizon },
             )?);
         }
         "sweep" if data.sweep_params.len() == 2 => {
             charts.push(render(
                 "sweep-heatmap",
-                &format!("Probability of a block by {} and {}", data.sweep_params[0], data.sweep_params[1]),
-                "Each cell is one point of the sweep, coloured and labelled with the share of replications in which the platform was blocked at least once (viridis scale: dark is low, yellow is high).".into(),
+                &heatmap_title(&data.sweep_params[0], &data.sweep_params[1]),
+                "Each cell is one point of the sweep, coloured and labelled with its block probability: the share of replications in which the platform was blocked at least once within the horizon (colour bar on the right: dark is low, yellow is high). Below it, the 95% confidence interval of that share; cells whose intervals overlap may not differ.".into(),
                 &SweepHeatmap { runs: &data.runs, params: &data.sweep_params },
             )?);
             if data.runs.len() <= MOST_BARS {
@@ -108,9 +111,9 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
             let param = data.sweep_params.first().map_or("parameter", String::as_str);
             charts.push(render(
                 "sweep",
-                &format!("Outcomes as {param} varies"),
+                &format!("Outcomes as {} varies", labels::parameter_name(param)),
                 format!("Each panel shows one outcome's mean across replications at each swept value, with its 95% confidence interval as a band.{} Look for where the block probability falls and whether exposure and user-days lost fall with it.", if sweep_target(data).is_some() { " The dashed line is the target." } else { "" }),
-                &SweepLines { runs: &data.runs, param, target: sweep_target(data) },
+                &SweepLines { runs: &data.runs, param, target: sweep_target(data), replications },
             )?);
             if data.runs.len() <= MOST_BARS {
                 charts.push(cost_bars("sweep-costs", "What each point costs the platform", data)?);
@@ -120,13 +123,13 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
             charts.push(render(
                 "timeline",
                 "One replication, day by day",
-                "Replication 0 of the run: the violating items users could view (left axis) and the review backlog (right axis), with the blocks shaded. Ticks along the bottom are takedown orders, triangles the regulator's warnings, fines and throttles, dots the platform's completed actions. It is one possible course of events, not an average.".into(),
+                "Replication 0 of the run: the violating items users could view (left axis) and the review backlog (right axis: on horizons of ten days or more its daily mean, each instant as a lighter line behind it), with the blocks shaded. Ticks along the bottom are takedown orders; triangles are the regulator's warnings, fines and throttles, dots the platform's completed actions, each named after its ladder step or action (events a few hours apart share a marker). It is one possible course of events, not an average.".into(),
                 &Timeline { run: first, axis, horizon },
             )?);
             charts.push(render(
                 "fan",
                 "Visible violating content and blocks across replications",
-                format!("Upper panel: the median number of violating items users could view, with the bands that hold the middle 50% and 90% of the {replications} replications. Lower panel: the share of replications in which the platform was blocked at each moment."),
+                format!("Upper panel: the median number of violating items users could view, with the bands that hold the middle 50% and 90% of the {replications} replications. Lower panel: the share of replications in which the platform was blocked at that moment; its peak is below the block probability (blocked at least once within the horizon) when blocks fall at different times."),
                 &Fan { run: first, axis, horizon },
             )?);
             charts.push(render(
@@ -135,6 +138,13 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
                 "Left: the Kaplan-Meier estimate of the share of blocks still in force after each number of days, with its 95% confidence band; blocks still in force at the horizon are censored (red ticks), not counted as lifted. Right: the histogram of block durations, lifted blocks in green and censored ones in red.".into(),
                 &Durations { run: first, replications },
             )?);
+        }
+    }
+    if replications < sweep::FEW_REPLICATIONS {
+        for chart in
+            charts.iter_mut().filter(|c| c.caption.contains("confidence") || c.name == "sweep-heatmap")
+        {
+            chart.caption.push_str(&format!(" Only {replications} replications: below about {} the 95% intervals are rough (their normal approximation can be poor), and are cut at zero where they would fall below it.", sweep::FEW_REPLICATIONS));
         }
     }
     if data.runs.iter().any(|r| !r.takedowns.is_empty()) {
@@ -148,13 +158,40 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
     Ok(charts)
 }
 
+/// The caption of compare-blocked, saying where the chart is cropped.
+fn blocked_caption(data: &FolderData, axis: TimeAxis, horizon: f64) -> String {
+    let mut caption = "The share of replications in which the platform is blocked at that moment (not the block probability, which counts a replication blocked at any time within the horizon). Where a line rises shows when blocks begin; how fast it falls shows how quickly they are lifted.".to_owned();
+    if let Some((from, to)) = compare::active_period(&data.runs, horizon) {
+        caption.push_str(&format!(" The chart is cropped to {} to {}, where the shares change: before it no variant is blocked, and after it every line stays where it ends.", axis.instant(from), axis.instant(to)));
+    }
+    caption
+}
+
+/// Longest title that fits the chart's width in its 30-pixel font, with room at the edges.
+const LONGEST_TITLE: usize = 62;
+
+/// The heat map's title, naming both parameters in words when that fits.
+fn heatmap_title(x: &str, y: &str) -> String {
+    let title =
+        format!("Block probability by {} and {}", labels::parameter_name(x), labels::parameter_name(y));
+    if title.chars().count() <= LONGEST_TITLE {
+        title
+    } else {
+        "Block probability over the two swept parameters".into()
+    }
+}
+
 /// The costs chart of a comparison or a sweep: a bar per variant or point.
 fn cost_bars(name: &str, title: &str, data: &FolderData) -> Result<Chart, ChartError> {
     let unit = data.record.money.unit();
     let sweep = data.record.command == "sweep";
     let values = |r: &RunData| r.labels.iter().skip(1).map(|l| l.1.as_str()).collect::<Vec<_>>().join(", ");
     let names = data.runs.iter().map(|r| if sweep { values(r) } else { r.label.clone() }).collect();
-    let axis = if sweep { data.sweep_params.join(", ") } else { "variant".into() };
+    let axis = if sweep {
+        data.sweep_params.iter().map(|p| labels::parameter_name(p)).collect::<Vec<_>>().join(", ")
+    } else {
+        "variant".into()
+    };
     let mut caption = format!("Each bar is the mean cost to the platform over all replications, in {unit}, made of its parts: moderation, compliance actions, fines and revenue lost while users are cut off (docs/costs.md). The line is the total's 95% confidence interval.");
     if !sweep {
         caption.push_str(" Beside each variant, its total and, in brackets, the paired difference against the baseline; * marks one whose 95% CI excludes zero.");
@@ -283,134 +320,8 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError>
     Ok(out)
 }
 
-/// What the chart tests draw: a made-up run, and the text of a drawn chart.
 #[cfg(test)]
-mod fixtures {
-    use std::collections::BTreeMap;
-
-    use super::{render, Draw};
-    use crate::model::Metric;
-    use crate::output::report::data::{BlockRow, EventRow, GridRow, MetricSummary, RunData, SurvivalRow};
-
-    /// A 30-day run: two blocks (one lifted after 4 days, one still in force after 5),
-    /// two takedown orders, a warning, a completed action, and the four sweep metrics.
-    pub(super) fn run(label: &str) -> RunData {
-        let grid = (0..=30)
-            .map(|d| {
-                let day = f64::from(d);
-                GridRow {
-                    day,
-                    bands: [day, 2.0 * day, 3.0 * day, 4.0 * day, 5.0 * day],
-                    blocked_probability: if (10..20).contains(&d) { 0.5 } else { 0.0 },
-                    traced_visible: 3.0 * day,
-                    traced_backlog: 30.0 - day,
-                    ..GridRow::default()
-                }
-            })
-            .collect();
-        let block = |replication, start, duration_days, censored| BlockRow {
-            replication,
-            start,
-            end: if censored { None } else { Some(start + duration_days) },
-            duration_days,
-            censored,
-        };
-        let event = |day, actor: &str, kind: &str| EventRow {
-            day,
-            actor: actor.into(),
-            kind: kind.into(),
-            text: String::new(),
-        };
-        let metric =
-            |mean, ci_low, ci_high| MetricSummary { mean, ci_low, ci_high, ..MetricSummary::default() };
-        RunData {
-            label: label.into(),
-            labels: Vec::new(),
-            metrics: BTreeMap::from([
-                (Metric::Blocked.into(), metric(0.25, 0.1, 0.4)),
-                (Metric::DaysBlocked.into(), metric(4.5, 3.0, 6.0)),
-                (Metric::Exposure.into(), metric(1200.0, 1000.0, 1400.0)),
-                (Metric::UserDaysLost.into(), metric(300.0, 250.0, 350.0)),
-            ]),
-            grid,
-            blocks: vec![block(0, 10.0, 4.0, false), block(1, 25.0, 5.0, true)],
-            // The Kaplan-Meier curve of those two blocks.
-            survival: vec![
-                SurvivalRow {
-                    day: 4.0,
-                    survival: 0.5,
-                    ci_low: 0.1,
-                    ci_high: 1.0,
-                    at_risk: 2,
-                    events: 1,
-                    censored: 0,
-                },
-                SurvivalRow {
-                    day: 5.0,
-                    survival: 0.5,
-                    ci_low: 0.1,
-                    ci_high: 1.0,
-                    at_risk: 1,
-                    events: 0,
-                    censored: 1,
-                },
-            ],
-            events: vec![
-                event(2.0, "regulator", "order"),
-                event(5.0, "regulator", "order"),
-                event(8.0, "regulator", "warning"),
-                event(9.0, "platform", "action_done"),
-            ],
-            takedowns: Vec::new(),
-        }
-    }
-
-    /// A sweep point's run with the given parameter values, labelled as sweep.csv
-    /// labels it.
-    pub(super) fn point(values: &[(&str, &str)]) -> RunData {
-        let mut labels = vec![("point".to_owned(), "0".to_owned())];
-        labels.extend(values.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        RunData { labels, ..run("point") }
-    }
-
-    /// The text of every `<text>` element of an SVG, which must parse as one.
-    pub(super) fn svg_texts(svg: &str) -> Vec<String> {
-        let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("not XML: {e}"));
-        assert_eq!(doc.root_element().tag_name().name(), "svg");
-        doc.descendants()
-            .filter(|n| n.has_tag_name("text"))
-            .map(|n| n.text().unwrap_or_default().trim().to_owned())
-            .collect()
-    }
-
-    /// Draws `chart` under the title "Test" and returns its SVG.
-    pub(super) fn svg(chart: &impl Draw) -> String {
-        render("test", "Test", String::new(), chart).unwrap().svg
-    }
-
-    /// Draws `chart` under the title "Test" and returns its SVG's texts.
-    pub(super) fn texts(chart: &impl Draw) -> Vec<String> {
-        svg_texts(&svg(chart))
-    }
-
-    /// How many `tag` elements of an SVG have all of `attributes`.
-    pub(super) fn count(svg: &str, tag: &str, attributes: &[(&str, &str)]) -> usize {
-        let doc = roxmltree::Document::parse(svg).unwrap();
-        doc.descendants()
-            .filter(|n| n.has_tag_name(tag) && attributes.iter().all(|(k, v)| n.attribute(*k) == Some(*v)))
-            .count()
-    }
-
-    /// Asserts that `texts` holds exactly `text`.
-    pub(super) fn assert_has(texts: &[String], text: &str) {
-        assert!(texts.iter().any(|t| t == text), "no text {text:?} in {texts:?}");
-    }
-
-    /// Asserts that `texts` does not hold `text`.
-    pub(super) fn assert_lacks(texts: &[String], text: &str) {
-        assert!(!texts.iter().any(|t| t == text), "text {text:?} in {texts:?}");
-    }
-}
+mod fixtures;
 
 #[cfg(test)]
 mod tests {
@@ -473,7 +384,53 @@ mod tests {
         assert_eq!(all(&one).unwrap()[0].title, "Outcomes as moderators varies");
         let two =
             folder("sweep", vec![point(&[("moderators", "20"), ("fpr", "0.1")])], &["moderators", "fpr"]);
-        assert_eq!(all(&two).unwrap()[0].title, "Probability of a block by moderators and fpr");
+        assert_eq!(all(&two).unwrap()[0].title, "Block probability by moderators and fpr");
+        // Paths are named in words; a title too long for the chart says less.
+        let paths = ["platform.review.moderators", "platform.detection.false_positive_rate"];
+        assert_eq!(
+            heatmap_title(paths[0], paths[1]),
+            "Block probability by moderators and false-positive rate"
+        );
+        let long = heatmap_title("platform.categories.pornography.share", "regulator.unblock.max_prevalence");
+        assert_eq!(long, "Block probability over the two swept parameters");
+        let one = folder(
+            "sweep",
+            vec![point(&[("platform.review.moderators", "20")])],
+            &["platform.review.moderators"],
+        );
+        assert_eq!(all(&one).unwrap()[0].title, "Outcomes as moderators varies");
+    }
+
+    #[test]
+    fn the_share_blocked_at_a_moment_is_never_called_a_probability() {
+        let folders = [
+            folder("run", vec![run("baseline")], &[]),
+            folder("compare", vec![run("baseline"), run("faster")], &[]),
+        ];
+        for data in folders {
+            for chart in all(&data).unwrap() {
+                let words =
+                    format!("{} {} {}", chart.title, chart.caption, svg_texts(&chart.svg).join(" | "));
+                for wrong in ["probability of being blocked", "P(blocked)", "Probability of being blocked"] {
+                    assert!(!words.contains(wrong), "{}: {wrong:?} in {words}", chart.name);
+                }
+            }
+        }
+        let compare = all(&folder("compare", vec![run("baseline")], &[])).unwrap();
+        let blocked = compare.iter().find(|c| c.name == "compare-blocked").unwrap();
+        assert_eq!(blocked.title, "Share of replications blocked at each moment, by variant");
+        assert!(blocked.caption.contains("not the block probability"), "{}", blocked.caption);
+    }
+
+    #[test]
+    fn captions_of_intervals_warn_below_thirty_replications() {
+        // The test folder has 4 replications.
+        let one = vec![point(&[("moderators", "20")]), point(&[("moderators", "60")])];
+        let charts = all(&folder("sweep", one, &["moderators"])).unwrap();
+        assert!(charts[0].caption.contains("Only 4 replications"), "{}", charts[0].caption);
+        let runs = all(&folder("run", vec![run("baseline")], &[])).unwrap();
+        let timeline = runs.iter().find(|c| c.name == "timeline").unwrap();
+        assert!(!timeline.caption.contains("Only 4 replications"), "no interval, no warning");
     }
 
     #[test]
@@ -485,8 +442,9 @@ mod tests {
     fn the_time_axis_shows_dates_when_the_scenario_has_a_start() {
         let charts = all(&folder("run", vec![run("baseline")], &[])).unwrap();
         let texts = svg_texts(&charts[0].svg);
-        assert_has(&texts, "date");
-        assert_has(&texts, "3 Jul 2018");
+        assert_has(&texts, "date, 2018");
+        assert_has(&texts, "3 Jul");
+        assert_has(&texts, "10 Jul");
     }
 
     #[test]

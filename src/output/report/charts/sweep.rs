@@ -4,6 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 
+use super::labels::parameter_label;
 use super::theme::{
     category_label, mesh_style, plane, short_number, upper, with_legend, Swatch, BLUE, FONT, INK, SHADE,
 };
@@ -13,7 +14,7 @@ use crate::output::report::data::RunData;
 
 /// The metrics a sweep chart shows, with their axis titles.
 const SWEEP_METRICS: [(Metric, &str); 4] = [
-    (Metric::Blocked, "P(blocked at least once)"),
+    (Metric::Blocked, "block probability"),
     (Metric::DaysBlocked, "days blocked"),
     (Metric::Exposure, "views of violating items"),
     (Metric::UserDaysLost, "user-days lost"),
@@ -63,6 +64,17 @@ fn tick_label(value: &str, keys: bool) -> String {
     words.join(" ")
 }
 
+/// The outline of a panel's 95% CI band: along the lows, back along the highs. Every
+/// outcome here is a count or a share, so an interval that a normal approximation
+/// stretches below zero (or a share's above one) is cut there.
+fn interval_band(xs: &[f64], stats: &[(f64, f64, f64)], share: bool) -> Vec<(f64, f64)> {
+    let bound = |v: f64| if share { v.clamp(0.0, 1.0) } else { v.max(0.0) };
+    let mut band: Vec<(f64, f64)> =
+        xs.iter().zip(stats).filter(|(_, s)| s.1.is_finite()).map(|(x, s)| (*x, bound(s.1))).collect();
+    band.extend(xs.iter().zip(stats).rev().filter(|(_, s)| s.2.is_finite()).map(|(x, s)| (*x, bound(s.2))));
+    band
+}
+
 /// A one-parameter sweep: one panel per outcome, its mean and 95% CI band against the
 /// swept value.
 pub(super) struct SweepLines<'a> {
@@ -71,13 +83,28 @@ pub(super) struct SweepLines<'a> {
     pub(super) param: &'a str,
     /// A `--target`: its metric and value, drawn as a dashed line on that panel.
     pub(super) target: Option<(Metric, f64)>,
+    /// Replications per point, which the legend warns about when they are few.
+    pub(super) replications: u64,
+}
+
+/// Fewest replications for which the 95% intervals' normal approximation is trusted.
+pub(super) const FEW_REPLICATIONS: u64 = 30;
+
+/// The legend's name for the confidence band, with a warning below
+/// [`FEW_REPLICATIONS`].
+fn interval_label(replications: u64) -> String {
+    if replications < FEW_REPLICATIONS {
+        format!("95% confidence interval, rough: only {replications} replications")
+    } else {
+        "95% confidence interval".to_owned()
+    }
 }
 
 impl Draw for SweepLines<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
         let mut entries = vec![
             (Swatch::Line(BLUE), "mean".to_string()),
-            (Swatch::Band(BLUE, 0.25), "95% confidence interval".to_string()),
+            (Swatch::Band(BLUE, 0.25), interval_label(self.replications)),
         ];
         if let Some((metric, value)) = self.target {
             let shown = if metric == Metric::Blocked {
@@ -132,16 +159,14 @@ impl Draw for SweepLines<'_> {
                 }
             };
             mesh_style(&mut chart)
-                .x_desc(self.param)
+                .x_desc(parameter_label(self.param))
                 .y_desc(desc)
                 .x_label_formatter(&x_fmt)
                 .y_label_formatter(&y_fmt)
                 .x_labels(6)
                 .y_labels(5)
                 .draw()?;
-            let mut ci: Vec<(f64, f64)> =
-                xs.iter().zip(&stats).filter(|(_, s)| s.1.is_finite()).map(|(x, s)| (*x, s.1)).collect();
-            ci.extend(xs.iter().zip(&stats).rev().filter(|(_, s)| s.2.is_finite()).map(|(x, s)| (*x, s.2)));
+            let ci = interval_band(&xs, &stats, metric == Metric::Blocked);
             chart.draw_series(std::iter::once(Polygon::new(ci, BLUE.mix(0.25).filled())))?;
             let line: Vec<(f64, f64)> =
                 xs.iter().zip(&stats).filter(|(_, s)| s.0.is_finite()).map(|(x, s)| (*x, s.0)).collect();
@@ -168,11 +193,26 @@ fn point_values(r: &RunData) -> Option<(&String, &String)> {
     Some((&r.labels.get(1)?.1, &r.labels.get(2)?.1))
 }
 
-/// A two-parameter sweep: the probability of a block in each cell of the grid.
+/// A two-parameter sweep: the block probability in each cell of the grid, with its
+/// 95% CI below it, and a colour bar.
 pub(super) struct SweepHeatmap<'a> {
     pub(super) runs: &'a [RunData],
-    /// The two swept parameters: x axis, then y axis.
+    /// The two swept parameters' override paths: x axis, then y axis.
     pub(super) params: &'a [String],
+}
+
+/// Width of the colour bar's strip, its labels included, in pixels.
+const COLOUR_BAR_WIDTH: u32 = 150;
+
+/// A share as a whole percentage, for cells and the colour bar.
+fn percent(p: f64) -> String {
+    format!("{:.0}%", p * 100.0)
+}
+
+/// A cell's 95% CI in words, "16–22%", or nothing when the table lacks it.
+fn cell_interval(low: f64, high: f64) -> Option<String> {
+    (low.is_finite() && high.is_finite())
+        .then(|| format!("{:.0}–{:.0}%", low.clamp(0.0, 1.0) * 100.0, high.clamp(0.0, 1.0) * 100.0))
 }
 
 impl Draw for SweepHeatmap<'_> {
@@ -187,11 +227,9 @@ impl Draw for SweepHeatmap<'_> {
                 yv.push(y.clone());
             }
         }
-        let entries = [
-            (Swatch::Band(RGBColor(68, 1, 84), 1.0), "0%".to_string()),
-            (Swatch::Band(RGBColor(253, 231, 37), 1.0), "100% (viridis scale)".to_string()),
-        ];
-        let area = with_legend(root, &entries)?;
+        let (width, _) = root.dim_in_pixel();
+        let (area, bar) = root.split_horizontally(width.saturating_sub(COLOUR_BAR_WIDTH));
+        colour_bar(&bar)?;
         let (nx, ny) = (xv.len(), yv.len());
         let mut chart = plane(&area, -0.5f64..(nx as f64 - 0.5), -0.5f64..(ny as f64 - 0.5), 110)?;
         // Across: the plot's width shared by the columns; up: each row's label has the
@@ -200,9 +238,10 @@ impl Draw for SweepHeatmap<'_> {
         let (x_ticks, y_ticks) = (tick_labels(&xv, width), tick_labels(&yv, 110 * ny as u32));
         let x_fmt = |x: &f64| category_label(&x_ticks, *x);
         let y_fmt = |y: &f64| category_label(&y_ticks, *y);
+        let label = |k: usize| self.params.get(k).map_or(String::new(), |p| parameter_label(p));
         mesh_style(&mut chart)
-            .x_desc(self.params.first().map_or("", String::as_str))
-            .y_desc(self.params.get(1).map_or("", String::as_str))
+            .x_desc(label(0))
+            .y_desc(label(1))
             .x_labels(nx * 2 + 1)
             .y_labels(ny * 2 + 1)
             .x_label_formatter(&x_fmt)
@@ -213,12 +252,15 @@ impl Draw for SweepHeatmap<'_> {
             plotters::style::text_anchor::HPos::Center,
             plotters::style::text_anchor::VPos::Center,
         );
+        // The interval's line is smaller, and left out where cells are too small for it.
+        let cell_height = area.dim_in_pixel().1.saturating_sub(90) / ny.max(1) as u32;
         for r in self.runs {
             let Some((x, y)) = point_values(r) else { continue };
             let (Some(i), Some(j)) = (xv.iter().position(|v| v == x), yv.iter().position(|v| v == y)) else {
                 continue;
             };
-            let p = r.metric(Metric::Blocked).map_or(f64::NAN, |s| s.mean);
+            let summary = r.metric(Metric::Blocked);
+            let p = summary.map_or(f64::NAN, |s| s.mean);
             let (x, y) = (i as f64, j as f64);
             let colour = if p.is_finite() { ViridisRGB::get_color(p.clamp(0.0, 1.0)) } else { SHADE };
             chart.draw_series(std::iter::once(Rectangle::new(
@@ -226,14 +268,48 @@ impl Draw for SweepHeatmap<'_> {
                 colour.filled(),
             )))?;
             let ink = if p > 0.6 { BLACK } else { WHITE };
+            let interval =
+                summary.and_then(|s| cell_interval(s.ci_low, s.ci_high)).filter(|_| cell_height >= 50);
+            let mean_y = if interval.is_some() { y + 0.12 } else { y };
             chart.draw_series(std::iter::once(Text::new(
-                if p.is_finite() { format!("{:.0}%", p * 100.0) } else { "n/a".into() },
-                (x, y),
+                if p.is_finite() { percent(p) } else { "n/a".into() },
+                (x, mean_y),
                 (FONT, 20).into_font().color(&ink).pos(centre),
             )))?;
+            if let Some(interval) = interval.filter(|_| p.is_finite()) {
+                chart.draw_series(std::iter::once(Text::new(
+                    interval,
+                    (x, y - 0.14),
+                    (FONT, 15).into_font().color(&ink).pos(centre),
+                )))?;
+            }
         }
         Ok(())
     }
+}
+
+/// The viridis scale as a vertical bar from 0% to 100%, ticked every 25%.
+fn colour_bar<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+    let mut bar = ChartBuilder::on(area)
+        .margin_top(16)
+        .margin_bottom(72)
+        .margin_left(20)
+        .margin_right(10)
+        .right_y_label_area_size(90)
+        .build_cartesian_2d(0f64..1.0, 0f64..1.0)?;
+    mesh_style(&mut bar)
+        .disable_x_axis()
+        .disable_mesh()
+        .y_labels(5)
+        .y_label_formatter(&|y: &f64| percent(*y))
+        .y_desc("block probability")
+        .draw()?;
+    let steps = 100;
+    bar.draw_series((0..steps).map(|k| {
+        let (lo, hi) = (k as f64 / steps as f64, (k + 1) as f64 / steps as f64);
+        Rectangle::new([(0.0, lo), (1.0, hi)], ViridisRGB::get_color((lo + hi) / 2.0).filled())
+    }))?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -264,7 +340,7 @@ mod tests {
     #[test]
     fn panels_show_each_outcome_against_named_values() {
         let runs = [point(&[("queue", "fifo")]), point(&[("queue", "priority")])];
-        let t = texts(&SweepLines { runs: &runs, param: "queue", target: None });
+        let t = texts(&SweepLines { runs: &runs, param: "queue", target: None, replications: 100 });
         for (_, desc) in SWEEP_METRICS {
             assert_has(&t, desc);
         }
@@ -277,10 +353,15 @@ mod tests {
     #[test]
     fn a_target_is_drawn_and_named_in_the_legend() {
         let runs = [point(&[("moderators", "20")]), point(&[("moderators", "60")])];
-        let with =
-            texts(&SweepLines { runs: &runs, param: "moderators", target: Some((Metric::Blocked, 0.2)) });
+        let with = texts(&SweepLines {
+            runs: &runs,
+            param: "moderators",
+            target: Some((Metric::Blocked, 0.2)),
+            replications: 100,
+        });
         assert_has(&with, "target: 20%");
-        let without = texts(&SweepLines { runs: &runs, param: "moderators", target: None });
+        let without =
+            texts(&SweepLines { runs: &runs, param: "moderators", target: None, replications: 100 });
         assert!(!without.iter().any(|t| t.starts_with("target")), "{without:?}");
     }
 
@@ -301,7 +382,7 @@ mod tests {
             point(&[("review_time", r#"{ dist = "exponential", mean = "5m" }"#)]),
             point(&[("review_time", lognormal)]),
         ];
-        let t = texts(&SweepLines { runs: &runs, param: "review_time", target: None });
+        let t = texts(&SweepLines { runs: &runs, param: "review_time", target: None, replications: 100 });
         assert_has(&t, "exponential mean 5m");
         assert_has(&t, "lognormal median 4m p90 9m");
     }
@@ -313,8 +394,61 @@ mod tests {
         let runs = [point(&[("moderators", "20"), ("fpr", "0.1")]), missing];
         let params = strings(&["moderators", "fpr"]);
         let t = texts(&SweepHeatmap { runs: &runs, params: &params });
-        for text in ["25%", "n/a", "20", "60", "0.1", "moderators", "fpr"] {
+        for text in ["25%", "10–40%", "n/a", "20", "60", "0.1", "moderators", "fpr"] {
             assert_has(&t, text);
         }
+    }
+
+    #[test]
+    fn the_heatmap_has_a_colour_bar_and_human_axis_titles() {
+        let runs = [point(&[
+            ("platform.review.moderators", "20"),
+            ("platform.detection.false_positive_rate", "0.1"),
+        ])];
+        let params = strings(&["platform.review.moderators", "platform.detection.false_positive_rate"]);
+        let t = texts(&SweepHeatmap { runs: &runs, params: &params });
+        for text in ["0%", "50%", "100%", "block probability"] {
+            assert_has(&t, text);
+        }
+        assert_has(&t, "moderators (platform.review.moderators)");
+        assert_has(&t, "false-positive rate (platform.detection.false_positive_rate)");
+        // The legend's two swatches are gone.
+        assert!(!t.iter().any(|t| t.contains("viridis")), "{t:?}");
+    }
+
+    #[test]
+    fn a_cell_interval_never_leaves_zero_to_one() {
+        assert_eq!(cell_interval(0.16, 0.224).as_deref(), Some("16–22%"));
+        assert_eq!(cell_interval(-0.03, 1.02).as_deref(), Some("0–100%"));
+        assert_eq!(cell_interval(f64::NAN, 0.2), None);
+    }
+
+    #[test]
+    fn the_panels_name_the_swept_path_in_words() {
+        let runs = [point(&[("platform.review.moderators", "20")])];
+        let t = texts(&SweepLines {
+            runs: &runs,
+            param: "platform.review.moderators",
+            target: None,
+            replications: 100,
+        });
+        assert_has(&t, "moderators (platform.review.moderators)");
+        assert_has(&t, "block probability");
+    }
+
+    #[test]
+    fn bands_stop_at_zero_and_few_replications_are_flagged() {
+        // Days blocked -0.31 to 0.5 at 10 replications: the band starts at 0.
+        let stats = [(0.1, -0.31, 0.5), (2.0, 1.0, 3.0)];
+        assert_eq!(
+            interval_band(&[20.0, 60.0], &stats, false),
+            [(20.0, 0.0), (60.0, 1.0), (60.0, 3.0), (20.0, 0.5)]
+        );
+        let shares = [(0.98, 0.9, 1.04)];
+        assert_eq!(interval_band(&[20.0], &shares, true), [(20.0, 0.9), (20.0, 1.0)]);
+        let runs = [point(&[("moderators", "20")]), point(&[("moderators", "60")])];
+        let t = texts(&SweepLines { runs: &runs, param: "moderators", target: None, replications: 10 });
+        assert_has(&t, "95% confidence interval, rough: only 10 replications");
+        assert_eq!(interval_label(30), "95% confidence interval");
     }
 }

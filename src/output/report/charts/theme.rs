@@ -5,7 +5,6 @@
 
 use std::sync::Once;
 
-use chrono::NaiveDateTime;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -197,34 +196,6 @@ pub fn short_number(x: f64) -> String {
     format!("{text}{suffix}")
 }
 
-/// How the time axis is labelled: calendar dates when the scenario has a start date.
-#[derive(Clone, Copy)]
-pub(super) struct TimeAxis {
-    /// The calendar instant of day 0, if the scenario has one.
-    pub(super) start: Option<NaiveDateTime>,
-}
-
-impl TimeAxis {
-    /// The label at `day` days since the start: a date, or the day number.
-    pub(super) fn label(&self, day: f64) -> String {
-        match self.start {
-            Some(s) => {
-                (s + chrono::Duration::seconds((day * 86_400.0) as i64)).format("%-d %b %Y").to_string()
-            }
-            None => short_number(day),
-        }
-    }
-
-    /// The axis title.
-    pub(super) fn description(&self) -> &'static str {
-        if self.start.is_some() {
-            "date"
-        } else {
-            "days since the start"
-        }
-    }
-}
-
 /// The top of a value axis: 8% above the largest finite value, or 1 when there is
 /// nothing positive to show.
 pub(super) fn upper(values: impl Iterator<Item = f64>) -> f64 {
@@ -241,15 +212,14 @@ pub(super) type Plane =
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>;
 
 /// Starts an axis configuration in the charts' style: label fonts, a light grid.
-pub(super) fn mesh_style<'a, 'b, DB: DrawingBackend>(
-    chart: &'a mut ChartContext<'b, DB, Plane>,
-) -> plotters::chart::MeshStyle<
-    'b,
+pub(super) fn mesh_style<
     'a,
-    plotters::coord::types::RangedCoordf64,
-    plotters::coord::types::RangedCoordf64,
-    DB,
-> {
+    'b,
+    DB: DrawingBackend,
+    X: plotters::coord::ranged1d::Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
+>(
+    chart: &'a mut ChartContext<'b, DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+) -> plotters::chart::MeshStyle<'b, 'a, X, plotters::coord::types::RangedCoordf64, DB> {
     let mut mesh = chart.configure_mesh();
     mesh.label_style((FONT, 17).into_font().color(&INK))
         .axis_desc_style((FONT, 20).into_font().color(&INK))
@@ -319,20 +289,6 @@ mod tests {
         check(3_400_000.0, "3.4M");
         check(1.5e9, "1.5G");
         check(-20_000.0, "-20k");
-    }
-
-    #[test]
-    fn the_time_axis_labels_dates_from_the_start_or_days() {
-        let start = chrono::NaiveDate::from_ymd_opt(2018, 7, 3).unwrap().and_hms_opt(0, 0, 0).unwrap();
-        let dated = TimeAxis { start: Some(start) };
-        assert_eq!(dated.label(0.0), "3 Jul 2018");
-        assert_eq!(dated.label(1.5), "4 Jul 2018");
-        assert_eq!(dated.label(31.0), "3 Aug 2018");
-        assert_eq!(dated.description(), "date");
-        let plain = TimeAxis { start: None };
-        assert_eq!(plain.label(2.5), "2.5");
-        assert_eq!(plain.label(12_000.0), "12k");
-        assert_eq!(plain.description(), "days since the start");
     }
 
     #[test]
