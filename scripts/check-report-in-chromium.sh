@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Opens the reports of a run, a compare and a sweep in headless Chromium and fails on
+# Opens the reports of a run, a compare, a sweep, a two-parameter sweep and a
+# calibration in headless Chromium and fails on
 # any console error, page error or network request (a report must be self-contained).
 # Installs what it needs: Debian's chromium (with sudo or as root) and playwright-core
 # from the npm registry into a temporary folder. Not part of .ci/run: it needs a
@@ -28,6 +29,10 @@ $modsim run scenarios/tiktok-indonesia-2018.toml --replications 100 --out "$work
 $modsim compare scenarios/tiktok-indonesia-2018.toml --replications 50 --out "$work/compare" >/dev/null
 $modsim sweep scenarios/tiktok-indonesia-2018.toml --vary platform.review.moderators=20,60,200 \
     --replications 50 --out "$work/sweep" >/dev/null
+$modsim sweep scenarios/tiktok-indonesia-2018.toml --vary platform.review.moderators=20,60,200 \
+    --vary platform.review.cost_per_moderator_day=50,150 --replications 50 --out "$work/sweep2" >/dev/null
+$modsim calibrate scenarios/calibration/library.toml --population 60 --generations 2 \
+    --out "$work/calibration" >/dev/null
 
 cat > "$work/check.mjs" <<'JS'
 import { chromium } from 'playwright-core';
@@ -58,5 +63,6 @@ for (const report of reports) {
 await browser.close();
 process.exit(failures === 0 ? 0 : 1);
 JS
-(cd "$work" && node check.mjs "$shots" "$work/run/report.html" "$work/compare/report.html" "$work/sweep/report.html")
+(cd "$work" && node check.mjs "$shots" "$work/run/report.html" "$work/compare/report.html" "$work/sweep/report.html" \
+    "$work/sweep2/report.html" "$work/calibration/report.html")
 echo "report.html opens cleanly in headless Chromium (screenshots in $shots)"

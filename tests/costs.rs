@@ -316,10 +316,10 @@ fn the_report_has_the_costs_in_their_currency_and_the_warnings() {
     let (md, html) = report(&priced, "priced");
     assert!(md.contains("## Costs to the platform, USD\n"), "{md}");
     assert!(
-        md.contains("| Total cost to the platform, USD | 16950 (16950 to 16950) | 16950 to 16950 |"),
+        md.contains("| Total cost to the platform, USD | 16.9 k (16.9 k to 16.9 k) | 16.9 k to 16.9 k |"),
         "{md}"
     );
-    assert!(md.contains("| Fines, USD | 3000 (3000 to 3000) | 3000 to 3000 |"), "{md}");
+    assert!(md.contains("| Fines, USD | 3.00 k (3.00 k to 3.00 k) | 3.00 k to 3.00 k |"), "{md}");
     assert!(!md.contains("Economic loss"), "{md}");
     // No cost is left at zero (the report warns only that 2 replications are few).
     assert!(!md.contains("count as zero") && !md.contains("counts as zero"), "{md}");

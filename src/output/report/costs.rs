@@ -220,7 +220,7 @@ mod tests {
                 "Compliance cost (moderation and actions), USD"
             ]
         );
-        assert_eq!(costs.rows[0][1], "16950 (15255 to 18645)");
+        assert_eq!(costs.rows[0][1], "16.9 k (15.3 k to 18.6 k)");
         assert_eq!(
             costs.warnings,
             ["`playbook.commitment.cost` is not set, so the one-off cost of action `commitment` counts as zero."]
@@ -235,7 +235,7 @@ mod tests {
         let costs = section(&data).unwrap();
         assert_eq!(costs.title, "Costs to the platform, currency units");
         assert_eq!(costs.header, ["Cost (mean, 95% CI)", "baseline", "more", "more vs baseline"]);
-        assert_eq!(costs.rows[0][3], "+16950 (+8475 to +25425) *");
+        assert_eq!(costs.rows[0][3], "+16.9 k (+8.47 k to +25.4 k) *");
         assert!(costs.warnings.is_empty());
     }
 
@@ -249,7 +249,7 @@ mod tests {
         let costs = section(&data).unwrap();
         // Without total_cost and compliance_cost rows (folders before them): the parts.
         assert_eq!(costs.header.len(), 5);
-        assert_eq!(costs.rows, [["20", "1200", "750", "3000", "12000"]]);
+        assert_eq!(costs.rows, [["20", "1.20 k", "750", "3.00 k", "12.0 k"]]);
         data.runs = vec![run("0", &[(Metric::Exposure, 1.0)])];
         assert!(section(&data).is_none());
     }

@@ -135,17 +135,8 @@ fn format_value(row: SummaryRow, x: f64) -> String {
     if row.is_share() {
         return format!("{:.1}%", x * 100.0);
     }
-    let a = x.abs();
-    if a >= 1e6 {
-        // The terminal's suffix ladder (k, M, G, T), so a billion reads "1.00 G" in
-        // both, not "1000.00 M" here.
-        let (v, suffix) = text::thousands(x);
-        format!("{v:.2} {suffix}")
-    } else if a >= 100.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.2}")
-    }
+    // The terminal's formatter: three significant figures, k, M and G.
+    text::quantity(x)
 }
 
 /// "12.3 (11.9 to 12.8)": a mean or median with its 95% CI.
@@ -356,7 +347,7 @@ fn escape(s: &str) -> String {
 
 const STYLE: &str = "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
 h1{font-size:1.8em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.2em}\
-table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}\
+table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}th{overflow-wrap:anywhere}\
 th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}\
 figure{margin:1.2em 0}figure svg{width:100%;height:auto;border:1px solid #eee}figcaption{color:#444;margin-top:.4em}\
 .note{color:#555;font-size:.92em}p.opening{font-size:1.1em}p.warning{color:#8a4b00}dt{font-weight:600;margin-top:.4em}tr.answer td{background:#fff4c2;font-weight:600}";
@@ -695,13 +686,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn report_numbers_use_the_terminal_s_suffixes() {
+    fn report_numbers_are_the_terminal_s() {
         let views = SummaryRow::Metric(Metric::Exposure);
-        assert_eq!(format_value(views, 98.4e6), "98.40 M");
-        assert_eq!(format_value(views, 1e9), "1.00 G");
-        assert_eq!(format_value(views, 2.5e12), "2.50 T");
-        assert_eq!(format_value(views, 1234.0), "1234");
-        assert_eq!(format_value(views, 12.345), "12.35");
+        for x in [98.4e6, 1e9, 2.5e12, 1234.0, 168_000.0, 12.345, 0.0, -48_512.0] {
+            assert_eq!(format_value(views, x), text::quantity(x), "{x}");
+        }
+        assert_eq!(format_value(views, 98.4e6), "98.4 M");
+        assert_eq!(format_value(views, 1234.0), "1.23 k");
         assert_eq!(format_value(SummaryRow::Metric(Metric::Blocked), 0.25), "25.0%");
         assert_eq!(format_value(views, f64::NAN), "n/a");
     }
@@ -754,8 +745,8 @@ mod tests {
         };
         let row = SummaryRow::FirstBlockDuration;
         assert_eq!(with_ci(row, &m(f64::NAN, f64::NAN, f64::NAN)), "not reached; 95% CI not estimable");
-        assert_eq!(with_ci(row, &m(f64::NAN, 30.0, f64::NAN)), "not reached (30.00 to not estimable)");
-        assert_eq!(with_ci(row, &m(12.0, 10.0, 14.5)), "12.00 (10.00 to 14.50)");
+        assert_eq!(with_ci(row, &m(f64::NAN, 30.0, f64::NAN)), "not reached (30 to not estimable)");
+        assert_eq!(with_ci(row, &m(12.0, 10.0, 14.5)), "12 (10 to 14.5)");
     }
 
     #[test]
