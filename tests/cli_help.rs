@@ -157,7 +157,14 @@ fn init_writes_a_scenario_that_runs_and_never_replaces_a_file_unasked() {
          next: modsim check case.toml, then modsim run case.toml\n"
     );
     let written = std::fs::read_to_string(dir.path().join("case.toml")).unwrap();
-    modsim().current_dir(dir.path()).args(["check", "case.toml"]).assert().success();
+    // It checks clean: no warning a new user must first learn to ignore.
+    let check = modsim().current_dir(dir.path()).args(["check", "case.toml"]).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    assert!(
+        !String::from_utf8_lossy(&check.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     let run = modsim()
         .current_dir(dir.path())
         .args(["compare", "case.toml", "--replications", "20", "--no-charts"])
