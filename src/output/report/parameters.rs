@@ -28,10 +28,20 @@ pub(super) fn rows(data: &FolderData) -> Vec<Vec<String>> {
             format!("{actual} (the file says {})", p.value)
         }
     };
+    // A section's source covers many rows in a row: its note is given once, and the
+    // rows after it that share it say so, so the table stays one line a parameter.
+    let mut previous: Option<&Source> = None;
     r.parameters
         .iter()
         .map(|p| {
-            vec![p.path.clone(), ran(p), unit(&p.path, currency), origin(p.origin), source(p.source.as_ref())]
+            let said = match (p.source.as_ref(), previous) {
+                (Some(s), Some(before)) if s == before && (!s.note.is_empty() || s.url.is_some()) => {
+                    format!("{} (as above)", s.kind.name())
+                }
+                (s, _) => source(s),
+            };
+            previous = p.source.as_ref();
+            vec![p.path.clone(), ran(p), unit(&p.path, currency), origin(p.origin), said]
         })
         .collect()
 }
@@ -175,6 +185,32 @@ mod tests {
                 "USD per moderator-day",
                 "in the file",
                 "sourced: payroll, 2018 (https://example.org)"
+            ]
+        );
+        // The rows after it that share its source say so, until another source.
+        let guess = Source { kind: SourceKind::Guess, note: "tuned to 2018".into(), url: None };
+        let row = |path: &str, source: Option<Source>| Parameter {
+            path: path.into(),
+            value: "1".into(),
+            origin: Some(Origin::File),
+            source,
+        };
+        data.record.parameters = vec![
+            row("platform.a", Some(guess.clone())),
+            row("platform.b", Some(guess.clone())),
+            row("platform.c", None),
+            row("platform.d", Some(guess.clone())),
+            row("platform.e", Some(guess)),
+        ];
+        let sources: Vec<String> = rows(&data).into_iter().map(|r| r[4].clone()).collect();
+        assert_eq!(
+            sources,
+            [
+                "guess: tuned to 2018",
+                "guess (as above)",
+                "not stated",
+                "guess: tuned to 2018",
+                "guess (as above)"
             ]
         );
         assert_eq!(unit("playbook.cleanup.delay", "USD"), "");
