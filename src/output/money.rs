@@ -21,14 +21,6 @@ pub const PARTS: [(Metric, &str); 4] = [
     (Metric::RevenueLost, "revenue lost"),
 ];
 
-/// What each part is, for a table's notes.
-pub const PART_MEANINGS: [&str; 4] = [
-    "moderators x cost per moderator-day x days",
-    "one-off costs of the playbook's actions, when they take effect",
-    "fines the regulator imposed",
-    "users cut off x days x revenue per user-day",
-];
-
 /// The `unit` cell of a metric in summary.csv: a money metric's is the currency, or
 /// `currency` when the scenario names none (as before currencies); any other metric's
 /// is its own unit.
@@ -47,15 +39,6 @@ pub fn amount(x: f64, unit: &str) -> String {
     format!("{} {unit}", quantity(x))
 }
 
-/// A paired difference of an amount with its sign and unit: "+823 k USD", "-1.20 M USD".
-pub fn signed_amount(x: f64, unit: &str) -> String {
-    match x {
-        x if x.is_nan() => "n/a".into(),
-        x if x >= 0.0 => format!("+{}", amount(x, unit)),
-        x => format!("-{}", amount(-x, unit)),
-    }
-}
-
 /// How the total is made, in words, for the notes under money tables.
 pub fn definition(unit: &str) -> String {
     format!(
@@ -71,8 +54,6 @@ mod tests {
     fn amounts_name_their_unit() {
         assert_eq!(amount(1_390_000.0, "USD"), "1.39 M USD");
         assert_eq!(amount(0.0, CURRENCY_UNITS), "0 currency units");
-        assert_eq!(signed_amount(823_000.0, "EUR"), "+823 k EUR");
-        assert_eq!(signed_amount(-1_200_000.0, "EUR"), "-1.20 M EUR");
         assert_eq!(amount(f64::NAN, "USD"), "n/a");
         assert_eq!(csv_unit(Metric::TotalCost, Some("IDR")), "IDR");
         assert_eq!(csv_unit(Metric::TotalCost, None), "currency");

@@ -148,6 +148,12 @@ pub fn path_within(key: &str, path: &str) -> bool {
     key == path || key.strip_prefix(path).is_some_and(|rest| rest.starts_with(['.', '[']))
 }
 
+/// Whether either path holds the other: an override of a whole table touches each
+/// value inside it, and an override of one value touches the table holding it.
+pub fn paths_overlap(a: &str, b: &str) -> bool {
+    path_within(a, b) || path_within(b, a)
+}
+
 type Failure = (String, Option<String>);
 
 /// An override's change with its value read.

@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::overrides::{lookup, path_within};
+use super::overrides::{lookup, path_within, paths_overlap};
 use super::{LoadedScenario, Parameter, Scenario};
 
 /// How a number was arrived at.
@@ -72,10 +72,7 @@ impl Scenario {
     /// The source `[sources]` or `[posterior]` gives the parameter at `path`, if any.
     pub fn source_of(&self, path: &str) -> Option<Source> {
         if let Some(p) = &self.posterior {
-            let drawn = p
-                .paths
-                .iter()
-                .find(|(_, paths)| paths.iter().any(|q| path_within(q, path) || path_within(path, q)));
+            let drawn = p.paths.iter().find(|(_, paths)| paths.iter().any(|q| paths_overlap(q, path)));
             if let Some((column, _)) = drawn {
                 return Some(Source {
                     kind: SourceKind::Calibrated,
@@ -96,9 +93,7 @@ impl LoadedScenario {
     /// Every parameter with where its value was set and where it comes from.
     pub fn described_parameters(&self) -> Vec<Parameter> {
         let file: Option<toml_edit::DocumentMut> = self.text.parse().ok();
-        let overridden = |path: &str| {
-            self.overrides.iter().any(|o| path_within(&o.path, path) || path_within(path, &o.path))
-        };
+        let overridden = |path: &str| self.overrides.iter().any(|o| paths_overlap(&o.path, path));
         self.scenario
             .parameters()
             .into_iter()

@@ -293,8 +293,6 @@ fn key_at(item: &toml_edit::Item, span: &Range<usize>, path: &str) -> Option<Str
     (contains(item.span()) && !path.is_empty()).then(|| path.to_owned())
 }
 
-/// Byte span of the value at a dotted key path like `platform.categories[1].share`,
-/// or of the nearest enclosing item that exists.
 /// The keys of a key path: split at dots outside double quotes.
 fn segments(key: &str) -> Vec<&str> {
     let mut quoted = false;
@@ -305,6 +303,8 @@ fn segments(key: &str) -> Vec<&str> {
     .collect()
 }
 
+/// Byte span of the value at a dotted key path like `platform.categories[1].share`,
+/// or of the nearest enclosing item that exists.
 pub(in crate::scenario) fn span_of(doc: &toml_edit::Document<String>, key: &str) -> Option<Range<usize>> {
     let mut item: &toml_edit::Item = doc.as_item();
     let mut best = None;

@@ -29,6 +29,7 @@ use plotters::prelude::*;
 use super::calibration_data::CalibrationData;
 use super::data::{FolderData, RunData};
 use super::validation_data::ValidationData;
+use crate::output::numbers::FEW_REPLICATIONS;
 use blocks::Durations;
 use compare::{CompareBlocked, CompareDurations, TradeOff};
 use costs::{CostBars, MOST_BARS};
@@ -109,11 +110,12 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
         }
         "sweep" => {
             let param = data.sweep_params.first().map_or("parameter", String::as_str);
+            let target = sweep_target(data);
             charts.push(render(
                 "sweep",
                 &format!("Outcomes as {} varies", labels::parameter_name(param)),
-                format!("Each panel shows one outcome's mean across replications at each swept value, with its 95% confidence interval as a band.{} Look for where the block probability falls and whether exposure and user-days lost fall with it.", if sweep_target(data).is_some() { " The dashed line is the target." } else { "" }),
-                &SweepLines { runs: &data.runs, param, target: sweep_target(data), replications },
+                format!("Each panel shows one outcome's mean across replications at each swept value, with its 95% confidence interval as a band.{} Look for where the block probability falls and whether exposure and user-days lost fall with it.", if target.is_some() { " The dashed line is the target." } else { "" }),
+                &SweepLines { runs: &data.runs, param, target, replications },
             )?);
             if data.runs.len() <= MOST_BARS {
                 charts.push(cost_bars("sweep-costs", "What each point costs the platform", data)?);
@@ -140,11 +142,11 @@ pub fn all(data: &FolderData) -> Result<Vec<Chart>, ChartError> {
             )?);
         }
     }
-    if replications < sweep::FEW_REPLICATIONS {
+    if replications < FEW_REPLICATIONS {
         for chart in
             charts.iter_mut().filter(|c| c.caption.contains("confidence") || c.name == "sweep-heatmap")
         {
-            chart.caption.push_str(&format!(" Only {replications} replications: below about {} the 95% intervals are rough (their normal approximation can be poor), and are cut at zero where they would fall below it.", sweep::FEW_REPLICATIONS));
+            chart.caption.push_str(&format!(" Only {replications} replications: below about {} the 95% intervals are rough (their normal approximation can be poor), and are cut at zero where they would fall below it.", FEW_REPLICATIONS));
         }
     }
     if data.runs.iter().any(|r| !r.takedowns.is_empty()) {

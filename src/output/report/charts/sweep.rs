@@ -10,6 +10,7 @@ use super::theme::{
 };
 use super::{ChartError, Draw};
 use crate::model::Metric;
+use crate::output::numbers::FEW_REPLICATIONS;
 use crate::output::report::data::RunData;
 
 /// The metrics a sweep chart shows, with their axis titles.
@@ -86,9 +87,6 @@ pub(super) struct SweepLines<'a> {
     /// Replications per point, which the legend warns about when they are few.
     pub(super) replications: u64,
 }
-
-/// Fewest replications for which the 95% intervals' normal approximation is trusted.
-pub(super) const FEW_REPLICATIONS: u64 = 30;
 
 /// The legend's name for the confidence band, with a warning below
 /// [`FEW_REPLICATIONS`].

@@ -178,7 +178,7 @@ pub(super) fn day_label(x: f64) -> String {
 }
 
 /// A number for an axis label: 12k, 3.4M, 0.25 (compact: no space, fewer digits than
-/// `text::quantity`).
+/// `numbers::quantity`).
 pub fn short_number(x: f64) -> String {
     // Axis marks below 10,000 are written out: a days axis reads 1000, not 1k.
     let (v, suffix) = if x.abs() < 1e4 { (x, "") } else { thousands(x) };
