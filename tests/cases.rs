@@ -163,8 +163,8 @@ fn every_case_runs_and_its_observed_block_lies_within_the_horizon() {
         // and only an ISP's lag (hours) moves it; at most two days before (an order
         // dated before the ISPs applied it), never weeks after.
         let day = SimDuration::from_days_f64(1.0).0;
-        for o in &results.outcomes {
-            if let Some(first) = o.blocks.first() {
+        for o in results.outcomes.iter() {
+            if let Some(first) = o.unwrap().blocks.first() {
                 assert!(
                     first.start.0 + 2 * day >= start.0,
                     "{id}: a block starts too early: {:?}",

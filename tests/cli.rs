@@ -115,6 +115,53 @@ fn same_seed_gives_byte_identical_tables_for_any_thread_count_and_run() {
     assert_ne!(std::fs::read(dir.path().join("other/replications.csv")).unwrap(), one[1].1);
 }
 
+/// Beyond the replications a run keeps in memory (2,048), the rest are read back from a
+/// temporary file: every one reaches the tables, in order, and the summary is that of
+/// the rows.
+#[test]
+fn a_run_of_more_replications_than_memory_keeps_writes_every_one_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("many");
+    let n = 2_100;
+    let status = modsim()
+        .args(["run", "scenarios/registration-block-2022.toml", "--replications", &n.to_string()])
+        .args(["--seed", "5", "--no-charts", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let mut rows = csv::Reader::from_path(out.join("replications.csv")).unwrap();
+    let header = rows.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (replication, exposure, blocks) = (col("replication"), col("exposure"), col("blocks"));
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), n);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row[replication].parse::<usize>().unwrap(), i, "replications out of order");
+    }
+    let mut values: Vec<f64> = rows.iter().map(|r| r[exposure].parse().unwrap()).collect();
+    values.sort_by(f64::total_cmp);
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let median = (values[n / 2 - 1] + values[n / 2]) / 2.0;
+    let mut summary = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+    let header = summary.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let row = summary.records().map(Result::unwrap).find(|r| &r[at("metric")] == "exposure").unwrap();
+    assert_eq!(row[at("n")].parse::<usize>().unwrap(), n);
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    assert!(close(row[at("mean")].parse().unwrap(), mean), "mean {} against {mean}", &row[at("mean")]);
+    assert!(
+        close(row[at("median")].parse().unwrap(), median),
+        "median {} against {median}",
+        &row[at("median")]
+    );
+    // Every block of every replication is in blocks.csv, the spilled ones too.
+    let blocked: usize = rows.iter().map(|r| r[blocks].parse::<usize>().unwrap()).sum();
+    let block_rows = csv::Reader::from_path(out.join("blocks.csv")).unwrap().records().count();
+    assert!(blocked > 0);
+    assert_eq!(block_rows, blocked);
+}
+
 #[test]
 fn trace_prints_a_dated_timeline() {
     let out = modsim().args(["trace", "scenarios/tiktok-indonesia-2018.toml"]).output().unwrap();

@@ -21,7 +21,7 @@ fn paired_differences_are_at_least_three_times_sharper_than_unpaired() {
     let changed = scenario::load_with(path, &[faster]).unwrap();
     let config = RunConfig { replications: 120, seed: 7, threads: 0 };
     let results = experiment::run_all(&[&base.scenario, &changed.scenario], &config, None, &()).unwrap();
-    let (a, b) = (results[0].column(Metric::Exposure), results[1].column(Metric::Exposure));
+    let (a, b) = (results[0].column(Metric::Exposure).unwrap(), results[1].column(Metric::Exposure).unwrap());
     let paired = PairedDifference::of(&a, &b);
     let paired_half = (paired.ci_high - paired.ci_low) / 2.0;
     let unpaired_half = welch_half_width(&a, &b);
@@ -30,7 +30,8 @@ fn paired_differences_are_at_least_three_times_sharper_than_unpaired() {
     assert!(ratio >= 3.0, "paired CI only {ratio:.2}x narrower");
     // Days blocked gain less: a small change can tip a later relapse block into or
     // out of existence in one replication, a difference pairing cannot cancel.
-    let (a, b) = (results[0].column(Metric::DaysBlocked), results[1].column(Metric::DaysBlocked));
+    let (a, b) =
+        (results[0].column(Metric::DaysBlocked).unwrap(), results[1].column(Metric::DaysBlocked).unwrap());
     let paired = PairedDifference::of(&a, &b);
     let ratio = welch_half_width(&a, &b) / ((paired.ci_high - paired.ci_low) / 2.0);
     eprintln!("days blocked difference {:.3}: ratio {ratio:.1}", paired.mean);
@@ -260,7 +261,7 @@ fn paired_differences_of_identical_runs_are_exactly_zero() {
     let base = scenario::load(Path::new(FLAGSHIP)).unwrap();
     let config = RunConfig { replications: 8, seed: 2, threads: 0 };
     let results = experiment::run_all(&[&base.scenario, &base.scenario], &config, None, &()).unwrap();
-    for d in compare::paired_differences(&results[0], &results[1]) {
+    for d in compare::paired_differences(&results[0], &results[1]).unwrap() {
         assert!(d.mean == 0.0 || d.mean.is_nan(), "{d:?}");
         assert!(!d.significant());
     }

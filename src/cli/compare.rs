@@ -45,7 +45,7 @@ pub(super) fn compare(paths: &[PathBuf], args: &ExperimentArgs) -> Result<(), Cl
         return Ok(());
     };
     let differences: Vec<Vec<PairedDifference>> =
-        results.iter().map(|r| compare::paired_differences(&results[0], r)).collect();
+        results.iter().map(|r| compare::paired_differences(&results[0], r)).collect::<Result<_, _>>()?;
     let labeled: Vec<Labeled> = results
         .iter()
         .zip(&differences)

@@ -3,6 +3,7 @@
 //! read back), 1 anything else.
 
 use crate::experiment::abc::AbcError;
+use crate::experiment::replications::ReplicationsError;
 use crate::output::report::ReportError;
 use crate::output::{OutputError, PublishError};
 use crate::scenario::ScenarioError;
@@ -26,6 +27,9 @@ pub(super) enum CliError {
     Report(#[from] ReportError),
     #[error("calibration: {0}")]
     Calibration(#[from] AbcError),
+    /// The replications kept in a temporary file do not read back.
+    #[error(transparent)]
+    Replications(#[from] ReplicationsError),
     /// A Slurm command failed, or a job did (exit 1: not the input's fault).
     #[error("slurm: {0}")]
     Slurm(String),

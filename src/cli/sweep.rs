@@ -89,7 +89,7 @@ pub(super) fn sweep(
         .enumerate()
         .map(|(i, r)| Labeled { labels: labels_of(i), results: r, differences: None })
         .collect();
-    let findings = target.map(|t| sweep::findings(t, &params, &values, &results));
+    let findings = target.map(|t| sweep::findings(t, &params, &values, &results)).transpose()?;
     let files = plan.record_run(&folder, &results, Some(("sweep.csv", &labeled)), findings.as_ref())?;
     let c = &results[0].config;
     let header = format!(

@@ -9,7 +9,9 @@
 pub mod abc;
 pub mod calibrate;
 pub mod compare;
+mod fold;
 pub mod posterior;
+pub mod replications;
 pub mod shard;
 pub mod stats;
 pub mod sweep;
@@ -21,9 +23,11 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::model::{grid, run_replication, Metric, ReplicationOutcome};
-use crate::scenario::Scenario;
+use crate::model::{run_replication, CategoryDelays, Metric, ReplicationOutcome};
+use crate::scenario::{LiftPath, Scenario};
+use fold::Fold;
 use posterior::Replicate;
+use replications::{Replications, ReplicationsError};
 use stats::{KaplanMeier, Summary};
 use timeseries::TimeSeries;
 
@@ -84,11 +88,18 @@ pub struct RunResults {
     pub config: RunConfig,
     /// Threads actually used.
     pub threads_used: usize,
-    /// One outcome per replication, in replication order; only the first carries its
-    /// event log, and none its grid samples (folded into `timeseries`) or category and
-    /// exposure balances.
-    pub outcomes: Vec<ReplicationOutcome>,
+    /// One outcome per replication, in replication order (beyond a few thousand, read
+    /// back from a temporary file); only the first carries its event log, and none its
+    /// grid samples (folded into `timeseries`), takedown delays (pooled into `delays`)
+    /// or category and exposure balances.
+    pub outcomes: Replications,
     pub timeseries: TimeSeries,
+    /// How each block ended, in replication order: what block durations are estimated
+    /// from, small enough to keep for every replication.
+    pub block_ends: Vec<BlockEnd>,
+    /// The takedown delays of every replication pooled, per category whose attention
+    /// fades (none for constant attention).
+    pub delays: Vec<CategoryDelays>,
     /// One summary per metric, in the order of `Metric::ALL`.
     pub summaries: Vec<Summary>,
     /// Time to unblock of every block, with censoring.
@@ -110,8 +121,20 @@ pub enum ExperimentError {
     ThreadPool { threads: usize, source: rayon::ThreadPoolBuildError },
     #[error("interrupted after {done} of {planned} replications")]
     Cancelled { done: u64, planned: u64 },
-    #[error("cannot keep the records of {replications} replications in memory; use fewer replications")]
-    TooLarge { replications: u64 },
+    #[error(transparent)]
+    Replications(#[from] ReplicationsError),
+}
+
+/// How one block ended, or that it was still in force at the horizon.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct BlockEnd {
+    /// A replication's first block.
+    pub first: bool,
+    /// Days from its start to its end, or to the horizon when censored.
+    pub duration_days: f64,
+    pub censored: bool,
+    /// The path that ended it; `None` when censored.
+    pub lifted_by: Option<LiftPath>,
 }
 
 /// Runs one scenario.
@@ -136,27 +159,31 @@ pub fn run_all<S: Replicate>(
     precision: Option<&Precision>,
     progress: &dyn Progress,
 ) -> Result<Vec<RunResults>, ExperimentError> {
+    run_all_keeping(scenarios, config, precision, progress, replications::IN_MEMORY)
+}
+
+/// [`run_all`], keeping at most `in_memory` replications of each run in memory.
+fn run_all_keeping<S: Replicate>(
+    scenarios: &[S],
+    config: &RunConfig,
+    precision: Option<&Precision>,
+    progress: &dyn Progress,
+    in_memory: usize,
+) -> Result<Vec<RunResults>, ExperimentError> {
     let started = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
         .map_err(|source| ExperimentError::ThreadPool { threads: config.threads, source })?;
     let threads_used = pool.current_num_threads();
-    let mut outcomes: Vec<Vec<ReplicationOutcome>> = vec![Vec::new(); scenarios.len()];
     // Every scenario of a run has the same grid: a posterior cannot set the horizon or step.
-    let mut series: Vec<TimeSeries> =
-        scenarios.iter().map(|s| TimeSeries::new(grid(s.scenario_at(config.seed, 0)))).collect();
+    let mut folds: Vec<Fold> =
+        scenarios.iter().map(|s| Fold::new(s.scenario_at(config.seed, 0), in_memory)).collect();
     let mut n = 0;
     let mut target = config.replications.max(1);
     let mut report = None;
     loop {
         progress.planned((target - n) * scenarios.len() as u64);
-        for all in outcomes.iter_mut() {
-            // Exactly what is needed: a doubling Vec would briefly hold twice as much.
-            // A count too large for memory is an error, not an abort.
-            let more = usize::try_from(target - n).unwrap_or(usize::MAX);
-            all.try_reserve_exact(more).map_err(|_| ExperimentError::TooLarge { replications: target })?;
-        }
         let mut chunk_start = n;
         while chunk_start < target {
             let chunk_end = (chunk_start + CHUNK).min(target);
@@ -166,16 +193,16 @@ pub fn run_all<S: Replicate>(
                 let done = chunk_start * scenarios.len() as u64 + finished;
                 return Err(ExperimentError::Cancelled { done, planned: target * scenarios.len() as u64 });
             }
-            for ((all, ts), new) in outcomes.iter_mut().zip(&mut series).zip(batch) {
+            for (fold, new) in folds.iter_mut().zip(batch) {
                 for o in new.into_iter().flatten() {
-                    keep(all, ts, o);
+                    fold.add(o)?;
                 }
             }
             chunk_start = chunk_end;
         }
         n = target;
         let Some(p) = precision else { break };
-        let (worst_metric, worst_relative) = worst_precision(&outcomes);
+        let (worst_metric, worst_relative) = worst_precision(&mut folds)?;
         let reached = worst_relative <= p.relative;
         if reached || n >= p.max_replications {
             report = Some(PrecisionReport {
@@ -197,33 +224,14 @@ pub fn run_all<S: Replicate>(
     }
     let wall_time = started.elapsed();
     let config = RunConfig { replications: n, ..config.clone() };
-    Ok(outcomes
+    folds
         .into_iter()
-        .zip(series)
         .zip(scenarios)
-        .map(|((o, ts), s)| {
-            let results =
-                RunResults::from_outcomes(config.clone(), threads_used, o, ts, report.clone(), wall_time);
-            results.in_currency_of(s.scenario_at(config.seed, 0))
+        .map(|(fold, s)| {
+            let results = fold.finish(config.clone(), threads_used, report.clone(), wall_time)?;
+            Ok(results.in_currency_of(s.scenario_at(config.seed, 0)))
         })
-        .collect())
-}
-
-/// Folds one replication into its run: its grid samples into the time series, the rest
-/// kept for the tables.
-fn keep(all: &mut Vec<ReplicationOutcome>, series: &mut TimeSeries, mut o: ReplicationOutcome) {
-    series.add(o.replication, &o.series);
-    // Kept per replication: metrics, blocks and takedown delays only (the tables need
-    // them); the grid samples are folded and the category and exposure balances are for
-    // tests of the model.
-    o.series = Vec::new();
-    o.balances = Vec::new();
-    o.exposure_balances = Vec::new();
-    // Copied here so what is kept lives in this thread's heap, not scattered among the
-    // workers' freed queue memory, which would then stay mapped (measured: 1.55x the
-    // peak memory at 10,000 replications than at 1,000 without the copy).
-    o.blocks = o.blocks.to_vec();
-    all.push(o);
+        .collect()
 }
 
 /// A shard's part of a run (see [`shard::Shard`]): replications `ranges[i]` of run i,
@@ -276,23 +284,22 @@ pub fn aggregate<S: Replicate>(
     outcomes: Vec<Vec<ReplicationOutcome>>,
     threads_used: usize,
     wall_time: std::time::Duration,
-) -> Vec<RunResults> {
+) -> Result<Vec<RunResults>, ExperimentError> {
     let seed = config.seed;
     scenarios
         .iter()
         .zip(outcomes)
         .map(|(s, run)| {
-            let mut series = TimeSeries::new(grid(s.scenario_at(seed, 0)));
-            let mut all = Vec::with_capacity(run.len());
+            let mut fold = Fold::new(s.scenario_at(seed, 0), replications::IN_MEMORY);
+            let replications = run.len() as u64;
             for mut o in run {
                 if o.replication == 0 {
                     o.log = run_replication(s.scenario_at(seed, 0), seed, 0, true).log;
                 }
-                keep(&mut all, &mut series, o);
+                fold.add(o)?;
             }
-            let config = RunConfig { replications: all.len() as u64, ..config.clone() };
-            RunResults::from_outcomes(config, threads_used, all, series, None, wall_time)
-                .in_currency_of(s.scenario_at(seed, 0))
+            let config = RunConfig { replications, ..config.clone() };
+            Ok(fold.finish(config, threads_used, None, wall_time)?.in_currency_of(s.scenario_at(seed, 0)))
         })
         .collect()
 }
@@ -329,12 +336,11 @@ fn replicate<S: Replicate>(
 /// precision: the 95% CI half-width as a share of the mean, or, for a share such as
 /// the block probability, the half-width itself (a Wilson interval keeps a width at a
 /// mean of 0, where a relative width would be infinite however many replications ran).
-fn worst_precision(outcomes: &[Vec<ReplicationOutcome>]) -> (Metric, f64) {
+fn worst_precision(folds: &mut [Fold]) -> Result<(Metric, f64), ExperimentError> {
     let mut worst = (HEADLINE_METRICS[0], 0.0);
-    for o in outcomes {
-        let summaries = summarise(o);
-        for metric in HEADLINE_METRICS {
-            let s = &summaries[metric.index()];
+    for fold in folds {
+        let summaries = fold.summaries_so_far(&HEADLINE_METRICS)?;
+        for (metric, s) in HEADLINE_METRICS.into_iter().zip(&summaries) {
             let half = (s.ci_high - s.ci_low) / 2.0;
             let precision = if half == 0.0 {
                 0.0
@@ -352,51 +358,10 @@ fn worst_precision(outcomes: &[Vec<ReplicationOutcome>]) -> (Metric, f64) {
             }
         }
     }
-    worst
-}
-
-fn summarise(outcomes: &[ReplicationOutcome]) -> Vec<Summary> {
-    Metric::ALL
-        .into_iter()
-        .map(|metric| {
-            let column: Vec<f64> = outcomes.iter().map(|o| metric.of(&o.metrics)).collect();
-            if metric == Metric::Blocked {
-                Summary::of_indicator(&column)
-            } else {
-                Summary::of(&column)
-            }
-        })
-        .collect()
+    Ok(worst)
 }
 
 impl RunResults {
-    fn from_outcomes(
-        config: RunConfig,
-        threads_used: usize,
-        outcomes: Vec<ReplicationOutcome>,
-        timeseries: TimeSeries,
-        precision: Option<PrecisionReport>,
-        wall_time: Duration,
-    ) -> RunResults {
-        let summaries = summarise(&outcomes);
-        let (durations, censored): (Vec<f64>, Vec<bool>) =
-            outcomes.iter().flat_map(|o| &o.blocks).map(|b| (b.duration_days, b.censored)).unzip();
-        let (first, first_censored): (Vec<f64>, Vec<bool>) =
-            outcomes.iter().filter_map(|o| o.blocks.first()).map(|b| (b.duration_days, b.censored)).unzip();
-        RunResults {
-            config,
-            threads_used,
-            summaries,
-            block_durations: KaplanMeier::new(&durations, &censored),
-            first_block_durations: KaplanMeier::new(&first, &first_censored),
-            outcomes,
-            timeseries,
-            precision,
-            wall_time,
-            currency: None,
-        }
-    }
-
     /// With the currency of `scenario`, which a posterior cannot change.
     fn in_currency_of(self, scenario: &Scenario) -> RunResults {
         RunResults { currency: scenario.money().currency().map(str::to_owned), ..self }
@@ -408,7 +373,7 @@ impl RunResults {
     }
 
     /// The values of `metric`, one per replication.
-    pub fn column(&self, metric: Metric) -> Vec<f64> {
-        self.outcomes.iter().map(|o| metric.of(&o.metrics)).collect()
+    pub fn column(&self, metric: Metric) -> Result<Vec<f64>, ReplicationsError> {
+        self.outcomes.iter().map(|o| o.map(|o| metric.of(&o.metrics))).collect()
     }
 }

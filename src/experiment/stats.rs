@@ -134,7 +134,12 @@ impl PairedDifference {
     pub fn of(base: &[f64], other: &[f64]) -> PairedDifference {
         let d: Vec<f64> =
             base.iter().zip(other).filter(|(a, b)| !a.is_nan() && !b.is_nan()).map(|(a, b)| b - a).collect();
-        let s = Summary::of(&d);
+        PairedDifference::of_differences(&d)
+    }
+
+    /// From the differences `other[i] - base[i]` of the pairs where neither is NaN.
+    pub fn of_differences(d: &[f64]) -> PairedDifference {
+        let s = Summary::of(d);
         PairedDifference { n: s.n, mean: s.mean, ci_low: s.ci_low, ci_high: s.ci_high }
     }
 

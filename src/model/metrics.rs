@@ -78,20 +78,16 @@ pub struct CategoryDelays {
 }
 
 impl CategoryDelays {
-    /// The delays of every replication of `outcomes` pooled, per category.
-    pub fn pooled(outcomes: &[ReplicationOutcome]) -> Vec<CategoryDelays> {
-        let mut pooled: Vec<CategoryDelays> = Vec::new();
-        for o in outcomes {
-            for (i, d) in o.delays.iter().enumerate() {
-                if pooled.len() <= i {
-                    pooled.push(CategoryDelays { paths: Default::default(), ..d.clone() });
-                }
-                for (all, one) in pooled[i].paths.iter_mut().zip(&d.paths) {
-                    all.merge(one);
-                }
+    /// Adds one replication's `delays` to those `pooled` so far, per category.
+    pub fn pool(pooled: &mut Vec<CategoryDelays>, delays: &[CategoryDelays]) {
+        for (i, d) in delays.iter().enumerate() {
+            if pooled.len() <= i {
+                pooled.push(CategoryDelays { paths: Default::default(), ..d.clone() });
+            }
+            for (all, one) in pooled[i].paths.iter_mut().zip(&d.paths) {
+                all.merge(one);
             }
         }
-        pooled
     }
 
     /// The delays of every path together.

@@ -31,7 +31,7 @@ pub fn observed_against_simulated(observed: &Observed, results: &RunResults) -> 
 /// How blocks ended, as shares of all blocks ("compliance 80%, court 15%, still in
 /// force at the horizon 5%"), when any ended otherwise than by compliance.
 pub fn lifting_paths(results: &RunResults) -> Option<String> {
-    let blocks: Vec<_> = results.outcomes.iter().flat_map(|o| &o.blocks).collect();
+    let blocks = &results.block_ends;
     if blocks.iter().all(|b| b.lifted_by.is_none_or(|p| p == LiftPath::Compliance)) {
         return None;
     }
@@ -56,9 +56,10 @@ pub fn lifting_paths(results: &RunResults) -> Option<String> {
 /// rarely block a platform again and again within days, so such bursts usually mean
 /// the ladder restarts too eagerly after a lifting.
 pub fn relapse_warning(results: &RunResults) -> Option<String> {
-    let blocked: Vec<_> = results.outcomes.iter().filter(|o| o.metrics.blocks > 0).collect();
-    let relapses: u32 = blocked.iter().map(|o| o.metrics.relapses).sum();
-    relapse_warning_for(f64::from(relapses) / blocked.len().max(1) as f64)
+    // A blocked replication has one first block; its relapses are its other blocks.
+    let blocked = results.block_ends.iter().filter(|b| b.first).count();
+    let relapses = results.block_ends.len() - blocked;
+    relapse_warning_for(relapses as f64 / blocked.max(1) as f64)
 }
 
 /// The warning for blocked replications that average `per_blocked` re-blocks, if that

@@ -128,7 +128,7 @@ impl Plan {
         let folder = OutputFolder::create(&self.target, self.force)?;
         let results = match self.merged.as_ref().and_then(|m| m.take().map(|o| (m, o))) {
             Some((merged, outcomes)) => {
-                Ok(experiment::aggregate(&plays, &self.config, outcomes, merged.threads, merged.wall_time))
+                experiment::aggregate(&plays, &self.config, outcomes, merged.threads, merged.wall_time)
             }
             None => experiment::run_all(&plays, &self.config, self.precision.as_ref(), progress),
         };

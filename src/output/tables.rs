@@ -1,6 +1,6 @@
 //! The CSV tables and run.json of an output folder.
 
-use std::io::Write;
+use std::io::{self, Write};
 
 use chrono::NaiveDateTime;
 
@@ -8,7 +8,7 @@ use crate::engine::SimTime;
 use crate::experiment::stats::{PairedDifference, Summary};
 use crate::experiment::timeseries::BAND_QUANTILES;
 use crate::experiment::RunResults;
-use crate::model::{BlockRecord, Metric};
+use crate::model::Metric;
 use crate::output::columns::{self, SummaryRow};
 use crate::output::money;
 
@@ -96,14 +96,17 @@ pub fn summary_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
             }
             // Block durations are right-censored: the mean is not estimable, the
             // quantiles come from the Kaplan-Meier curve and the CI is the median's.
-            let all: Vec<&BlockRecord> = results.outcomes.iter().flat_map(|o| &o.blocks).collect();
-            let first: Vec<&BlockRecord> = results.outcomes.iter().filter_map(|o| o.blocks.first()).collect();
-            for (which, km, blocks) in [
-                (SummaryRow::BlockDuration, &results.block_durations, all),
-                (SummaryRow::FirstBlockDuration, &results.first_block_durations, first),
+            for (which, km, first_only) in [
+                (SummaryRow::BlockDuration, &results.block_durations, false),
+                (SummaryRow::FirstBlockDuration, &results.first_block_durations, true),
             ] {
                 let (lo, hi) = km.median_ci();
-                let durations: Vec<f64> = blocks.iter().map(|b| b.duration_days).collect();
+                let durations: Vec<f64> = results
+                    .block_ends
+                    .iter()
+                    .filter(|b| b.first || !first_only)
+                    .map(|b| b.duration_days)
+                    .collect();
                 let observed = Summary::of(&durations);
                 let mut row = label_values(run);
                 row.extend([
@@ -141,7 +144,8 @@ pub fn replications_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
         header.extend(Metric::ALL.iter().map(|m| m.name().to_string()));
         w.write_record(&header)?;
         for run in runs {
-            for o in &run.results.outcomes {
+            for o in run.results.outcomes.iter() {
+                let o = o.map_err(io::Error::other)?;
                 let mut row = label_values(run);
                 row.extend([o.replication.to_string(), run.results.config.seed.to_string()]);
                 row.extend(o.metrics.values().into_iter().map(num));
@@ -168,7 +172,8 @@ pub fn blocks_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDateTim
         header.extend(columns::blocks::ALL.map(String::from));
         w.write_record(&header)?;
         for run in runs {
-            for o in &run.results.outcomes {
+            for o in run.results.outcomes.iter() {
+                let o = o.map_err(io::Error::other)?;
                 for b in &o.blocks {
                     let mut row = label_values(run);
                     row.extend([
@@ -218,7 +223,8 @@ pub fn events_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDateTim
         header.extend(columns::events::ALL.map(String::from));
         w.write_record(&header)?;
         for run in runs {
-            for o in &run.results.outcomes {
+            // Only the first replication is traced.
+            if let Some(o) = run.results.outcomes.first() {
                 for e in &o.log {
                     let mut row = label_values(run);
                     row.extend([

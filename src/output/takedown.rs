@@ -6,12 +6,12 @@ use std::io::Write;
 use super::columns;
 use super::tables::{label_header, label_values, num, write_csv, Labeled};
 use crate::experiment::RunResults;
-use crate::model::{CategoryDelays, Delays, RemovalPath};
+use crate::model::{Delays, RemovalPath};
 
 /// Whether any run has a category with fading attention: only then is takedown.csv
 /// written.
 pub fn has_takedowns(runs: &[RunResults]) -> bool {
-    runs.iter().any(|r| r.outcomes.first().is_some_and(|o| !o.delays.is_empty()))
+    runs.iter().any(|r| !r.delays.is_empty())
 }
 
 /// takedown.csv: for each category with fading attention, a row per removal path that
@@ -27,7 +27,7 @@ pub fn takedown_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
         w.write_record(&header)?;
         for run in runs {
             let n = run.results.outcomes.len().max(1) as f64;
-            for c in CategoryDelays::pooled(&run.results.outcomes) {
+            for c in &run.results.delays {
                 let accrued = |days: f64| 1.0 - (-std::f64::consts::LN_2 * days / c.half_life_days).exp();
                 let hours = |days: f64| days * 24.0;
                 let paths = RemovalPath::ALL.iter().map(|p| (p.name(), c.path(*p).clone()));

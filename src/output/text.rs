@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 
 use crate::engine::SimTime;
 use crate::experiment::RunResults;
-use crate::model::{CategoryDelays, LogEntry, Metric};
+use crate::model::{LogEntry, Metric};
 use crate::scenario::{LoadedScenario, Scenario};
 
 use super::endings::{lifting_paths, observed_against_simulated, relapse_warning};
@@ -171,7 +171,7 @@ pub fn run_summary(scenario: &Scenario, results: &RunResults) -> String {
     );
     let _ = writeln!(out, "    {}", cost_parts(results));
     // Categories whose attention fades: how late removals came, and what they saved.
-    for c in CategoryDelays::pooled(&results.outcomes) {
+    for c in &results.delays {
         let d = c.all_paths();
         if d.removed == 0 {
             continue;

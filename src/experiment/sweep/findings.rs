@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{answer, compliance_cost, Comparison, Target};
+use crate::experiment::replications::ReplicationsError;
 use crate::experiment::stats::PairedDifference;
 use crate::experiment::RunResults;
 
@@ -95,14 +96,13 @@ pub fn findings(
     params: &[String],
     values: &[Vec<String>],
     points: &[RunResults],
-) -> TargetFindings {
+) -> Result<TargetFindings, ReplicationsError> {
     let answer = answer(target, points);
     let lower_is_better = matches!(target.comparison, Comparison::Below | Comparison::AtMost);
     let mean = |i: usize| points[i].summary(target.metric).mean;
     let better = |a: usize, b: usize| if lower_is_better { mean(a) < mean(b) } else { mean(a) > mean(b) };
-    let differ = |a: usize, b: usize| {
-        PairedDifference::of(&points[a].column(target.metric), &points[b].column(target.metric))
-    };
+    let columns: Vec<Vec<f64>> = points.iter().map(|p| p.column(target.metric)).collect::<Result<_, _>>()?;
+    let differ = |a: usize, b: usize| PairedDifference::of(&columns[a], &columns[b]);
     // The point the answer is about: the cheapest meeting the target, else the best.
     let best = (0..points.len()).reduce(|b, i| if better(i, b) { i } else { b });
     let reference = answer.cheapest.or(best);
@@ -149,7 +149,7 @@ pub fn findings(
             cost: compliance_cost(&points[i]),
         }
     };
-    TargetFindings {
+    Ok(TargetFindings {
         target: target.to_string(),
         metric: target.metric.name().to_owned(),
         value: target.value,
@@ -158,7 +158,7 @@ pub fn findings(
         cheapest_confident: answer.cheapest_confident.map(point),
         flat,
         not_significant,
-    }
+    })
 }
 
 /// The neighbours of `chosen` on `line` that miss the target (`meets` is false) although
