@@ -372,7 +372,8 @@ fn the_report_shows_how_blocks_ended_and_warns_about_bursts() {
     assert!(String::from_utf8_lossy(&run.stdout).contains("warning: blocked replications average"));
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("Re-blocks per replication"), "{report}");
-    assert!(report.contains("Warning (baseline): blocked replications average"), "{report}");
+    assert!(report.contains("Warning: baseline: blocked replications average"), "{report}");
+    assert_eq!(report.matches("blocked replications average").count(), 1, "warned once: {report}");
     assert!(!report.contains("lifted by a court"), "no court, no row about it");
     let blocks = std::fs::read_to_string(out.join("blocks.csv")).unwrap();
     assert!(blocks.lines().skip(1).all(|l| l.ends_with(",compliance") || l.ends_with(',')), "{blocks}");

@@ -27,7 +27,7 @@ use data::{FolderData, MetricSummary, Open, RunData};
 use crate::experiment::sweep::{TargetFindings, TargetPoint};
 use crate::model::Metric;
 use crate::output::columns::SummaryRow;
-use crate::output::{answer, endings, numbers, posterior, text};
+use crate::output::{answer, numbers, posterior, text};
 
 /// Why a report could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -543,22 +543,10 @@ fn findings_note(data: &FolderData) -> String {
     if data.record.runs.iter().any(|run| run.posterior.is_some()) {
         note.push_str(" Each replication drew its parameters from a calibration posterior, so the intervals include parameter uncertainty as well as chance.");
     }
-    if let Some(warning) = numbers::few_replications(data.record.replications) {
-        note.push_str(&format!(" Warning: {warning}."));
-    }
     if data.record.command == "compare" {
         note.push_str(" Differences are paired (common random numbers); * marks a difference whose 95% CI excludes zero.");
     }
-    // The terminal's warning about bursts of re-blocks (`endings::relapse_warning`), from
-    // the summary: re-blocks per replication over the share of blocked replications.
-    for r in &data.runs {
-        let mean = |metric| r.metric(SummaryRow::Metric(metric)).map_or(0.0, |m| m.mean);
-        let blocked = mean(Metric::Blocked);
-        let per_blocked = if blocked > 0.0 { mean(Metric::Relapses) / blocked } else { 0.0 };
-        if let Some(warning) = endings::relapse_warning_for(per_blocked) {
-            note.push_str(&format!(" Warning ({}): {warning}.", r.label));
-        }
-    }
+    // Few replications and bursts of re-blocks are warned about once, under the opening.
     note
 }
 
