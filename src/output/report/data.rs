@@ -104,6 +104,8 @@ pub struct RunData {
     pub labels: Vec<(String, String)>,
     pub metrics: BTreeMap<SummaryRow, MetricSummary>,
     pub grid: Vec<GridRow>,
+    /// Rows of blocks.csv: the traced replication's and each replication's first (every
+    /// block only in a folder without survival.csv), in the file's order.
     pub blocks: Vec<BlockRow>,
     /// The Kaplan-Meier curve of the block durations, in increasing time.
     pub survival: Vec<SurvivalRow>,
@@ -382,7 +384,7 @@ fn run_of<'r>(runs: &'r mut [RunData], row: &Row, labels: &Labels) -> Result<&'r
 }
 
 /// The Kaplan-Meier curve of `blocks`, as survival.csv would hold it.
-fn curve_of(blocks: &[BlockRow]) -> Vec<SurvivalRow> {
+pub(crate) fn curve_of(blocks: &[BlockRow]) -> Vec<SurvivalRow> {
     let durations: Vec<f64> = blocks.iter().map(|b| b.duration_days).collect();
     let censored: Vec<bool> = blocks.iter().map(|b| b.censored).collect();
     KaplanMeier::new(&durations, &censored)
@@ -596,6 +598,12 @@ impl FolderData {
                 Ok(())
             })?;
         }
+        let survival_input = open("survival.csv");
+        // The report needs every block only to estimate the curve of a folder from
+        // before survival.csv; otherwise the traced replication's (the timeline) and each
+        // replication's first (the comparison with a case), so that its memory does not
+        // grow with every relapse of every replication.
+        let every_block = survival_input.is_none();
         if let Some(input) = open("blocks.csv") {
             for_each_row("blocks.csv", input, &blocks::REQUIRED, Some(&labels), |row, labels| {
                 let block = BlockRow {
@@ -605,12 +613,15 @@ impl FolderData {
                     duration_days: row.number(blocks::DURATION_DAYS, day)?,
                     censored: row.flag(blocks::CENSORED, "true", "false")?,
                 };
-                run_of(&mut runs, row, labels)?.blocks.push(block);
+                let run = run_of(&mut runs, row, labels)?;
+                let first = run.blocks.last().is_none_or(|b| b.replication != block.replication);
+                if every_block || first || block.replication == 0 {
+                    run.blocks.push(block);
+                }
                 Ok(())
             })?;
         }
-        let survival_input = open("survival.csv");
-        if survival_input.is_none() {
+        if every_block {
             // A folder from before survival.csv: the same curve, estimated from blocks.csv.
             for run in &mut runs {
                 run.survival = curve_of(&run.blocks);
@@ -871,6 +882,27 @@ pub(super) mod tests {
             steps(&[("summary.csv", SUMMARY), ("blocks.csv", blocks)]),
             steps(&[("summary.csv", SUMMARY), ("survival.csv", SURVIVAL)])
         );
+    }
+
+    #[test]
+    fn with_survival_csv_only_the_traced_and_each_first_block_are_kept() {
+        let blocks = "replication,block,start,end,duration_days,censored,reason,start_date,end_date\n\
+            0,1,1,2,1,false,,,\n\
+            0,2,3,4,1,false,,,\n\
+            1,1,5,6,1,false,,,\n\
+            1,2,7,8,1,false,,,\n\
+            1,3,9,10,1,false,,,\n\
+            2,1,11,,2,true,,,\n";
+        let kept = |tables: &[(&str, &str)]| {
+            let data = read("run", tables).unwrap();
+            data.runs[0].blocks.iter().map(|b| (b.replication, b.start)).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            kept(&[("summary.csv", SUMMARY), ("blocks.csv", blocks), ("survival.csv", SURVIVAL)]),
+            [(0, 1.0), (0, 3.0), (1, 5.0), (2, 11.0)]
+        );
+        // Without survival.csv, every block: the curve is estimated from them.
+        assert_eq!(kept(&[("summary.csv", SUMMARY), ("blocks.csv", blocks)]).len(), 6);
     }
 
     #[test]

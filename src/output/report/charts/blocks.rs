@@ -8,8 +8,45 @@ use super::theme::{
     empty_notice, mesh_style, plane, short_number, upper, with_legend, Swatch, BLUE, GREEN, VERMILLION,
 };
 use super::{ChartError, Draw};
-use crate::experiment::stats::KaplanMeier;
-use crate::output::report::data::RunData;
+use crate::output::report::data::{RunData, SurvivalRow};
+
+/// The finest detail a curve keeps, as a share of each axis: steps closer than this to
+/// the last one drawn are merged into the next (a pixel is about 1/700 of the plot).
+/// Thousands of blocks would otherwise draw a point each: megabytes of SVG.
+const DETAIL: f64 = 1.0 / 2000.0;
+
+/// The steps of a Kaplan-Meier curve (`steps` in increasing time, up to `x_max`) that
+/// a chart draws: those where some block was lifted, merged where they are closer than
+/// [`DETAIL`] in both time and survival to the last one kept, and the last one. The
+/// drawn curve stays within `DETAIL` of the exact one on each axis.
+pub(super) fn drawn_steps(steps: &[SurvivalRow], x_max: f64) -> Vec<&SurvivalRow> {
+    let lifts: Vec<&SurvivalRow> = steps.iter().filter(|s| s.events > 0).collect();
+    let mut out: Vec<&SurvivalRow> = Vec::new();
+    let (mut t, mut s) = (0.0, 1.0);
+    for (i, step) in lifts.iter().enumerate() {
+        let far = step.day - t >= DETAIL * x_max || s - step.survival >= DETAIL;
+        if far || i + 1 == lifts.len() {
+            out.push(step);
+            (t, s) = (step.day, step.survival);
+        }
+    }
+    out
+}
+
+/// The points where censored blocks are marked on a curve: one per censoring time,
+/// but one for all those within [`DETAIL`] of each other on both axes.
+pub(super) fn censoring_marks(steps: &[SurvivalRow], x_max: f64) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for step in steps.iter().filter(|s| s.censored > 0) {
+        let near = out
+            .last()
+            .is_some_and(|&(t, s)| step.day - t < DETAIL * x_max && (s - step.survival).abs() < DETAIL);
+        if !near {
+            out.push((step.day, step.survival));
+        }
+    }
+    out
+}
 
 /// How long blocks last: the Kaplan-Meier survival curve with censored blocks marked,
 /// beside a histogram of durations split into lifted and censored.
@@ -22,20 +59,22 @@ pub(super) struct Durations<'a> {
 
 impl Draw for Durations<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
-        let blocks = &self.run.blocks;
-        if blocks.is_empty() {
+        // The Kaplan-Meier curve of every block (survival.csv): every block is at risk
+        // at its first step, and leaves at one step, lifted or censored.
+        let steps = &self.run.survival;
+        let Some(first) = steps.first() else {
             return empty_notice(root, &format!("No block in any of {} replications", self.replications));
-        }
-        let censored_count = blocks.iter().filter(|b| b.censored).count();
-        let n = blocks.len();
+        };
+        let n = first.at_risk;
+        let censored_count: u64 = steps.iter().map(|s| s.censored).sum();
         let s = if n == 1 { "" } else { "s" };
         let mut entries = vec![(
             Swatch::Line(BLUE),
             format!("still blocked (Kaplan-Meier), n = {n} block{s} of {} runs", self.replications),
         )];
-        if censored_count < blocks.len() {
+        if censored_count < n {
             entries.push((Swatch::Band(BLUE, 0.2), "95% CI".to_string()));
-            entries.push((Swatch::Band(GREEN, 0.8), format!("lifted ({})", blocks.len() - censored_count)));
+            entries.push((Swatch::Band(GREEN, 0.8), format!("lifted ({})", n - censored_count)));
         }
         if censored_count > 0 {
             entries.push((Swatch::Tick(VERMILLION), "censored: in force at the horizon".to_string()));
@@ -43,10 +82,7 @@ impl Draw for Durations<'_> {
         }
         let area = with_legend(root, &entries)?;
         let (left, right) = area.split_horizontally(area.dim_in_pixel().0 * 55 / 100);
-        let durations: Vec<f64> = blocks.iter().map(|b| b.duration_days).collect();
-        let censored: Vec<bool> = blocks.iter().map(|b| b.censored).collect();
-        let km = KaplanMeier::new(&durations, &censored);
-        let x_max = upper(durations.iter().copied());
+        let x_max = upper(steps.iter().map(|s| s.day));
         let mut chart = plane(&left, 0f64..x_max, 0f64..1.02, 80)?;
         mesh_style(&mut chart)
             .x_desc("days since the block began")
@@ -57,9 +93,9 @@ impl Draw for Durations<'_> {
         // Step functions: S holds from one event time to the next.
         let (mut curve, mut lo, mut hi) = (vec![(0.0, 1.0)], vec![(0.0, 1.0)], vec![(0.0, 1.0)]);
         let (mut s, mut l, mut h) = (1.0, 1.0, 1.0);
-        for step in km.steps.iter().filter(|step| step.events > 0) {
+        for step in drawn_steps(steps, x_max) {
             // Where S reaches 0 the band is not defined; it closes at 0 with the curve.
-            let (t, s1) = (step.time, step.survival);
+            let (t, s1) = (step.day, step.survival);
             let (l1, h1) = if s1 > 0.0 { (step.ci_low, step.ci_high) } else { (0.0, 0.0) };
             curve.extend([(t, s), (t, s1)]);
             lo.extend([(t, l), (t, l1)]);
@@ -74,35 +110,24 @@ impl Draw for Durations<'_> {
             lo.into_iter().filter(bounded).map(|(t, y)| (t, y.clamp(0.0, 1.0))).collect();
         ci.extend(hi.into_iter().rev().filter(bounded).map(|(t, y)| (t, y.clamp(0.0, 1.0))));
         chart.draw_series(std::iter::once(Polygon::new(ci, BLUE.mix(0.2).filled())))?;
-        chart.draw_series(LineSeries::new(curve.clone(), BLUE.stroke_width(3)))?;
-        // The curve's times never decrease: the last point at or before t, by bisection
-        // (thousands of censored blocks would make a scan quadratic).
-        let survival_at = |t: f64| match curve.partition_point(|p| p.0 <= t) {
-            0 => 1.0,
-            i => curve[i - 1].1,
-        };
-        chart.draw_series(blocks.iter().filter(|b| b.censored).map(|b| {
-            let y = survival_at(b.duration_days);
-            PathElement::new(
-                vec![(b.duration_days, y - 0.03), (b.duration_days, y + 0.03)],
-                VERMILLION.stroke_width(2),
-            )
+        chart.draw_series(LineSeries::new(curve, BLUE.stroke_width(3)))?;
+        // On the curve at their time: the survival there, after the liftings at that time.
+        chart.draw_series(censoring_marks(steps, x_max).into_iter().map(|(t, y)| {
+            PathElement::new(vec![(t, y - 0.03), (t, y + 0.03)], VERMILLION.stroke_width(2))
         }))?;
 
-        // Histogram: about sqrt(n) bins, at most 40.
-        let bins = ((blocks.len() as f64).sqrt().ceil() as usize).clamp(5, 40);
+        // Histogram: about sqrt(n) bins, at most 40; a step's liftings and censorings
+        // are the blocks of that duration.
+        let bins = ((n as f64).sqrt().ceil() as usize).clamp(5, 40);
         let width = x_max / bins as f64;
-        let mut lifted = vec![0u32; bins];
-        let mut open = vec![0u32; bins];
-        for b in blocks {
-            let i = ((b.duration_days / width) as usize).min(bins - 1);
-            if b.censored {
-                open[i] += 1;
-            } else {
-                lifted[i] += 1;
-            }
+        let mut lifted = vec![0u64; bins];
+        let mut open = vec![0u64; bins];
+        for step in steps {
+            let i = ((step.day / width) as usize).min(bins - 1);
+            lifted[i] += step.events;
+            open[i] += step.censored;
         }
-        let c_max = upper(lifted.iter().zip(&open).map(|(a, b)| f64::from(a + b)));
+        let c_max = upper(lifted.iter().zip(&open).map(|(a, b)| (a + b) as f64));
         let mut hist = plane(&right, 0f64..x_max, 0f64..c_max, 80)?;
         mesh_style(&mut hist)
             .x_desc("block duration (days)")
@@ -112,13 +137,13 @@ impl Draw for Durations<'_> {
             .draw()?;
         hist.draw_series((0..bins).map(|i| {
             let x0 = i as f64 * width;
-            Rectangle::new([(x0, 0.0), (x0 + width * 0.92, f64::from(lifted[i]))], GREEN.mix(0.8).filled())
+            Rectangle::new([(x0, 0.0), (x0 + width * 0.92, lifted[i] as f64)], GREEN.mix(0.8).filled())
         }))?;
         hist.draw_series((0..bins).filter(|i| open[*i] > 0).map(|i| {
             let x0 = i as f64 * width;
-            let base = f64::from(lifted[i]);
+            let base = lifted[i] as f64;
             Rectangle::new(
-                [(x0, base), (x0 + width * 0.92, base + f64::from(open[i]))],
+                [(x0, base), (x0 + width * 0.92, base + open[i] as f64)],
                 VERMILLION.mix(0.8).filled(),
             )
         }))?;
@@ -130,16 +155,16 @@ impl Draw for Durations<'_> {
 mod tests {
     use super::super::fixtures::{assert_has, assert_lacks, count, run, svg, texts};
     use super::*;
-    use crate::output::report::data::BlockRow;
+    use crate::output::report::data::{curve_of, BlockRow};
 
-    /// The red ticks drawn: one in the legend, one per censored block on the curve.
+    /// The red ticks drawn: one in the legend, one per censoring time on the curve.
     fn censored_ticks(svg: &str) -> usize {
         count(svg, "polyline", &[("stroke", "#D55E00"), ("stroke-width", "2")])
     }
 
     #[test]
     fn no_block_gives_a_notice_instead_of_a_chart() {
-        let none = RunData { blocks: Vec::new(), ..run("baseline") };
+        let none = RunData { blocks: Vec::new(), survival: Vec::new(), ..run("baseline") };
         assert_eq!(
             texts(&Durations { run: &none, replications: 4 }),
             ["Test", "No block in any of 4 replications"]
@@ -151,6 +176,7 @@ mod tests {
         let mut mixed = run("baseline");
         let open = BlockRow { replication: 2, start: 20.0, end: None, duration_days: 10.0, censored: true };
         mixed.blocks.push(open);
+        mixed.survival = curve_of(&mixed.blocks);
         let chart = Durations { run: &mixed, replications: 4 };
         let t = texts(&chart);
         for text in
@@ -166,11 +192,64 @@ mod tests {
     fn with_every_block_censored_there_is_no_confidence_band_nor_lifted_bar() {
         let mut open = run("baseline");
         open.blocks.retain(|b| b.censored);
+        open.survival = curve_of(&open.blocks);
         let chart = Durations { run: &open, replications: 4 };
         let t = texts(&chart);
         assert_has(&t, "censored (1)");
         assert_lacks(&t, "95% CI");
         assert!(!t.iter().any(|t| t.starts_with("lifted")), "{t:?}");
         assert_eq!(censored_ticks(&svg(&chart)), 1 + 1);
+    }
+
+    /// A curve of `n` blocks lifted one after another, and every fifth censored.
+    fn many(n: u64) -> Vec<SurvivalRow> {
+        (0..n)
+            .map(|i| {
+                let censored = u64::from(i % 5 == 4);
+                let survival = 1.0 - (i + 1) as f64 / n as f64;
+                SurvivalRow {
+                    day: 1.0 + i as f64 * 0.01,
+                    survival,
+                    ci_low: survival * 0.9,
+                    ci_high: survival,
+                    at_risk: n - i,
+                    events: 1 - censored,
+                    censored,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_curve_of_many_blocks_draws_at_most_a_point_per_detail_and_stays_within_it() {
+        let steps = many(100_000);
+        let x_max = steps.last().unwrap().day;
+        let drawn = drawn_steps(&steps, x_max);
+        assert!(drawn.len() <= 2 * 2000 + 1, "{} points drawn", drawn.len());
+        assert!(drawn.len() >= 1000, "too coarse: {}", drawn.len());
+        assert_eq!(drawn.last().map(|s| s.day), steps.iter().rfind(|s| s.events > 0).map(|s| s.day));
+        // Between two drawn steps, the exact curve never strays further than DETAIL.
+        for pair in drawn.windows(2) {
+            let skipped = steps.iter().filter(|s| s.events > 0 && s.day > pair[0].day && s.day < pair[1].day);
+            for s in skipped {
+                assert!(pair[0].survival - s.survival < DETAIL && s.day - pair[0].day < DETAIL * x_max);
+            }
+        }
+        let marks = censoring_marks(&steps, x_max);
+        assert!(marks.len() <= 2000 + 1 && !marks.is_empty(), "{} marks", marks.len());
+        // A few blocks keep every step and every mark.
+        let few = many(20);
+        assert_eq!(drawn_steps(&few, 1.2).len(), 16);
+        assert_eq!(censoring_marks(&few, 1.2).len(), 4);
+    }
+
+    #[test]
+    fn the_chart_of_a_hundred_thousand_blocks_stays_small() {
+        let mut big = run("baseline");
+        big.survival = many(100_000);
+        let chart = Durations { run: &big, replications: 100_000 };
+        let svg = svg(&chart);
+        assert!(svg.len() < 600_000, "{} bytes of SVG", svg.len());
+        assert_has(&texts(&chart), "censored (20000)");
     }
 }

@@ -5,6 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::blocks::{censoring_marks, drawn_steps};
 use super::costs::{paired, significant};
 use super::theme::{mesh_style, plane, short_number, upper, with_legend, Plane, Swatch, FONT, INK, PALETTE};
 use super::time_axis::{time_plane, TimeAxis};
@@ -48,7 +49,7 @@ impl Draw for CompareDurations<'_> {
             // the curve runs on to the last block observed.
             let mut curve = vec![(0.0, 1.0)];
             let mut before = 1.0;
-            for step in run.survival.iter().filter(|s| s.events > 0) {
+            for step in drawn_steps(&run.survival, x_max) {
                 curve.extend([(step.day, before), (step.day, step.survival)]);
                 before = step.survival;
             }
@@ -56,9 +57,8 @@ impl Draw for CompareDurations<'_> {
             let colour = PALETTE[i % PALETTE.len()];
             chart.draw_series(LineSeries::new(curve, colour.stroke_width(3)))?;
             // A tick where blocks were censored, on the curve at that day.
-            chart.draw_series(run.survival.iter().filter(|s| s.censored > 0).map(|s| {
-                EmptyElement::at((s.day, s.survival))
-                    + PathElement::new(vec![(0, -9), (0, 9)], colour.stroke_width(2))
+            chart.draw_series(censoring_marks(&run.survival, x_max).into_iter().map(|at| {
+                EmptyElement::at(at) + PathElement::new(vec![(0, -9), (0, 9)], colour.stroke_width(2))
             }))?;
         }
         Ok(())
