@@ -202,6 +202,22 @@ impl KaplanMeier {
     /// lower bound. Intervals use Greenwood's variance on the log scale, as R's
     /// `survfit` does by default (conf.type = "log").
     pub fn new(durations: &[f64], censored: &[bool]) -> KaplanMeier {
+        let steps = KaplanMeier::steps_of(durations, censored).collect();
+        KaplanMeier { steps, n: durations.len(), censored: censored.iter().filter(|c| **c).count() }
+    }
+
+    /// The estimate just after `t` (as [`KaplanMeier::survival_at`] gives it) without
+    /// keeping the curve: for a hundred thousand durations, a sort instead of megabytes
+    /// of steps.
+    pub fn survival_at_of(durations: &[f64], censored: &[bool], t: f64) -> f64 {
+        KaplanMeier::steps_of(durations, censored)
+            .take_while(|s| s.time <= t)
+            .last()
+            .map_or(1.0, |s| s.survival)
+    }
+
+    /// The steps of the curve, in increasing time.
+    fn steps_of(durations: &[f64], censored: &[bool]) -> impl Iterator<Item = KaplanMeierStep> {
         let mut data: Vec<(f64, bool)> = durations.iter().copied().zip(censored.iter().copied()).collect();
         // At tied times, events come before censorings (the usual convention).
         data.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -209,9 +225,11 @@ impl KaplanMeier {
         let mut at_risk = n;
         let mut survival = 1.0;
         let mut greenwood = 0.0;
-        let mut steps = Vec::new();
         let mut i = 0;
-        while i < n {
+        std::iter::from_fn(move || {
+            if i >= n {
+                return None;
+            }
             let time = data[i].0;
             let (mut events, mut leaving) = (0, 0);
             while i < n && data[i].0 == time {
@@ -228,13 +246,13 @@ impl KaplanMeier {
                     greenwood += d / (r * (r - d));
                 }
             }
-            let se = greenwood.sqrt();
+            let se: f64 = greenwood.sqrt();
             let (ci_low, ci_high) = if survival > 0.0 {
                 ((survival * (-Z975 * se).exp()).max(0.0), (survival * (Z975 * se).exp()).min(1.0))
             } else {
                 (f64::NAN, f64::NAN)
             };
-            steps.push(KaplanMeierStep {
+            let step = KaplanMeierStep {
                 time,
                 survival,
                 ci_low,
@@ -242,10 +260,10 @@ impl KaplanMeier {
                 at_risk,
                 events,
                 censored: leaving - events,
-            });
+            };
             at_risk -= leaving;
-        }
-        KaplanMeier { steps, n, censored: censored.iter().filter(|c| **c).count() }
+            Some(step)
+        })
     }
 
     /// The p-quantile of the duration as R's `quantile.survfit` defines it: the first
@@ -315,6 +333,20 @@ impl KaplanMeier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_estimate_at_a_time_without_the_curve_is_the_curve_at_that_time() {
+        let durations = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0, 5.0, 3.0, 5.0];
+        let censored = [false, true, false, false, true, false, false, true, false, false, false];
+        let km = KaplanMeier::new(&durations, &censored);
+        for t in [0.0, 0.5, 1.0, 2.5, 3.0, 5.0, 5.5, 8.9, 9.0, 100.0] {
+            assert_eq!(
+                KaplanMeier::survival_at_of(&durations, &censored, t).to_bits(),
+                km.survival_at(t).to_bits()
+            );
+        }
+        assert!(km.survival_at(5.0) < km.survival_at(4.0) && km.survival_at(9.0) == 0.0);
+    }
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol

@@ -620,6 +620,8 @@ impl FolderData {
                 }
                 Ok(())
             })?;
+            // Tables of many replications: what a doubling Vec keeps spare is megabytes.
+            runs.iter_mut().for_each(|run| run.blocks.shrink_to_fit());
         }
         if every_block {
             // A folder from before survival.csv: the same curve, estimated from blocks.csv.
@@ -660,6 +662,7 @@ impl FolderData {
                 run.survival.push(step);
                 Ok(())
             })?;
+            runs.iter_mut().for_each(|run| run.survival.shrink_to_fit());
         }
         if let Some(input) = open("events.csv") {
             for_each_row("events.csv", input, &events::REQUIRED, Some(&labels), |row, labels| {

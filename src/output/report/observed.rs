@@ -79,9 +79,17 @@ pub(super) fn section(data: &FolderData) -> Option<Section> {
     }
     let durations: Vec<f64> = first.iter().map(|b| b.duration_days).collect();
     let censored: Vec<bool> = first.iter().map(|b| b.censored).collect();
-    let km = KaplanMeier::new(&durations, &censored);
-    let over = 1.0 - km.survival_at(duration);
-    let (low, high) = (km.quantile(0.05), km.quantile(0.95));
+    let over = 1.0 - KaplanMeier::survival_at_of(&durations, &censored, duration);
+    // The middle 90% and the count: summary.csv's row of the same curve, which the run
+    // estimated; a folder without that row has it estimated here.
+    let defined = |x: f64| Some(x).filter(|x| !x.is_nan());
+    let (n, low, high) = match run.metric(SummaryRow::FirstBlockDuration) {
+        Some(m) => (m.n, defined(m.p05), defined(m.p95)),
+        None => {
+            let km = KaplanMeier::new(&durations, &censored);
+            (km.n as f64, km.quantile(0.05), km.quantile(0.95))
+        }
+    };
     let interval = format!("{} to {}", days(low), days(high));
     let inside = low.is_none_or(|l| duration >= l) && high.is_none_or(|h| duration <= h);
     if observed.censored {
@@ -92,7 +100,7 @@ pub(super) fn section(data: &FolderData) -> Option<Section> {
         rows.push(vec![
             "First block's duration".into(),
             format!("more than {duration:.1} days (still in force)"),
-            format!("{} still in force then (Kaplan-Meier, {} first blocks)", percent(1.0 - over), km.n),
+            format!("{} still in force then (Kaplan-Meier, {n} first blocks)", percent(1.0 - over)),
         ]);
     } else {
         let path = observed.lifted_by.as_ref().map_or(String::new(), |p| format!(", lifted by {p}"));
@@ -111,7 +119,7 @@ pub(super) fn section(data: &FolderData) -> Option<Section> {
         rows.push(vec![
             "First block's duration".into(),
             format!("{duration:.1} days{path}"),
-            format!("{} over by then (Kaplan-Meier, {} first blocks)", percent(over), km.n),
+            format!("{} over by then (Kaplan-Meier, {n} first blocks)", percent(over)),
         ]);
     }
     rows.push(vec!["Middle 90% of simulated durations".into(), String::new(), interval]);
@@ -199,6 +207,26 @@ mod tests {
         let beyond = section(&folder(lasted(30.0))).unwrap();
         assert!(beyond.sentences[0].contains("beyond the middle 90%"), "{}", beyond.sentences[0]);
         assert_eq!(beyond.rows.last().unwrap()[1], "no");
+    }
+
+    #[test]
+    fn the_summary_row_of_the_first_blocks_gives_what_their_curve_gives() {
+        // Estimated here from the blocks, or read from summary.csv's row of the same
+        // curve: the same section.
+        let estimated = folder(lasted(6.5));
+        let mut read = folder(lasted(6.5));
+        let km = KaplanMeier::new(&(1..=10).map(f64::from).collect::<Vec<_>>(), &[false; 10]);
+        let (p05, p95) = (km.quantile(0.05).unwrap(), km.quantile(0.95).unwrap());
+        let row = MetricSummary { n: 10.0, p05, p95, ..Default::default() };
+        read.runs[0].metrics.insert(SummaryRow::FirstBlockDuration, row.clone());
+        let (a, b) = (section(&estimated).unwrap(), section(&read).unwrap());
+        assert_eq!((&a.sentences, &a.rows), (&b.sentences, &b.rows));
+        assert!(b.rows.iter().any(|r| r[2].contains("(Kaplan-Meier, 10 first blocks)")), "{:?}", b.rows);
+        // And the row is what is used: another interval shows.
+        read.runs[0]
+            .metrics
+            .insert(SummaryRow::FirstBlockDuration, MetricSummary { n: 10.0, p05: 2.0, p95: 3.0, ..row });
+        assert!(section(&read).unwrap().sentences[0].contains("(2.0 days to 3.0 days)"));
     }
 
     #[test]
