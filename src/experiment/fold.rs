@@ -65,13 +65,15 @@ impl Fold {
     }
 
     pub(super) fn finish(
-        self,
+        mut self,
         config: RunConfig,
         threads_used: usize,
         precision: Option<PrecisionReport>,
         wall_time: Duration,
     ) -> Result<RunResults, ExperimentError> {
         let outcomes = self.replications.finish()?;
+        // A doubling Vec's spare room, at 100,000 replications, is megabytes.
+        self.block_ends.shrink_to_fit();
         let summaries = summarise(|| outcomes.iter(), outcomes.len(), &Metric::ALL)?;
         let km = |first_only: bool| {
             let (durations, censored): (Vec<f64>, Vec<bool>) = self

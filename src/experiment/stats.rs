@@ -202,7 +202,10 @@ impl KaplanMeier {
     /// lower bound. Intervals use Greenwood's variance on the log scale, as R's
     /// `survfit` does by default (conf.type = "log").
     pub fn new(durations: &[f64], censored: &[bool]) -> KaplanMeier {
-        let steps = KaplanMeier::steps_of(durations, censored).collect();
+        let (distinct, all) = KaplanMeier::steps_of(durations, censored);
+        // Exactly the room needed: a curve of a hundred thousand blocks is megabytes.
+        let mut steps = Vec::with_capacity(distinct);
+        steps.extend(all);
         KaplanMeier { steps, n: durations.len(), censored: censored.iter().filter(|c| **c).count() }
     }
 
@@ -211,22 +214,24 @@ impl KaplanMeier {
     /// of steps.
     pub fn survival_at_of(durations: &[f64], censored: &[bool], t: f64) -> f64 {
         KaplanMeier::steps_of(durations, censored)
+            .1
             .take_while(|s| s.time <= t)
             .last()
             .map_or(1.0, |s| s.survival)
     }
 
-    /// The steps of the curve, in increasing time.
-    fn steps_of(durations: &[f64], censored: &[bool]) -> impl Iterator<Item = KaplanMeierStep> {
+    /// How many steps the curve has (distinct times), and the steps in increasing time.
+    fn steps_of(durations: &[f64], censored: &[bool]) -> (usize, impl Iterator<Item = KaplanMeierStep>) {
         let mut data: Vec<(f64, bool)> = durations.iter().copied().zip(censored.iter().copied()).collect();
         // At tied times, events come before censorings (the usual convention).
         data.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let n = data.len();
+        let distinct = data.windows(2).filter(|w| w[0].0 != w[1].0).count() + usize::from(n > 0);
         let mut at_risk = n;
         let mut survival = 1.0;
         let mut greenwood = 0.0;
         let mut i = 0;
-        std::iter::from_fn(move || {
+        let steps = std::iter::from_fn(move || {
             if i >= n {
                 return None;
             }
@@ -263,7 +268,8 @@ impl KaplanMeier {
             };
             at_risk -= leaving;
             Some(step)
-        })
+        });
+        (distinct, steps)
     }
 
     /// The p-quantile of the duration as R's `quantile.survfit` defines it: the first
@@ -346,6 +352,8 @@ mod tests {
             );
         }
         assert!(km.survival_at(5.0) < km.survival_at(4.0) && km.survival_at(9.0) == 0.0);
+        // A step per distinct time (1, 2, 3, 4, 5, 6, 9), and no spare room.
+        assert_eq!((km.steps.len(), km.steps.capacity()), (7, 7));
     }
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
