@@ -11,7 +11,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use super::config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source};
+use super::config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source, StreamKeys};
 use crate::engine::{LazyStream, SimDuration, SimTime};
 use crate::scenario::Discipline;
 
@@ -37,6 +37,8 @@ pub struct ItemQueue {
     cfg: QueueConfig,
     arrivals_rng: LazyStream,
     review_rng: LazyStream,
+    /// The keys of those streams, for their restarts at every tick slot.
+    keys: StreamKeys,
     /// Flagged arrivals at upload per millisecond, and the cumulative class weights.
     rate_per_ms: f64,
     class_cdf: Vec<f64>,
@@ -64,11 +66,13 @@ pub struct ItemQueue {
 impl ItemQueue {
     pub fn new(cfg: QueueConfig) -> Self {
         let n = cfg.urgent.len();
-        let (arrivals_rng, review_rng) = cfg.streams_at(0);
+        let keys = cfg.stream_keys();
+        let (arrivals_rng, review_rng) = keys.at(0);
         ItemQueue {
             idle: cfg.moderators,
             arrivals_rng,
             review_rng,
+            keys,
             next_slot: SimTime::ZERO + cfg.slot,
             cfg,
             rate_per_ms: 0.0,
@@ -133,6 +137,7 @@ impl ItemQueue {
 
     /// Plays the queue forward to `t`: arrivals, review starts and completions.
     pub fn advance_to(&mut self, t: SimTime) {
+        self.skip_idle_slots(t);
         loop {
             // Candidate instants; at a tie a finished review goes first (it frees a
             // moderator), then a shift start, then an arrival.
@@ -176,9 +181,22 @@ impl ItemQueue {
     /// the boundary, which is exact for a Poisson process (it has no memory), so that
     /// arrivals in a slot are the same in every variant whose rate is the same there.
     fn restart_streams(&mut self, at: SimTime) {
-        (self.arrivals_rng, self.review_rng) = self.cfg.streams_at(at.0 / self.cfg.slot.0.max(1));
+        (self.arrivals_rng, self.review_rng) = self.keys.at(at.0 / self.cfg.slot.0.max(1));
         self.next_slot = at + self.cfg.slot.max(SimDuration(1));
         self.next_arrival = self.draw_next_arrival(at);
+    }
+
+    /// With nothing flagged at upload, nothing waiting and nothing under review, the
+    /// slots up to `t` pass without a draw: restarts only the streams of the last slot
+    /// that starts by `t` (what restarting at every slot would leave).
+    fn skip_idle_slots(&mut self, t: SimTime) {
+        let idle = self.rate_per_ms <= 0.0 && self.busy.is_empty() && self.waiting_len() == 0;
+        if idle && self.next_slot <= t {
+            let slot = self.cfg.slot.max(SimDuration(1)).0;
+            let last = SimTime(self.next_slot.0 + (t.0 - self.next_slot.0) / slot * slot);
+            self.integrate(last);
+            self.restart_streams(last);
+        }
     }
 
     fn integrate(&mut self, t: SimTime) {
@@ -362,6 +380,19 @@ mod tests {
 
     fn hours(h: u64) -> SimTime {
         SimTime(h * SimDuration::HOUR.0)
+    }
+
+    #[test]
+    fn an_idle_queue_jumps_to_the_streams_of_its_slot() {
+        use rand::Rng;
+        for (t, slot) in [(SimTime(hours(5).0 + 1_000), 5), (hours(7), 7)] {
+            let mut q = queue(2, SimDuration::HOUR, (0, 24));
+            q.advance_to(t);
+            assert_eq!((q.now, q.next_slot), (t, hours(slot + 1)));
+            let (mut arrivals, mut reviews) = q.keys.at(slot);
+            assert_eq!(q.arrivals_rng.get().next_u64(), arrivals.get().next_u64());
+            assert_eq!(q.review_rng.get().next_u64(), reviews.get().next_u64());
+        }
     }
 
     #[test]
