@@ -209,7 +209,9 @@ impl CohortQueue {
                 self.classes[class].flagged_at_upload += n;
                 let cohort =
                     Cohort { time: mid, class: class as u16, count: n, born: mid, source: Source::Detection };
-                self.ages.record(aged(AgedKind::Arrived, &cohort, n));
+                if self.ages.on() {
+                    self.ages.record(aged(AgedKind::Arrived, &cohort, n));
+                }
                 self.arrive(cohort);
             }
         }
