@@ -2,7 +2,7 @@
 //! waiting statistics, used alike by the item and the cohort queue.
 
 use super::shift::Shift;
-use crate::engine::{DurationDist, LazyStream, ProcessKey, SimDuration, SimTime};
+use crate::engine::{DurationDist, LazyStream, ProcessKey, SimDuration, SimTime, Stream};
 use crate::scenario::Discipline;
 
 /// What the review of one class of items produced so far.
@@ -84,6 +84,11 @@ impl StreamKeys {
     /// The arrival and review streams of tick slot `index` (see `engine::stream_at`).
     pub fn at(&self, index: u64) -> (LazyStream, LazyStream) {
         (self.0[0].at(index), self.0[1].at(index))
+    }
+
+    /// The same streams, seeded now.
+    pub fn seeded_at(&self, index: u64) -> (Stream, Stream) {
+        (self.0[0].seeded_at(index), self.0[1].seeded_at(index))
     }
 }
 
