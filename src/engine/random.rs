@@ -133,6 +133,12 @@ impl ProcessKey {
     pub fn at(self, index: u64) -> LazyStream {
         LazyStream { key: mix(self.0 ^ index), rng: None }
     }
+
+    /// `stream_at(seed, replication, process, index)`, seeded now: for a process that
+    /// draws so often that checking a lazy stream at every draw would cost more.
+    pub fn seeded_at(self, index: u64) -> Stream {
+        seeded(mix(self.0 ^ index))
+    }
 }
 
 /// The stream seeded with `key`: SplitMix64 seeded with it gives the state's four

@@ -259,12 +259,12 @@ impl Content {
         let mut counts = Counts { exposure: 0.0, samples: 0, hits: 0 };
         self.findings.fill(0);
 
-        let from = self.last_advance_before(days);
         // Views and reports over the step, with the stock as it stood since the last
         // event; each view complains with the regulator's probability.
         for (k, c) in p.categories.iter().enumerate() {
             let views_per_item = c.views_per_item_per_day * self.views_factor * access;
             let views = if self.aged[k].is_some() {
+                let from = self.last_advance_before(days);
                 self.aged_counts(k, now, from, views_per_item, s, queue)
             } else {
                 let views = self.viewable(k, s, queue) as f64 * views_per_item * days;

@@ -5,7 +5,7 @@ use rand::Rng;
 
 use super::table::Table;
 use super::{ln_factorial, over, uniform, uniform_bits, INVERSION_BELOW, INVERSION_MAX, TABLE_MAX_MEAN};
-use crate::engine::random::LazyStream;
+use crate::engine::random::{LazyStream, Stream};
 
 /// Poisson counts, with the setup of the last mean kept, and a table for the last
 /// mean that was drawn twice in a row.
@@ -69,7 +69,26 @@ impl Poisson {
             self.draws = 0;
             return self.table.sample(stream.get());
         }
+        if mean > 0.0 && mean < 1.0 && mean != self.mean {
+            // The usual zero of a small mean needs no setup: e^-mean is at least 1 -
+            // mean (what `inversion` does, with the same first uniform).
+            let rng = stream.get();
+            let u = uniform(rng);
+            if u < 1.0 - mean {
+                return 0;
+            }
+            return self.beyond_zero(rng, u, mean);
+        }
         self.draw_untabled(stream, mean)
+    }
+
+    /// [`Self::draw`] for a small mean whose first uniform `u` is not below 1 - mean.
+    #[inline(never)]
+    fn beyond_zero(&mut self, rng: &mut Stream, u: f64, mean: f64) -> u64 {
+        match search(u, 0, (-mean).exp(), mean) {
+            Some(k) => k,
+            None => self.sample(rng, mean),
+        }
     }
 
     /// [`Self::draw`] for a mean without a table.
@@ -78,19 +97,7 @@ impl Poisson {
         if !(mean > 0.0 && mean < f64::INFINITY) {
             return 0;
         }
-        let rng = stream.get();
-        if mean < 1.0 && mean != self.mean {
-            // The usual zero of a small mean needs no setup: e^-mean is at least 1 -
-            // mean (what `inversion` does, with the same first uniform).
-            let u = uniform(rng);
-            if u < 1.0 - mean {
-                return 0;
-            }
-            if let Some(k) = search(u, 0, (-mean).exp(), mean) {
-                return k;
-            }
-        }
-        self.sample(rng, mean)
+        self.sample(stream.get(), mean)
     }
 
     /// A Poisson count with a positive, finite mean.

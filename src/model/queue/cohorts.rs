@@ -21,9 +21,9 @@
 
 use std::collections::VecDeque;
 
-use super::config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source};
+use super::config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source, StreamKeys};
 use crate::engine::counts::{Binomial, Poisson};
-use crate::engine::{LazyStream, ProcessKey, SimDuration, SimTime};
+use crate::engine::{LazyStream, SimDuration, SimTime};
 use crate::scenario::Discipline;
 
 #[derive(Copy, Clone, Debug)]
@@ -43,7 +43,7 @@ pub struct CohortQueue {
     arrivals_rng: LazyStream,
     review_rng: LazyStream,
     /// The keys of those streams' processes, for their restarts at every tick slot.
-    keys: [ProcessKey; 2],
+    keys: StreamKeys,
     /// Samplers of each class's arrivals and of the reviews' accuracy.
     arrivals: Vec<Poisson>,
     accuracy: Binomial,
@@ -77,12 +77,12 @@ impl CohortQueue {
     pub fn new(cfg: QueueConfig) -> Self {
         let n = cfg.urgent.len();
         let mean_review_ms = (cfg.review_time.mean_secs() * 1_000.0).max(1.0);
-        let (arrivals_rng, review_rng) = cfg.streams_at(0);
+        let keys = cfg.stream_keys();
+        let (arrivals_rng, review_rng) = keys.at(0);
         CohortQueue {
             arrivals_rng,
             review_rng,
-            keys: [cfg.arrivals_process, cfg.reviews_process]
-                .map(|process| ProcessKey::new(cfg.seed, cfg.replication, process)),
+            keys,
             arrivals: vec![Poisson::default(); n + 1],
             ended: vec![0; n + 1],
             accuracy: Binomial::default(),
@@ -135,16 +135,39 @@ impl CohortQueue {
 
     /// Plays the queue forward to `t` in sub-steps.
     pub fn advance_to(&mut self, t: SimTime) {
+        self.skip_idle(t);
         while self.now < t {
             let end = t.min(self.next_slot).min(self.cfg.shift.next_change(self.now));
             self.sub_step(self.now, end);
             self.now = end;
             if end == self.next_slot {
                 let slot = end.0 / self.cfg.slot.0.max(1);
-                [self.arrivals_rng, self.review_rng] = self.keys.map(|key| key.at(slot));
+                (self.arrivals_rng, self.review_rng) = self.keys.at(slot);
                 self.next_slot = end + self.cfg.slot.max(SimDuration(1));
             }
         }
+    }
+
+    /// With nothing flagged at upload, nothing waiting or under review and no
+    /// capacity carried, a sub-step draws nothing and adds nothing (zero to the
+    /// backlog's area): jumps to `t`, with the streams of the last slot that starts
+    /// by `t`, as the sub-steps would leave them.
+    fn skip_idle(&mut self, t: SimTime) {
+        let idle = self.rate_per_ms == 0.0
+            && self.stationary_length == 0.0
+            && self.waiting_count == 0
+            && self.in_review.is_empty()
+            && self.carry == 0.0;
+        if !idle || self.now >= t {
+            return;
+        }
+        if self.next_slot <= t {
+            let slot = self.cfg.slot.max(SimDuration(1)).0;
+            let last = self.next_slot.0 + (t.0 - self.next_slot.0) / slot * slot;
+            (self.arrivals_rng, self.review_rng) = self.keys.at(last / self.cfg.slot.0.max(1));
+            self.next_slot = SimTime(last + slot);
+        }
+        self.now = t;
     }
 
     /// Erlang C wait and queue length for the upload-flag rate and the moderators, with
@@ -186,7 +209,9 @@ impl CohortQueue {
                 self.classes[class].flagged_at_upload += n;
                 let cohort =
                     Cohort { time: mid, class: class as u16, count: n, born: mid, source: Source::Detection };
-                self.ages.record(aged(AgedKind::Arrived, &cohort, n));
+                if self.ages.on() {
+                    self.ages.record(aged(AgedKind::Arrived, &cohort, n));
+                }
                 self.arrive(cohort);
             }
         }
@@ -375,6 +400,20 @@ mod tests {
         // Deterministic service halves the wait (Allen-Cunneen), overload gives none.
         assert!((stationary_wait(0.5, 1.0, 1, 0.0).0 - 0.5).abs() < 1e-12);
         assert_eq!(stationary_wait(2.0, 1.0, 1, 1.0), (0.0, 0.0));
+    }
+
+    #[test]
+    fn an_idle_queue_jumps_to_the_streams_of_its_slot() {
+        use rand::Rng;
+        let hours = |h: u64| SimTime(h * SimDuration::HOUR.0);
+        for (t, slot) in [(SimTime(hours(5).0 + 1_000), 5), (hours(7), 7)] {
+            let mut q = queue(2, DurationDist::fixed(SimDuration::HOUR));
+            q.advance_to(t);
+            assert_eq!((q.now, q.next_slot), (t, hours(slot + 1)));
+            let (mut arrivals, mut reviews) = q.keys.at(slot);
+            assert_eq!(q.arrivals_rng.get().next_u64(), arrivals.get().next_u64());
+            assert_eq!(q.review_rng.get().next_u64(), reviews.get().next_u64());
+        }
     }
 
     #[test]

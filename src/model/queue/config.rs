@@ -2,7 +2,7 @@
 //! waiting statistics, used alike by the item and the cohort queue.
 
 use super::shift::Shift;
-use crate::engine::{DurationDist, LazyStream, SimDuration, SimTime};
+use crate::engine::{DurationDist, LazyStream, ProcessKey, SimDuration, SimTime, Stream};
 use crate::scenario::Discipline;
 
 /// What the review of one class of items produced so far.
@@ -60,11 +60,12 @@ pub struct QueueConfig {
 }
 
 impl QueueConfig {
-    /// The arrival and review streams of tick slot `index` (see `engine::stream_at`).
-    pub fn streams_at(&self, index: u64) -> (LazyStream, LazyStream) {
-        (
-            LazyStream::at(self.seed, self.replication, self.arrivals_process, index),
-            LazyStream::at(self.seed, self.replication, self.reviews_process, index),
+    /// The keys of the arrival and review streams, computed once for the restarts at
+    /// every tick slot.
+    pub fn stream_keys(&self) -> StreamKeys {
+        StreamKeys(
+            [self.arrivals_process, self.reviews_process]
+                .map(|p| ProcessKey::new(self.seed, self.replication, p)),
         )
     }
 
@@ -72,6 +73,22 @@ impl QueueConfig {
     /// categories.
     pub fn clean_class(&self) -> usize {
         self.urgent.len()
+    }
+}
+
+/// The keys of a queue's arrival and review streams.
+#[derive(Clone, Copy, Debug)]
+pub struct StreamKeys([ProcessKey; 2]);
+
+impl StreamKeys {
+    /// The arrival and review streams of tick slot `index` (see `engine::stream_at`).
+    pub fn at(&self, index: u64) -> (LazyStream, LazyStream) {
+        (self.0[0].at(index), self.0[1].at(index))
+    }
+
+    /// The same streams, seeded now.
+    pub fn seeded_at(&self, index: u64) -> (Stream, Stream) {
+        (self.0[0].seeded_at(index), self.0[1].seeded_at(index))
     }
 }
 

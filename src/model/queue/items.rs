@@ -11,8 +11,8 @@ use std::collections::{BinaryHeap, VecDeque};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use super::config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source};
-use crate::engine::{LazyStream, SimDuration, SimTime};
+use super::config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source, StreamKeys};
+use crate::engine::{SimDuration, SimTime, Stream};
 use crate::scenario::Discipline;
 
 /// Class of an item: a category index, or `clean` for a false positive.
@@ -35,8 +35,16 @@ type Review = Reverse<(SimTime, u64, Class, u32)>;
 /// An item-level multi-server review queue.
 pub struct ItemQueue {
     cfg: QueueConfig,
-    arrivals_rng: LazyStream,
-    review_rng: LazyStream,
+    /// The streams of the current tick slot, seeded when it starts: the loop draws
+    /// from them at every item, and checking a lazy stream at every draw made it 15%
+    /// slower. An idle queue leaves them to be seeded when it wakes (`stale`).
+    arrivals_rng: Stream,
+    review_rng: Stream,
+    /// The keys of those streams, for their restarts at every tick slot.
+    keys: StreamKeys,
+    /// The slot whose streams are still to be seeded, when the queue was idle as the
+    /// slot started.
+    stale: Option<u64>,
     /// Flagged arrivals at upload per millisecond, and the cumulative class weights.
     rate_per_ms: f64,
     class_cdf: Vec<f64>,
@@ -64,11 +72,14 @@ pub struct ItemQueue {
 impl ItemQueue {
     pub fn new(cfg: QueueConfig) -> Self {
         let n = cfg.urgent.len();
-        let (arrivals_rng, review_rng) = cfg.streams_at(0);
+        let keys = cfg.stream_keys();
+        let (arrivals_rng, review_rng) = keys.seeded_at(0);
         ItemQueue {
             idle: cfg.moderators,
             arrivals_rng,
             review_rng,
+            keys,
+            stale: None,
             next_slot: SimTime::ZERO + cfg.slot,
             cfg,
             rate_per_ms: 0.0,
@@ -101,6 +112,7 @@ impl ItemQueue {
     /// the exponential distribution has no memory.
     pub fn set_upload_flags(&mut self, now: SimTime, per_day: f64, class_weights: &[f64]) {
         self.advance_to(now);
+        self.wake();
         let total: f64 = class_weights.iter().sum();
         self.rate_per_ms = if total > 0.0 { per_day / SimDuration::DAY.0 as f64 } else { 0.0 };
         let mut acc = 0.0;
@@ -118,6 +130,7 @@ impl ItemQueue {
     /// at `now`.
     pub fn add_reported(&mut self, now: SimTime, class: usize, count: u64, born: SimTime) {
         self.advance_to(now);
+        self.wake();
         for _ in 0..count {
             self.arrive(Item { arrival: now, born, class: class as Class, source: Source::Report });
         }
@@ -126,6 +139,7 @@ impl ItemQueue {
     /// Adds moderators from `now` on.
     pub fn add_moderators(&mut self, now: SimTime, count: u32) {
         self.advance_to(now);
+        self.wake();
         self.cfg.moderators += count;
         self.idle += count;
         self.start_waiting(now);
@@ -133,6 +147,7 @@ impl ItemQueue {
 
     /// Plays the queue forward to `t`: arrivals, review starts and completions.
     pub fn advance_to(&mut self, t: SimTime) {
+        self.skip_idle_slots(t);
         loop {
             // Candidate instants; at a tie a finished review goes first (it frees a
             // moderator), then a shift start, then an arrival.
@@ -175,10 +190,44 @@ impl ItemQueue {
     /// Restarts the streams at a slot boundary. The pending arrival is drawn afresh from
     /// the boundary, which is exact for a Poisson process (it has no memory), so that
     /// arrivals in a slot are the same in every variant whose rate is the same there.
+    #[inline(never)]
     fn restart_streams(&mut self, at: SimTime) {
-        (self.arrivals_rng, self.review_rng) = self.cfg.streams_at(at.0 / self.cfg.slot.0.max(1));
+        let index = at.0 / self.cfg.slot.0.max(1);
+        if self.idle() {
+            self.stale = Some(index);
+        } else {
+            (self.arrivals_rng, self.review_rng) = self.keys.seeded_at(index);
+            self.stale = None;
+        }
         self.next_slot = at + self.cfg.slot.max(SimDuration(1));
         self.next_arrival = self.draw_next_arrival(at);
+    }
+
+    /// With nothing flagged at upload, nothing waiting and nothing under review, the
+    /// slots up to `t` pass without a draw: restarts only the streams of the last slot
+    /// that starts by `t` (what restarting at every slot would leave).
+    fn skip_idle_slots(&mut self, t: SimTime) {
+        if self.idle() && self.next_slot <= t {
+            let slot = self.cfg.slot.max(SimDuration(1)).0;
+            let last = SimTime(self.next_slot.0 + (t.0 - self.next_slot.0) / slot * slot);
+            self.integrate(last);
+            self.restart_streams(last);
+        }
+    }
+
+    /// Nothing flagged at upload, nothing waiting, nothing under review: nothing to
+    /// draw until the model adds items, moderators or a rate.
+    fn idle(&self) -> bool {
+        self.rate_per_ms <= 0.0 && self.busy.is_empty() && self.waiting_len() == 0
+    }
+
+    /// Seeds the streams of the current slot if the queue was idle when it started:
+    /// before the model adds anything that may draw.
+    #[inline(never)]
+    fn wake(&mut self) {
+        if let Some(index) = self.stale.take() {
+            (self.arrivals_rng, self.review_rng) = self.keys.seeded_at(index);
+        }
     }
 
     fn integrate(&mut self, t: SimTime) {
@@ -195,7 +244,7 @@ impl ItemQueue {
         if self.rate_per_ms <= 0.0 {
             return None;
         }
-        let gap: f64 = Exp1.sample(self.arrivals_rng.get());
+        let gap: f64 = Exp1.sample(&mut self.arrivals_rng);
         Some(from + SimDuration::from_secs_f64(gap / self.rate_per_ms / 1_000.0))
     }
 
@@ -203,7 +252,7 @@ impl ItemQueue {
         if self.class_cdf.len() <= 1 {
             return 0;
         }
-        let u: f64 = self.arrivals_rng.get().random();
+        let u: f64 = self.arrivals_rng.random();
         self.class_cdf.iter().position(|&c| u < c).unwrap_or(self.class_cdf.len() - 1) as Class
     }
 
@@ -268,7 +317,7 @@ impl ItemQueue {
             self.stats.wait_sum_ms += wait.0 as f64;
             self.stats.wait_max = self.stats.wait_max.max(wait);
         }
-        let done = now + self.cfg.review_time.sample(self.review_rng.get());
+        let done = now + self.cfg.review_time.sample(&mut self.review_rng);
         self.seq += 1;
         Reverse((done, self.seq, item.class, slot))
     }
@@ -281,7 +330,7 @@ impl ItemQueue {
             return;
         };
         self.stats.reviews_done += 1;
-        let correct = self.cfg.accuracy >= 1.0 || self.review_rng.get().random::<f64>() < self.cfg.accuracy;
+        let correct = self.cfg.accuracy >= 1.0 || self.review_rng.random::<f64>() < self.cfg.accuracy;
         let clean = class as usize == self.cfg.clean_class();
         let counts = &mut self.classes[class as usize];
         counts.queued -= 1;
@@ -362,6 +411,20 @@ mod tests {
 
     fn hours(h: u64) -> SimTime {
         SimTime(h * SimDuration::HOUR.0)
+    }
+
+    #[test]
+    fn an_idle_queue_jumps_to_the_streams_of_its_slot() {
+        use rand::Rng;
+        for (t, slot) in [(SimTime(hours(5).0 + 1_000), 5), (hours(7), 7)] {
+            let mut q = queue(2, SimDuration::HOUR, (0, 24));
+            q.advance_to(t);
+            assert_eq!((q.now, q.next_slot, q.stale), (t, hours(slot + 1), Some(slot)));
+            q.wake();
+            let (mut arrivals, mut reviews) = q.keys.at(slot);
+            assert_eq!(q.arrivals_rng.next_u64(), arrivals.get().next_u64());
+            assert_eq!(q.review_rng.next_u64(), reviews.get().next_u64());
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod items;
 mod shift;
 
 pub use cohorts::CohortQueue;
-pub use config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source};
+pub use config::{AgeLog, AgedEvent, AgedKind, ClassCounts, QueueConfig, QueueStats, Source, StreamKeys};
 pub use items::ItemQueue;
 pub use shift::Shift;
 
