@@ -15,23 +15,29 @@ rounds=${3:-4}
 work=$(mktemp -d)
 trap 'for d in old new; do git worktree remove --force "$work/$d" >/dev/null 2>&1 || true; done; rm -rf "$work"' EXIT
 
-build() { # DIR OUT: builds the benchmark binary of the checkout in DIR and copies it to OUT
-    # (the bench target's executable: the build may list modsim's own binary after it)
+build() { # DIR OUT [TARGET]: builds the benchmark binary of the checkout in DIR (into
+    # the target folder TARGET when given) and copies it to OUT (the bench target's
+    # executable: the build may list modsim's own binary after it). A temporary
+    # checkout builds into a folder of its own even when CARGO_TARGET_DIR is set:
+    # sharing one, cargo took the second checkout's sources as fresh and both sides
+    # ran the first's binary.
     local bin
-    bin=$(cd "$1" && cargo bench --locked --bench engine --no-run --message-format json 2>/dev/null |
+    bin=$(cd "$1" && CARGO_TARGET_DIR=${3:-${CARGO_TARGET_DIR:-$1/target}} \
+        cargo bench --locked --bench engine --no-run --message-format json 2>/dev/null |
         grep '"kind":\["bench"\]' | grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4)
     cp "$bin" "$2"
 }
 git worktree add --detach "$work/old" "$old" >/dev/null 2>&1
-build "$work/old" "$work/bench-old"
+build "$work/old" "$work/bench-old" "$work/old/target"
 dir_old=$work/old
 if [ -n "$new" ]; then
     git worktree add --detach "$work/new" "$new" >/dev/null 2>&1
     dir_new=$work/new
+    build "$dir_new" "$work/bench-new" "$work/new/target"
 else
     dir_new=$PWD
+    build "$dir_new" "$work/bench-new"
 fi
-build "$dir_new" "$work/bench-new"
 for round in $(seq "$rounds"); do
     for v in old new; do
         dir=dir_$v

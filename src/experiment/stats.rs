@@ -1,4 +1,8 @@
 //! Statistics over replications. Pure numbers: nothing here knows the model.
+//!
+//! This file is long because its tests are: each estimator is checked against values
+//! from R or by hand, and the Kaplan-Meier quantiles against their first
+//! implementation, kept in the tests as an oracle.
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
