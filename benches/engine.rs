@@ -1,6 +1,7 @@
-//! `cargo bench`: regressions in the event calendar, a flagship replication and the
-//! review queue show here. Figures are comparable only within one run on one machine;
-//! benches/README.md has reference figures and the whole-run benchmark (benches/run.sh).
+//! `cargo bench`: regressions in the event calendar, the count draws, a flagship
+//! replication and the review queue show here. Figures are comparable only within one
+//! run on one machine; benches/README.md has reference figures and the whole-run
+//! benchmark (benches/run.sh).
 //!
 //! The count draws compare `engine::counts` with rand_distr set up at every draw (as
 //! modsim drew before), at means the flagship draws at: complaints (0.05), uploads

@@ -15,7 +15,7 @@ scenario=scenarios/tiktok-indonesia-2018.toml
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-# Peak resident memory of one run in MiB, and its wall time in seconds.
+# Peak resident memory of one run in KiB, and its wall time in seconds.
 peak() {
   /usr/bin/time -f "%M %e" "$@" 2>&1 >/dev/null | tail -1
 }

@@ -73,7 +73,7 @@ fn key(seed: u64, replication: u64, process: u64) -> u64 {
 /// interval depend on the policy then cannot shift the draws of later intervals, which
 /// keeps common random numbers aligned between variants.
 pub fn stream_at(seed: u64, replication: u64, process: u64, index: u64) -> Stream {
-    seeded(key_at(seed, replication, process, index))
+    ProcessKey::new(seed, replication, process).seeded_at(index)
 }
 
 /// [`stream_at`], seeded on its first draw. A count process restarts its stream at every
@@ -110,10 +110,6 @@ impl LazyStream {
     }
 }
 
-fn key_at(seed: u64, replication: u64, process: u64, index: u64) -> u64 {
-    mix(key(seed, replication, process) ^ index)
-}
-
 /// What (seed, replication, process) make of a stream's key, computed once for a
 /// process that restarts its stream at every tick (see [`stream_at`]).
 #[derive(Clone, Copy, Debug)]
@@ -131,13 +127,17 @@ impl ProcessKey {
 
     /// The lazy form of `stream_at(seed, replication, process, index)`.
     pub fn at(self, index: u64) -> LazyStream {
-        LazyStream { key: mix(self.0 ^ index), rng: None }
+        LazyStream { key: self.key_at(index), rng: None }
     }
 
     /// `stream_at(seed, replication, process, index)`, seeded now: for a process that
     /// draws so often that checking a lazy stream at every draw would cost more.
     pub fn seeded_at(self, index: u64) -> Stream {
-        seeded(mix(self.0 ^ index))
+        seeded(self.key_at(index))
+    }
+
+    fn key_at(self, index: u64) -> u64 {
+        mix(self.0 ^ index)
     }
 }
 

@@ -18,10 +18,7 @@ pub fn paired_differences(
         for (a, b) in base.outcomes.iter().zip(other.outcomes.iter()) {
             let (a, b) = (a?, b?);
             for (column, metric) in columns.iter_mut().zip(group) {
-                let (x, y) = (metric.of(&a.metrics), metric.of(&b.metrics));
-                if !x.is_nan() && !y.is_nan() {
-                    column.push(y - x);
-                }
+                column.extend(PairedDifference::pair(metric.of(&a.metrics), metric.of(&b.metrics)));
             }
         }
         Ok(())

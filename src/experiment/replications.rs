@@ -62,7 +62,7 @@ impl ReplicationsWriter {
 
     /// Adds the next replication.
     pub fn push(&mut self, outcome: ReplicationOutcome) -> Result<(), ReplicationsError> {
-        if self.in_memory.len() < self.in_memory_limit {
+        if self.keeps_next_in_memory() {
             self.in_memory.push(outcome);
             self.len += 1;
             return Ok(());
@@ -85,13 +85,13 @@ impl ReplicationsWriter {
     }
 
     /// How many replications there are so far.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    /// Whether there are none yet.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
+    /// Whether the next replication added stays in memory.
+    pub fn keeps_next_in_memory(&self) -> bool {
+        self.in_memory.len() < self.in_memory_limit
     }
 
     /// The replications so far, to read while the run goes on (what is written is

@@ -137,8 +137,14 @@ pub struct PairedDifference {
 impl PairedDifference {
     pub fn of(base: &[f64], other: &[f64]) -> PairedDifference {
         let d: Vec<f64> =
-            base.iter().zip(other).filter(|(a, b)| !a.is_nan() && !b.is_nan()).map(|(a, b)| b - a).collect();
+            base.iter().zip(other).filter_map(|(a, b)| PairedDifference::pair(*a, *b)).collect();
         PairedDifference::of_differences(&d)
+    }
+
+    /// The difference `other - base` of one pair; `None` when either is NaN (not
+    /// applicable), and the pair is left out.
+    pub fn pair(base: f64, other: f64) -> Option<f64> {
+        (!base.is_nan() && !other.is_nan()).then_some(other - base)
     }
 
     /// From the differences `other[i] - base[i]` of the pairs where neither is NaN.
