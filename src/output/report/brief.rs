@@ -4,6 +4,7 @@
 //! sweep: the answer to `--target`, else where the block probability falls), then the
 //! warnings a reader must not miss. Read from the folder's tables and run.json alone.
 
+use super::costs::capitalised;
 use super::data::{FolderData, MetricSummary, RunData};
 use crate::model::Metric;
 use crate::output::columns::SummaryRow;
@@ -218,11 +219,6 @@ fn warnings(data: &FolderData) -> Vec<String> {
         );
     }
     out
-}
-
-fn capitalised(s: &str) -> String {
-    let mut chars = s.chars();
-    chars.next().map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
 }
 
 #[cfg(test)]

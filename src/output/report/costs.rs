@@ -29,7 +29,8 @@ fn rows(unit: &str) -> Vec<(Metric, String)> {
         .collect()
 }
 
-fn capitalised(s: &str) -> String {
+/// `s` with its first letter in upper case.
+pub(super) fn capitalised(s: &str) -> String {
     let mut chars = s.chars();
     chars.next().map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
 }

@@ -384,7 +384,7 @@ fn run_of<'r>(runs: &'r mut [RunData], row: &Row, labels: &Labels) -> Result<&'r
 }
 
 /// The Kaplan-Meier curve of `blocks`, as survival.csv would hold it.
-pub(crate) fn curve_of(blocks: &[BlockRow]) -> Vec<SurvivalRow> {
+pub(super) fn curve_of(blocks: &[BlockRow]) -> Vec<SurvivalRow> {
     let durations: Vec<f64> = blocks.iter().map(|b| b.duration_days).collect();
     let censored: Vec<bool> = blocks.iter().map(|b| b.censored).collect();
     KaplanMeier::new(&durations, &censored)

@@ -142,7 +142,7 @@ fn date(start: Option<&str>, day: f64) -> Option<String> {
 }
 
 /// 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, ...
-pub(super) fn ordinal(n: u32) -> String {
+fn ordinal(n: u32) -> String {
     let suffix = match (n % 10, n % 100) {
         (_, 11..=13) => "th",
         (1, _) => "st",

@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::blocks::{censoring_marks, drawn_steps};
 use super::costs::{paired, significant};
+use super::survival::{blocks_of_runs, censoring_marks, drawn_steps};
 use super::theme::{mesh_style, plane, short_number, upper, with_legend, Plane, Swatch, FONT, INK, PALETTE};
 use super::time_axis::{time_plane, TimeAxis};
 use super::{ChartError, Draw};
@@ -70,11 +70,7 @@ impl Draw for CompareDurations<'_> {
 fn durations_label(run: &RunData, replications: u64) -> String {
     // Every block is at risk at the first step of the Kaplan-Meier curve.
     match run.survival.first() {
-        Some(first) => {
-            let blocks = first.at_risk;
-            let s = if blocks == 1 { "" } else { "s" };
-            format!("{}: n = {blocks} block{s} of {replications} runs", run.label)
-        }
+        Some(first) => format!("{}: {}", run.label, blocks_of_runs(first.at_risk, replications)),
         None => format!("{}: never blocked in {replications} runs", run.label),
     }
 }

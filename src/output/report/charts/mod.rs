@@ -6,8 +6,9 @@
 //!
 //! This module lists the charts of each kind of folder ([`all`]) and renders them; the
 //! shared look lives in `theme`, and each family of charts in a file of its own
-//! (`timeline`, `fan`, `blocks`, `compare`, `sweep`) that uses `theme` (and `time_axis`,
-//! `labels`) and nothing else here but [`ChartError`] and the `Draw` trait.
+//! (`timeline`, `fan`, `blocks`, `compare`, `sweep`, ...) that uses `theme` (and the
+//! shared helpers `time_axis`, `labels`, `costs`, `survival`) and nothing else here but
+//! [`ChartError`] and the `Draw` trait.
 
 mod blocks;
 mod compare;
@@ -18,6 +19,7 @@ mod forecast;
 mod labels;
 mod pit;
 mod posterior;
+mod survival;
 mod sweep;
 mod theme;
 mod time_axis;
