@@ -70,7 +70,7 @@ pub(super) fn section(data: &FolderData) -> Option<Section> {
         let spread = time.map_or(String::new(), |m| format!("; 5% to 95%: day {:.1} to {:.1}", m.p05, m.p95));
         rows.push(vec![
             "First block took effect".into(),
-            match date(data.record.start.as_deref(), start) {
+            match date(data.start(), start) {
                 Some(date) => format!("day {start:.1} ({date})"),
                 None => format!("day {start:.1}"),
             },
@@ -134,10 +134,11 @@ pub(super) fn section(data: &FolderData) -> Option<Section> {
     Some(Section { sentences, rows })
 }
 
-/// The date `day` days after the scenario's start (run.json's `start`), if it has one.
-fn date(start: Option<&str>, day: f64) -> Option<String> {
-    let start = chrono::NaiveDateTime::parse_from_str(start?, "%Y-%m-%dT%H:%M:%S").ok()?;
-    let at = start.checked_add_signed(chrono::Duration::milliseconds((day * 86_400_000.0).round() as i64))?;
+/// The date `day` days after the scenario's start ([`FolderData::start`]), if it has
+/// one.
+fn date(start: Option<chrono::NaiveDateTime>, day: f64) -> Option<String> {
+    let at =
+        start?.checked_add_signed(chrono::Duration::milliseconds((day * 86_400_000.0).round() as i64))?;
     Some(at.format("%Y-%m-%d %H:%M").to_string())
 }
 
@@ -247,7 +248,7 @@ mod tests {
 
     #[test]
     fn the_observed_start_is_dated_when_the_scenario_has_a_calendar() {
-        assert_eq!(date(Some("2018-05-27T00:00:00"), 37.75).as_deref(), Some("2018-07-03 18:00"));
+        assert_eq!(date("2018-05-27T00:00:00".parse().ok(), 37.75).as_deref(), Some("2018-07-03 18:00"));
         assert_eq!(date(None, 37.75), None);
     }
 
