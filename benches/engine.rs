@@ -1,5 +1,5 @@
 //! `cargo bench`: regressions in the event calendar, the count draws, a flagship
-//! replication and the review queue show here. Figures are comparable only within one
+//! replication, the SimPy peer's reduced flagship and the review queue show here. Figures are comparable only within one
 //! run on one machine; benches/README.md has reference figures and the whole-run
 //! benchmark (benches/run.sh).
 //!
@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use divan::{black_box, Bencher};
-use modsim::engine::{counts, stream, Calendar, LazyStream, SimTime};
+use modsim::engine::{counts, stream, Calendar, LazyStream, ProcessKey, SimTime};
 use modsim::model::run_replication;
 use modsim::scenario::{self, Scenario};
 use rand_distr::Distribution;
@@ -53,6 +53,55 @@ fn flagship_replication(bencher: Bencher) {
     bencher.bench_local(|| {
         rep += 1;
         black_box(run_replication(&s, s.seed(), rep, false))
+    });
+}
+
+/// One replication of the SimPy peer's reduced flagship (`benches/peers/`): 8,760
+/// hourly steps of a few count draws, no review queue at work.
+#[divan::bench(sample_count = 40, sample_size = 4)]
+fn reduced_flagship_replication(bencher: Bencher) {
+    let s = library("benches/peers/reduced-flagship.toml");
+    let mut rep = 0;
+    bencher.bench_local(|| {
+        rep += 1;
+        black_box(run_replication(&s, s.seed(), rep, false))
+    });
+}
+
+/// The draws of a reduced flagship replication and nothing else: each hour, its
+/// streams restarted, the complaints on the live stock, the uploads that go live, the
+/// crawler's samples and their hits, with the samplers the model uses. No calendar,
+/// ladder, orders or bookkeeping: the least a replication drawing exactly by the hour
+/// can cost, against `reduced_flagship_replication`.
+#[divan::bench(sample_count = 40, sample_size = 4)]
+fn reduced_flagship_draws_alone(bencher: Bencher) {
+    let s = library("benches/peers/reduced-flagship.toml");
+    let (p, r) = (s.platform(), s.regulator());
+    let c = &p.categories[0];
+    let days = s.step().as_days_f64();
+    let uploads = p.uploads_per_day * c.share * (1.0 - c.recall) * days;
+    let samples = r.crawler_samples_per_day * days;
+    let steps = s.horizon().0 / s.step().0;
+    let mut rep = 0;
+    bencher.bench_local(|| {
+        rep += 1;
+        let keys = [1, 2, 3].map(|process| ProcessKey::new(s.seed(), rep, process));
+        let (mut complaints, mut live, mut crawled) = Default::default();
+        let mut hits = counts::Binomial::default();
+        let (mut visible, mut findings) = (c.initial_stock, 0);
+        for step in 0..steps {
+            let [mut upload_rng, mut complaint_rng, mut crawler_rng] = keys.map(|key| key.at(step));
+            let views = visible as f64 * c.views_per_item_per_day * days;
+            findings += counts::Poisson::draw(
+                &mut complaints,
+                &mut complaint_rng,
+                views * r.complaints_per_violating_view,
+            );
+            visible += counts::Poisson::draw(&mut live, &mut upload_rng, uploads);
+            let n = counts::Poisson::draw(&mut crawled, &mut crawler_rng, samples);
+            findings += hits.draw(&mut crawler_rng, n, visible as f64 / p.catalogue_items);
+        }
+        black_box((visible, findings))
     });
 }
 
