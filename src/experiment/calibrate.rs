@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use super::abc::{self, AbcError, AbcProgress, AbcRun, Prior, Settings};
 use crate::engine::random::Stream;
 pub use crate::scenario::Form;
-use crate::scenario::Observed;
+use crate::scenario::{Observed, Template};
 pub use config::load;
 pub use forecast::CaseForecast;
 pub use simulate::{case_distance, PENALTY};
@@ -40,6 +40,8 @@ pub struct Case {
     pub path: PathBuf,
     /// The scenario text, read once: every particle is built from the same text.
     pub text: String,
+    /// The text checked once, to write each particle's values into.
+    pub template: Template,
     pub observed: Observed,
 }
 

@@ -4,7 +4,8 @@
 //! Two stages, as in ripgrep's argument handling: `raw.rs` mirrors the file and only
 //! checks types; `lower/` checks meaning (ranges, references, units) and builds a
 //! [`Scenario`]. The engine and the model never see a raw struct. This file holds the
-//! entry points (`load`, `load_with`, `load_variants`, `parse`, `parse_with`).
+//! entry points (`load`, `load_with`, `load_variants`, `parse`, `parse_with`);
+//! `template.rs` builds many scenarios from one file read once.
 
 mod diagnostic;
 mod domain;
@@ -20,6 +21,7 @@ mod schema;
 mod schema_forms;
 pub mod sources;
 mod spread;
+mod template;
 pub mod units;
 mod value_form;
 mod variant_errors;
@@ -38,6 +40,7 @@ pub use posterior::{ParticleScenarios, Posterior, PosteriorSpec, PosteriorTarget
 pub use schema::scenario_schema;
 pub use sources::{Origin, Source, SourceKind};
 pub use spread::spread_warnings;
+pub use template::Template;
 pub use value_form::{duration_form, value_text, Form};
 
 /// A scenario read from a file, with the text it came from (for hashing and reports)
@@ -190,10 +193,9 @@ fn build(
         });
     }
     let changed_text = with_overrides(&text, overrides, path, &variant)?;
-    let list: Vec<String> = overrides.iter().map(Override::to_string).collect();
     let label = match &variant {
-        Some(v) => format!("{origin} (variant `{v}`: {})", list.join(", ")),
-        None => format!("{origin} (with {})", list.join(", ")),
+        Some(v) => format!("{origin} (variant `{v}`: {})", written(overrides)),
+        None => with_label(&origin, overrides),
     };
     let (mut changed, warnings) = parse(&changed_text, &label)?;
     if variant.is_none() {
@@ -237,8 +239,17 @@ pub fn parse_with(
         return parse(text, origin);
     }
     let changed = with_overrides(text, overrides, Path::new(origin), &None)?;
-    let list: Vec<String> = overrides.iter().map(Override::to_string).collect();
-    parse(&changed, &format!("{origin} (with {})", list.join(", ")))
+    parse(&changed, &with_label(origin, overrides))
+}
+
+/// How diagnostics name a file with `overrides` applied.
+fn with_label(origin: &str, overrides: &[Override]) -> String {
+    format!("{origin} (with {})", written(overrides))
+}
+
+/// The overrides as `--set` writes them, comma-separated.
+fn written(overrides: &[Override]) -> String {
+    overrides.iter().map(Override::to_string).collect::<Vec<_>>().join(", ")
 }
 
 /// The text with `overrides` applied and the file's `[[variants]]` left out (variants
@@ -252,12 +263,23 @@ fn with_overrides(
     let mut doc: toml_edit::DocumentMut =
         text.parse().map_err(|_| ScenarioError::Invalid { diagnostics: vec![] })?;
     doc.remove("variants");
+    apply_overrides(&mut doc, overrides, path, variant)?;
+    Ok(doc.to_string())
+}
+
+/// Applies `overrides` to `doc` in order; a refusal names the file and the variant.
+fn apply_overrides(
+    doc: &mut toml_edit::DocumentMut,
+    overrides: &[Override],
+    path: &Path,
+    variant: &Option<String>,
+) -> Result<(), ScenarioError> {
     for ov in overrides {
-        overrides::apply(&mut doc, ov).map_err(|source| ScenarioError::Override {
+        overrides::apply(doc, ov).map_err(|source| ScenarioError::Override {
             path: path.to_owned(),
             variant: variant.clone(),
             source,
         })?;
     }
-    Ok(doc.to_string())
+    Ok(())
 }

@@ -15,7 +15,7 @@ use crate::experiment::abc::Prior;
 use crate::scenario::overrides::lookup;
 use crate::scenario::units::parse_duration;
 use crate::scenario::{
-    self, duration_form, value_text, Diagnostic, Form, Lines, Override, ScenarioError, Severity,
+    self, duration_form, value_text, Diagnostic, Form, Lines, Override, ScenarioError, Severity, Template,
 };
 
 /// Replications of each case per particle unless the file says.
@@ -131,7 +131,8 @@ fn read_cases(raw: &RawConfig, dir: &Path, problems: &mut Problems) -> Result<Ve
             problems.error(entry.span(), key, format!("case `{stem}` has no [observed] outcome to fit"));
             continue;
         };
-        cases.push(Case { stem, path, text: loaded.text, observed });
+        let template = Template::new(&path, &loaded.text)?;
+        cases.push(Case { stem, path, text: loaded.text, template, observed });
     }
     Ok(cases)
 }
@@ -207,7 +208,7 @@ fn target(case: &Case, index: usize, path: &str, duration: bool, median: f64) ->
         if duration { duration_form(&item, &format!("`{path}` in case `{stem}`"))? } else { Form::Number };
     let value = value_text(form, median);
     let set = [Override::set(path, value)];
-    if let Err(e) = scenario::load_text_with(&case.path, case.text.clone(), &set) {
+    if let Err(e) = case.template.scenario_with(&set) {
         let text = match e {
             ScenarioError::Invalid { diagnostics } => {
                 diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; ")

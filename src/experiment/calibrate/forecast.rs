@@ -11,7 +11,6 @@ use crate::engine::random::{stream, stream_at};
 use crate::experiment::abc::{AbcError, Posterior};
 use crate::experiment::stats::quantile_sorted;
 use crate::model::run_replication;
-use crate::scenario;
 
 /// Stream id of forecast draws (replication = case index, index = draw).
 const FORECAST: u64 = 3;
@@ -49,7 +48,7 @@ impl Calibration {
     /// so the forecast is the same at any thread count (run it inside the pool that
     /// should do the work).
     pub fn forecast(&self, case: usize, posterior: &Posterior, draws: u64, seed: u64) -> CaseForecast {
-        let text = &self.cases[case];
+        let template = &self.cases[case].template;
         let outcomes: Vec<Option<f64>> = (0..draws)
             .into_par_iter()
             .map(|k| {
@@ -57,8 +56,8 @@ impl Calibration {
                 let theta = posterior.draw(&mut rng).to_vec();
                 let replication_seed = rng.random::<u64>();
                 let list = simulate::overrides(self, &theta, case);
-                let loaded = scenario::load_text_with(&text.path, text.text.clone(), &list).ok()?;
-                let outcome = run_replication(&loaded.scenario, replication_seed, k, false);
+                let scenario = template.scenario_with(&list).ok()?;
+                let outcome = run_replication(&scenario, replication_seed, k, false);
                 Some(outcome.blocks.first().map_or(0.0, |b| b.duration_days))
             })
             .collect();

@@ -7,7 +7,7 @@ use rand::RngExt;
 use super::Calibration;
 use crate::engine::random::Stream;
 use crate::model::{run_replication, BlockRecord};
-use crate::scenario::{self, value_text, Observed, Override};
+use crate::scenario::{value_text, Observed, Override};
 
 /// The distance of a block that happened against an observation without one, or the
 /// other way round: a log gap of 3 is a factor of about 20 in days.
@@ -30,12 +30,12 @@ pub(super) fn distance(calibration: &Calibration, theta: &[f64], rng: &mut Strea
     let mut total = 0.0;
     for (i, case) in calibration.cases.iter().enumerate() {
         let list = overrides(calibration, theta, i);
-        let Ok(loaded) = scenario::load_text_with(&case.path, case.text.clone(), &list) else {
+        let Ok(scenario) = case.template.scenario_with(&list) else {
             return f64::INFINITY;
         };
         for replication in 0..calibration.replications {
             let seed = rng.random::<u64>();
-            let outcome = run_replication(&loaded.scenario, seed, replication, false);
+            let outcome = run_replication(&scenario, seed, replication, false);
             total += case_distance(&case.observed, outcome.blocks.first());
         }
     }

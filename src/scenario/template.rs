@@ -1,0 +1,87 @@
+//! A scenario file read and checked once, to build many scenarios that differ from it
+//! only by overrides: a calibration's particles, a forecast's draws, a posterior's
+//! particles. [`super::load_text_with`] parses the file three times for each (the file
+//! alone, its document, the changed text); a template parses only the changed text.
+
+use std::path::{Path, PathBuf};
+
+use super::{apply_overrides, parse, with_label, Override, Scenario, ScenarioError};
+
+/// A checked scenario file and its document, ready for overrides.
+#[derive(Clone, Debug)]
+pub struct Template {
+    path: PathBuf,
+    origin: String,
+    /// The file's own scenario, as `load_text_with` gives it without overrides.
+    base: Scenario,
+    /// The file's document without its `[[variants]]`, which overrides change.
+    doc: toml_edit::DocumentMut,
+}
+
+impl Template {
+    /// The template of `text`, the contents of `path`: the file must be valid on its
+    /// own, as for [`super::load_text_with`].
+    pub fn new(path: &Path, text: &str) -> Result<Template, ScenarioError> {
+        let origin = path.display().to_string();
+        let (base, _) = parse(text, &origin)?;
+        let mut doc: toml_edit::DocumentMut =
+            text.parse().map_err(|_| ScenarioError::Invalid { diagnostics: vec![] })?;
+        doc.remove("variants");
+        Ok(Template { path: path.to_owned(), origin, base, doc })
+    }
+
+    /// The scenario with `overrides` applied: the scenario
+    /// `load_text_with(path, text, overrides)` gives, without reading the file's
+    /// posterior (a particle's values are what it is built for).
+    pub fn scenario_with(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        if overrides.is_empty() {
+            return Ok(self.base.clone());
+        }
+        let mut doc = self.doc.clone();
+        apply_overrides(&mut doc, overrides, &self.path, &None)?;
+        let (mut scenario, _) = parse(&doc.to_string(), &with_label(&self.origin, overrides))?;
+        scenario.variants = self.base.variants.clone();
+        Ok(scenario)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::load_text_with;
+    use super::*;
+
+    #[test]
+    fn a_template_builds_what_loading_the_text_builds() {
+        let path = Path::new("scenarios/tiktok-indonesia-2018.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let template = Template::new(path, &text).unwrap();
+        let sets = [
+            vec![],
+            vec![Override::set("platform.review.moderators", "45")],
+            vec![
+                Override::set("regulator.unblock.processing_time", "\"3d\""),
+                Override::set("playbook.cleanup.items_per_day", "750"),
+            ],
+        ];
+        for overrides in sets {
+            let loaded = load_text_with(path, text.clone(), &overrides).unwrap().scenario;
+            // The domain types hold floats and no equality: their debug text shows
+            // every field, floats exactly.
+            assert_eq!(format!("{:?}", template.scenario_with(&overrides).unwrap()), format!("{loaded:?}"));
+        }
+        assert_eq!(template.scenario_with(&[]).unwrap().variants().len(), 3, "the file's variants are kept");
+    }
+
+    #[test]
+    fn a_template_refuses_what_loading_refuses() {
+        let path = Path::new("scenarios/tiktok-indonesia-2018.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let template = Template::new(path, &text).unwrap();
+        let bad = [Override::set("platform.review.moderators", "-3")];
+        let from_template = template.scenario_with(&bad).unwrap_err().to_string();
+        let from_text = load_text_with(path, text.clone(), &bad).unwrap_err().to_string();
+        assert_eq!(from_template, from_text);
+        assert!(from_template.contains("platform.review.moderators"), "{from_template}");
+        assert!(Template::new(path, "[scenario]\nname = 3\n").is_err(), "an invalid file makes no template");
+    }
+}
