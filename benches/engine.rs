@@ -1,5 +1,6 @@
 //! `cargo bench`: regressions in the event calendar, the count draws, a flagship
-//! replication, the SimPy peer's reduced flagship and the review queue show here. Figures are comparable only within one
+//! replication, the SimPy peer's reduced flagship, a calibration's particle and the
+//! review queue show here. Figures are comparable only within one
 //! run on one machine; benches/README.md has reference figures and the whole-run
 //! benchmark (benches/run.sh).
 //!
@@ -103,6 +104,18 @@ fn reduced_flagship_draws_alone(bencher: Bencher) {
         }
         black_box((visible, findings))
     });
+}
+
+/// One particle of the Indonesian calibration (`scenarios/calibration/indonesia.toml`):
+/// its values written into each of the five cases, and three replications of each, as
+/// the sampler does thousands of times.
+#[divan::bench(sample_count = 40, sample_size = 4)]
+fn calibration_particle(bencher: Bencher) {
+    let calibration = modsim::experiment::calibrate::load(Path::new("scenarios/calibration/indonesia.toml"))
+        .expect("loads");
+    let theta: Vec<f64> = calibration.parameters.iter().map(|p| p.prior.quantile(0.5)).collect();
+    let mut rng = stream(1, 0, 0);
+    bencher.bench_local(|| black_box(calibration.distance(&theta, &mut rng)));
 }
 
 /// The peer benchmark's M/M/10 queue at utilisation 0.95, cut to 50 days (about
