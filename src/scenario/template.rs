@@ -1,10 +1,13 @@
 //! A scenario file read and checked once, to build many scenarios that differ from it
 //! only by overrides: a calibration's particles, a forecast's draws, a posterior's
 //! particles. [`super::load_text_with`] parses the file three times for each (the file
-//! alone, its document, the changed text); a template parses only the changed text.
+//! alone, its document, the changed text); a template parses it once, then applies
+//! each set of overrides to a copy of its document and deserializes the scenario
+//! straight from it.
 
 use std::path::{Path, PathBuf};
 
+use super::lower::lower_document;
 use super::{apply_overrides, parse, with_label, Override, Scenario, ScenarioError};
 
 /// A checked scenario file and its document, ready for overrides.
@@ -37,9 +40,16 @@ impl Template {
         if overrides.is_empty() {
             return Ok(self.base.clone());
         }
-        let mut doc = self.doc.clone();
-        apply_overrides(&mut doc, overrides, &self.path, &None)?;
-        let (mut scenario, _) = parse(&doc.to_string(), &with_label(&self.origin, overrides))?;
+        let changed = || -> Result<toml_edit::DocumentMut, ScenarioError> {
+            let mut doc = self.doc.clone();
+            apply_overrides(&mut doc, overrides, &self.path, &None)?;
+            Ok(doc)
+        };
+        let mut scenario = match lower_document(changed()?) {
+            Some(scenario) => scenario,
+            // A refusal is told as for the file with the overrides written in.
+            None => parse(&changed()?.to_string(), &with_label(&self.origin, overrides))?.0,
+        };
         scenario.variants = self.base.variants.clone();
         Ok(scenario)
     }
@@ -50,24 +60,54 @@ mod tests {
     use super::super::load_text_with;
     use super::*;
 
+    /// The scenario files of the library and of the case library.
+    fn library() -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for dir in ["scenarios", "scenarios/cases"] {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "toml") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
     #[test]
     fn a_template_builds_what_loading_the_text_builds() {
+        // The domain types hold floats and no equality: their debug text shows every
+        // field, floats exactly.
+        let same = |path: &Path, text: &str, template: &Template, overrides: &[Override]| {
+            let loaded = load_text_with(path, text.to_owned(), overrides).unwrap().scenario;
+            let built = template.scenario_with(overrides).unwrap();
+            assert_eq!(format!("{built:?}"), format!("{loaded:?}"), "{} with {overrides:?}", path.display());
+        };
+        let files = library();
+        assert!(files.len() > 30, "the library and the cases: {} files", files.len());
+        for path in &files {
+            let text = std::fs::read_to_string(path).unwrap();
+            let template = Template::new(path, &text).unwrap();
+            let direct = lower_document(template.doc.clone());
+            assert!(direct.is_some(), "{} is lowered from its document, not from text", path.display());
+            for overrides in [vec![], vec![Override::set("scenario.seed", "99")]] {
+                same(path, &text, &template, &overrides);
+            }
+        }
         let path = Path::new("scenarios/tiktok-indonesia-2018.toml");
         let text = std::fs::read_to_string(path).unwrap();
         let template = Template::new(path, &text).unwrap();
         let sets = [
-            vec![],
             vec![Override::set("platform.review.moderators", "45")],
             vec![
                 Override::set("regulator.unblock.processing_time", "\"3d\""),
                 Override::set("playbook.cleanup.items_per_day", "750"),
+                Override::set("scenario.start", "2018-05-01T06:00"),
             ],
         ];
         for overrides in sets {
-            let loaded = load_text_with(path, text.clone(), &overrides).unwrap().scenario;
-            // The domain types hold floats and no equality: their debug text shows
-            // every field, floats exactly.
-            assert_eq!(format!("{:?}", template.scenario_with(&overrides).unwrap()), format!("{loaded:?}"));
+            same(path, &text, &template, &overrides);
         }
         assert_eq!(template.scenario_with(&[]).unwrap().variants().len(), 3, "the file's variants are kept");
     }

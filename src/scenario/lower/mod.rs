@@ -101,6 +101,18 @@ pub(super) fn parse_and_lower(
     }
 }
 
+/// The scenario of a document already parsed (a template's, with overrides applied),
+/// deserialized straight from it: `None` when it has an error of any kind, for the
+/// caller to write the document out and [`parse_and_lower`] it, whose diagnostics are
+/// located in the text. Warnings are not kept.
+pub(super) fn lower_document(doc: toml_edit::DocumentMut) -> Option<Scenario> {
+    let raw: RawScenario = toml_edit::de::from_document(doc).ok()?;
+    let mut lowerer = Lowerer::default();
+    let scenario = lowerer.scenario(&raw)?;
+    let fine = lowerer.problems.iter().all(|p| p.severity != Severity::Error);
+    fine.then_some(scenario)
+}
+
 /// Whether a problem at `key` may come from taking the keys at `removed` out, not from
 /// the file: it is at or under a removed key, or at the table that held one (`{ dist =
 /// "gamma", mean = 5 }` without its `mean` "needs `mean`", which the file has, mistyped).
