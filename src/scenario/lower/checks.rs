@@ -31,15 +31,18 @@ impl Lowerer {
             texts.push((format!("variants[{i}].description"), &v.description, true));
         }
         for (key, text, multiline) in texts {
-            let bad =
-                text.chars().find(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\t' | '\r')));
-            if let Some(c) = bad {
-                self.error(
-                    key,
-                    format!("contains the control character U+{:04X}; use printable text", c as u32),
-                );
-            }
+            self.printable(key, text, multiline);
         }
+    }
+
+    /// Whether `text` at `key` is printable (line breaks and tabs allowed when
+    /// `multiline`); records an error naming the first control character if not.
+    pub(super) fn printable(&mut self, key: impl Into<String>, text: &str, multiline: bool) -> bool {
+        let bad = text.chars().find(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\t' | '\r')));
+        if let Some(c) = bad {
+            self.error(key, format!("contains the control character U+{:04X}; use printable text", c as u32));
+        }
+        bad.is_none()
     }
 
     pub(super) fn unique_names(&mut self, key: &str, names: &[&str]) {

@@ -29,11 +29,7 @@ impl Lowerer {
             );
             return None;
         }
-        if let Some(c) = currency.chars().find(|c| c.is_control()) {
-            self.error(
-                "scenario.currency",
-                format!("contains the control character U+{:04X}; use printable text", c as u32),
-            );
+        if !self.printable("scenario.currency", currency, false) {
             return None;
         }
         Some(currency.to_owned())

@@ -38,11 +38,8 @@ impl Lowerer {
             };
             let note = entry.note.clone().unwrap_or_default();
             for (field, text) in [("note", Some(&note)), ("url", entry.url.as_ref())] {
-                if let Some(c) = text.and_then(|t| t.chars().find(|c| c.is_control())) {
-                    self.error(
-                        format!("{at}.{field}"),
-                        format!("contains the control character U+{:04X}; use printable text", c as u32),
-                    );
+                if let Some(text) = text {
+                    self.printable(format!("{at}.{field}"), text, false);
                 }
             }
             if let Some(url) = &entry.url {
