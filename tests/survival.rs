@@ -69,8 +69,7 @@ fn survival_csv_is_the_kaplan_meier_curve_of_blocks_csv() {
             })
             .collect();
         let expected: Vec<Vec<String>> = km
-            .steps
-            .iter()
+            .steps()
             .map(|s| {
                 vec![
                     cell(s.time),
@@ -89,7 +88,7 @@ fn survival_csv_is_the_kaplan_meier_curve_of_blocks_csv() {
         distinct.sort_by(f64::total_cmp);
         distinct.dedup();
         assert_eq!(written.len(), distinct.len(), "variant {variant}");
-        let left: usize = km.steps.iter().map(|s| s.events + s.censored).sum();
+        let left: usize = km.steps().map(|s| s.events + s.censored).sum();
         assert_eq!(left, durations.len());
         // The summary's median block duration is this curve's.
         let row = summary.iter().find(|r| &r["variant"] == variant && r["metric"] == "block_duration_days");

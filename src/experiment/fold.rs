@@ -79,13 +79,8 @@ impl Fold {
         self.block_ends.shrink_to_fit();
         let summaries = summarise(|| outcomes.iter(), outcomes.len(), &Metric::ALL)?;
         let km = |first_only: bool| {
-            let (durations, censored): (Vec<f64>, Vec<bool>) = self
-                .block_ends
-                .iter()
-                .filter(|b| b.first || !first_only)
-                .map(|b| (b.duration_days, b.censored))
-                .unzip();
-            KaplanMeier::new(&durations, &censored)
+            let blocks = self.block_ends.iter().filter(|b| b.first || !first_only);
+            KaplanMeier::of_pairs(blocks.map(|b| (b.duration_days, b.censored)).collect())
         };
         Ok(RunResults {
             config,

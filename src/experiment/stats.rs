@@ -192,12 +192,25 @@ pub struct KaplanMeierStep {
     pub censored: usize,
 }
 
+/// What a Kaplan-Meier curve keeps of one distinct observed time: how many durations
+/// ended there and how many were censored there (16 bytes; the step's estimate and
+/// band are computed when the curve is read, [`KaplanMeier::steps`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct KaplanMeierTally {
+    time: f64,
+    events: u32,
+    censored: u32,
+}
+
 /// Kaplan-Meier estimate of a survival function from right-censored durations.
+///
+/// The curve is kept as counts per distinct time, not as steps: a curve of a hundred
+/// thousand blocks has as many steps, and a step with its estimate and band is 56
+/// bytes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KaplanMeier {
-    /// One step per distinct time, in increasing time, like the rows of R's `survfit`;
-    /// at a time with censorings only, the survival does not drop.
-    pub steps: Vec<KaplanMeierStep>,
+    /// One tally per distinct time, in increasing time.
+    tallies: Vec<KaplanMeierTally>,
     pub n: usize,
     pub censored: usize,
 }
@@ -212,74 +225,42 @@ impl KaplanMeier {
     /// lower bound. Intervals use Greenwood's variance on the log scale, as R's
     /// `survfit` does by default (conf.type = "log").
     pub fn new(durations: &[f64], censored: &[bool]) -> KaplanMeier {
-        let (distinct, all) = KaplanMeier::steps_of(durations, censored);
+        KaplanMeier::of_pairs(durations.iter().copied().zip(censored.iter().copied()).collect())
+    }
+
+    /// [`KaplanMeier::new`] of (duration, censored) pairs, which it sorts in place.
+    pub fn of_pairs(mut data: Vec<(f64, bool)>) -> KaplanMeier {
+        sort_durations(&mut data);
+        let distinct = data.windows(2).filter(|w| w[0].0 != w[1].0).count() + usize::from(!data.is_empty());
         // Exactly the room needed: a curve of a hundred thousand blocks is megabytes.
-        let mut steps = Vec::with_capacity(distinct);
-        steps.extend(all);
-        KaplanMeier { steps, n: durations.len(), censored: censored.iter().filter(|c| **c).count() }
+        let mut tallies = Vec::with_capacity(distinct);
+        tallies.extend(tallies_of(&data));
+        let censored = data.iter().filter(|d| d.1).count();
+        KaplanMeier { tallies, n: data.len(), censored }
     }
 
-    /// The estimate just after `t` (as [`KaplanMeier::survival_at`] gives it) without
-    /// keeping the curve: for a hundred thousand durations, a sort instead of megabytes
-    /// of steps.
-    pub fn survival_at_of(durations: &[f64], censored: &[bool], t: f64) -> f64 {
-        KaplanMeier::steps_of(durations, censored)
-            .1
-            .take_while(|s| s.time <= t)
-            .last()
-            .map_or(1.0, |s| s.survival)
+    /// The estimate just after `t` (as [`KaplanMeier::survival_at`] gives it) of
+    /// (duration, censored) pairs, which it sorts in place, without keeping the curve:
+    /// for a hundred thousand durations, a sort instead of megabytes of tallies.
+    pub fn survival_at_of(mut data: Vec<(f64, bool)>, t: f64) -> f64 {
+        sort_durations(&mut data);
+        steps_of(data.len(), tallies_of(&data)).take_while(|s| s.time <= t).last().map_or(1.0, |s| s.survival)
     }
 
-    /// How many steps the curve has (distinct times), and the steps in increasing time.
-    fn steps_of(durations: &[f64], censored: &[bool]) -> (usize, impl Iterator<Item = KaplanMeierStep>) {
-        let mut data: Vec<(f64, bool)> = durations.iter().copied().zip(censored.iter().copied()).collect();
-        // At tied times, events come before censorings (the usual convention).
-        data.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let n = data.len();
-        let distinct = data.windows(2).filter(|w| w[0].0 != w[1].0).count() + usize::from(n > 0);
-        let mut at_risk = n;
-        let mut survival = 1.0;
-        let mut greenwood = 0.0;
-        let mut i = 0;
-        let steps = std::iter::from_fn(move || {
-            if i >= n {
-                return None;
-            }
-            let time = data[i].0;
-            let (mut events, mut leaving) = (0, 0);
-            while i < n && data[i].0 == time {
-                if !data[i].1 {
-                    events += 1;
-                }
-                leaving += 1;
-                i += 1;
-            }
-            if events > 0 {
-                let (d, r) = (events as f64, at_risk as f64);
-                survival *= 1.0 - d / r;
-                if at_risk > events {
-                    greenwood += d / (r * (r - d));
-                }
-            }
-            let se: f64 = greenwood.sqrt();
-            let (ci_low, ci_high) = if survival > 0.0 {
-                ((survival * (-Z975 * se).exp()).max(0.0), (survival * (Z975 * se).exp()).min(1.0))
-            } else {
-                (f64::NAN, f64::NAN)
-            };
-            let step = KaplanMeierStep {
-                time,
-                survival,
-                ci_low,
-                ci_high,
-                at_risk,
-                events,
-                censored: leaving - events,
-            };
-            at_risk -= leaving;
-            Some(step)
-        });
-        (distinct, steps)
+    /// The steps of the curve, one per distinct time in increasing time, like the rows
+    /// of R's `survfit`; at a time with censorings only, the survival does not drop.
+    pub fn steps(&self) -> impl Iterator<Item = KaplanMeierStep> + '_ {
+        steps_of(self.n, self.tallies.iter().copied())
+    }
+
+    /// How many steps the curve has (distinct times).
+    pub fn len(&self) -> usize {
+        self.tallies.len()
+    }
+
+    /// Whether the curve has no step (no duration).
+    pub fn is_empty(&self) -> bool {
+        self.tallies.is_empty()
     }
 
     /// The p-quantile of the duration as R's `quantile.survfit` defines it: the first
@@ -294,7 +275,7 @@ impl KaplanMeier {
 
     /// The estimated share still in force just after `t`: 1 before the first event.
     pub fn survival_at(&self, t: f64) -> f64 {
-        self.steps.iter().take_while(|s| s.time <= t).last().map_or(1.0, |s| s.survival)
+        self.steps().take_while(|s| s.time <= t).last().map_or(1.0, |s| s.survival)
     }
 
     pub fn median(&self) -> Option<f64> {
@@ -310,21 +291,22 @@ impl KaplanMeier {
 
     /// The p-quantile of the curve `level` of the steps (the estimate or a band; NaN
     /// where it is not defined), by the rule of R's `findq` in `quantile.survfit`.
-    /// Allocates a few bytes a step (an order and a mark), not copies of the curve: a
-    /// curve of a hundred thousand blocks has as many steps.
+    /// Allocates a few bytes a step (the level, an order and a mark), not copies of the
+    /// curve: a curve of a hundred thousand blocks has as many steps.
     fn quantile_of(&self, p: f64, level: impl Fn(&KaplanMeierStep) -> f64) -> Option<f64> {
         // The distribution function 1 - S from time 0: point 0 is (0, 0), point i the
         // step i - 1. A level seen before drops out (R's `duplicated`, which counts a
         // repeated NA as a repeat too, so levels are compared by their bits); a
         // censoring repeats the level before it and so drops out, but the last
         // observed time still ends the curve.
-        let last_time = self.steps.last().map_or(0.0, |s| s.time);
-        let y = |i: usize| if i == 0 { 0.0 } else { 1.0 - level(&self.steps[i - 1]) };
+        let last_time = self.tallies.last().map_or(0.0, |s| s.time);
+        let levels: Vec<f64> = self.steps().map(|s| level(&s)).collect();
+        let y = |i: usize| if i == 0 { 0.0 } else { 1.0 - levels[i - 1] };
         let key = |i: usize| match y(i) {
             v if v.is_nan() => f64::NAN.to_bits(),
             v => v.to_bits(),
         };
-        let m = self.steps.len() + 1;
+        let m = self.tallies.len() + 1;
         let mut order: Vec<u32> = (0..m as u32).collect();
         order.sort_by_key(|&i| (key(i as usize), i));
         let mut new_level = vec![false; m];
@@ -347,7 +329,7 @@ impl KaplanMeier {
                 if i == 0 {
                     0.0
                 } else {
-                    self.steps[i - 1].time
+                    self.tallies[i - 1].time
                 }
             })
         };
@@ -358,6 +340,68 @@ impl KaplanMeier {
         }
         first_at(p + LEVEL_TOLERANCE).map(|left| (reached + left) / 2.0)
     }
+}
+
+/// Sorts (duration, censored) pairs by time; at tied times, events come before
+/// censorings (the usual convention).
+fn sort_durations(data: &mut [(f64, bool)]) {
+    data.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+}
+
+/// The tallies of sorted (duration, censored) pairs, one per distinct time.
+fn tallies_of(sorted: &[(f64, bool)]) -> impl Iterator<Item = KaplanMeierTally> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let time = sorted.get(i)?.0;
+        let (mut events, mut censored) = (0u32, 0u32);
+        while i < sorted.len() && sorted[i].0 == time {
+            if sorted[i].1 {
+                censored += 1;
+            } else {
+                events += 1;
+            }
+            i += 1;
+        }
+        Some(KaplanMeierTally { time, events, censored })
+    })
+}
+
+/// The steps of the curve of `n` durations from its tallies in increasing time: the
+/// estimate, Greenwood's variance and the band, accumulated step by step.
+fn steps_of(
+    n: usize,
+    tallies: impl Iterator<Item = KaplanMeierTally>,
+) -> impl Iterator<Item = KaplanMeierStep> {
+    let mut at_risk = n;
+    let mut survival = 1.0;
+    let mut greenwood = 0.0;
+    tallies.map(move |tally| {
+        let (events, leaving) = (tally.events as usize, (tally.events + tally.censored) as usize);
+        if events > 0 {
+            let (d, r) = (events as f64, at_risk as f64);
+            survival *= 1.0 - d / r;
+            if at_risk > events {
+                greenwood += d / (r * (r - d));
+            }
+        }
+        let se: f64 = greenwood.sqrt();
+        let (ci_low, ci_high) = if survival > 0.0 {
+            ((survival * (-Z975 * se).exp()).max(0.0), (survival * (Z975 * se).exp()).min(1.0))
+        } else {
+            (f64::NAN, f64::NAN)
+        };
+        let step = KaplanMeierStep {
+            time: tally.time,
+            survival,
+            ci_low,
+            ci_high,
+            at_risk,
+            events,
+            censored: leaving - events,
+        };
+        at_risk -= leaving;
+        step
+    })
 }
 
 #[cfg(test)]
@@ -373,11 +417,12 @@ mod tests {
         // The distribution function 1 - S from time 0, at each distinct level: a
         // censoring repeats the level before it and so drops out, but the last
         // observed time still ends the curve.
-        let last_time = km.steps.last().map_or(0.0, |s| s.time);
+        let steps: Vec<KaplanMeierStep> = km.steps().collect();
+        let last_time = steps.last().map_or(0.0, |s| s.time);
         let mut points: Vec<(f64, f64)> = vec![(0.0, 0.0)];
         // Levels seen, by their bits; R's `duplicated` counts a repeated NA as a repeat too.
         let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::from([0f64.to_bits()]);
-        for s in &km.steps {
+        for s in &steps {
             let y = 1.0 - level(s);
             let key = if y.is_nan() { f64::NAN.to_bits() } else { y.to_bits() };
             if seen.insert(key) {
@@ -440,13 +485,13 @@ mod tests {
         let km = KaplanMeier::new(&durations, &censored);
         for t in [0.0, 0.5, 1.0, 2.5, 3.0, 5.0, 5.5, 8.9, 9.0, 100.0] {
             assert_eq!(
-                KaplanMeier::survival_at_of(&durations, &censored, t).to_bits(),
+                KaplanMeier::survival_at_of(durations.into_iter().zip(censored).collect(), t).to_bits(),
                 km.survival_at(t).to_bits()
             );
         }
         assert!(km.survival_at(5.0) < km.survival_at(4.0) && km.survival_at(9.0) == 0.0);
         // A step per distinct time (1, 2, 3, 4, 5, 6, 9), and no spare room.
-        assert_eq!((km.steps.len(), km.steps.capacity()), (7, 7));
+        assert_eq!((km.len(), km.tallies.capacity(), km.steps().count()), (7, 7, 7));
     }
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -512,8 +557,9 @@ mod tests {
         let c = [false, false, true, false, false, true, false, false, true, false, true];
         let km = KaplanMeier::new(&t, &c);
         assert_eq!(km.median(), Some(31.0));
-        assert!(close(km.steps[1].survival, 0.8181818, 1e-6));
-        assert_eq!((km.steps[1].at_risk, km.steps[1].events, km.steps[1].censored), (10, 1, 1));
+        let steps: Vec<KaplanMeierStep> = km.steps().collect();
+        assert!(close(steps[1].survival, 0.8181818, 1e-6));
+        assert_eq!((steps[1].at_risk, steps[1].events, steps[1].censored), (10, 1, 1));
         assert_eq!(km.median_ci(), (Some(18.0), None));
         assert_eq!(km.censored, 4);
     }
@@ -535,7 +581,8 @@ mod tests {
         // above 0.5 (0.642 at 9) and is not defined at 10 where S = 0, so the upper limit
         // is not estimable. R prints median 5.5, 0.95LCL 3, 0.95UCL NA.
         assert_eq!(km.median_ci(), (Some(3.0), None));
-        assert!(km.steps[9].ci_low.is_nan() && km.steps[9].ci_high.is_nan());
+        let last = km.steps().nth(9).unwrap();
+        assert!(last.ci_low.is_nan() && last.ci_high.is_nan());
     }
 
     #[test]
@@ -559,10 +606,11 @@ mod tests {
         // 2 2 3+ 5 5+: three distinct times.
         let km = KaplanMeier::new(&[2.0, 5.0, 3.0, 2.0, 5.0], &[false, true, true, false, false]);
         let rows: Vec<(f64, f64, usize, usize, usize)> =
-            km.steps.iter().map(|s| (s.time, s.survival, s.at_risk, s.events, s.censored)).collect();
+            km.steps().map(|s| (s.time, s.survival, s.at_risk, s.events, s.censored)).collect();
         assert_eq!(rows, [(2.0, 0.6, 5, 2, 0), (3.0, 0.6, 3, 0, 1), (5.0, 0.3, 2, 1, 1)]);
         // A censoring leaves the band as it was.
-        assert_eq!((km.steps[0].ci_low, km.steps[0].ci_high), (km.steps[1].ci_low, km.steps[1].ci_high));
+        let steps: Vec<KaplanMeierStep> = km.steps().collect();
+        assert_eq!((steps[0].ci_low, steps[0].ci_high), (steps[1].ci_low, steps[1].ci_high));
     }
 
     #[test]

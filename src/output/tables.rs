@@ -101,13 +101,9 @@ pub fn summary_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
                 (SummaryRow::FirstBlockDuration, &results.first_block_durations, true),
             ] {
                 let (lo, hi) = km.median_ci();
-                let durations: Vec<f64> = results
-                    .block_ends
-                    .iter()
-                    .filter(|b| b.first || !first_only)
-                    .map(|b| b.duration_days)
-                    .collect();
-                let observed = Summary::of(&durations);
+                let durations =
+                    results.block_ends.iter().filter(|b| b.first || !first_only).map(|b| b.duration_days);
+                let (min, max) = extremes(durations);
                 let mut row = label_values(run);
                 row.extend([
                     which.name().to_string(),
@@ -117,13 +113,13 @@ pub fn summary_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
                     opt(lo),
                     opt(hi),
                     String::new(),
-                    num(observed.min),
+                    num(min),
                     opt(km.quantile(0.05)),
                     opt(km.quantile(0.25)),
                     opt(km.median()),
                     opt(km.quantile(0.75)),
                     opt(km.quantile(0.95)),
-                    num(observed.max),
+                    num(max),
                     km.censored.to_string(),
                 ]);
                 if with_differences {
@@ -133,6 +129,16 @@ pub fn summary_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
             }
         }
         Ok(())
+    })
+}
+
+/// The least and the greatest of `values` in `f64::total_cmp`'s order, NaN left out
+/// (what [`Summary::of`] gives as min and max, without a sorted copy); NaN for none.
+fn extremes(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.filter(|x| !x.is_nan()).fold((f64::NAN, f64::NAN), |(min, max), x| {
+        let below = min.is_nan() || x.total_cmp(&min).is_lt();
+        let above = max.is_nan() || x.total_cmp(&max).is_gt();
+        (if below { x } else { min }, if above { x } else { max })
     })
 }
 
@@ -205,7 +211,7 @@ pub fn survival_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
         header.extend(columns::survival::ALL.map(String::from));
         w.write_record(&header)?;
         for run in runs {
-            for step in &run.results.block_durations.steps {
+            for step in run.results.block_durations.steps() {
                 let mut row = label_values(run);
                 row.extend([step.time, step.survival, step.ci_low, step.ci_high].map(num));
                 row.extend([step.at_risk, step.events, step.censored].map(|c| c.to_string()));
@@ -279,3 +285,20 @@ pub fn timeseries_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDat
 }
 
 pub use crate::output::record::{PrecisionRecord, RunEntry, RunFacts, RunRecord};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extremes_are_the_summary_s_min_and_max() {
+        let cases: [&[f64]; 5] =
+            [&[3.0, f64::NAN, 1.5, 7.25, 1.5], &[0.0, -0.0, 2.0], &[-0.0, 0.0], &[f64::NAN], &[]];
+        for values in cases {
+            let s = Summary::of(values);
+            let (min, max) = extremes(values.iter().copied());
+            assert_eq!((min.to_bits(), max.to_bits()), (s.min.to_bits(), s.max.to_bits()), "{values:?}");
+        }
+        assert_eq!(extremes([3.0, 1.5, 7.25].into_iter()), (1.5, 7.25));
+    }
+}

@@ -59,6 +59,16 @@ pub struct BlockRow {
     pub censored: bool,
 }
 
+/// A replication's first block, as blocks.csv lists it: what the comparison with a
+/// case needs (32 bytes a replication, not a whole row's 48).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FirstBlock {
+    pub replication: u64,
+    pub start: f64,
+    pub duration_days: f64,
+    pub censored: bool,
+}
+
 /// One row of survival.csv: a step of the Kaplan-Meier curve of block durations.
 #[derive(Clone, Debug, Default)]
 pub struct SurvivalRow {
@@ -104,9 +114,11 @@ pub struct RunData {
     pub labels: Vec<(String, String)>,
     pub metrics: BTreeMap<SummaryRow, MetricSummary>,
     pub grid: Vec<GridRow>,
-    /// Rows of blocks.csv: the traced replication's and each replication's first (every
-    /// block only in a folder without survival.csv), in the file's order.
+    /// Rows of blocks.csv: the traced replication's (every block only in a folder
+    /// without survival.csv), in the file's order.
     pub blocks: Vec<BlockRow>,
+    /// Each replication's first block, in the file's order.
+    pub first_blocks: Vec<FirstBlock>,
     /// The Kaplan-Meier curve of the block durations, in increasing time.
     pub survival: Vec<SurvivalRow>,
     /// The traced replication's events.
@@ -388,8 +400,7 @@ pub(super) fn curve_of(blocks: &[BlockRow]) -> Vec<SurvivalRow> {
     let durations: Vec<f64> = blocks.iter().map(|b| b.duration_days).collect();
     let censored: Vec<bool> = blocks.iter().map(|b| b.censored).collect();
     KaplanMeier::new(&durations, &censored)
-        .steps
-        .iter()
+        .steps()
         .map(|s| SurvivalRow {
             day: s.time,
             survival: s.survival,
@@ -614,14 +625,20 @@ impl FolderData {
                     censored: row.flag(blocks::CENSORED, "true", "false")?,
                 };
                 let run = run_of(&mut runs, row, labels)?;
-                let first = run.blocks.last().is_none_or(|b| b.replication != block.replication);
-                if every_block || first || block.replication == 0 {
+                if run.first_blocks.last().is_none_or(|b| b.replication != block.replication) {
+                    let BlockRow { replication, start, duration_days, censored, .. } = block;
+                    run.first_blocks.push(FirstBlock { replication, start, duration_days, censored });
+                }
+                if every_block || block.replication == 0 {
                     run.blocks.push(block);
                 }
                 Ok(())
             })?;
             // Tables of many replications: what a doubling Vec keeps spare is megabytes.
-            runs.iter_mut().for_each(|run| run.blocks.shrink_to_fit());
+            for run in &mut runs {
+                run.blocks.shrink_to_fit();
+                run.first_blocks.shrink_to_fit();
+            }
         }
         if every_block {
             // A folder from before survival.csv: the same curve, estimated from blocks.csv.
@@ -888,7 +905,7 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn with_survival_csv_only_the_traced_and_each_first_block_are_kept() {
+    fn with_survival_csv_only_the_traced_blocks_are_kept_and_each_first_block_in_short() {
         let blocks = "replication,block,start,end,duration_days,censored,reason,start_date,end_date\n\
             0,1,1,2,1,false,,,\n\
             0,2,3,4,1,false,,,\n\
@@ -900,10 +917,12 @@ pub(super) mod tests {
             let data = read("run", tables).unwrap();
             data.runs[0].blocks.iter().map(|b| (b.replication, b.start)).collect::<Vec<_>>()
         };
-        assert_eq!(
-            kept(&[("summary.csv", SUMMARY), ("blocks.csv", blocks), ("survival.csv", SURVIVAL)]),
-            [(0, 1.0), (0, 3.0), (1, 5.0), (2, 11.0)]
-        );
+        let tables = [("summary.csv", SUMMARY), ("blocks.csv", blocks), ("survival.csv", SURVIVAL)];
+        assert_eq!(kept(&tables), [(0, 1.0), (0, 3.0)]);
+        let first = read("run", &tables).unwrap().runs.remove(0).first_blocks;
+        let first: Vec<(u64, f64, f64, bool)> =
+            first.iter().map(|b| (b.replication, b.start, b.duration_days, b.censored)).collect();
+        assert_eq!(first, [(0, 1.0, 1.0, false), (1, 5.0, 1.0, false), (2, 11.0, 2.0, true)]);
         // Without survival.csv, every block: the curve is estimated from them.
         assert_eq!(kept(&[("summary.csv", SUMMARY), ("blocks.csv", blocks)]).len(), 6);
     }

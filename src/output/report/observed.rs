@@ -3,7 +3,7 @@
 //! the first run (blocks.csv): where the observed duration falls among them, its
 //! percentile, and whether it is inside the middle 90%.
 
-use super::data::{BlockRow, FolderData};
+use super::data::FolderData;
 use crate::experiment::stats::KaplanMeier;
 use crate::model::Metric;
 use crate::output::columns::SummaryRow;
@@ -19,18 +19,6 @@ pub(super) struct Section {
 /// The table's header.
 pub(super) fn header() -> Vec<String> {
     ["", "Observed", "Simulated (first run)"].map(String::from).to_vec()
-}
-
-/// The first block of each replication, as blocks.csv lists them (in replication order,
-/// each replication's blocks in order).
-fn first_blocks(blocks: &[BlockRow]) -> Vec<&BlockRow> {
-    let mut out: Vec<&BlockRow> = Vec::new();
-    for b in blocks {
-        if out.last().is_none_or(|last| last.replication != b.replication) {
-            out.push(b);
-        }
-    }
-    out
 }
 
 fn days(x: Option<f64>) -> String {
@@ -62,7 +50,7 @@ pub(super) fn section(data: &FolderData) -> Option<Section> {
         return Some(Section { sentences, rows });
     };
     rows.push(vec!["Block".into(), "yes".into(), format!("{} of replications blocked", percent(blocked))]);
-    let first = first_blocks(&run.blocks);
+    let first = &run.first_blocks;
     if let Some(start) = observed.block_start_day {
         let earlier = first.iter().filter(|b| b.start < start).count();
         let share = earlier as f64 / first.len().max(1) as f64;
@@ -77,16 +65,15 @@ pub(super) fn section(data: &FolderData) -> Option<Section> {
             format!("{} of simulated first blocks earlier{spread}", percent(share)),
         ]);
     }
-    let durations: Vec<f64> = first.iter().map(|b| b.duration_days).collect();
-    let censored: Vec<bool> = first.iter().map(|b| b.censored).collect();
-    let over = 1.0 - KaplanMeier::survival_at_of(&durations, &censored, duration);
+    let pairs = || first.iter().map(|b| (b.duration_days, b.censored)).collect();
+    let over = 1.0 - KaplanMeier::survival_at_of(pairs(), duration);
     // The middle 90% and the count: summary.csv's row of the same curve, which the run
     // estimated; a folder without that row has it estimated here.
     let defined = |x: f64| Some(x).filter(|x| !x.is_nan());
     let (n, low, high) = match run.metric(SummaryRow::FirstBlockDuration) {
         Some(m) => (m.n, defined(m.p05), defined(m.p95)),
         None => {
-            let km = KaplanMeier::new(&durations, &censored);
+            let km = KaplanMeier::of_pairs(pairs());
             (km.n as f64, km.quantile(0.05), km.quantile(0.95))
         }
     };
@@ -156,17 +143,11 @@ fn ordinal(n: u32) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::data::{self, MetricSummary, RunData};
+    use super::super::data::{self, FirstBlock, MetricSummary, RunData};
     use super::*;
 
-    fn block(replication: u64, duration: f64) -> BlockRow {
-        BlockRow {
-            replication,
-            start: 10.0,
-            end: Some(10.0 + duration),
-            duration_days: duration,
-            censored: false,
-        }
+    fn block(replication: u64, duration: f64) -> FirstBlock {
+        FirstBlock { replication, start: 10.0, duration_days: duration, censored: false }
     }
 
     fn folder(observed: ObservedRecord) -> FolderData {
@@ -175,9 +156,8 @@ mod tests {
         let mut run = RunData::default();
         run.metrics
             .insert(SummaryRow::Metric(Metric::Blocked), MetricSummary { mean: 1.0, ..Default::default() });
-        // Ten replications, first blocks of 1 to 10 days; replication 0 blocked again.
-        run.blocks = (0..10).map(|r| block(r, (r + 1) as f64)).collect();
-        run.blocks.insert(1, block(0, 50.0));
+        // Ten replications, first blocks of 1 to 10 days.
+        run.first_blocks = (0..10).map(|r| block(r, (r + 1) as f64)).collect();
         data.runs.push(run);
         data
     }

@@ -47,6 +47,7 @@ pub(super) fn run(label: &str) -> RunData {
         ]),
         grid,
         blocks: vec![block(0, 10.0, 4.0, false), block(1, 25.0, 5.0, true)],
+        first_blocks: Vec::new(),
         // The Kaplan-Meier curve of those two blocks.
         survival: vec![
             SurvivalRow {
