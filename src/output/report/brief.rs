@@ -5,7 +5,7 @@
 //! warnings a reader must not miss. Read from the folder's tables and run.json alone.
 
 use super::costs::capitalised;
-use super::data::{FolderData, MetricSummary, RunData};
+use super::data::{significant, FolderData, MetricSummary, RunData};
 use crate::model::Metric;
 use crate::output::columns::SummaryRow;
 use crate::output::numbers::{few_replications, percent, quantity};
@@ -96,10 +96,9 @@ fn compare(data: &FolderData) -> Vec<String> {
         let compared = COMPARED.iter().map(|&(m, w)| (m, w.to_owned()));
         let cost = std::iter::once((money::TOTAL.0, "the cost to the platform".to_owned()));
         for (metric, words) in compared.chain(cost) {
-            let Some((d, lo, hi)) = mean(r, metric).and_then(|m| m.diff) else { continue };
-            if !(lo > 0.0 || hi < 0.0) {
+            let Some((d, _, _)) = mean(r, metric).and_then(|m| m.diff).filter(|d| significant(*d)) else {
                 continue;
-            }
+            };
             let size = match metric {
                 Metric::Blocked => format!("{:.1} pp", d.abs() * 100.0),
                 Metric::DaysBlocked => format!("{} days", quantity(d.abs())),

@@ -32,8 +32,15 @@ pub struct MetricSummary {
     pub p05: f64,
     pub p95: f64,
     pub censored: f64,
-    /// Paired difference against the baseline (compare.csv only).
+    /// Paired difference against the baseline (compare.csv only): the difference and
+    /// its 95% CI.
     pub diff: Option<(f64, f64, f64)>,
+}
+
+/// Whether a paired difference's 95% CI, (difference, low, high), excludes zero: the
+/// one test behind the report's `*` marks and what the brief names.
+pub fn significant((_, lo, hi): (f64, f64, f64)) -> bool {
+    lo > 0.0 || hi < 0.0
 }
 
 /// One grid instant of timeseries.csv.

@@ -177,8 +177,8 @@ fn with_ci(row: SummaryRow, m: &MetricSummary) -> String {
 
 fn difference(row: SummaryRow, m: &MetricSummary) -> String {
     match m.diff {
-        Some((d, lo, hi)) => {
-            let mark = if lo > 0.0 || hi < 0.0 { " *" } else { "" };
+        Some(diff @ (d, lo, hi)) => {
+            let mark = if data::significant(diff) { " *" } else { "" };
             format!("{} ({} to {}){mark}", signed(row, d), signed(row, lo), signed(row, hi))
         }
         None => String::new(),

@@ -5,14 +5,14 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::costs::{paired, significant};
+use super::costs::paired;
 use super::survival::{blocks_of_runs, censoring_marks, drawn_steps};
 use super::theme::{mesh_style, plane, short_number, upper, with_legend, Plane, Swatch, FONT, INK, PALETTE};
 use super::time_axis::{time_plane, TimeAxis};
 use super::{ChartError, Draw};
 use crate::model::Metric;
 use crate::output::money;
-use crate::output::report::data::RunData;
+use crate::output::report::data::{significant, RunData};
 
 /// How long blocks last, one Kaplan-Meier curve (survival.csv) per variant: blocks
 /// still in force at the horizon are censored, not counted as lifted, so a curve that

@@ -11,7 +11,7 @@ use super::{ChartError, Draw};
 use crate::model::Metric;
 use crate::output::money;
 use crate::output::numbers::quantity;
-use crate::output::report::data::RunData;
+use crate::output::report::data::{significant, RunData};
 
 /// Most bars a chart shows: beyond it, the table has the costs.
 pub(super) const MOST_BARS: usize = 30;
@@ -42,11 +42,6 @@ fn total_label(run: &RunData, first: bool, unit: &str) -> String {
         label.push_str(&format!(" ({})", paired(diff)));
     }
     label
-}
-
-/// Whether a paired difference's 95% CI, (difference, low, high), excludes zero.
-pub(super) fn significant((_, lo, hi): (f64, f64, f64)) -> bool {
-    lo > 0.0 || hi < 0.0
 }
 
 /// A paired difference in words: "+793 k*", "-0.74", with `*` when its 95% CI
