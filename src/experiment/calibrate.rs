@@ -38,9 +38,11 @@ pub struct Case {
     /// The file stem, the case's name in `paths`.
     pub stem: String,
     pub path: PathBuf,
-    /// The scenario text, read once: every particle is built from the same text.
+    /// The scenario text, read once (hashed into run.json; a parameter's path is looked
+    /// up in it).
     pub text: String,
-    /// The text checked once, to write each particle's values into.
+    /// The text checked once, to write each particle's values into: every particle is
+    /// built from the same text.
     pub template: Template,
     pub observed: Observed,
 }

@@ -193,13 +193,13 @@ pub struct KaplanMeierStep {
 }
 
 /// What a Kaplan-Meier curve keeps of one distinct observed time: how many durations
-/// ended there and how many were censored there (16 bytes; the step's estimate and
+/// ended there and how many were censored there (24 bytes; the step's estimate and
 /// band are computed when the curve is read, [`KaplanMeier::steps`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct KaplanMeierTally {
     time: f64,
-    events: u32,
-    censored: u32,
+    events: u64,
+    censored: u64,
 }
 
 /// Kaplan-Meier estimate of a survival function from right-censored durations.
@@ -353,7 +353,7 @@ fn tallies_of(sorted: &[(f64, bool)]) -> impl Iterator<Item = KaplanMeierTally> 
     let mut i = 0;
     std::iter::from_fn(move || {
         let time = sorted.get(i)?.0;
-        let (mut events, mut censored) = (0u32, 0u32);
+        let (mut events, mut censored) = (0u64, 0u64);
         while i < sorted.len() && sorted[i].0 == time {
             if sorted[i].1 {
                 censored += 1;

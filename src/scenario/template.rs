@@ -1,6 +1,5 @@
 //! A scenario file read and checked once, to build many scenarios that differ from it
-//! only by overrides: a calibration's particles, a forecast's draws, a posterior's
-//! particles. [`super::load_text_with`] parses the file three times for each (the file
+//! only by overrides: a calibration's particles, a forecast's draws. [`super::load_text_with`] parses the file three times for each (the file
 //! alone, its document, the changed text); a template parses it once, then applies
 //! each set of overrides to a copy of its document and deserializes the scenario
 //! straight from it.
@@ -8,13 +7,15 @@
 use std::path::{Path, PathBuf};
 
 use super::lower::lower_document;
-use super::{apply_overrides, parse, with_label, Override, Scenario, ScenarioError};
+use super::{apply_overrides, load_text_with, parse, with_label, Change, Override, Scenario, ScenarioError};
 
 /// A checked scenario file and its document, ready for overrides.
 #[derive(Clone, Debug)]
 pub struct Template {
     path: PathBuf,
     origin: String,
+    /// The file's text, for the scenarios a document cannot stand for (below).
+    text: String,
     /// The file's own scenario, as `load_text_with` gives it without overrides.
     base: Scenario,
     /// The file's document without its `[[variants]]`, which overrides change.
@@ -30,15 +31,21 @@ impl Template {
         let mut doc: toml_edit::DocumentMut =
             text.parse().map_err(|_| ScenarioError::Invalid { diagnostics: vec![] })?;
         doc.remove("variants");
-        Ok(Template { path: path.to_owned(), origin, base, doc })
+        Ok(Template { path: path.to_owned(), origin, text: text.to_owned(), base, doc })
     }
 
-    /// The scenario with `overrides` applied: the scenario
-    /// `load_text_with(path, text, overrides)` gives, without reading the file's
-    /// posterior (a particle's values are what it is built for).
+    /// The scenario with `overrides` applied: the scenario, or the refusal,
+    /// `load_text_with(path, text, overrides)` gives.
     pub fn scenario_with(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
         if overrides.is_empty() {
             return Ok(self.base.clone());
+        }
+        // Loaded as text: a file with a posterior, whose heaviest particle is checked
+        // with the overrides, and unsets, which can leave an empty table that the text
+        // leaves out but the document keeps.
+        let unsets = overrides.iter().any(|o| matches!(o.change, Change::Unset));
+        if unsets || self.base.posterior().is_some() {
+            return load_text_with(&self.path, self.text.clone(), overrides).map(|l| l.scenario);
         }
         let changed = || -> Result<toml_edit::DocumentMut, ScenarioError> {
             let mut doc = self.doc.clone();
@@ -104,6 +111,12 @@ mod tests {
                 Override::set("regulator.unblock.processing_time", "\"3d\""),
                 Override::set("playbook.cleanup.items_per_day", "750"),
                 Override::set("scenario.start", "2018-05-01T06:00"),
+            ],
+            // The table's only key: the text leaves the table out.
+            vec![Override::unset("platform.detection.false_positive_rate")],
+            vec![
+                Override::unset("playbook.hire-moderators.cost"),
+                Override::set("platform.review.moderators", "30"),
             ],
         ];
         for overrides in sets {

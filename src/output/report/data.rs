@@ -37,8 +37,9 @@ pub struct MetricSummary {
     pub diff: Option<(f64, f64, f64)>,
 }
 
-/// Whether a paired difference's 95% CI, (difference, low, high), excludes zero: the
-/// one test behind the report's `*` marks and what the brief names.
+/// Whether a paired difference's 95% CI, (difference, low, high), excludes zero, as
+/// `PairedDifference::significant` decides it for the tables: the report's `*` marks
+/// and the differences the brief names all ask this.
 pub fn significant((_, lo, hi): (f64, f64, f64)) -> bool {
     lo > 0.0 || hi < 0.0
 }
