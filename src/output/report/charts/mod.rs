@@ -224,7 +224,7 @@ pub fn validation(data: &ValidationData) -> Result<Vec<Chart>, ChartError> {
 }
 
 /// What the axis of calibrated parameter `k` is called.
-fn parameter_label(data: &CalibrationData, k: usize) -> String {
+fn calibrated_axis_label(data: &CalibrationData, k: usize) -> String {
     let p = &data.calibration.parameters[k];
     if p.duration_days {
         format!("{} (days)", p.name)
@@ -235,7 +235,7 @@ fn parameter_label(data: &CalibrationData, k: usize) -> String {
 
 /// The charts of a calibration folder, in the order its report shows them.
 pub fn calibration(data: &CalibrationData) -> Result<Vec<Chart>, ChartError> {
-    let labels: Vec<String> = (0..data.priors.len()).map(|k| parameter_label(data, k)).collect();
+    let labels: Vec<String> = (0..data.priors.len()).map(|k| calibrated_axis_label(data, k)).collect();
     let mut caption = "One panel per parameter: the prior's density (orange line) and the posterior, a histogram of the last generation's particles by weight (blue). Positive parameters, durations among them, are on a log axis, as the sampler explores them, and densities are per unit of that axis. A posterior much narrower than its prior, or far from it, was learnt from the cases; one that follows its prior was not.".to_owned();
     if data.priors.len() > PANEL_LIMIT {
         caption.push_str(&format!(
