@@ -49,11 +49,15 @@ fn library(name: &str) -> Scenario {
 /// One replication of the flagship (365 days, about 200,000 review-queue items).
 #[divan::bench(sample_count = 20, sample_size = 1)]
 fn flagship_replication(bencher: Bencher) {
-    let s = library("scenarios/tiktok-indonesia-2018.toml");
+    replications(bencher, &library("scenarios/tiktok-indonesia-2018.toml"));
+}
+
+/// Plays replication after replication of `s`, one per iteration.
+fn replications(bencher: Bencher, s: &Scenario) {
     let mut rep = 0;
     bencher.bench_local(|| {
         rep += 1;
-        black_box(run_replication(&s, s.seed(), rep, false))
+        black_box(run_replication(s, s.seed(), rep, false))
     });
 }
 
@@ -61,12 +65,7 @@ fn flagship_replication(bencher: Bencher) {
 /// hourly steps of a few count draws, no review queue at work.
 #[divan::bench(sample_count = 40, sample_size = 4)]
 fn reduced_flagship_replication(bencher: Bencher) {
-    let s = library("benches/peers/reduced-flagship.toml");
-    let mut rep = 0;
-    bencher.bench_local(|| {
-        rep += 1;
-        black_box(run_replication(&s, s.seed(), rep, false))
-    });
+    replications(bencher, &library("benches/peers/reduced-flagship.toml"));
 }
 
 /// The draws of a reduced flagship replication and nothing else: each hour, its
@@ -128,11 +127,7 @@ fn review_queue_mm10(bencher: Bencher) {
     )
     .expect("benchmark scenario loads")
     .scenario;
-    let mut rep = 0;
-    bencher.counter(divan::counter::ItemsCount::new(114_000usize)).bench_local(|| {
-        rep += 1;
-        black_box(run_replication(&s, s.seed(), rep, false))
-    });
+    replications(bencher.counter(divan::counter::ItemsCount::new(114_000usize)), &s);
 }
 
 const MEANS: [f64; 4] = [0.05, 3.0, 17.0, 500.0];
