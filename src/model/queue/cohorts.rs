@@ -141,9 +141,8 @@ impl CohortQueue {
             self.sub_step(self.now, end);
             self.now = end;
             if end == self.next_slot {
-                let slot = end.0 / self.cfg.slot.0.max(1);
-                (self.arrivals_rng, self.review_rng) = self.keys.at(slot);
-                self.next_slot = end + self.cfg.slot.max(SimDuration(1));
+                (self.arrivals_rng, self.review_rng) = self.keys.at(self.cfg.slot_of(end));
+                self.next_slot = end + self.cfg.slot_length();
             }
         }
     }
@@ -162,10 +161,9 @@ impl CohortQueue {
             return;
         }
         if self.next_slot <= t {
-            let slot = self.cfg.slot.max(SimDuration(1)).0;
-            let last = self.next_slot.0 + (t.0 - self.next_slot.0) / slot * slot;
-            (self.arrivals_rng, self.review_rng) = self.keys.at(last / self.cfg.slot.0.max(1));
-            self.next_slot = SimTime(last + slot);
+            let last = self.cfg.last_slot_start(self.next_slot, t);
+            (self.arrivals_rng, self.review_rng) = self.keys.at(self.cfg.slot_of(last));
+            self.next_slot = last + self.cfg.slot_length();
         }
         self.now = t;
     }

@@ -69,6 +69,24 @@ impl QueueConfig {
         )
     }
 
+    /// The length of a tick slot (at least a millisecond).
+    pub fn slot_length(&self) -> SimDuration {
+        self.slot.max(SimDuration(1))
+    }
+
+    /// The index of the tick slot `t` falls in: the key of its streams.
+    pub fn slot_of(&self, t: SimTime) -> u64 {
+        t.0 / self.slot_length().0
+    }
+
+    /// The start of the last slot that starts by `t`, of the slots from `next` on
+    /// (`next` a slot start at most `t`): where a queue that skips idle slots restarts
+    /// its streams.
+    pub fn last_slot_start(&self, next: SimTime, t: SimTime) -> SimTime {
+        let length = self.slot_length().0;
+        SimTime(next.0 + (t.0 - next.0) / length * length)
+    }
+
     /// Index of the clean class (false positives) in the counts per class: after the
     /// categories.
     pub fn clean_class(&self) -> usize {

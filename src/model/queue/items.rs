@@ -192,14 +192,14 @@ impl ItemQueue {
     /// arrivals in a slot are the same in every variant whose rate is the same there.
     #[inline(never)]
     fn restart_streams(&mut self, at: SimTime) {
-        let index = at.0 / self.cfg.slot.0.max(1);
+        let index = self.cfg.slot_of(at);
         if self.idle() {
             self.stale = Some(index);
         } else {
             (self.arrivals_rng, self.review_rng) = self.keys.seeded_at(index);
             self.stale = None;
         }
-        self.next_slot = at + self.cfg.slot.max(SimDuration(1));
+        self.next_slot = at + self.cfg.slot_length();
         self.next_arrival = self.draw_next_arrival(at);
     }
 
@@ -208,8 +208,7 @@ impl ItemQueue {
     /// that starts by `t` (what restarting at every slot would leave).
     fn skip_idle_slots(&mut self, t: SimTime) {
         if self.idle() && self.next_slot <= t {
-            let slot = self.cfg.slot.max(SimDuration(1)).0;
-            let last = SimTime(self.next_slot.0 + (t.0 - self.next_slot.0) / slot * slot);
+            let last = self.cfg.last_slot_start(self.next_slot, t);
             self.integrate(last);
             self.restart_streams(last);
         }
