@@ -253,6 +253,15 @@ impl KaplanMeier {
         steps_of(self.n, self.tallies.iter().copied())
     }
 
+    /// The shortest and the longest duration observed (NaN for none): the curve's
+    /// first and last times.
+    pub fn observed_range(&self) -> (f64, f64) {
+        match (self.tallies.first(), self.tallies.last()) {
+            (Some(first), Some(last)) => (first.time, last.time),
+            _ => (f64::NAN, f64::NAN),
+        }
+    }
+
     /// How many steps the curve has (distinct times).
     pub fn len(&self) -> usize {
         self.tallies.len()
@@ -490,6 +499,9 @@ mod tests {
             );
         }
         assert!(km.survival_at(5.0) < km.survival_at(4.0) && km.survival_at(9.0) == 0.0);
+        assert_eq!(km.observed_range(), (1.0, 9.0));
+        let none = KaplanMeier::new(&[], &[]).observed_range();
+        assert!(none.0.is_nan() && none.1.is_nan());
         // A step per distinct time (1, 2, 3, 4, 5, 6, 9), and no spare room.
         assert_eq!((km.len(), km.tallies.capacity(), km.steps().count()), (7, 7, 7));
     }

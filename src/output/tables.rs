@@ -96,14 +96,12 @@ pub fn summary_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
             }
             // Block durations are right-censored: the mean is not estimable, the
             // quantiles come from the Kaplan-Meier curve and the CI is the median's.
-            for (which, km, first_only) in [
-                (SummaryRow::BlockDuration, &results.block_durations, false),
-                (SummaryRow::FirstBlockDuration, &results.first_block_durations, true),
+            for (which, km) in [
+                (SummaryRow::BlockDuration, &results.block_durations),
+                (SummaryRow::FirstBlockDuration, &results.first_block_durations),
             ] {
                 let (lo, hi) = km.median_ci();
-                let durations =
-                    results.block_ends.iter().filter(|b| b.first || !first_only).map(|b| b.duration_days);
-                let (min, max) = extremes(durations);
+                let (min, max) = km.observed_range();
                 let mut row = label_values(run);
                 row.extend([
                     which.name().to_string(),
@@ -129,16 +127,6 @@ pub fn summary_csv<W: Write>(out: W, runs: &[Labeled]) -> csv::Result<()> {
             }
         }
         Ok(())
-    })
-}
-
-/// The least and the greatest of `values` in `f64::total_cmp`'s order, NaN left out
-/// (what [`Summary::of`] gives as min and max, without a sorted copy); NaN for none.
-fn extremes(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    values.filter(|x| !x.is_nan()).fold((f64::NAN, f64::NAN), |(min, max), x| {
-        let below = min.is_nan() || x.total_cmp(&min).is_lt();
-        let above = max.is_nan() || x.total_cmp(&max).is_gt();
-        (if below { x } else { min }, if above { x } else { max })
     })
 }
 
@@ -285,20 +273,3 @@ pub fn timeseries_csv<W: Write>(out: W, runs: &[Labeled], start: Option<NaiveDat
 }
 
 pub use crate::output::record::{PrecisionRecord, RunEntry, RunFacts, RunRecord};
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn extremes_are_the_summary_s_min_and_max() {
-        let cases: [&[f64]; 5] =
-            [&[3.0, f64::NAN, 1.5, 7.25, 1.5], &[0.0, -0.0, 2.0], &[-0.0, 0.0], &[f64::NAN], &[]];
-        for values in cases {
-            let s = Summary::of(values);
-            let (min, max) = extremes(values.iter().copied());
-            assert_eq!((min.to_bits(), max.to_bits()), (s.min.to_bits(), s.max.to_bits()), "{values:?}");
-        }
-        assert_eq!(extremes([3.0, 1.5, 7.25].into_iter()), (1.5, 7.25));
-    }
-}
